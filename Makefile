@@ -1,0 +1,91 @@
+# stapauth: top-level build.  Each folder adds its own rules in build.mk.
+# O=DIR puts every output under DIR (default build/); SAN=1 builds with
+# AddressSanitizer and UndefinedBehaviorSanitizer (what `make check` tests).
+
+O ?= build
+SAN ?= 0
+PREFIX ?= /usr/local
+DESTDIR ?=
+sysconfdir ?= /etc
+bindir = $(PREFIX)/bin
+sbindir = $(PREFIX)/sbin
+mandir = $(PREFIX)/share/man
+datadir = $(PREFIX)/share/stapauth
+
+CC ?= cc
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I. \
+	-DSTAPAUTH_VERSION='"0.1"' -DSYSCONFDIR='"$(sysconfdir)"' \
+	-DDATADIR='"$(datadir)"'
+ifeq ($(SAN),1)
+CFLAGS_BASE += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+LDFLAGS_BASE := -fsanitize=address,undefined
+else
+CFLAGS_BASE += -O2
+LDFLAGS_BASE :=
+endif
+CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
+SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam
+
+# Programs each folder builds; tests/ and install use these lists.
+PROGRAMS :=
+SBIN_PROGRAMS :=
+LIBS_ORDERED :=
+
+all: programs
+
+include lib/build.mk
+-include keys/build.mk
+-include policy/build.mk
+-include staprun/build.mk
+-include staprun-auth/build.mk
+-include translator/build.mk
+include tests/build.mk
+
+programs: $(PROGRAMS) $(SBIN_PROGRAMS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+deps:
+	@scripts/deps
+
+# `make check`: every test; installs missing Debian packages first.
+check: deps
+	$(MAKE) O=$(O) SAN=0 programs
+	$(MAKE) O=$(O)/san SAN=1 programs unit-tests
+	O=$(O) tests/run
+
+demo: deps
+	$(MAKE) O=$(O) SAN=0 programs
+	O=$(O) scripts/demo
+
+fuzz: deps
+	O=$(O) FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run
+
+bench: deps
+	$(MAKE) O=$(O) SAN=0 programs
+	O=$(O) bench/run
+
+install: programs
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) \
+		$(DESTDIR)$(sysconfdir)/pam.d $(DESTDIR)$(sysconfdir)/systemtap/keys \
+		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
+		$(DESTDIR)$(datadir)
+	for p in $(PROGRAMS); do install -m 0755 $$p $(DESTDIR)$(bindir)/; done
+	for p in $(SBIN_PROGRAMS); do install -m 0755 $$p $(DESTDIR)$(sbindir)/; done
+	$(INSTALL_EXTRA)
+	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
+		install -m 0644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/; done
+	cp -R runtime $(DESTDIR)$(datadir)/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all programs deps check demo fuzz bench install format clean

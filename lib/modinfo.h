@@ -1,0 +1,45 @@
+/* A kernel module's .modinfo, read from a module held in memory (libelf). */
+#ifndef LIB_MODINFO_H
+#define LIB_MODINFO_H
+
+#include <stddef.h>
+
+struct modinfo_kv {
+	char *key;
+	char *value;
+};
+
+struct modinfo_parm {
+	char *name;
+	char *type; /* from parmtype=, or NULL */
+	char *desc; /* from parm=, or NULL */
+};
+
+struct modinfo {
+	struct modinfo_kv *kv; /* every key=value, in file order */
+	size_t nkv;
+	struct modinfo_parm *parms; /* every declared parameter */
+	size_t nparms;
+	const char *name;     /* "name" key, or the this_module name */
+	const char *vermagic; /* NULL when absent */
+	const char *license;  /* NULL when absent */
+	/* File offset of the module name inside .gnu.linkonce.this_module and
+	 * of the value of "name=" inside .modinfo (0 when absent), so a loader
+	 * can rename an in-memory copy. */
+	size_t this_module_name_off;
+	size_t modinfo_name_off;
+	size_t modinfo_name_len;
+};
+
+#define MODINFO_NAME_MAX 55 /* MODULE_NAME_LEN - 1 on 64-bit */
+
+/* Parse buf (an ELF relocatable module).  0, or -EBADMSG / -ENOEXEC with
+ * *why set.  Free with modinfo_free even after an error. */
+int modinfo_read(const void *buf, size_t len, struct modinfo *mi, const char **why);
+void modinfo_free(struct modinfo *mi);
+/* First value for key, or NULL. */
+const char *modinfo_get(const struct modinfo *mi, const char *key);
+/* The declared parameter called name, or NULL. */
+const struct modinfo_parm *modinfo_parm(const struct modinfo *mi, const char *name);
+
+#endif

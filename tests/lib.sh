@@ -1,0 +1,34 @@
+# Helpers for command-line tests (sourced by tests/cli/*.sh and the VM bench
+# case scripts).  Each check prints one PASS:/FAIL:/SKIP: line.
+T_NAME=${T_NAME:-$(basename "$0" .sh)}
+BIN=${STAPAUTH_BIN:-build/san/bin}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+pass() { echo "PASS: $T_NAME: $1"; }
+fail() { echo "FAIL: $T_NAME: $1${2:+: $2}"; }
+skip() { echo "SKIP: $T_NAME: $1: $2"; }
+
+# run NAME STATUS [GREP-PATTERN] -- CMD...: CMD must exit with STATUS and,
+# when a pattern is given, print (stdout+stderr) a line matching it.
+# The output stays in $TMP/out for further checks.
+run() {
+	name=$1 want=$2
+	shift 2
+	pat=
+	if [ "$1" != "--" ]; then pat=$1; shift; fi
+	shift
+	"$@" >"$TMP/out" 2>&1
+	got=$?
+	if { [ "$want" = nz ] && [ "$got" -eq 0 ]; } || { [ "$want" != nz ] && [ "$got" -ne "$want" ]; }; then
+		fail "$name" "exit status $got, wanted $want"
+		sed 's/^/#   /' "$TMP/out" | head -20
+		return 1
+	fi
+	if [ -n "$pat" ] && ! grep -Eq -- "$pat" "$TMP/out"; then
+		fail "$name" "output lacks /$pat/"
+		sed 's/^/#   /' "$TMP/out" | head -20
+		return 1
+	fi
+	pass "$name"
+}
