@@ -16,7 +16,11 @@ CC ?= cc
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I. \
 	-DSTAPAUTH_VERSION='"0.1"' -DSYSCONFDIR='"$(sysconfdir)"' \
 	-DDATADIR='"$(datadir)"'
-ifeq ($(SAN),1)
+ifeq ($(SAN),fuzz)
+CFLAGS_BASE += -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+LDFLAGS_BASE := -fsanitize=fuzzer,address,undefined
+else ifeq ($(SAN),1)
 CFLAGS_BASE += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 LDFLAGS_BASE := -fsanitize=address,undefined
@@ -31,6 +35,8 @@ SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam
 PROGRAMS :=
 SBIN_PROGRAMS :=
 LIBS_ORDERED :=
+# Folders add install-X targets here (setuid bits, PAM file, ...).
+INSTALL_TARGETS :=
 
 all: programs
 
@@ -70,14 +76,15 @@ bench: deps
 	$(MAKE) O=$(O) SAN=0 programs
 	O=$(O) bench/run
 
-install: programs
+install: install-base $(INSTALL_TARGETS)
+
+install-base: programs
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) \
 		$(DESTDIR)$(sysconfdir)/pam.d $(DESTDIR)$(sysconfdir)/systemtap/keys \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
 		$(DESTDIR)$(datadir)
 	for p in $(PROGRAMS); do install -m 0755 $$p $(DESTDIR)$(bindir)/; done
 	for p in $(SBIN_PROGRAMS); do install -m 0755 $$p $(DESTDIR)$(sbindir)/; done
-	$(INSTALL_EXTRA)
 	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
 		install -m 0644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/; done
 	cp -R runtime $(DESTDIR)$(datadir)/
@@ -88,4 +95,7 @@ format:
 clean:
 	rm -rf $(O)
 
-.PHONY: all programs deps check demo fuzz bench install format clean
+fuzz-build:
+	$(MAKE) O=$(O)/fuzz SAN=fuzz CC=clang fuzz-targets
+
+.PHONY: all programs deps check install-base fuzz-build demo fuzz bench install format clean
