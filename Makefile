@@ -13,6 +13,7 @@ mandir = $(PREFIX)/share/man
 datadir = $(PREFIX)/share/stapauth
 
 CC ?= cc
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I. \
 	-DSTAPAUTH_VERSION='"0.1"' -DSYSCONFDIR='"$(sysconfdir)"' \
 	-DDATADIR='"$(datadir)"'
@@ -61,19 +62,19 @@ deps:
 
 # `make check`: every test; installs missing Debian packages first.
 check: deps
-	$(MAKE) O=$(O) SAN=0 programs
-	$(MAKE) O=$(O)/san SAN=1 programs unit-tests
+	$(MAKE) -j$(NPROC) O=$(O) SAN=0 programs
+	$(MAKE) -j$(NPROC) O=$(O)/san SAN=1 programs unit-tests
 	O=$(O) tests/run
 
 demo: deps
-	$(MAKE) O=$(O) SAN=0 programs
+	$(MAKE) -j$(NPROC) O=$(O) SAN=0 programs
 	O=$(O) scripts/demo
 
 fuzz: deps
 	O=$(O) FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run
 
 bench: deps
-	$(MAKE) O=$(O) SAN=0 programs
+	$(MAKE) -j$(NPROC) O=$(O) SAN=0 programs
 	O=$(O) bench/run
 
 install: install-base $(INSTALL_TARGETS)

@@ -1,0 +1,235 @@
+#include "lib/digest.h"
+#include "lib/modinfo.h"
+#include "lib/modsig.h"
+#include "lib/readfile.h"
+#include "tests/unit/unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *path_in_tmp(const char *name)
+{
+	static char p[512];
+	snprintf(p, sizeof p, "%s/%s", unit_tmpdir(), name);
+	return p;
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+TEST(readfile_reads_whole_file)
+{
+	unsigned char *d = NULL;
+	size_t n = 0;
+	char *p = path_in_tmp("f");
+
+	CHECK(write_file(p, "hello", 5) == 0);
+	CHECK(readfile_path(p, 100, &d, &n) == 0);
+	CHECK(n == 5 && memcmp(d, "hello", 5) == 0 && d[5] == 0);
+	free(d);
+}
+
+TEST(readfile_refuses_symlink_dir_fifo_and_big)
+{
+	unsigned char *d = NULL;
+	size_t n = 0;
+	char link[512], fifo[512];
+
+	CHECK(write_file(path_in_tmp("f"), "0123456789", 10) == 0);
+	snprintf(link, sizeof link, "%s", path_in_tmp("l"));
+	CHECK(symlink("f", link) == 0);
+	CHECK(readfile_path(link, 100, &d, &n) == -ELOOP);
+	CHECK(readfile_path(unit_tmpdir(), 100, &d, &n) == -EISDIR);
+	snprintf(fifo, sizeof fifo, "%s", path_in_tmp("p"));
+	CHECK(mkfifo(fifo, 0600) == 0);
+	CHECK(readfile_path(fifo, 100, &d, &n) == -EINVAL);
+	CHECK(readfile_path(path_in_tmp("f"), 9, &d, &n) == -EFBIG);
+	CHECK(readfile_path(path_in_tmp("missing"), 9, &d, &n) == -ENOENT);
+	CHECK(strstr(readfile_strerror(-ELOOP), "symbolic link"));
+}
+
+TEST(readfile_empty_file_is_empty)
+{
+	unsigned char *d = NULL;
+	size_t n = 1;
+
+	CHECK(write_file(path_in_tmp("e"), "", 0) == 0);
+	CHECK(readfile_path(path_in_tmp("e"), 9, &d, &n) == 0);
+	CHECK(n == 0);
+	free(d);
+}
+
+TEST(digest_known_vector)
+{
+	char s[DIGEST_STRLEN];
+	unsigned char md[DIGEST_LEN], md2[DIGEST_LEN];
+
+	CHECK(digest_sha256_str("abc", 3, s) == 0);
+	CHECK_STR(s, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	CHECK(digest_sha256("abc", 3, md) == 0);
+	CHECK(digest_parse(s, md2) == 0);
+	CHECK(memcmp(md, md2, DIGEST_LEN) == 0);
+}
+
+TEST(digest_parse_is_strict)
+{
+	unsigned char md[DIGEST_LEN];
+	const char *good = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	char buf[100];
+
+	CHECK(digest_parse(good, md) == 0);
+	snprintf(buf, sizeof buf, "%s", good);
+	buf[10] = 'A'; /* uppercase */
+	CHECK(digest_parse(buf, md) == -EINVAL);
+	snprintf(buf, sizeof buf, "%s0", good); /* too long */
+	CHECK(digest_parse(buf, md) == -EINVAL);
+	CHECK(digest_parse("md5:d41d8cd98f00b204e9800998ecf8427e", md) == -EINVAL);
+	CHECK(digest_parse("sha256:", md) == -EINVAL);
+}
+
+static unsigned char *signed_blob(size_t payload, size_t sig, size_t *len)
+{
+	unsigned char *b = calloc(1, payload + sig + MODSIG_INFO_LEN + MODSIG_MAGIC_LEN);
+	memset(b, 'P', payload);
+	memset(b + payload, 'S', sig);
+	modsig_trailer(sig, b + payload + sig);
+	*len = payload + sig + MODSIG_INFO_LEN + MODSIG_MAGIC_LEN;
+	return b;
+}
+
+TEST(modsig_split_signed_and_unsigned)
+{
+	struct modsig ms;
+	const char *why;
+	size_t len;
+	unsigned char *b = signed_blob(100, 20, &len);
+
+	CHECK(modsig_split(b, len, &ms, &why) == 0);
+	CHECK(ms.payload_len == 100 && ms.sig_len == 20 && ms.sig == b + 100);
+	CHECK(modsig_split(b, 100, &ms, &why) == 0);
+	CHECK(ms.payload_len == 100 && ms.sig == NULL);
+	free(b);
+}
+
+TEST(modsig_split_rejects_bad_trailers)
+{
+	struct modsig ms;
+	const char *why;
+	size_t len;
+	unsigned char *b = signed_blob(100, 20, &len);
+	unsigned char *info = b + len - MODSIG_MAGIC_LEN - MODSIG_INFO_LEN;
+
+	/* sig_len larger than the file */
+	info[8] = 0x7f;
+	CHECK(modsig_split(b, len, &ms, &why) == -EBADMSG);
+	CHECK(strstr(why, "larger than the file"));
+	info[8] = 0;
+	/* only the magic: truncated trailer */
+	CHECK(modsig_split(b + len - MODSIG_MAGIC_LEN - 4, MODSIG_MAGIC_LEN + 4, &ms, &why) ==
+	      -EBADMSG);
+	/* not PKCS#7 */
+	info[2] = 1;
+	CHECK(modsig_split(b, len, &ms, &why) == -ENOPKG);
+	info[2] = MODSIG_ID_PKCS7;
+	/* stray non-zero field */
+	info[4] = 1;
+	CHECK(modsig_split(b, len, &ms, &why) == -EBADMSG);
+	info[4] = 0;
+	/* zero length */
+	info[11] = 0;
+	CHECK(modsig_split(b, len, &ms, &why) == -EBADMSG);
+	free(b);
+}
+
+/* A real ELF relocatable object with a .modinfo like modpost writes. */
+static int build_fake_module(const char *obj)
+{
+	char src[512], cmd[1200];
+	const char *code =
+		"__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
+		"\"license=GPL\\0name=stp_fake\\0vermagic=6.1.0 SMP mod_unload\\0\"\n"
+		"\"parm=lines:how many lines\\0parmtype=lines:int\\0parmtype=prefix:charp\\0\";\n"
+		"struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
+		"__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
+		"struct mod this_module = { .name = \"stp_fake\" };\n";
+
+	snprintf(src, sizeof src, "%s/fake.c", unit_tmpdir());
+	if (write_file(src, code, strlen(code)) < 0)
+		return -1;
+	snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, src);
+	return system(cmd);
+}
+
+TEST(modinfo_reads_fields_and_parms)
+{
+	char obj[512];
+	unsigned char *d;
+	size_t n;
+	struct modinfo mi;
+	const char *why;
+	const struct modinfo_parm *p;
+
+	snprintf(obj, sizeof obj, "%s/fake.o", unit_tmpdir());
+	if (build_fake_module(obj) != 0)
+		SKIP("cc could not build the fixture object");
+	CHECK(readfile_path(obj, 1 << 20, &d, &n) == 0);
+	CHECK(modinfo_read(d, n, &mi, &why) == 0);
+	CHECK_STR(mi.name, "stp_fake");
+	CHECK_STR(mi.license, "GPL");
+	CHECK_STR(mi.vermagic, "6.1.0 SMP mod_unload");
+	CHECK(mi.nparms == 2);
+	p = modinfo_parm(&mi, "lines");
+	CHECK(p && p->type && !strcmp(p->type, "int") && p->desc && !strcmp(p->desc, "how many lines"));
+	p = modinfo_parm(&mi, "prefix");
+	CHECK(p && !strcmp(p->type, "charp") && p->desc == NULL);
+	CHECK(modinfo_parm(&mi, "nope") == NULL);
+	CHECK(mi.this_module_name_off && !strcmp((char *)d + mi.this_module_name_off, "stp_fake"));
+	CHECK(mi.modinfo_name_off && mi.modinfo_name_len == 8 &&
+	      !memcmp(d + mi.modinfo_name_off, "stp_fake", 8));
+	modinfo_free(&mi);
+	free(d);
+}
+
+TEST(modinfo_refuses_non_modules)
+{
+	struct modinfo mi;
+	const char *why;
+	char obj[512];
+	unsigned char *d;
+	size_t n;
+
+	CHECK(modinfo_read("hello", 5, &mi, &why) == -ENOEXEC);
+	CHECK(why && strstr(why, "ELF"));
+	modinfo_free(&mi);
+	CHECK(modinfo_read("", 0, &mi, &why) == -ENOEXEC);
+	modinfo_free(&mi);
+	/* an ELF object without .modinfo */
+	snprintf(obj, sizeof obj, "%s/plain.o", unit_tmpdir());
+	CHECK(write_file(path_in_tmp("plain.c"), "int x;\n", 7) == 0);
+	{
+		char cmd[1200];
+		snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, path_in_tmp("plain.c"));
+		if (system(cmd) != 0)
+			SKIP("cc could not build the fixture object");
+	}
+	CHECK(readfile_path(obj, 1 << 20, &d, &n) == 0);
+	CHECK(modinfo_read(d, n, &mi, &why) == -ENOEXEC);
+	CHECK(strstr(why, ".modinfo"));
+	modinfo_free(&mi);
+	/* truncated: the section table now points past the end */
+	CHECK(modinfo_read(d, n / 2, &mi, &why) < 0);
+	modinfo_free(&mi);
+	free(d);
+}
