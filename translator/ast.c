@@ -1,0 +1,112 @@
+/* The program's arena and the builtin function table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "translator/ast.h"
+
+/* A chain of blocks; nodes never move and are freed all at once. */
+struct stap_arena {
+	struct stap_arena *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+#define ARENA_BLOCK (64 * 1024)
+
+void *stap_alloc(struct stap_program *p, size_t n)
+{
+	struct stap_arena *a = p->arena;
+	size_t align = sizeof(max_align_t);
+
+	n = (n + align - 1) / align * align;
+	if (!a || a->size - a->used < n) {
+		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		a = malloc(sizeof(*a) + size);
+		if (!a) {
+			fputs("stap: out of memory\n", stderr);
+			abort();
+		}
+		a->used = 0;
+		a->size = size;
+		a->next = p->arena;
+		p->arena = a;
+	}
+	void *r = (char *)a->data + a->used;
+	a->used += n;
+	memset(r, 0, n);
+	return r;
+}
+
+char *stap_strndup(struct stap_program *p, const char *s, size_t n)
+{
+	char *r = stap_alloc(p, n + 1);
+	memcpy(r, s, n);
+	r[n] = 0;
+	return r;
+}
+
+char *stap_strdup(struct stap_program *p, const char *s)
+{
+	return stap_strndup(p, s, strlen(s));
+}
+
+void stap_program_free(struct stap_program *p)
+{
+	if (!p)
+		return;
+	struct stap_arena *a = p->arena;
+	while (a) {
+		struct stap_arena *next = a->next;
+		free(a);
+		a = next;
+	}
+	free(p);
+}
+
+struct builtin_desc {
+	const char *name;
+	enum stap_type ret;
+	const char *args;
+};
+
+static const struct builtin_desc builtins[BI_COUNT_] = {
+	[BI_NONE] = {"", STAP_T_UNKNOWN, ""},
+#define STAP_BI_DESC(id, name, ret, args) [BI_##id] = {name, ret, args},
+	STAP_BUILTINS(STAP_BI_DESC)
+#undef STAP_BI_DESC
+};
+
+const char *stap_builtin_name(enum stap_builtin b)
+{
+	return b > 0 && b < BI_COUNT_ ? builtins[b].name : "?";
+}
+
+enum stap_type stap_builtin_ret(enum stap_builtin b)
+{
+	return b > 0 && b < BI_COUNT_ ? builtins[b].ret : STAP_T_UNKNOWN;
+}
+
+const char *stap_builtin_args(enum stap_builtin b)
+{
+	return b > 0 && b < BI_COUNT_ ? builtins[b].args : "";
+}
+
+enum stap_builtin stap_builtin_lookup(const char *name)
+{
+	for (int b = 1; b < BI_COUNT_; b++)
+		if (strcmp(builtins[b].name, name) == 0)
+			return (enum stap_builtin)b;
+	return BI_NONE;
+}
+
+const char *stap_type_name(enum stap_type t)
+{
+	switch (t) {
+	case STAP_T_LONG: return "long";
+	case STAP_T_STRING: return "string";
+	case STAP_T_STATS: return "stats";
+	case STAP_T_VOID: return "void";
+	default: return "unknown";
+	}
+}

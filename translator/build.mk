@@ -1,0 +1,11 @@
+# stap: every translator/*.c except main.c goes into libtranslator.a, so a new
+# file in translator/ is built without touching this file.
+TRANSLATOR_LIB_SRCS := $(filter-out translator/main.c,$(wildcard translator/*.c))
+$(O)/translator/libtranslator.a: $(TRANSLATOR_LIB_SRCS:%.c=$(O)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+LIBS_ORDERED := $(O)/translator/libtranslator.a $(LIBS_ORDERED)
+$(O)/bin/stap: $(O)/translator/main.o $(O)/translator/libtranslator.a $(O)/lib/libstap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)
+PROGRAMS += $(O)/bin/stap

@@ -1,0 +1,424 @@
+/* stap's options and the target kernel. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "translator/session.h"
+
+enum {
+	OPT_DISABLE_CACHE = 256,
+	OPT_POISON_CACHE,
+	OPT_CLEAN_CACHE,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{"disable-cache", no_argument, NULL, OPT_DISABLE_CACHE},
+	{"poison-cache", no_argument, NULL, OPT_POISON_CACHE},
+	{"clean-cache", no_argument, NULL, OPT_CLEAN_CACHE},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static void session_usage(FILE *f)
+{
+	fputs("Usage: stap [options] FILE [ARGS ...]       run a script file\n"
+	      "   or: stap [options] -e SCRIPT [ARGS ...]  run a script given inline\n"
+	      "   or: stap [options] - [ARGS ...]          run a script read from stdin\n"
+	      "   or: stap [options] -l|-L PROBE           list matching probe points\n"
+	      "Options:\n"
+	      "  -p N        stop after pass N (1 parse, 2 elaborate, 3 C, 4 module, 5 run)\n"
+	      "  -v          more verbose (repeat for more)\n"
+	      "  -w          suppress warnings\n"
+	      "  -g          guru mode: allow embedded C\n"
+	      "  -u          unoptimized: keep unused functions and variables\n"
+	      "  -r REL|DIR  target kernel release or build tree\n"
+	      "  -B OPT      pass OPT to kbuild\n"
+	      "  -D NAME=V   define a C macro in the module\n"
+	      "  -G NAME=V   set a global variable at load time\n"
+	      "  -m NAME     module name\n"
+	      "  -c CMD      run CMD; target() is its pid\n"
+	      "  -x PID      target() is PID\n"
+	      "  -o FILE     output to FILE\n"
+	      "  -k          keep the temporary build folder\n"
+	      "  -T NAME     reserved\n"
+	      "  --disable-cache, --poison-cache, --clean-cache\n",
+	      f);
+}
+
+static int session_push(char ***list, size_t *n, char *v)
+{
+	char **l = realloc(*list, (*n + 1) * sizeof(**list));
+	if (!l)
+		return -1;
+	l[(*n)++] = v;
+	*list = l;
+	return 0;
+}
+
+static int session_parse_long(const char *opt, const char *v, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || *end || end == v || n < lo || n > hi) {
+		fprintf(stderr, "stap: invalid argument '%s' for %s\n", v, opt);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int session_option(struct stap_session *s, int c, char *arg)
+{
+	long n;
+
+	switch (c) {
+	case 'p':
+		if (session_parse_long("-p", arg, 1, 5, &n) < 0)
+			return -1;
+		s->last_pass = (int)n;
+		return 0;
+	case 'v': s->verbose++; return 0;
+	case 'w': s->suppress_warnings = 1; return 0;
+	case 'g': s->guru = 1; return 0;
+	case 'u': s->unoptimized = 1; return 0;
+	case 'k': s->keep_tmp = 1; return 0;
+	case 'e':
+		if (s->script_text) {
+			fputs("stap: only one -e SCRIPT is allowed\n", stderr);
+			return -1;
+		}
+		s->script_text = arg;
+		return 0;
+	case 'r': s->release_opt = arg; return 0;
+	case 'm': s->module_name = arg; return 0;
+	case 'c': s->cmd = arg; return 0;
+	case 'o': s->output_file = arg; return 0;
+	case 'T': s->reserved_T = arg; return 0;
+	case 'x':
+		if (session_parse_long("-x", arg, 1, INT_MAX, &n) < 0)
+			return -1;
+		s->target_pid = (pid_t)n;
+		return 0;
+	case 'l':
+	case 'L':
+		s->list_mode = c == 'l' ? STAP_LIST_PROBES : STAP_LIST_PROBES_VARS;
+		s->list_pattern = arg;
+		return 0;
+	case 'B': return session_push(&s->kbuild_opts, &s->nkbuild_opts, arg);
+	case 'D': return session_push(&s->defines, &s->ndefines, arg);
+	case 'G':
+		if (!strchr(arg, '=') || arg[0] == '=') {
+			fprintf(stderr, "stap: -G wants NAME=VALUE, not '%s'\n", arg);
+			return -1;
+		}
+		return session_push(&s->global_sets, &s->nglobal_sets, arg);
+	case OPT_DISABLE_CACHE: s->disable_cache = 1; return 0;
+	case OPT_POISON_CACHE: s->poison_cache = 1; return 0;
+	case OPT_CLEAN_CACHE: s->clean_cache = 1; return 0;
+	case OPT_HELP: session_usage(stdout); return 1;
+	case OPT_VERSION:
+		printf("stapauth stap " STAPAUTH_VERSION
+		       " (SystemTap language, version 4.8 compatible)\n");
+		return 1;
+	default: session_usage(stderr); return -1;
+	}
+}
+
+int session_parse_args(struct stap_session *s, int argc, char **argv)
+{
+	int c, r;
+
+	memset(s, 0, sizeof(*s));
+	s->progname = "stap";
+	s->last_pass = 5;
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "p:vwgukhVe:r:m:c:o:T:x:l:L:B:D:G:", long_opts,
+				NULL)) != -1) {
+		if (c == 'h')
+			c = OPT_HELP;
+		else if (c == 'V')
+			c = OPT_VERSION;
+		r = session_option(s, c, optarg);
+		if (r)
+			return r;
+	}
+	if (s->cmd && s->target_pid) {
+		fputs("stap: -c and -x cannot be used together\n", stderr);
+		return -1;
+	}
+	if (s->list_mode) {
+		if (s->script_text || optind < argc) {
+			fputs("stap: -l/-L take a probe point, not a script\n", stderr);
+			return -1;
+		}
+		return 0;
+	}
+	if (!s->script_text) {
+		if (optind >= argc) {
+			fputs("stap: no script given (FILE, -e SCRIPT or - for stdin)\n", stderr);
+			session_usage(stderr);
+			return -1;
+		}
+		s->script_file = argv[optind++];
+	}
+	s->args = argv + optind;
+	s->nargs = argc - optind;
+	return 0;
+}
+
+#define SCRIPT_MAX (64 << 20)
+
+static int session_read_stream(struct stap_session *s, FILE *f)
+{
+	size_t cap = 0, len = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			char *nb = cap <= SCRIPT_MAX ? realloc(buf, cap + 1) : NULL;
+			if (!nb) {
+				free(buf);
+				fprintf(stderr, "stap: %s: script too large\n", s->script_name);
+				return -1;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fprintf(stderr, "stap: %s: read error\n", s->script_name);
+		return -1;
+	}
+	buf[len] = 0;
+	s->script_buf = buf;
+	s->script_len = len;
+	return 0;
+}
+
+int session_read_script(struct stap_session *s)
+{
+	if (s->script_text) {
+		s->script_name = "<input>";
+		s->script_len = strlen(s->script_text);
+		s->script_buf = strdup(s->script_text);
+		return s->script_buf ? 0 : -1;
+	}
+	if (strcmp(s->script_file, "-") == 0) {
+		s->script_name = "<stdin>";
+		return session_read_stream(s, stdin);
+	}
+	s->script_name = s->script_file;
+	FILE *f = fopen(s->script_file, "r");
+	if (!f) {
+		fprintf(stderr, "stap: cannot open script %s: %s\n", s->script_file,
+			strerror(errno));
+		return -1;
+	}
+	int r = session_read_stream(s, f);
+	fclose(f);
+	return r;
+}
+
+static int path_exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+static char *path_fmt(const char *fmt, const char *a, const char *b)
+{
+	char *r;
+	if (asprintf(&r, fmt, a, b) < 0)
+		return NULL;
+	return r;
+}
+
+/* The first line of a file (release string in include/config/kernel.release). */
+static char *read_first_line(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	if (!f)
+		return NULL;
+	char *r = fgets(line, sizeof(line), f) ? strdup(line) : NULL;
+	fclose(f);
+	if (r)
+		r[strcspn(r, "\n")] = 0;
+	return r;
+}
+
+/* The newest installed kernel (/boot/vmlinuz-REL) with a kbuild tree. */
+static char *kernel_newest_installed(void)
+{
+	DIR *d = opendir("/boot");
+	struct dirent *e;
+	char *best = NULL;
+
+	if (!d)
+		return NULL;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "vmlinuz-", 8) != 0)
+			continue;
+		const char *rel = e->d_name + 8;
+		char *b1 = path_fmt("/lib/modules/%s/build%s", rel, "");
+		char *b2 = path_fmt("/usr/src/linux-headers-%s%s", rel, "");
+		int ok = (b1 && path_exists(b1)) || (b2 && path_exists(b2));
+		free(b1);
+		free(b2);
+		if (ok && (!best || strverscmp(rel, best) > 0)) {
+			free(best);
+			best = strdup(rel);
+		}
+	}
+	closedir(d);
+	return best;
+}
+
+static char *kernel_build_dir(const char *rel)
+{
+	char *p = path_fmt("/lib/modules/%s/build%s", rel, "");
+	if (p && path_exists(p))
+		return p;
+	free(p);
+	p = path_fmt("/usr/src/linux-headers-%s%s", rel, "");
+	if (p && path_exists(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+static int config_has(const char *config, const char *line)
+{
+	FILE *f = config ? fopen(config, "r") : NULL;
+	char buf[512];
+	int found = 0;
+	if (!f)
+		return 0;
+	while (!found && fgets(buf, sizeof(buf), f))
+		found = strcmp(buf, line) == 0;
+	fclose(f);
+	return found;
+}
+
+static void kernel_arch(struct stap_kernel *k, int running)
+{
+	struct utsname u;
+	const char *arch = NULL, *src = NULL;
+
+	if (config_has(k->config, "CONFIG_X86_64=y\n"))
+		arch = "x86_64", src = "x86";
+	else if (config_has(k->config, "CONFIG_X86_32=y\n"))
+		arch = "i386", src = "x86";
+	else if (config_has(k->config, "CONFIG_ARM64=y\n"))
+		arch = "arm64", src = "arm64";
+	else if (running && uname(&u) == 0)
+		arch = u.machine, src = u.machine;
+	else
+		arch = "x86_64", src = "x86";
+	k->arch = strdup(arch);
+	k->srcarch = strdup(src);
+}
+
+static int kernel_fill_paths(struct stap_kernel *k)
+{
+	char *p;
+
+	k->modules_dir = path_fmt("/lib/modules/%s%s", k->release, "");
+	p = path_fmt("/boot/System.map-%s%s", k->release, "");
+	if (!(p && path_exists(p))) {
+		free(p);
+		p = k->build_dir ? path_fmt("%s/System.map%s", k->build_dir, "") : NULL;
+		if (p && !path_exists(p)) {
+			free(p);
+			p = NULL;
+		}
+	}
+	k->system_map = p;
+	p = k->build_dir ? path_fmt("%s/.config%s", k->build_dir, "") : NULL;
+	if (!(p && path_exists(p))) {
+		free(p);
+		p = path_fmt("/boot/config-%s%s", k->release, "");
+		if (p && !path_exists(p)) {
+			free(p);
+			p = NULL;
+		}
+	}
+	k->config = p;
+	return k->modules_dir ? 0 : -1;
+}
+
+int session_find_kernel(struct stap_session *s)
+{
+	struct stap_kernel *k = &s->kernel;
+	struct utsname u;
+	int running = 0;
+
+	if (s->release_opt && strchr(s->release_opt, '/')) {
+		k->build_dir = realpath(s->release_opt, NULL);
+		if (!k->build_dir) {
+			fprintf(stderr, "stap: -r %s: %s\n", s->release_opt, strerror(errno));
+			return -1;
+		}
+		char *f = path_fmt("%s/include/config/kernel.release%s", k->build_dir, "");
+		k->release = f ? read_first_line(f) : NULL;
+		free(f);
+		if (!k->release) {
+			fprintf(stderr, "stap: -r %s: no include/config/kernel.release in this build tree\n",
+				s->release_opt);
+			return -1;
+		}
+	} else if (s->release_opt) {
+		k->release = strdup(s->release_opt);
+		k->build_dir = kernel_build_dir(k->release);
+	} else if (uname(&u) == 0 && (k->build_dir = kernel_build_dir(u.release))) {
+		k->release = strdup(u.release);
+		running = 1;
+	} else {
+		k->release = kernel_newest_installed();
+		k->build_dir = k->release ? kernel_build_dir(k->release) : NULL;
+		if (!k->release) {
+			fprintf(stderr, "stap: no kernel build tree found for the running kernel "
+					"(%s) nor any kernel in /boot; use -r RELEASE\n",
+				u.release);
+			return -1;
+		}
+	}
+	if (kernel_fill_paths(k) < 0)
+		return -1;
+	kernel_arch(k, running);
+	return 0;
+}
+
+void session_free(struct stap_session *s)
+{
+	struct stap_kernel *k = &s->kernel;
+	free(s->script_buf);
+	free(s->defines);
+	free(s->kbuild_opts);
+	free(s->global_sets);
+	free(k->release);
+	free(k->build_dir);
+	free(k->modules_dir);
+	free(k->system_map);
+	free(k->config);
+	free(k->arch);
+	free(k->srcarch);
+	memset(s, 0, sizeof(*s));
+}
