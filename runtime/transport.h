@@ -12,8 +12,10 @@
 
 #include "transport_proto.h"
 
-/* Implemented by the module. */
-static int stp_module_start(void); /* register probes, run begin probes; 0 or -errno */
+/* Implemented by the module (which also sets MODULE_LICENSE("GPL")). */
+/* Register probes, run begin probes; 0 or -errno.  On error it must undo
+ * itself: the transport then calls neither stop nor end and the load fails. */
+static int stp_module_start(void);
 static void stp_module_stop(void); /* unregister probes; no handler runs afterwards */
 static void stp_module_end(void);  /* run end probes; called exactly once */
 
