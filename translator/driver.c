@@ -95,8 +95,10 @@ int cache_print_key(struct stap_session *s, struct stap_program *p, FILE *out)
 	}
 	if (r < 0)
 		return -1;
-	key_print(&k, out);
-	fprintf(out, "modname: %s\n", k.modname);
+	/* "cache: FIELD: VALUE" lines, then the key and the module name. */
+	for (size_t i = 0; i < k.n; i++)
+		fprintf(out, "cache: %s: %s\n", k.f[i].name, k.f[i].value);
+	fprintf(out, "cache: key: %s\ncache: modname: %s\n", k.hex, k.modname);
 	key_release(&k);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "translator/front.h"
+#include "translator/cache.h"
 #include "translator/passes.h"
 #include "translator/session.h"
 
@@ -98,9 +99,12 @@ static int stap_translate(struct stap_session *s)
 	}
 	if (s->verbose)
 		pass2_report(p, &c);
-	if (s->last_pass == 2)
+	if (s->last_pass == 2) {
 		rc = print_owned(program_canonical_text(p));
-	else
+		/* cache engineer: -p2 -v shows the cache key and its fields */
+		if (rc == 0 && s->verbose && cache_print_key(s, p, stderr) < 0)
+			rc = 1;
+	} else
 		rc = driver_run(s, p);
 	stap_program_free(p);
 	return rc;
