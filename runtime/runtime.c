@@ -1,0 +1,44 @@
+/* The kernel runtime of a generated module, one translation unit: the module
+ * defines its -D limits, includes the transport, then this file, then its own
+ * globals, functions and probes.  Only stable, exported kernel interfaces are
+ * used, so a kernel update does not break pass 4. */
+#ifndef STP_RUNTIME_C
+#define STP_RUNTIME_C
+
+#include <linux/atomic.h>
+#include <linux/ctype.h>
+#include <linux/cred.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/jhash.h>
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/uprobes.h>
+#include <linux/vmalloc.h>
+#include <asm/ptrace.h>
+
+/* A module uses only part of the runtime. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
+#include "stp_limits.h"
+#include "stp_context.c"
+#include "stp_string.c"
+#include "stp_memory.c"
+#include "stp_funcs.c"
+#include "stp_stat.c"
+#include "stp_map.c"
+#include "stp_probe.c"
+#include "stp_register.c"
+
+#endif

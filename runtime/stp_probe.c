@@ -1,0 +1,113 @@
+/* Running one probe handler: interrupts off, the CPU's context claimed (or
+ * the hit skipped), every global the handler uses locked in a fixed order
+ * with bounded trylock attempts (never sleeping, never waiting forever),
+ * then the body, then unlock, report and flush. */
+
+struct stp_lock {
+	rwlock_t *lock;
+	bool write;
+};
+
+struct stp_probe {
+	const char *pp;
+	void (*body)(struct stp_context *c);
+	const struct stp_lock *locks; /* sorted by global, so every CPU takes them in one order */
+	unsigned int nlocks;
+};
+
+enum {
+	STP_RUN_ALWAYS = 1 << 0, /* begin/end/error: run while not RUNNING */
+	STP_RUN_USER = 1 << 1,   /* regs are user registers */
+	STP_RUN_RETURN = 1 << 2,
+};
+
+static bool stp_trylock(const struct stp_lock *l)
+{
+	int i;
+
+	for (i = 0; i < MAXTRYLOCK; i++) {
+		if (l->write ? write_trylock(l->lock) : read_trylock(l->lock))
+			return true;
+		ndelay(TRYLOCKDELAY);
+	}
+	return false;
+}
+
+static void stp_unlock(const struct stp_lock *l)
+{
+	if (l->write)
+		write_unlock(l->lock);
+	else
+		read_unlock(l->lock);
+}
+
+static bool stp_lock_all(const struct stp_probe *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nlocks; i++) {
+		if (!stp_trylock(&p->locks[i])) {
+			while (i--)
+				stp_unlock(&p->locks[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void stp_unlock_all(const struct stp_probe *p)
+{
+	unsigned int i = p->nlocks;
+
+	while (i--)
+		stp_unlock(&p->locks[i]);
+}
+
+static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int flags,
+			  const char *func, unsigned long *entry_args)
+{
+	struct stp_context *c;
+	unsigned long irqflags;
+	int state;
+
+	local_irq_save(irqflags);
+	state = atomic_read(&stp_state);
+	if (flags & STP_RUN_ALWAYS) {
+		if (state != STP_STATE_STARTING && state != STP_STATE_ENDING)
+			goto out;
+	} else if (state != STP_STATE_RUNNING) {
+		goto out;
+	}
+	c = stp_contexts[smp_processor_id()];
+	if (atomic_inc_return(&c->busy) != 1) {
+		atomic_dec(&c->busy);
+		stp_skip();
+		goto out;
+	}
+	c->pp = p->pp;
+	c->probefunc = func ? func : "";
+	c->regs = regs;
+	c->user_regs = flags & STP_RUN_USER;
+	c->is_return = flags & STP_RUN_RETURN;
+	c->entry_args = entry_args;
+	c->actions = 0;
+	c->nesting = 0;
+	c->abort = STP_ABORT_NONE;
+	c->err_loc = NULL;
+	c->frame_used = 0;
+	c->out_len = 0;
+	if (!stp_lock_all(p)) {
+		stp_skip();
+		goto done;
+	}
+	p->body(c);
+	stp_unlock_all(p);
+	if (c->abort == STP_ABORT_ERROR)
+		stp_report_error(c);
+	c->abort = STP_ABORT_NONE;
+	stp_flush(c);
+done:
+	atomic_dec(&c->busy);
+out:
+	local_irq_restore(irqflags);
+}

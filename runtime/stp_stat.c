@@ -1,0 +1,225 @@
+/* Statistics: count, sum, min, max and an optional histogram, guarded by the
+ * owning global's lock (the handler holds it).  Histograms print exactly as
+ * stap prints them: a "value |---- count" header, '@' bars scaled to
+ * HIST_WIDTH, runs of empty buckets elided with '~'. */
+
+enum stp_hist_type { STP_HIST_NONE, STP_HIST_LOG, STP_HIST_LINEAR };
+
+#define STP_HIST_LOG_BUCKETS 128
+#define STP_HIST_LOG_BUCKET0 64
+
+struct stp_hist {
+	enum stp_hist_type type;
+	int64_t start, stop, interval;
+	int buckets;
+};
+
+struct stp_stat {
+	int64_t count, sum, min, max;
+	int64_t hist[];
+};
+
+static int stp_hist_init(struct stp_hist *h, enum stp_hist_type type, int64_t start,
+			 int64_t stop, int64_t interval)
+{
+	h->type = type;
+	h->start = start;
+	h->stop = stop;
+	h->interval = interval;
+	if (type == STP_HIST_LOG) {
+		h->buckets = STP_HIST_LOG_BUCKETS;
+	} else if (type == STP_HIST_LINEAR) {
+		if (interval <= 0 || stop <= start ||
+		    div64_s64(stop - start, interval) + 3 > STP_MAX_BUCKETS)
+			return -EINVAL;
+		/* one bucket each for underflow and overflow */
+		h->buckets = div64_s64(stop - start, interval) + 3;
+	} else {
+		h->buckets = 0;
+	}
+	return 0;
+}
+
+static size_t stp_stat_size(const struct stp_hist *h)
+{
+	return sizeof(struct stp_stat) + h->buckets * sizeof(int64_t);
+}
+
+static int stp_log_bucket(int64_t v)
+{
+	int b;
+
+	if (v == 0)
+		return STP_HIST_LOG_BUCKET0;
+	if (v > 0)
+		return STP_HIST_LOG_BUCKET0 + fls64(v);
+	b = fls64(-(uint64_t)v);
+	return STP_HIST_LOG_BUCKET0 - b;
+}
+
+static int64_t stp_log_value(int b)
+{
+	if (b == STP_HIST_LOG_BUCKET0)
+		return 0;
+	if (b > STP_HIST_LOG_BUCKET0)
+		return 1LL << (b - STP_HIST_LOG_BUCKET0 - 1);
+	return -(int64_t)(1ULL << (STP_HIST_LOG_BUCKET0 - b - 1));
+}
+
+static void stp_stat_add(const struct stp_hist *h, struct stp_stat *s, int64_t v)
+{
+	int64_t b;
+
+	if (s->count == 0) {
+		s->min = s->max = v;
+	} else {
+		s->min = min(s->min, v);
+		s->max = max(s->max, v);
+	}
+	s->count++;
+	s->sum += v;
+	if (h->type == STP_HIST_LOG) {
+		b = stp_log_bucket(v);
+	} else if (h->type == STP_HIST_LINEAR) {
+		b = v < h->start ? 0 : div64_s64(v - h->start, h->interval) + 1;
+		if (b > h->buckets - 1)
+			b = h->buckets - 1;
+	} else {
+		return;
+	}
+	s->hist[b]++;
+}
+
+enum stp_stat_op { STP_COUNT, STP_SUM, STP_MIN, STP_MAX, STP_AVG };
+
+static int64_t stp_stat_get(struct stp_context *c, const struct stp_stat *s, int op,
+			    const char *loc)
+{
+	if (op == STP_COUNT)
+		return s ? s->count : 0;
+	if (op == STP_SUM)
+		return s ? s->sum : 0;
+	if (!s || s->count == 0) {
+		stp_error(c, loc, "empty aggregate");
+		return 0;
+	}
+	if (op == STP_MIN)
+		return s->min;
+	if (op == STP_MAX)
+		return s->max;
+	return div64_s64(s->sum, s->count);
+}
+
+static int stp_digits(int64_t v)
+{
+	int n = v < 0 ? 1 : 0;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		n++;
+		u /= 10;
+	} while (u);
+	return n;
+}
+
+static int64_t stp_hist_bucket_value(const struct stp_hist *h, int i, const char **prefix)
+{
+	*prefix = "";
+	if (h->type == STP_HIST_LOG)
+		return stp_log_value(i);
+	if (i == 0) {
+		*prefix = "<";
+		return h->start;
+	}
+	if (i == h->buckets - 1) {
+		*prefix = ">";
+		return h->start + (int64_t)(i - 2) * h->interval;
+	}
+	return h->start + (int64_t)(i - 1) * h->interval;
+}
+
+static bool stp_hist_elided(const struct stp_hist *h, const struct stp_stat *s, int i, int lo,
+			    int hi)
+{
+	int k, from = max(lo, i - HIST_ELISION), to = min(hi, i + HIST_ELISION);
+
+	if (HIST_ELISION < 0)
+		return false;
+	for (k = from; k <= to; k++)
+		if (s->hist[k])
+			return false;
+	return true;
+}
+
+static void stp_hist_print(struct stp_context *c, const struct stp_hist *h,
+			   const struct stp_stat *s)
+{
+	int lo = -1, hi = 0, i, j, vspace, cspace, under = 0, over = 0;
+	int64_t vmax = 0, scale;
+	bool eliding = false;
+	const char *prefix;
+
+	if (!s || h->type == STP_HIST_NONE)
+		return;
+	for (i = 0; i < h->buckets; i++) {
+		if (s->hist[i] > 0) {
+			if (lo < 0)
+				lo = i;
+			hi = i;
+		}
+		vmax = max(vmax, s->hist[i]);
+	}
+	if (lo < 0) /* empty: stap shows the zero bucket */
+		lo = hi = h->type == STP_HIST_LOG ? STP_HIST_LOG_BUCKET0 : 1;
+	for (i = 0; i < 2; i++) {
+		if (h->type == STP_HIST_LOG) {
+			if (lo != STP_HIST_LOG_BUCKET0 && lo > 0)
+				lo--;
+		} else if (lo > 0) {
+			lo--;
+		}
+		if (hi < h->buckets - 1)
+			hi++;
+	}
+	if (h->type == STP_HIST_LINEAR) {
+		if (lo == 0 && s->hist[0] == 0)
+			lo++;
+		if (hi == h->buckets - 1 && s->hist[hi] == 0)
+			hi--;
+		under = lo == 0;
+		over = hi == h->buckets - 1;
+	}
+	scale = vmax <= HIST_WIDTH ? 1 : div64_s64(vmax + HIST_WIDTH - 1, HIST_WIDTH);
+	cspace = stp_digits(vmax);
+	if (h->type == STP_HIST_LINEAR)
+		vspace = max(stp_digits(h->start) + under,
+			     stp_digits(h->start + h->interval * hi) + over);
+	else
+		vspace = max(stp_digits(stp_log_value(hi)), stp_digits(stp_log_value(lo)));
+	vspace = max(vspace, 5);
+
+	stp_printf(c, "%*s |", vspace, "value");
+	for (j = 0; j < HIST_WIDTH; j++)
+		stp_puts(c, "-");
+	stp_puts(c, " count\n");
+	for (i = lo; i <= hi; i++) {
+		int64_t v, bar;
+
+		if (stp_hist_elided(h, s, i, lo, hi)) {
+			eliding = true;
+			continue;
+		}
+		if (eliding) {
+			stp_printf(c, "%*s ~\n", vspace, "");
+			eliding = false;
+		}
+		v = stp_hist_bucket_value(h, i, &prefix);
+		stp_printf(c, "%*s%lld |", vspace - stp_digits(v), prefix, (long long)v);
+		bar = div64_s64(s->hist[i], scale);
+		for (j = 0; j < bar; j++)
+			stp_puts(c, "@");
+		stp_printf(c, "%*lld\n", (int)(HIST_WIDTH - bar + 1 + cspace),
+			   (long long)s->hist[i]);
+	}
+	stp_puts(c, "\n");
+}
