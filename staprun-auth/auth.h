@@ -1,0 +1,186 @@
+/* staprun.auth: the setuid-root loader for approved modules.
+ *
+ * The numbered MUSTs of DESIGN.md section 3, and where each is enforced:
+ *   1 argv                      args.c      (auth_args_parse), main.c
+ *   2 fds, umask, core, env     hygiene.c   (auth_hygiene_start)
+ *   3 policy/keys ownership     decide.c    (auth_decide: policy_check_perms)
+ *   4 user creds, read once     decide.c    (auth_module_read), main.c (load)
+ *   5 authorize + PAM           decide.c, pam.c
+ *   6 parameters                decide.c    (auth_params_check)
+ *   7 capabilities, child drop  privs.c
+ *   8 output owner              main.c      (_stp_uid/_stp_gid, -o opened as user)
+ *   9 unload only own modules   unload.c
+ *  10 audit every decision      audit.c
+ *  11 fail closed               everywhere: every unexpected state is a refusal
+ *
+ * No global mutable state: everything travels in struct auth_ctx.
+ */
+#ifndef STAPRUN_AUTH_AUTH_H
+#define STAPRUN_AUTH_AUTH_H
+
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "lib/digest.h"
+#include "staprun/loader.h"
+
+#define AUTH_ARG_MAX 4096   /* longest single argument accepted */
+#define AUTH_PARAMS_MAX 64  /* most name=value arguments */
+#define AUTH_MODULE_MAX (64u << 20) /* largest module read */
+#define AUTH_NAME_MAX 55    /* MODULE_NAME_LEN - 1 */
+#define AUTH_GROUPS_MAX 256
+#define AUTH_ENV_MAX 1024   /* most saved environment entries */
+
+/* Compiled-in paths (MUST 3: never from the environment). */
+#ifndef AUTH_POLICY_PATH
+#define AUTH_POLICY_PATH SYSCONFDIR "/systemtap/authorized_probes"
+#endif
+#ifndef AUTH_KEYS_DIR
+#define AUTH_KEYS_DIR SYSCONFDIR "/systemtap/keys"
+#endif
+#ifndef AUTH_RUN_DIR
+#define AUTH_RUN_DIR "/run/stapauth"
+#endif
+#define AUTH_PAM_SERVICE "staprun-auth"
+
+enum auth_mode { AUTH_LOAD, AUTH_CHECK, AUTH_UNLOAD };
+
+struct auth_opts {
+	enum auth_mode mode;
+	int verbose;
+	const char *outfile;  /* -o FILE, or NULL */
+	const char *cmd;      /* -c CMD or -x CMD, or NULL */
+	pid_t target;         /* -x PID, or 0 */
+	const char *module;   /* MOD.ko path (load, check) or MODNAME (unload) */
+	char *const *params;  /* name=value arguments, inside argv */
+	int nparams;
+};
+
+/* Parse argv strictly (MUST 1).  argv[0] is never looked at.  0, or -1 with
+ * a one-line reason in err. */
+int auth_args_parse(int argc, char *const argv[], struct auth_opts *o, char *err, size_t errlen);
+const char *auth_usage(void);
+
+/* The user's environment, kept for the -c child only. */
+struct auth_env {
+	char **vars; /* NULL-terminated copies */
+	size_t n;
+	struct rlimit fsize; /* the caller's RLIMIT_FSIZE, for the child */
+};
+
+/* MUST 2: make fds 0-2 valid, mark every other fd close-on-exec, umask 077,
+ * no core dumps, default signal handling, then save and clear the environment.
+ * Returns 0, or -1 when the process cannot be made safe (the caller exits). */
+int auth_hygiene_start(struct auth_env *saved);
+void auth_env_free(struct auth_env *e);
+/* Put the caller's resource limits back (in the child, before exec). */
+int auth_env_limits(const struct auth_env *saved);
+
+/* The invoking user, from the real ids (never from the environment). */
+struct auth_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[AUTH_GROUPS_MAX];
+	int ngroups;
+	char name[64];
+};
+int auth_user_get(struct auth_user *u, char *err, size_t errlen);
+
+/* decide.c: everything before the load, in the order of MUSTs 3-6. */
+struct auth_paths {
+	const char *policy;
+	const char *keys;
+	uid_t owner;             /* required owner of policy and keys: 0 */
+	const char *pam_service; /* NULL only in unit tests */
+};
+
+struct auth_decision {
+	unsigned char *buf; /* the module, read once, as the user */
+	size_t len;
+	size_t payload_len; /* without a kernel signature */
+	int is_signed;      /* a signature by a pinned signer was verified */
+	struct loader_module m;
+	struct loader_params p;
+	char digest[DIGEST_STRLEN];
+	char signer[DIGEST_STRLEN]; /* "" when not signed */
+	char line[320];             /* deciding policy line "path:N", or "" */
+	char reason[512];           /* why refused, one line */
+};
+
+/* 0: granted; -1: refused, with d->reason.  Free d in every case. */
+int auth_decide(const struct auth_paths *paths, const struct auth_opts *o,
+		const struct auth_user *u, time_t now, struct auth_decision *d);
+void auth_decision_free(struct auth_decision *d);
+/* Read path as the user (MUST 4): O_NOFOLLOW, regular file, size cap, once. */
+int auth_module_read(const char *path, const struct auth_user *u, unsigned char **buf,
+		     size_t *len, char *err, size_t errlen);
+
+/* privs.c (MUST 7). */
+int auth_privs_reduce(char *err, size_t errlen);
+int auth_privs_drop_child(uid_t uid, gid_t gid, char *err, size_t errlen);
+/* Run fn with filesystem credentials of the user, then return to root's. */
+int auth_as_user_begin(const struct auth_user *u);
+int auth_as_user_end(void);
+
+/* pam.c (MUST 5): 0 if the service admits user; -1 with the PAM reason. */
+int auth_pam_account(const char *service, const char *user, char *err, size_t errlen);
+
+/* audit.c (MUST 10). */
+struct auth_audit {
+	const char *event;  /* "load", "check", "unload" */
+	const char *result; /* "grant", "refused", "done", "failed" */
+	const char *user;
+	uid_t uid;
+	const char *path;   /* module path as given */
+	const char *name;   /* kernel module name (after renaming) */
+	const char *digest; /* payload digest */
+	const char *signer; /* signer fingerprint, or NULL */
+	const char *line;   /* deciding policy line "path:N", or NULL */
+	char *const *params;
+	int nparams;
+	const char *cmd;
+	const char *reason;
+};
+/* Encode s for a log line: printable ASCII except '"' and '\\' as is, the rest
+ * as \xHH; at most outlen-1 bytes, cut with "..." when longer. */
+void auth_audit_encode(const char *s, char *out, size_t outlen);
+/* The whole record as one line (for syslog and for tests). */
+void auth_audit_format(const struct auth_audit *a, char *out, size_t outlen);
+void auth_audit_log(const struct auth_audit *a);
+
+/* rename.c: give the verified in-memory copy a unique kernel module name. */
+int auth_unique_name(const char *orig, uid_t uid, pid_t pid, char *out, size_t outlen);
+int auth_rename(unsigned char *buf, size_t len, size_t this_module_name_off,
+		size_t modinfo_name_off, size_t modinfo_name_len, const char *newname);
+/* A module name as the kernel prints it: [A-Za-z0-9_], 1..55 bytes. */
+int auth_name_valid(const char *name);
+
+/* record.c: the record of live loads, one file per module in dir. */
+struct auth_record {
+	char module[AUTH_NAME_MAX + 1];
+	char digest[DIGEST_STRLEN];
+	char user[64];
+	uid_t uid;
+	pid_t pid;
+	long long since; /* seconds since the epoch */
+};
+int auth_record_write(const char *dir, const struct auth_record *r);
+int auth_record_read(const char *dir, const char *module, struct auth_record *r);
+int auth_record_remove(const char *dir, const char *module);
+/* Calls fn for every record in dir, sorted by module name.  0 or -errno. */
+int auth_record_list(const char *dir, void (*fn)(const struct auth_record *, void *), void *arg);
+/* The lines `stap-authorize status` prints, for one record. */
+void auth_record_format(const struct auth_record *r, char *out, size_t outlen);
+
+/* unload.c (MUST 9). sysmod: "/sys/module" (tests pass a fixture tree). */
+int auth_unload_check(const char *rundir, const char *sysmod, const char *name, uid_t uid,
+		      char *err, size_t errlen);
+/* The same with the /proc directory given (tests). */
+int auth_unload_check_at(const char *rundir, const char *sysmod, const char *procdir,
+			 const char *name, uid_t uid, char *err, size_t errlen);
+
+/* user.c: -x PID must be a process of the same user, all of its uids. */
+int auth_target_check(const char *procdir, pid_t pid, uid_t uid, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,213 @@
+/* The decision: nothing is loaded, no capability is dropped, until every
+ * check here passed.  Each refusal is one line in d->reason (MUST 11). */
+#include "staprun-auth/auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keys/verify.h"
+#include "lib/readfile.h"
+#include "policy/policy.h"
+
+static int refuse(struct auth_decision *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof d->reason, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int auth_module_read(const char *path, const struct auth_user *u, unsigned char **buf,
+		     size_t *len, char *err, size_t errlen)
+{
+	int fd, e, saved;
+
+	/* MUST 4: open with the user's filesystem identity, so a path to a
+	 * root-only file (directly or through a symlink) fails exactly as it
+	 * would for the user, and tells nothing about that file. */
+	if (auth_as_user_begin(u) < 0) {
+		snprintf(err, errlen, "cannot take the user's filesystem identity");
+		return -EPERM;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	saved = errno;
+	if (auth_as_user_end() < 0) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "cannot return to root's filesystem identity");
+		return -EPERM;
+	}
+	if (fd < 0) {
+		e = -saved;
+		snprintf(err, errlen, "%s: %s", path,
+			 e == -ELOOP ? "is a symbolic link" : strerror(saved));
+		return e;
+	}
+	/* MUST 4: fstat the descriptor, cap the size, read it whole once. */
+	e = readfile_fd(fd, AUTH_MODULE_MAX, buf, len);
+	close(fd);
+	if (e < 0)
+		snprintf(err, errlen, "%s: %s", path, readfile_strerror(e));
+	return e;
+}
+
+/* MUST 3: policy and keys, and every directory above them, are root's. */
+static int decide_perms(const struct auth_paths *paths, struct auth_decision *d)
+{
+	char msg[400];
+
+	if (policy_check_perms(paths->policy, paths->owner, msg, sizeof msg) < 0)
+		return refuse(d, "unsafe policy: %s", msg);
+	if (access(paths->keys, F_OK) == 0 &&
+	    keys_check_dir(paths->keys, paths->owner, msg, sizeof msg) < 0)
+		return refuse(d, "unsafe keys: %s", msg);
+	return 0;
+}
+
+static int decide_policy_load(const struct auth_paths *paths, struct policy *pol,
+			      struct auth_decision *d)
+{
+	struct policy_errors errs = {0};
+	int e = policy_load(paths->policy, pol, &errs);
+
+	if (e < 0) {
+		refuse(d, "policy refused: %s%s", errs.n ? errs.msg[0] : strerror(-e),
+		       errs.n > 1 ? " (and more errors)" : "");
+		policy_errors_free(&errs);
+		return -1;
+	}
+	policy_errors_free(&errs);
+	return 0;
+}
+
+/* The signature, when there is one, must verify against a pinned signer. */
+static int decide_signature(const struct auth_paths *paths, struct auth_decision *d,
+			    struct modsig_result *res)
+{
+	struct keys_store store = {0};
+	char msg[400];
+	int e;
+
+	e = keys_load_trusted(paths->keys, paths->owner, &store, msg, sizeof msg);
+	if (e < 0) {
+		keys_store_free(&store);
+		return refuse(d, "keys refused: %s", msg);
+	}
+	e = modsig_verify(d->buf, d->len, &store, res);
+	keys_store_free(&store);
+	if (e < 0 || res->status == MODSIG_BAD)
+		return refuse(d, "bad signature: %s", res->why[0] ? res->why : strerror(-e));
+	d->payload_len = res->payload_len;
+	digest_hex(res->payload_digest, DIGEST_LEN, d->digest + 7);
+	memcpy(d->digest, "sha256:", 7);
+	if (res->status == MODSIG_VERIFIED) {
+		d->is_signed = 1;
+		memcpy(d->signer, "sha256:", 7);
+		digest_hex(res->signer_fpr, DIGEST_LEN, d->signer + 7);
+	}
+	return 0;
+}
+
+/* MUST 6: names the module declares, never internal ones, strict values. */
+static int decide_params(const struct auth_opts *o, struct auth_decision *d)
+{
+	struct loader_err le;
+	int i;
+
+	for (i = 0; i < o->nparams; i++) {
+		/* MUST 6: _stp_uid, _stp_gid, _stp_target are ours to set. */
+		if (!strncmp(o->params[i], "_stp_", 5))
+			return refuse(d, "parameter %.64s is internal: only staprun.auth sets it",
+				      o->params[i]);
+		if (loader_params_add(&d->p, &d->m, o->params[i], LOADER_PARAM_STRICT, &le) < 0)
+			return refuse(d, "%s", le.msg);
+	}
+	return 0;
+}
+
+static int decide_policy(const struct auth_paths *paths, const struct auth_user *u, time_t now,
+			 const unsigned char *signer, struct auth_decision *d,
+			 const unsigned char *digest)
+{
+	struct policy pol = {0};
+	struct policy_user pu = {0};
+	struct policy_request rq = {0};
+	struct policy_decision pd = {0};
+	gid_t gids[AUTH_GROUPS_MAX + 1];
+	int i, ok = -1;
+
+	gids[0] = u->gid;
+	for (i = 0; i < u->ngroups; i++)
+		gids[i + 1] = u->groups[i];
+	if (decide_policy_load(paths, &pol, d) < 0)
+		goto out;
+	if (policy_user_from_ids(&pu, u->uid, gids, (size_t)u->ngroups + 1) < 0) {
+		refuse(d, "cannot resolve user %s", u->name);
+		goto out;
+	}
+	rq.digest = digest;
+	rq.signer = signer;
+	rq.user = &pu;
+	rq.params = (const char *const *)d->p.names;
+	rq.nparams = d->p.n;
+	rq.now = now;
+	/* MUST 5: not revoked, approved by digest or pinned signer, user,
+	 * group, expiry and params= all matching: policy_decide. */
+	policy_decide(&pol, &rq, &pd);
+	if (pd.line)
+		snprintf(d->line, sizeof d->line, "%s:%u", paths->policy, pd.line);
+	if (!pd.allow) {
+		refuse(d, "%s is not approved for %s: %s", d->digest, u->name, pd.reason);
+		goto out;
+	}
+	ok = 0;
+out:
+	policy_user_free(&pu);
+	policy_free(&pol);
+	return ok;
+}
+
+int auth_decide(const struct auth_paths *paths, const struct auth_opts *o,
+		const struct auth_user *u, time_t now, struct auth_decision *d)
+{
+	struct modsig_result res;
+	struct loader_err le;
+	char err[512];
+
+	memset(d, 0, sizeof *d);
+	memset(&res, 0, sizeof res);
+	loader_params_init(&d->p);
+	if (decide_perms(paths, d) < 0)
+		return -1;
+	if (auth_module_read(o->module, u, &d->buf, &d->len, err, sizeof err) < 0)
+		return refuse(d, "%s", err);
+	if (decide_signature(paths, d, &res) < 0)
+		return -1;
+	if (loader_module_use(d->buf, d->len, o->module, &d->m, &le) < 0)
+		return refuse(d, "%s", le.msg);
+	if (decide_params(o, d) < 0)
+		return -1;
+	if (decide_policy(paths, u, now, d->is_signed ? res.signer_fpr : NULL, d,
+			  res.payload_digest) < 0)
+		return -1;
+	/* MUST 5: the administrator's PAM account rules have the last word. */
+	if (paths->pam_service &&
+	    auth_pam_account(paths->pam_service, u->name, err, sizeof err) < 0)
+		return refuse(d, "%s", err);
+	return 0;
+}
+
+void auth_decision_free(struct auth_decision *d)
+{
+	loader_module_free(&d->m);
+	loader_params_free(&d->p);
+	free(d->buf);
+	d->buf = NULL;
+}

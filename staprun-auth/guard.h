@@ -1,0 +1,20 @@
+/* The unload guard of staprun.auth (guard.c). */
+#ifndef STAPRUN_AUTH_GUARD_H
+#define STAPRUN_AUTH_GUARD_H
+
+#include "staprun-auth/auth.h"
+
+struct auth_guard {
+	pid_t pid;
+	int fd; /* write end: "load NAME\n", "done\n" */
+};
+
+/* Fork the guard (needs root: call before auth_privs_reduce). */
+int auth_guard_start(struct auth_guard *g, const char *rundir, char *err, size_t errlen);
+/* Tell the guard the module about to be loaded. */
+int auth_guard_arm(struct auth_guard *g, const char *name);
+/* unloaded: the module is gone (the guard needs to do nothing).  Waits for
+ * the guard to end. */
+void auth_guard_finish(struct auth_guard *g, int unloaded);
+
+#endif

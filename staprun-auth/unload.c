@@ -1,0 +1,86 @@
+/* -d MODNAME: unload only a module this program loaded for this user (MUST 9).
+ * Two witnesses must agree: our own record under /run (root-owned, written
+ * only by staprun.auth) and the module itself, whose transport belongs to
+ * the _stp_uid it was loaded with. */
+#include "staprun-auth/auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The module's owner: its _stp_uid parameter when sysfs shows it, else the
+ * owner of its /proc/<name> directory.  -ENOENT when neither exists. */
+static int unload_module_owner(const char *sysmod, const char *procdir, const char *name,
+			       uid_t *owner)
+{
+	char path[512], text[32], *end;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s/parameters/_stp_uid", sysmod, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		n = read(fd, text, sizeof text - 1);
+		close(fd);
+		if (n <= 0)
+			return -EIO;
+		text[n] = '\0';
+		errno = 0;
+		*owner = (uid_t)strtoul(text, &end, 10);
+		if (errno || end == text || (*end && *end != '\n'))
+			return -EBADMSG;
+		return 0;
+	}
+	snprintf(path, sizeof path, "%s/%s", procdir, name);
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		*owner = st.st_uid;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int auth_unload_check_at(const char *rundir, const char *sysmod, const char *procdir,
+			 const char *name, uid_t uid, char *err, size_t errlen)
+{
+	struct auth_record r;
+	uid_t owner;
+	int e;
+
+	if (!auth_name_valid(name)) {
+		snprintf(err, errlen, "not a module name");
+		return -EINVAL;
+	}
+	/* MUST 9: our record first: a module we never loaded has none. */
+	e = auth_record_read(rundir, name, &r);
+	if (e < 0) {
+		snprintf(err, errlen, "%s was not loaded by staprun.auth", name);
+		return -EPERM;
+	}
+	if (r.uid != uid) {
+		snprintf(err, errlen, "%s was loaded by another user", name);
+		return -EPERM;
+	}
+	/* MUST 9: and the module must still say so: a record that outlived its
+	 * module must not let anyone unload a namesake loaded since. */
+	e = unload_module_owner(sysmod, procdir, name, &owner);
+	if (e == -ENOENT) {
+		snprintf(err, errlen, "%s is not loaded", name);
+		return -ENOENT;
+	}
+	if (e < 0 || owner != uid) {
+		snprintf(err, errlen, "%s is not owned by you", name);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int auth_unload_check(const char *rundir, const char *sysmod, const char *name, uid_t uid,
+		      char *err, size_t errlen)
+{
+	return auth_unload_check_at(rundir, sysmod, "/proc", name, uid, err, errlen);
+}

@@ -1,0 +1,63 @@
+/* Who called us, from the kernel's view of the real ids, never the
+ * environment (LOGNAME, USER are the caller's to choose); and whether the
+ * -x process is theirs. */
+#include "staprun-auth/auth.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int auth_user_get(struct auth_user *u, char *err, size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	memset(u, 0, sizeof *u);
+	u->uid = getuid();
+	u->gid = getgid();
+	u->ngroups = getgroups(AUTH_GROUPS_MAX, u->groups);
+	if (u->ngroups < 0) {
+		snprintf(err, errlen, "too many supplementary groups");
+		return -1;
+	}
+	if (getpwuid_r(u->uid, &pw, buf, sizeof buf, &res) != 0 || !res) {
+		snprintf(err, errlen, "uid %u has no passwd entry", (unsigned)u->uid);
+		return -1;
+	}
+	if (snprintf(u->name, sizeof u->name, "%s", pw.pw_name) >= (int)sizeof u->name) {
+		snprintf(err, errlen, "user name too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* "Uid:\tR\tE\tS\tFS" of /proc/PID/status, all four must be uid: a user may
+ * not aim a probe at a setuid program they started. */
+int auth_target_check(const char *procdir, pid_t pid, uid_t uid, char *err, size_t errlen)
+{
+	char path[128], line[256];
+	unsigned r, e, s, fs;
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof path, "%s/%d/status", procdir, (int)pid);
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "-x %d: no such process", (int)pid);
+		return -ESRCH;
+	}
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Uid: %u %u %u %u", &r, &e, &s, &fs) == 4) {
+			found = 1;
+			break;
+		}
+	fclose(f);
+	if (!found || r != uid || e != uid || s != uid || fs != uid) {
+		snprintf(err, errlen, "-x %d: not a process of yours", (int)pid);
+		return -EPERM;
+	}
+	return 0;
+}
