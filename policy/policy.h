@@ -44,7 +44,7 @@ struct policy_rule {
 	enum policy_kind kind;
 	unsigned char digest[DIGEST_LEN];
 	unsigned line;     /* 1-based line number in the file */
-	const char *text;  /* the line as written, without newline or comment */
+	const char *text;  /* the line as written (trailing blanks stripped) */
 	char **users;      /* NULL: any user */
 	size_t nusers;
 	char **groups;     /* NULL: any group */
@@ -120,11 +120,12 @@ struct policy_decision {
 /*
  * Decide.  A revoke: line for the digest denies outright.  Otherwise each
  * sha256: line for the digest and each signer: line for rq->signer, in file
- * order, is tried: expiry, then users=/groups= (either list matching is
- * enough when both are given), then every requested parameter must be in
+ * order, is tried: users=/groups= (either list matching is enough when
+ * both are given), then expiry, then every requested parameter must be in
  * params= (or params=* and not _stp_*; _stp_* names are never allowed).
- * The first line that grants decides; when none does, the first one that
- * matched the module gives the reason.  Returns d->allow.
+ * The first line that grants decides; when none does, the line that came
+ * closest (user matched, then not expired) gives the reason and line.
+ * Returns d->allow.
  * Declared-ness of parameters (.modinfo) is the caller's check.
  */
 int policy_decide(const struct policy *p, const struct policy_request *rq,
