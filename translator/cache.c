@@ -361,7 +361,7 @@ int cache_store(struct cache *c, const struct cache_key *k, const struct cache_e
 		r = write_atomic(e, "log", e->log, log);
 	free(log);
 	if (r < 0) {
-		fprintf(stderr, "stap: cache: storing the %s of %s: %s\n", what, e->log,
+		fprintf(stderr, "stap: cache %s: not stored: the %s: %s\n", e->log, what,
 			r == -ENOEXEC ? "not a sane ELF module" : strerror(-r));
 		unlink(ko_tmp);
 		unlink(c_tmp);
