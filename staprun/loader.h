@@ -111,7 +111,7 @@ void loader_child_abort(struct loader_child *c);
 
 /* Relaying output: see relay.h.  The whole staprun session: */
 struct loader_run_opts {
-	const char *outfile;           /* -o FILE (created 0600 by the caller's uid), or NULL */
+	int out_fd;                    /* probe output (-o FILE opened by the caller), -1: stdout */
 	const struct loader_child_opts *child; /* -c CMD, or NULL */
 	pid_t target_pid;              /* -x PID, or 0 */
 	uid_t owner_uid;               /* _stp_uid / _stp_gid for the proc files */

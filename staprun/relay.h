@@ -15,6 +15,7 @@ struct relay {
 	int err_fd;  /* warnings and errors: stderr */
 	int eof;     /* the module finished and everything was read */
 	int exit_requested;
+	int out_err; /* first errno writing probe output (then discarded) */
 	uint64_t dropped_bytes; /* last cumulative figures the module reported */
 	uint64_t dropped_records;
 	unsigned char *buf;

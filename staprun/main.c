@@ -1,0 +1,150 @@
+/* staprun: load a probe module (as root), relay its output, end it, unload.
+ *   staprun [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...] */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "staprun/loader.h"
+
+struct staprun_opts {
+	int verbose;
+	const char *outfile;
+	const char *cmd;
+	pid_t target;
+	const char *module;
+	char **params;
+	int nparams;
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: staprun [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...]\n");
+}
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct staprun_opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	while ((c = getopt(argc, argv, "+vo:c:x:h")) != -1) {
+		switch (c) {
+		case 'v':
+			o->verbose++;
+			break;
+		case 'o':
+			o->outfile = optarg;
+			break;
+		case 'c':
+			o->cmd = optarg;
+			break;
+		case 'x':
+			if (parse_pid(optarg, &o->target)) {
+				fprintf(stderr, "staprun: -x %s: not a process id\n", optarg);
+				return -1;
+			}
+			break;
+		default:
+			usage();
+			return -1;
+		}
+	}
+	if (o->cmd && o->target) {
+		fprintf(stderr, "staprun: -c and -x cannot be used together\n");
+		return -1;
+	}
+	if (optind >= argc) {
+		usage();
+		return -1;
+	}
+	o->module = argv[optind];
+	o->params = argv + optind + 1;
+	o->nparams = argc - optind - 1;
+	return 0;
+}
+
+static int prepare(const struct staprun_opts *o, struct loader_module *m,
+		   struct loader_params *p, struct loader_err *e)
+{
+	int rc = loader_module_read(o->module, m, e);
+
+	for (int i = 0; !rc && i < o->nparams; i++)
+		rc = loader_params_add(p, m, o->params[i], 0, e);
+	if (!rc)
+		rc = loader_module_check_release(m, e);
+	if (!rc && o->target && kill(o->target, 0) != 0 && errno == ESRCH)
+		rc = -ESRCH, snprintf(e->msg, sizeof e->msg, "-x %d: no such process",
+				      (int)o->target);
+	return rc;
+}
+
+static int run(const struct staprun_opts *o, struct loader_module *m, struct loader_params *p)
+{
+	struct loader_child_opts child = { .cmd = o->cmd };
+	struct loader_run_opts ro = {
+		.out_fd = -1,
+		.child = o->cmd ? &child : NULL,
+		.target_pid = o->target,
+		.owner_uid = getuid(),
+		.owner_gid = getgid(),
+		.verbose = o->verbose,
+	};
+	struct loader_err e = { "" };
+	int rc;
+
+	if (o->outfile) {
+		ro.out_fd = open(o->outfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+				 0600);
+		if (ro.out_fd < 0) {
+			fprintf(stderr, "staprun: %s: %s\n", o->outfile, strerror(errno));
+			return 1;
+		}
+	}
+	rc = loader_run(m, p, &ro, &e);
+	if (rc < 0) {
+		fprintf(stderr, "staprun: %s\n", e.msg);
+		rc = 1;
+	}
+	if (ro.out_fd >= 0)
+		close(ro.out_fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct staprun_opts o;
+	struct loader_module m;
+	struct loader_params p;
+	struct loader_err e = { "" };
+	int rc;
+
+	if (parse_args(argc, argv, &o))
+		return 1;
+	loader_params_init(&p);
+	if (prepare(&o, &m, &p, &e)) {
+		fprintf(stderr, "staprun: %s\n", e.msg);
+		rc = 1;
+	} else {
+		rc = run(&o, &m, &p);
+	}
+	loader_params_free(&p);
+	loader_module_free(&m);
+	return rc;
+}
