@@ -1,0 +1,283 @@
+/* staprun.auth pieces without privileges: audit encoding (MUST 10), unique
+ * names and renaming, the /run record, the -d ownership checks (MUST 9),
+ * the -x target check. */
+#include "tests/unit/unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/modinfo.h"
+#include "lib/readfile.h"
+#include "staprun-auth/auth.h"
+
+static const char *tmp(const char *name)
+{
+	static char p[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof p[i], "%s/%s", unit_tmpdir(), name);
+	return p[i];
+}
+
+static int put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+TEST(audit_encodes_user_strings)
+{
+	char out[64];
+
+	auth_audit_encode("ok-name_1.ko", out, sizeof out);
+	CHECK_STR(out, "ok-name_1.ko");
+	/* spaces, quotes, newlines, format directives cannot forge a record */
+	auth_audit_encode("a b\"c\n%s\\", out, sizeof out);
+	CHECK_STR(out, "a\\x20b\\x22c\\x0a%s\\x5c");
+	auth_audit_encode("\xff", out, sizeof out);
+	CHECK_STR(out, "\\xff");
+	auth_audit_encode(NULL, out, sizeof out);
+	CHECK_STR(out, "-");
+	/* long input is cut, marked, and stays inside the buffer */
+	auth_audit_encode("0123456789012345678901234567890123456789", out, 16);
+	CHECK(strlen(out) < 16);
+	CHECK(strstr(out, "..."));
+}
+
+TEST(audit_record_has_every_field)
+{
+	char line[2048];
+	char *params[] = {"lines=3", "prefix=x y"};
+	struct auth_audit a = {
+		.event = "load", .result = "refused", .user = "alice", .uid = 1000,
+		.path = "/home/alice/m.ko", .name = "stp_m", .digest = "sha256:ab",
+		.signer = NULL, .line = "/etc/systemtap/authorized_probes:3",
+		.params = params, .nparams = 2, .cmd = "id -u; echo %n", .reason = "expired",
+	};
+
+	auth_audit_format(&a, line, sizeof line);
+	CHECK(!strncmp(line, "load refused:", 13));
+	CHECK(strstr(line, " user=\"alice\""));
+	CHECK(strstr(line, " uid=\"1000\""));
+	CHECK(strstr(line, " module=\"stp_m\""));
+	CHECK(strstr(line, " digest=\"sha256:ab\""));
+	CHECK(strstr(line, " signer=\"-\""));
+	CHECK(strstr(line, " line=\"/etc/systemtap/authorized_probes:3\""));
+	CHECK(strstr(line, " params=\"lines=3\\x20prefix=x\\x20y\""));
+	CHECK(strstr(line, " cmd=\"id\\x20-u;\\x20echo\\x20%n\""));
+	CHECK(strstr(line, " reason=\"expired\""));
+	CHECK(!strchr(line, '\n'));
+}
+
+TEST(unique_name_fits_and_differs)
+{
+	char a[64], b[64], c[64];
+	char lng[] = "stap_0123456789abcdef0123456789abcdef0123456789abcdef0";
+
+	CHECK(auth_unique_name("stp_test", 1000, 42, a, sizeof a) == 0);
+	CHECK_STR(a, "stp_test_u1000_42");
+	CHECK(auth_unique_name("stp_test", 1001, 42, b, sizeof b) == 0);
+	CHECK(strcmp(a, b) != 0);
+	CHECK(auth_unique_name(lng, 4294967294u, 2147483647, c, sizeof c) == 0);
+	CHECK(strlen(c) == AUTH_NAME_MAX);
+	CHECK(auth_name_valid(c));
+	CHECK(strstr(c, "_u4294967294_2147483647"));
+	CHECK(auth_unique_name("bad/name", 1, 1, c, sizeof c) < 0);
+	CHECK(!auth_name_valid("a.b") && !auth_name_valid("") && !auth_name_valid("../x"));
+}
+
+static int build_fixture(const char *obj)
+{
+	char cmd[1200];
+	const char *code =
+		"__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
+		"\"license=GPL\\0name=stp_fake\\0vermagic=6.1.0 SMP mod_unload\\0\";\n"
+		"struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
+		"__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
+		"struct mod this_module = { .name = \"stp_fake\" };\n";
+
+	if (put(tmp("fake.c"), code) < 0)
+		return -1;
+	snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, tmp("fake.c"));
+	return system(cmd);
+}
+
+TEST(rename_changes_only_the_name)
+{
+	const char *obj = tmp("fake.o");
+	unsigned char *d, *orig;
+	size_t n, i, changed = 0;
+	struct modinfo mi, mi2;
+	const char *why;
+
+	if (build_fixture(obj) != 0)
+		SKIP("cc could not build the fixture object");
+	CHECK(readfile_path(obj, 1 << 20, &d, &n) == 0);
+	orig = malloc(n);
+	CHECK(orig);
+	memcpy(orig, d, n);
+	CHECK(modinfo_read(d, n, &mi, &why) == 0);
+	CHECK(auth_rename(d, n, mi.this_module_name_off, mi.modinfo_name_off, mi.modinfo_name_len,
+			  "stp_fake_u1000_77") == 0);
+	for (i = 0; i < n; i++)
+		if (d[i] != orig[i]) {
+			int in_tm = i >= mi.this_module_name_off && i < mi.this_module_name_off + 56;
+			int in_mi = i + 5 >= mi.modinfo_name_off &&
+				    i < mi.modinfo_name_off + mi.modinfo_name_len;
+			CHECK(in_tm || in_mi);
+			changed++;
+		}
+	CHECK(changed > 0);
+	CHECK(modinfo_read(d, n, &mi2, &why) == 0);
+	CHECK_STR(mi2.name, "stp_fake_u1000_77"); /* name= gone: the kernel's fallback */
+	CHECK(modinfo_get(&mi2, "name") == NULL);
+	CHECK_STR(mi2.license, "GPL");
+	/* bad names and offsets are refused */
+	CHECK(auth_rename(d, n, mi.this_module_name_off, 0, 0, "a b") < 0);
+	CHECK(auth_rename(d, n, n - 10, 0, 0, "ok") < 0);
+	CHECK(auth_rename(d, n, mi.this_module_name_off, 3, 4, "ok") < 0);
+	modinfo_free(&mi);
+	modinfo_free(&mi2);
+	free(orig);
+	free(d);
+}
+
+TEST(record_write_read_list_remove)
+{
+	const char *dir = tmp("run");
+	struct auth_record r = {.uid = 1000, .pid = 4242, .since = 1700000000}, got;
+	char line[512];
+
+	snprintf(r.module, sizeof r.module, "stp_a_u1000_4242");
+	snprintf(r.digest, sizeof r.digest, "sha256:%064d", 0);
+	snprintf(r.user, sizeof r.user, "alice");
+	CHECK(auth_record_write(dir, &r) == 0);
+	CHECK(auth_record_read(dir, "stp_a_u1000_4242", &got) == 0);
+	CHECK(got.uid == 1000 && got.pid == 4242 && got.since == 1700000000);
+	CHECK_STR(got.user, "alice");
+	auth_record_format(&got, line, sizeof line);
+	CHECK(strstr(line, "stp_a_u1000_4242 sha256:") && strstr(line, "user=alice") &&
+	      strstr(line, "pid=4242") && strstr(line, "since=2023-11-14T22:13:20Z"));
+	/* a record cannot speak for another module */
+	CHECK(rename(tmp("run/stp_a_u1000_4242"), tmp("run/stp_b")) == 0);
+	CHECK(auth_record_read(dir, "stp_b", &got) == -EBADMSG);
+	CHECK(auth_record_remove(dir, "stp_b") == 0);
+	CHECK(auth_record_read(dir, "stp_b", &got) == -ENOENT);
+	CHECK(auth_record_read(dir, "../etc/passwd", &got) == -EINVAL);
+}
+
+TEST(record_dir_must_not_be_writable_by_others)
+{
+	const char *dir = tmp("run2");
+	struct auth_record r = {.uid = 1};
+
+	snprintf(r.module, sizeof r.module, "m");
+	CHECK(mkdir(dir, 0777) == 0 && chmod(dir, 0777) == 0);
+	CHECK(auth_record_write(dir, &r) == -EPERM);
+}
+
+static int n_listed;
+static void count(const struct auth_record *r, void *arg)
+{
+	(void)arg;
+	(void)r;
+	n_listed++;
+}
+
+TEST(record_list_sorted_and_skips_junk)
+{
+	const char *dir = tmp("run3");
+	struct auth_record r = {.uid = 5};
+
+	snprintf(r.module, sizeof r.module, "b_mod");
+	CHECK(auth_record_write(dir, &r) == 0);
+	snprintf(r.module, sizeof r.module, "a_mod");
+	CHECK(auth_record_write(dir, &r) == 0);
+	CHECK(put(tmp("run3/x.tmp"), "junk") == 0);
+	CHECK(put(tmp("run3/c_bad"), "garbage\n") == 0);
+	n_listed = 0;
+	CHECK(auth_record_list(dir, count, NULL) == 0);
+	CHECK(n_listed == 2);
+	n_listed = 0;
+	CHECK(auth_record_list(tmp("nonexistent"), count, NULL) == 0);
+	CHECK(n_listed == 0);
+}
+
+/* Fixture: rundir with a record, sysmod/<name>/parameters/_stp_uid. */
+static void unload_fixture(const char *name, uid_t rec_uid, const char *param)
+{
+	struct auth_record r = {.uid = rec_uid};
+	char p[512];
+
+	snprintf(r.module, sizeof r.module, "%s", name);
+	if (auth_record_write(tmp("run"), &r) != 0)
+		unit_fail(__FILE__, __LINE__, "record");
+	if (!param)
+		return;
+	snprintf(p, sizeof p, "mkdir -p '%s/%s/parameters'", tmp("sys"), name);
+	if (system(p) != 0)
+		unit_fail(__FILE__, __LINE__, "mkdir");
+	snprintf(p, sizeof p, "%s/%s/parameters/_stp_uid", tmp("sys"), name);
+	put(p, param);
+}
+
+TEST(unload_only_own_modules)
+{
+	char err[256];
+
+	mkdir(tmp("proc"), 0755);
+	unload_fixture("mine", 1000, "1000\n");
+	unload_fixture("theirs", 1001, "1001\n");
+	unload_fixture("lying_record", 1000, "1001\n");
+	unload_fixture("gone", 1000, NULL);
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "mine", 1000, err,
+				   sizeof err) == 0);
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "theirs", 1000, err,
+				   sizeof err) == -EPERM);
+	CHECK(strstr(err, "another user"));
+	/* the module's own owner parameter must agree with the record */
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "lying_record", 1000,
+				   err, sizeof err) == -EPERM);
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "gone", 1000, err,
+				   sizeof err) == -ENOENT);
+	/* never loaded by staprun.auth: no record */
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "ext4", 1000, err,
+				   sizeof err) == -EPERM);
+	CHECK(strstr(err, "not loaded by staprun.auth"));
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "../x", 1000, err,
+				   sizeof err) == -EINVAL);
+}
+
+TEST(unload_owner_from_proc_dir)
+{
+	char err[256];
+
+	unload_fixture("viaproc", getuid(), NULL);
+	CHECK(mkdir(tmp("proc"), 0755) == 0 && mkdir(tmp("proc/viaproc"), 0700) == 0);
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "viaproc", getuid(), err,
+				   sizeof err) == 0);
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "viaproc", getuid() + 1,
+				   err, sizeof err) == -EPERM);
+}
+
+TEST(target_must_be_same_user)
+{
+	char err[256];
+
+	CHECK(auth_target_check("/proc", getpid(), getuid(), err, sizeof err) == 0);
+	CHECK(auth_target_check("/proc", getpid(), getuid() + 1, err, sizeof err) == -EPERM);
+	CHECK(strstr(err, "not a process of yours"));
+	/* a setuid process of the user: real uid theirs, effective root */
+	CHECK(mkdir(tmp("p"), 0755) == 0 && mkdir(tmp("p/7"), 0755) == 0);
+	CHECK(put(tmp("p/7/status"), "Name:\tpasswd\nUid:\t1000\t0\t0\t0\n") == 0);
+	CHECK(auth_target_check(tmp("p"), 7, 1000, err, sizeof err) == -EPERM);
+	CHECK(auth_target_check(tmp("p"), 8, 1000, err, sizeof err) == -ESRCH);
+}
