@@ -164,7 +164,10 @@ static int decide_policy(const struct auth_paths *paths, const struct auth_user 
 	if (pd.line)
 		snprintf(d->line, sizeof d->line, "%s:%u", paths->policy, pd.line);
 	if (!pd.allow) {
-		refuse(d, "%s is not approved for %s: %s", d->digest, u->name, pd.reason);
+		if (strstr(pd.reason, "sha256:"))
+			refuse(d, "%s", pd.reason);
+		else
+			refuse(d, "%s: %s", d->digest, pd.reason);
 		goto out;
 	}
 	ok = 0;
