@@ -4,12 +4,6 @@
 #include "translator/front.h"
 #include "translator/passes.h"
 
-struct stap_program *front_parse(struct stap_session *s)
-{
-	(void)s;
-	fputs("stap: pass 1 is not implemented yet\n", stderr);
-	return NULL;
-}
 
 int front_elaborate(struct stap_session *s, struct stap_program *p)
 {
@@ -18,17 +12,7 @@ int front_elaborate(struct stap_session *s, struct stap_program *p)
 	return -1;
 }
 
-char *front_p1_text(const struct stap_program *p)
-{
-	(void)p;
-	return NULL;
-}
 
-char *program_canonical_text(const struct stap_program *p)
-{
-	(void)p;
-	return NULL;
-}
 
 int front_list(struct stap_session *s)
 {

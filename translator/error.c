@@ -1,0 +1,168 @@
+/* Front-end diagnostics and the growable string used by the printers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "translator/front_int.h"
+
+#define DIAG_MAX_ERRORS 30 /* keep a bad input from flooding the terminal */
+
+/* The source line holding loc, and a caret under loc's column. */
+static void diag_source_line(struct diag *d, const struct stap_loc *loc)
+{
+	const char *p = d->src, *end = d->src + d->len;
+	int line = 1;
+
+	if (!p || loc->line < 1)
+		return;
+	while (p < end && line < loc->line) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return;
+		p = nl + 1;
+		line++;
+	}
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	int n = (int)((nl ? nl : end) - p);
+	fprintf(d->out, "    %.*s\n    ", n, p);
+	for (int i = 1; i < loc->col && i <= n; i++)
+		fputc(p[i - 1] == '\t' ? '\t' : ' ', d->out);
+	fputs("^\n", d->out);
+}
+
+static void diag_emit(struct diag *d, const struct stap_loc *loc, const char *kind,
+		      const char *fmt, va_list ap)
+{
+	if (loc && loc->file)
+		fprintf(d->out, "%s:%d:%d: %s", loc->file, loc->line, loc->col, kind);
+	else
+		fprintf(d->out, "stap: %s", kind);
+	vfprintf(d->out, fmt, ap);
+	fputc('\n', d->out);
+	if (loc)
+		diag_source_line(d, loc);
+}
+
+void diag_error(struct diag *d, const struct stap_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->nerrors++;
+	if (!d->out || d->nerrors > DIAG_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	diag_emit(d, loc, "", fmt, ap);
+	va_end(ap);
+}
+
+void diag_warn(struct diag *d, const struct stap_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->nwarnings++;
+	if (!d->out || d->no_warnings)
+		return;
+	va_start(ap, fmt);
+	diag_emit(d, loc, "WARNING: ", fmt, ap);
+	va_end(ap);
+}
+
+static void sb_grow(struct strbuf *b, size_t more)
+{
+	if (b->oom || b->n + more + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->n + more + 1)
+		cap *= 2;
+	char *s = realloc(b->s, cap);
+	if (!s) {
+		b->oom = 1;
+		return;
+	}
+	b->s = s;
+	b->cap = cap;
+}
+
+void sb_putn(struct strbuf *b, const char *s, size_t n)
+{
+	sb_grow(b, n);
+	if (b->oom)
+		return;
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = 0;
+}
+
+void sb_puts(struct strbuf *b, const char *s)
+{
+	sb_putn(b, s, strlen(s));
+}
+
+void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char small[256];
+
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		sb_putn(b, small, (size_t)n);
+		return;
+	}
+	sb_grow(b, (size_t)n);
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)n;
+}
+
+/* A string literal in the script's own syntax (C escapes, octal for others). */
+void sb_quote(struct strbuf *b, const char *s, size_t n)
+{
+	sb_putn(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"': sb_puts(b, "\\\""); break;
+		case '\\': sb_puts(b, "\\\\"); break;
+		case '\n': sb_puts(b, "\\n"); break;
+		case '\t': sb_puts(b, "\\t"); break;
+		case '\r': sb_puts(b, "\\r"); break;
+		default:
+			if (c < 0x20 || c >= 0x7f)
+				sb_printf(b, "\\%03o", c);
+			else
+				sb_putn(b, (const char *)&s[i], 1);
+		}
+	}
+	sb_putn(b, "\"", 1);
+}
+
+int front_edit_distance(const char *a, const char *b, int cap)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return cap + 1;
+	int prev[65], cur[65];
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (int)i;
+		int best = cur[0];
+		for (size_t j = 1; j <= lb; j++) {
+			int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			int del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (cur[j] < best)
+				best = cur[j];
+		}
+		if (best > cap)
+			return cap + 1;
+		memcpy(prev, cur, sizeof(int) * (lb + 1));
+	}
+	return prev[lb];
+}

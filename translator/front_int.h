@@ -1,0 +1,121 @@
+/* Front-end internals shared by the lexer, preprocessor, parser, elaborator
+ * and printers (not used outside the front end). */
+#ifndef TRANSLATOR_FRONT_INT_H
+#define TRANSLATOR_FRONT_INT_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "translator/ast.h"
+#include "translator/session.h"
+
+/* ---- diagnostics: file:line:col: message, source line, caret ---- */
+
+struct diag {
+	const char *src; /* the script text, for the source line */
+	size_t len;
+	FILE *out;       /* NULL: quiet (fuzzing) */
+	int nerrors, nwarnings;
+	int no_warnings; /* -w */
+};
+
+void diag_error(struct diag *d, const struct stap_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diag_warn(struct diag *d, const struct stap_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- tokens ---- */
+
+enum tok_kind {
+	TK_EOF,
+	TK_IDENT,    /* name or keyword */
+	TK_NUM,      /* num */
+	TK_STR,      /* str/str_len: decoded bytes */
+	TK_OP,       /* punctuation, text/len */
+	TK_DOLLAR,   /* $name, $1, $#, $$vars */
+	TK_AT,       /* @name, @1, @# */
+	TK_EMBEDDED, /* %{ ... %}: str is the code between */
+};
+
+struct token {
+	enum tok_kind kind;
+	const char *text; /* source text of the token (or arena copy) */
+	int len;
+	struct stap_loc loc;
+	int adjacent; /* no blank or comment before it */
+	int64_t num;
+	char *str;
+	size_t str_len;
+};
+
+struct tokvec {
+	struct token *v;
+	size_t n, cap;
+};
+
+void tokvec_push(struct tokvec *tv, const struct token *t);
+void tokvec_free(struct tokvec *tv);
+int tok_is(const struct token *t, enum tok_kind k, const char *text);
+/* A short description for messages: "identifier 'x'", "'{'", "end of input". */
+const char *tok_describe(const struct token *t, char *buf, size_t n);
+
+/* Tokenize src; appends to out, ending with TK_EOF.  0 or -1 (errors in d). */
+int lex_tokens(struct stap_program *p, struct diag *d, const char *file, const char *src,
+	       size_t len, struct tokvec *out);
+
+/* ---- preprocessor: %( %? %: %), @define, $N @N $# @# ---- */
+
+struct pp_env {
+	const char *kernel_v;  /* "6.1.0" */
+	const char *kernel_vr; /* "6.1.0-56-amd64" */
+	const char *arch;
+	const char *config;    /* the target .config path, or NULL */
+	char **args;
+	int nargs;
+	int guru;
+};
+
+void pp_env_from_session(struct pp_env *e, const struct stap_session *s, char *kv, size_t kvlen);
+int preprocess(struct stap_program *p, struct diag *d, const struct pp_env *env,
+	       const struct tokvec *in, struct tokvec *out);
+
+/* ---- parser ---- */
+
+int parse_tokens(struct stap_program *p, struct diag *d, const struct tokvec *tv, int guru);
+
+/* ---- printing ---- */
+
+struct strbuf {
+	char *s;
+	size_t n, cap;
+	int oom;
+};
+void sb_puts(struct strbuf *b, const char *s);
+void sb_putn(struct strbuf *b, const char *s, size_t n);
+void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_quote(struct strbuf *b, const char *s, size_t n);
+
+void print_expr(struct strbuf *b, const struct stap_expr *e, int typed);
+void print_spec(struct strbuf *b, const struct stap_pp_spec *sp);
+
+/* ---- symbols (System.map, module and ELF symtabs) ---- */
+
+struct sym_table {
+	char **names;     /* sorted, unique */
+	uint64_t *addrs;
+	size_t n, cap;
+};
+int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, size_t whylen);
+int symbols_module(const struct stap_kernel *k, const char *module, struct sym_table *t,
+		   char *why, size_t whylen);
+/* Functions of an ELF file; offsets[] are file offsets for uprobes. */
+int symbols_elf(const char *path, struct sym_table *t, uint64_t **offsets, char *why,
+		size_t whylen);
+void symbols_free(struct sym_table *t);
+/* Modules of the target kernel, sorted, for module("*") wildcards. */
+int symbols_module_names(const struct stap_kernel *k, struct sym_table *t);
+
+/* Edit distance, for "did you mean". */
+int front_edit_distance(const char *a, const char *b, int cap);
+
+#endif

@@ -1,0 +1,1012 @@
+/* Pass 1, step 3: the parser (recursive descent over preprocessed tokens).
+ * Precedence, lowest first, as in SystemTap: assignment, ?:, ||, &&, |, ^, &,
+ * in, comparison, shift, '.', + -, * / %, unary, ++/--, values. */
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "translator/front_int.h"
+
+#define PARSE_MAX_DEPTH 200 /* nesting: keeps hostile input off the stack limit */
+
+struct parser {
+	struct stap_program *p;
+	struct diag *d;
+	const struct token *t;
+	size_t i, n;
+	int guru;
+	int depth;
+	jmp_buf fail;
+};
+
+/* Growable arrays of pointers inside the arena. */
+struct ptrvec {
+	void **v;
+	size_t n, cap;
+};
+
+static void pv_push(struct stap_program *p, struct ptrvec *pv, void *x)
+{
+	if (pv->n == pv->cap) {
+		size_t cap = pv->cap ? pv->cap * 2 : 4;
+		void **v = stap_alloc(p, cap * sizeof(*v));
+		if (pv->n)
+			memcpy(v, pv->v, pv->n * sizeof(*v));
+		pv->v = v;
+		pv->cap = cap;
+	}
+	pv->v[pv->n++] = x;
+}
+
+static const struct token *peek(struct parser *ps)
+{
+	return &ps->t[ps->i < ps->n ? ps->i : ps->n - 1];
+}
+
+static const struct token *peek2(struct parser *ps)
+{
+	return &ps->t[ps->i + 1 < ps->n ? ps->i + 1 : ps->n - 1];
+}
+
+static const struct token *next(struct parser *ps)
+{
+	const struct token *t = peek(ps);
+	if (ps->i < ps->n - 1)
+		ps->i++;
+	return t;
+}
+
+static _Noreturn void parse_fail(struct parser *ps, const struct token *t, const char *what)
+{
+	char buf[80];
+	diag_error(ps->d, &t->loc, "parse error: %s, found %s", what,
+		   tok_describe(t, buf, sizeof(buf)));
+	longjmp(ps->fail, 1);
+}
+
+static _Noreturn void parse_fail_msg(struct parser *ps, const struct stap_loc *loc,
+				     const char *msg)
+{
+	diag_error(ps->d, loc, "parse error: %s", msg);
+	longjmp(ps->fail, 1);
+}
+
+static int is_op(struct parser *ps, const char *op)
+{
+	return tok_is(peek(ps), TK_OP, op);
+}
+
+static int accept_op(struct parser *ps, const char *op)
+{
+	if (!is_op(ps, op))
+		return 0;
+	next(ps);
+	return 1;
+}
+
+static void expect_op(struct parser *ps, const char *op)
+{
+	char what[32];
+	if (accept_op(ps, op))
+		return;
+	snprintf(what, sizeof(what), "expected '%s'", op);
+	parse_fail(ps, peek(ps), what);
+}
+
+static int is_kw(struct parser *ps, const char *kw)
+{
+	return tok_is(peek(ps), TK_IDENT, kw);
+}
+
+static const char *const keywords[] = {
+	"probe", "global", "function", "private", "if", "else", "while", "for", "foreach",
+	"in", "limit", "break", "continue", "next", "return", "delete", "try", "catch",
+	"long", "string", NULL,
+};
+
+static int is_keyword(const struct token *t)
+{
+	for (int k = 0; keywords[k]; k++)
+		if (tok_is(t, TK_IDENT, keywords[k]))
+			return 1;
+	return 0;
+}
+
+static char *tok_name(struct parser *ps, const struct token *t)
+{
+	return stap_strndup(ps->p, t->text, (size_t)t->len);
+}
+
+static const struct token *expect_name(struct parser *ps, const char *what)
+{
+	const struct token *t = peek(ps);
+	if (t->kind != TK_IDENT || is_keyword(t))
+		parse_fail(ps, t, what);
+	return next(ps);
+}
+
+static void depth_enter(struct parser *ps)
+{
+	if (++ps->depth > PARSE_MAX_DEPTH)
+		parse_fail_msg(ps, &peek(ps)->loc, "nesting too deep");
+}
+
+static struct stap_expr *new_expr(struct parser *ps, enum stap_expr_kind k,
+				  const struct stap_loc *loc)
+{
+	struct stap_expr *e = stap_alloc(ps->p, sizeof(*e));
+	e->kind = k;
+	e->loc = *loc;
+	return e;
+}
+
+static struct stap_stmt *new_stmt(struct parser *ps, enum stap_stmt_kind k,
+				  const struct stap_loc *loc)
+{
+	struct stap_stmt *s = stap_alloc(ps->p, sizeof(*s));
+	s->kind = k;
+	s->loc = *loc;
+	return s;
+}
+
+static struct stap_var *new_var(struct parser *ps, const struct token *name,
+				enum stap_var_scope scope)
+{
+	struct stap_var *v = stap_alloc(ps->p, sizeof(*v));
+	v->name = tok_name(ps, name);
+	v->loc = name->loc;
+	v->scope = scope;
+	return v;
+}
+
+/* ---- expressions ---- */
+
+static struct stap_expr *parse_expr(struct parser *ps);
+static struct stap_expr *parse_ternary(struct parser *ps);
+static struct stap_expr *parse_unary(struct parser *ps);
+
+struct opmap {
+	const char *text;
+	enum stap_op op;
+};
+
+static enum stap_op match_op(struct parser *ps, const struct opmap *m)
+{
+	for (; m->text; m++)
+		if (is_op(ps, m->text))
+			return m->op;
+	return OP_NONE;
+}
+
+static struct stap_expr *binary(struct parser *ps, enum stap_expr_kind k, enum stap_op op,
+				struct stap_expr *a, struct stap_expr *b,
+				const struct stap_loc *loc)
+{
+	struct stap_expr *e = new_expr(ps, k, loc);
+	e->op = op;
+	e->a = a;
+	e->b = b;
+	return e;
+}
+
+/* Call arguments or array keys up to the closing token. */
+static void parse_list(struct parser *ps, const char *close, struct stap_expr ***v, size_t *n)
+{
+	struct ptrvec pv = {0};
+	if (!accept_op(ps, close)) {
+		do
+			pv_push(ps->p, &pv, parse_expr(ps));
+		while (accept_op(ps, ","));
+		expect_op(ps, close);
+	}
+	*v = (struct stap_expr **)pv.v;
+	*n = pv.n;
+}
+
+/* $var, $var->field, $var[expr], $$vars, $var$ */
+static struct stap_expr *parse_target(struct parser *ps)
+{
+	const struct token *t = next(ps);
+	struct strbuf b = {0};
+	struct stap_expr *e = new_expr(ps, E_TARGET, &t->loc);
+
+	sb_putn(&b, t->text, (size_t)t->len);
+	for (;;) {
+		if (is_op(ps, "->") && peek2(ps)->kind == TK_IDENT) {
+			next(ps);
+			const struct token *f = next(ps);
+			sb_puts(&b, "->");
+			sb_putn(&b, f->text, (size_t)f->len);
+		} else if (is_op(ps, "[") && peek2(ps)->kind == TK_NUM) {
+			next(ps);
+			sb_printf(&b, "[%lld]", (long long)next(ps)->num);
+			expect_op(ps, "]");
+		} else if (peek(ps)->kind == TK_DOLLAR && peek(ps)->adjacent &&
+			   peek(ps)->len <= 2) {
+			const struct token *d = next(ps);
+			sb_putn(&b, d->text, (size_t)d->len);
+		} else {
+			break;
+		}
+	}
+	e->str = stap_strdup(ps->p, b.s ? b.s : "");
+	free(b.s);
+	return e;
+}
+
+static struct stap_expr *parse_at(struct parser *ps)
+{
+	static const struct opmap stats[] = {
+		{"@count", OP_COUNT}, {"@sum", OP_SUM}, {"@min", OP_MIN},
+		{"@max", OP_MAX},     {"@avg", OP_AVG}, {NULL, OP_NONE},
+	};
+	const struct token *t = next(ps);
+	struct stap_expr *e;
+
+	for (const struct opmap *m = stats; m->text; m++) {
+		if (!tok_is(t, TK_AT, m->text))
+			continue;
+		e = new_expr(ps, E_STAT, &t->loc);
+		e->op = m->op;
+		expect_op(ps, "(");
+		e->a = parse_expr(ps);
+		expect_op(ps, ")");
+		return e;
+	}
+	if (tok_is(t, TK_AT, "@hist_linear") || tok_is(t, TK_AT, "@hist_log")) {
+		e = new_expr(ps, E_HIST, &t->loc);
+		e->op = t->len == 12 ? OP_HIST_LINEAR : OP_HIST_LOG;
+		expect_op(ps, "(");
+		e->a = parse_expr(ps);
+		if (e->op == OP_HIST_LINEAR) {
+			struct ptrvec pv = {0};
+			for (int k = 0; k < 3; k++) {
+				expect_op(ps, ",");
+				pv_push(ps->p, &pv, parse_expr(ps));
+			}
+			e->args = (struct stap_expr **)pv.v;
+			e->nargs = pv.n;
+		}
+		expect_op(ps, ")");
+		return e;
+	}
+	if (tok_is(t, TK_AT, "@defined")) {
+		e = new_expr(ps, E_CALL, &t->loc);
+		e->str = stap_strdup(ps->p, "@defined");
+		expect_op(ps, "(");
+		parse_list(ps, ")", &e->args, &e->nargs);
+		return e;
+	}
+	if (tok_is(t, TK_AT, "@var")) {
+		e = new_expr(ps, E_TARGET, &t->loc);
+		expect_op(ps, "(");
+		if (peek(ps)->kind != TK_STR)
+			parse_fail(ps, peek(ps), "expected a string in @var(\"name\")");
+		const struct token *s = next(ps);
+		expect_op(ps, ")");
+		e->str = stap_alloc(ps->p, s->str_len + 8);
+		snprintf(e->str, s->str_len + 8, "@var(%.*s)", (int)s->str_len, s->str);
+		return e;
+	}
+	char msg[96];
+	snprintf(msg, sizeof(msg), "unknown operator or undefined macro '%.*s'",
+		 t->len > 40 ? 40 : t->len, t->text);
+	parse_fail_msg(ps, &t->loc, msg);
+}
+
+static struct stap_expr *parse_ident_expr(struct parser *ps)
+{
+	const struct token *t = peek(ps);
+	if (is_keyword(t))
+		parse_fail(ps, t, "expected an expression");
+	next(ps);
+	struct stap_expr *e;
+	if (accept_op(ps, "(")) {
+		e = new_expr(ps, E_CALL, &t->loc);
+		parse_list(ps, ")", &e->args, &e->nargs);
+	} else if (accept_op(ps, "[")) {
+		e = new_expr(ps, E_INDEX, &t->loc);
+		parse_list(ps, "]", &e->args, &e->nargs);
+		if (e->nargs == 0)
+			parse_fail_msg(ps, &t->loc, "array index needs at least one key");
+	} else {
+		e = new_expr(ps, E_VAR, &t->loc);
+	}
+	e->str = tok_name(ps, t);
+	return e;
+}
+
+static struct stap_expr *parse_string_lit(struct parser *ps)
+{
+	const struct token *t = next(ps);
+	struct stap_expr *e = new_expr(ps, E_STR, &t->loc);
+	e->str = t->str;
+	e->str_len = t->str_len;
+	/* "a" "b" is one literal, as in C. */
+	while (peek(ps)->kind == TK_STR) {
+		const struct token *u = next(ps);
+		char *s = stap_alloc(ps->p, e->str_len + u->str_len + 1);
+		memcpy(s, e->str, e->str_len);
+		memcpy(s + e->str_len, u->str, u->str_len);
+		e->str = s;
+		e->str_len += u->str_len;
+	}
+	return e;
+}
+
+static struct stap_expr *parse_value(struct parser *ps)
+{
+	const struct token *t = peek(ps);
+	struct stap_expr *e;
+
+	switch (t->kind) {
+	case TK_NUM:
+		next(ps);
+		e = new_expr(ps, E_NUM, &t->loc);
+		e->num = t->num;
+		return e;
+	case TK_STR: return parse_string_lit(ps);
+	case TK_IDENT: return parse_ident_expr(ps);
+	case TK_DOLLAR: return parse_target(ps);
+	case TK_AT: return parse_at(ps);
+	case TK_EMBEDDED:
+		parse_fail_msg(ps, &t->loc, "embedded C expressions are not supported");
+	default: break;
+	}
+	if (accept_op(ps, "(")) {
+		e = parse_expr(ps);
+		expect_op(ps, ")");
+		return e;
+	}
+	parse_fail(ps, t, "expected an expression");
+}
+
+static struct stap_expr *parse_crement(struct parser *ps)
+{
+	struct stap_expr *e = parse_value(ps);
+	while (is_op(ps, "++") || is_op(ps, "--")) {
+		const struct token *t = next(ps);
+		struct stap_expr *x = new_expr(ps, E_INCDEC, &t->loc);
+		x->op = t->text[0] == '+' ? OP_POSTINC : OP_POSTDEC;
+		x->a = e;
+		e = x;
+	}
+	return e;
+}
+
+static struct stap_expr *parse_unary(struct parser *ps)
+{
+	static const struct opmap un[] = {
+		{"-", OP_NEG}, {"+", OP_PLUS}, {"!", OP_NOT}, {"~", OP_BITNOT},
+		{"++", OP_PREINC}, {"--", OP_PREDEC}, {NULL, OP_NONE},
+	};
+	enum stap_op op = match_op(ps, un);
+	if (op == OP_NONE)
+		return parse_crement(ps);
+	const struct token *t = next(ps);
+	depth_enter(ps);
+	struct stap_expr *a = parse_unary(ps);
+	ps->depth--;
+	if (op == OP_NEG && a->kind == E_NUM && a->loc.line == t->loc.line &&
+	    a->loc.col == t->loc.col + 1) {
+		a->num = (int64_t)(0 - (uint64_t)a->num); /* -9223372036854775808 */
+		a->loc = t->loc;
+		return a;
+	}
+	struct stap_expr *e = new_expr(ps, op == OP_PREINC || op == OP_PREDEC ? E_INCDEC : E_UNARY,
+				       &t->loc);
+	e->op = op;
+	e->a = a;
+	return e;
+}
+
+/* One left-associative level: sub (op sub)* */
+static struct stap_expr *parse_level(struct parser *ps, const struct opmap *ops,
+				     enum stap_expr_kind kind,
+				     struct stap_expr *(*sub)(struct parser *))
+{
+	struct stap_expr *e = sub(ps);
+	enum stap_op op;
+	while ((op = match_op(ps, ops)) != OP_NONE) {
+		const struct token *t = next(ps);
+		e = binary(ps, kind, op, e, sub(ps), &t->loc);
+	}
+	return e;
+}
+
+static struct stap_expr *parse_mul(struct parser *ps)
+{
+	static const struct opmap m[] = {{"*", OP_MUL}, {"/", OP_DIV}, {"%", OP_MOD}, {0, 0}};
+	return parse_level(ps, m, E_BINARY, parse_unary);
+}
+
+static struct stap_expr *parse_add(struct parser *ps)
+{
+	static const struct opmap m[] = {{"+", OP_ADD}, {"-", OP_SUB}, {0, 0}};
+	return parse_level(ps, m, E_BINARY, parse_mul);
+}
+
+static struct stap_expr *parse_concat(struct parser *ps)
+{
+	static const struct opmap m[] = {{".", OP_CONCAT}, {0, 0}};
+	return parse_level(ps, m, E_BINARY, parse_add);
+}
+
+static struct stap_expr *parse_shift(struct parser *ps)
+{
+	static const struct opmap m[] = {{"<<", OP_SHL}, {">>", OP_SHR}, {0, 0}};
+	return parse_level(ps, m, E_BINARY, parse_concat);
+}
+
+static struct stap_expr *parse_compare(struct parser *ps)
+{
+	static const struct opmap m[] = {
+		{"<", OP_LT}, {"<=", OP_LE}, {">", OP_GT}, {">=", OP_GE},
+		{"==", OP_EQ}, {"!=", OP_NE}, {0, 0},
+	};
+	if (is_op(ps, "=~") || is_op(ps, "!~"))
+		parse_fail_msg(ps, &peek(ps)->loc, "regular expression matching is not supported");
+	struct stap_expr *e = parse_level(ps, m, E_COMPARE, parse_shift);
+	if (is_op(ps, "=~") || is_op(ps, "!~"))
+		parse_fail_msg(ps, &peek(ps)->loc, "regular expression matching is not supported");
+	return e;
+}
+
+static struct stap_expr *in_expr(struct parser *ps, const struct stap_loc *loc,
+				 struct stap_expr **keys, size_t nkeys)
+{
+	const struct token *arr = expect_name(ps, "expected an array name after 'in'");
+	struct stap_expr *e = new_expr(ps, E_IN, loc);
+	e->str = tok_name(ps, arr);
+	e->args = keys;
+	e->nargs = nkeys;
+	return e;
+}
+
+static struct stap_expr *parse_in(struct parser *ps)
+{
+	if (is_op(ps, "[")) {
+		const struct token *t = next(ps);
+		struct stap_expr **keys;
+		size_t n;
+		parse_list(ps, "]", &keys, &n);
+		if (!is_kw(ps, "in"))
+			parse_fail(ps, peek(ps), "expected 'in' after [keys]");
+		next(ps);
+		return in_expr(ps, &t->loc, keys, n);
+	}
+	struct stap_expr *e = parse_compare(ps);
+	while (is_kw(ps, "in")) {
+		const struct token *t = next(ps);
+		struct stap_expr **keys = stap_alloc(ps->p, sizeof(*keys));
+		keys[0] = e;
+		e = in_expr(ps, &t->loc, keys, 1);
+	}
+	return e;
+}
+
+static struct stap_expr *parse_bitand(struct parser *ps)
+{
+	static const struct opmap m[] = {{"&", OP_AND}, {0, 0}};
+	return parse_level(ps, m, E_BINARY, parse_in);
+}
+
+static struct stap_expr *parse_bitxor(struct parser *ps)
+{
+	static const struct opmap m[] = {{"^", OP_XOR}, {0, 0}};
+	return parse_level(ps, m, E_BINARY, parse_bitand);
+}
+
+static struct stap_expr *parse_bitor(struct parser *ps)
+{
+	static const struct opmap m[] = {{"|", OP_OR}, {0, 0}};
+	return parse_level(ps, m, E_BINARY, parse_bitxor);
+}
+
+static struct stap_expr *parse_land(struct parser *ps)
+{
+	static const struct opmap m[] = {{"&&", OP_LAND}, {0, 0}};
+	return parse_level(ps, m, E_LOGICAL, parse_bitor);
+}
+
+static struct stap_expr *parse_lor(struct parser *ps)
+{
+	static const struct opmap m[] = {{"||", OP_LOR}, {0, 0}};
+	return parse_level(ps, m, E_LOGICAL, parse_land);
+}
+
+static struct stap_expr *parse_ternary(struct parser *ps)
+{
+	struct stap_expr *c = parse_lor(ps);
+	if (!is_op(ps, "?"))
+		return c;
+	const struct token *t = next(ps);
+	struct stap_expr *e = new_expr(ps, E_TERNARY, &t->loc);
+	e->a = c;
+	e->b = parse_expr(ps);
+	expect_op(ps, ":");
+	depth_enter(ps);
+	e->c = parse_ternary(ps);
+	ps->depth--;
+	return e;
+}
+
+static struct stap_expr *parse_expr(struct parser *ps)
+{
+	static const struct opmap assign[] = {
+		{"=", OP_ASSIGN}, {"+=", OP_ADD}, {"-=", OP_SUB}, {"*=", OP_MUL},
+		{"/=", OP_DIV},   {"%=", OP_MOD}, {"<<=", OP_SHL}, {">>=", OP_SHR},
+		{"&=", OP_AND},   {"|=", OP_OR},  {"^=", OP_XOR}, {".=", OP_CONCAT},
+		{NULL, OP_NONE},
+	};
+	depth_enter(ps);
+	struct stap_expr *e = parse_ternary(ps);
+	enum stap_op op = match_op(ps, assign);
+	if (op != OP_NONE || is_op(ps, "<<<")) {
+		const struct token *t = next(ps);
+		struct stap_expr *x = new_expr(ps, op == OP_NONE ? E_STATS_ADD : E_ASSIGN, &t->loc);
+		x->op = op;
+		x->a = e;
+		x->b = parse_expr(ps);
+		e = x;
+	}
+	ps->depth--;
+	return e;
+}
+
+/* ---- statements ---- */
+
+static struct stap_stmt *parse_stmt(struct parser *ps);
+
+static struct stap_stmt *parse_block(struct parser *ps)
+{
+	const struct token *t = peek(ps);
+	struct ptrvec pv = {0};
+	expect_op(ps, "{");
+	struct stap_stmt *s = new_stmt(ps, S_BLOCK, &t->loc);
+	while (!is_op(ps, "}")) {
+		if (peek(ps)->kind == TK_EOF)
+			parse_fail(ps, peek(ps), "expected '}'");
+		pv_push(ps->p, &pv, parse_stmt(ps));
+	}
+	next(ps);
+	s->stmts = (struct stap_stmt **)pv.v;
+	s->nstmts = pv.n;
+	return s;
+}
+
+static void parse_sort_mark(struct parser *ps, struct stap_stmt *s, int column)
+{
+	if (!is_op(ps, "+") && !is_op(ps, "-"))
+		return;
+	const struct token *t = next(ps);
+	if (s->sort_dir)
+		parse_fail_msg(ps, &t->loc, "foreach has more than one sort directive");
+	s->sort_dir = t->text[0] == '+' ? 1 : -1;
+	s->sort_column = column;
+}
+
+static struct stap_stmt *parse_foreach(struct parser *ps, const struct token *kw)
+{
+	struct stap_stmt *s = new_stmt(ps, S_FOREACH, &kw->loc);
+	struct ptrvec keys = {0};
+
+	expect_op(ps, "(");
+	if (peek(ps)->kind == TK_IDENT && (tok_is(peek2(ps), TK_OP, "=") ||
+					   ((tok_is(peek2(ps), TK_OP, "+") || tok_is(peek2(ps), TK_OP, "-")) &&
+					    tok_is(&ps->t[ps->i + 2 < ps->n ? ps->i + 2 : ps->n - 1], TK_OP, "=")))) {
+		s->value = new_var(ps, expect_name(ps, "expected a variable name"), STAP_VAR_LOCAL);
+		parse_sort_mark(ps, s, -1);
+		expect_op(ps, "=");
+	}
+	int bracket = accept_op(ps, "[");
+	do {
+		pv_push(ps->p, &keys, new_var(ps, expect_name(ps, "expected a loop variable"),
+					      STAP_VAR_LOCAL));
+		parse_sort_mark(ps, s, (int)keys.n);
+	} while (bracket && accept_op(ps, ","));
+	if (bracket)
+		expect_op(ps, "]");
+	if (!is_kw(ps, "in"))
+		parse_fail(ps, peek(ps), "expected 'in'");
+	next(ps);
+	if (peek(ps)->kind == TK_AT) {
+		s->array = parse_at(ps);
+		if (s->array->kind != E_HIST)
+			parse_fail_msg(ps, &s->array->loc, "foreach wants an array or a histogram");
+	} else {
+		const struct token *a = expect_name(ps, "expected an array name");
+		s->array = new_expr(ps, E_VAR, &a->loc);
+		s->array->str = tok_name(ps, a);
+	}
+	parse_sort_mark(ps, s, -1);
+	if (is_kw(ps, "limit")) {
+		next(ps);
+		s->limit = parse_expr(ps);
+	}
+	expect_op(ps, ")");
+	s->keys = (struct stap_var **)keys.v;
+	s->nkeys = keys.n;
+	s->body = parse_stmt(ps);
+	return s;
+}
+
+static struct stap_stmt *parse_keyword_stmt(struct parser *ps, const struct token *kw)
+{
+	struct stap_stmt *s;
+	if (tok_is(kw, TK_IDENT, "if")) {
+		s = new_stmt(ps, S_IF, &kw->loc);
+		expect_op(ps, "(");
+		s->expr = parse_expr(ps);
+		expect_op(ps, ")");
+		s->body = parse_stmt(ps);
+		if (is_kw(ps, "else")) {
+			next(ps);
+			s->els = parse_stmt(ps);
+		}
+	} else if (tok_is(kw, TK_IDENT, "while")) {
+		s = new_stmt(ps, S_WHILE, &kw->loc);
+		expect_op(ps, "(");
+		s->expr = parse_expr(ps);
+		expect_op(ps, ")");
+		s->body = parse_stmt(ps);
+	} else if (tok_is(kw, TK_IDENT, "for")) {
+		s = new_stmt(ps, S_FOR, &kw->loc);
+		expect_op(ps, "(");
+		s->init = is_op(ps, ";") ? NULL : parse_expr(ps);
+		expect_op(ps, ";");
+		s->expr = is_op(ps, ";") ? NULL : parse_expr(ps);
+		expect_op(ps, ";");
+		s->step = is_op(ps, ")") ? NULL : parse_expr(ps);
+		expect_op(ps, ")");
+		s->body = parse_stmt(ps);
+	} else if (tok_is(kw, TK_IDENT, "foreach")) {
+		s = parse_foreach(ps, kw);
+	} else if (tok_is(kw, TK_IDENT, "try")) {
+		s = new_stmt(ps, S_TRY, &kw->loc);
+		s->body = parse_block(ps);
+		if (!is_kw(ps, "catch"))
+			parse_fail(ps, peek(ps), "expected 'catch'");
+		next(ps);
+		if (accept_op(ps, "(")) {
+			s->catch_var = new_var(ps, expect_name(ps, "expected a variable name"),
+					       STAP_VAR_LOCAL);
+			expect_op(ps, ")");
+		}
+		s->els = parse_block(ps);
+	} else if (tok_is(kw, TK_IDENT, "return")) {
+		s = new_stmt(ps, S_RETURN, &kw->loc);
+		if (!is_op(ps, ";") && !is_op(ps, "}"))
+			s->expr = parse_expr(ps);
+	} else if (tok_is(kw, TK_IDENT, "delete")) {
+		s = new_stmt(ps, S_DELETE, &kw->loc);
+		s->expr = parse_expr(ps);
+	} else {
+		enum stap_stmt_kind k = tok_is(kw, TK_IDENT, "break")	 ? S_BREAK
+					: tok_is(kw, TK_IDENT, "continue") ? S_CONTINUE
+					: tok_is(kw, TK_IDENT, "next")	 ? S_NEXT
+									 : S_NULL;
+		if (k == S_NULL)
+			parse_fail(ps, kw, "expected a statement");
+		s = new_stmt(ps, k, &kw->loc);
+	}
+	return s;
+}
+
+static int is_stmt_keyword(const struct token *t)
+{
+	static const char *const kws[] = {"if", "while", "for", "foreach", "try", "return",
+					  "delete", "break", "continue", "next", NULL};
+	for (int k = 0; kws[k]; k++)
+		if (tok_is(t, TK_IDENT, kws[k]))
+			return 1;
+	return 0;
+}
+
+static struct stap_stmt *parse_stmt(struct parser *ps)
+{
+	const struct token *t = peek(ps);
+	struct stap_stmt *s;
+
+	depth_enter(ps);
+	if (tok_is(t, TK_OP, ";")) {
+		next(ps);
+		s = new_stmt(ps, S_NULL, &t->loc);
+	} else if (tok_is(t, TK_OP, "{")) {
+		s = parse_block(ps);
+	} else if (is_stmt_keyword(t)) {
+		next(ps);
+		s = parse_keyword_stmt(ps, t);
+		accept_op(ps, ";");
+	} else if (t->kind == TK_EMBEDDED) {
+		parse_fail_msg(ps, &t->loc, "embedded C is allowed only as a whole function body or at the top level");
+	} else {
+		s = new_stmt(ps, S_EXPR, &t->loc);
+		s->expr = parse_expr(ps);
+		accept_op(ps, ";");
+	}
+	ps->depth--;
+	return s;
+}
+
+/* ---- probe points ---- */
+
+/* One component name: words and '*' written without blanks (sys*_read). */
+static char *parse_comp_name(struct parser *ps)
+{
+	struct strbuf b = {0};
+	const struct token *t = peek(ps);
+	if (t->kind != TK_IDENT && !tok_is(t, TK_OP, "*"))
+		parse_fail(ps, t, "expected a probe point component");
+	do {
+		t = next(ps);
+		sb_putn(&b, t->text, (size_t)t->len);
+		t = peek(ps);
+	} while (t->adjacent && (t->kind == TK_IDENT || t->kind == TK_NUM || tok_is(t, TK_OP, "*")));
+	char *r = stap_strdup(ps->p, b.s ? b.s : "");
+	free(b.s);
+	return r;
+}
+
+static struct stap_pp_spec *parse_spec(struct parser *ps)
+{
+	struct stap_pp_spec *sp = stap_alloc(ps->p, sizeof(*sp));
+	size_t cap = 0;
+	sp->loc = peek(ps)->loc;
+	do {
+		if (sp->ncomps == cap) {
+			cap = cap ? cap * 2 : 4;
+			struct stap_pp_comp *c = stap_alloc(ps->p, cap * sizeof(*c));
+			if (sp->ncomps)
+				memcpy(c, sp->comps, sp->ncomps * sizeof(*c));
+			sp->comps = c;
+		}
+		struct stap_pp_comp *c = &sp->comps[sp->ncomps++];
+		c->name = parse_comp_name(ps);
+		if (accept_op(ps, "(")) {
+			int neg = accept_op(ps, "-");
+			const struct token *a = next(ps);
+			c->has_arg = 1;
+			if (a->kind == TK_NUM) {
+				c->arg_is_num = 1;
+				c->arg_num = neg ? -a->num : a->num;
+			} else if (a->kind == TK_STR && !neg) {
+				c->arg_str = stap_strndup(ps->p, a->str, a->str_len);
+			} else {
+				parse_fail(ps, a, "expected a string or number argument");
+			}
+			expect_op(ps, ")");
+		}
+	} while (accept_op(ps, "."));
+	for (;;) {
+		if (accept_op(ps, "?"))
+			sp->optional = 1;
+		else if (accept_op(ps, "!"))
+			sp->optional = sp->sufficient = 1;
+		else
+			break;
+	}
+	if (is_kw(ps, "if")) {
+		next(ps);
+		expect_op(ps, "(");
+		sp->cond = parse_expr(ps);
+		expect_op(ps, ")");
+	}
+	struct strbuf b = {0};
+	print_spec(&b, sp);
+	sp->text = stap_strdup(ps->p, b.s ? b.s : "");
+	free(b.s);
+	return sp;
+}
+
+static void parse_spec_list(struct parser *ps, struct stap_pp_spec ***v, size_t *n)
+{
+	struct ptrvec pv = {0};
+	do
+		pv_push(ps->p, &pv, parse_spec(ps));
+	while (accept_op(ps, ","));
+	*v = (struct stap_pp_spec **)pv.v;
+	*n = pv.n;
+}
+
+static void parse_probe(struct parser *ps, const struct token *kw, struct ptrvec *pr,
+			struct ptrvec *al)
+{
+	struct stap_pp_spec **specs;
+	size_t nspecs;
+
+	parse_spec_list(ps, &specs, &nspecs);
+	if (is_op(ps, "=") || is_op(ps, "+=")) {
+		struct stap_alias *a = stap_alloc(ps->p, sizeof(*a));
+		a->loc = kw->loc;
+		a->epilogue = next(ps)->text[0] == '+';
+		for (size_t k = 0; k < nspecs; k++)
+			if (specs[k]->cond || specs[k]->optional || strchr(specs[k]->text, '*'))
+				parse_fail_msg(ps, &specs[k]->loc,
+					       "a probe alias name cannot have wildcards, '?', '!' or 'if'");
+		a->names = specs;
+		a->nnames = nspecs;
+		parse_spec_list(ps, &a->specs, &a->nspecs);
+		a->body = parse_block(ps);
+		pv_push(ps->p, al, a);
+		return;
+	}
+	struct stap_probe *p = stap_alloc(ps->p, sizeof(*p));
+	p->loc = kw->loc;
+	p->specs = specs;
+	p->nspecs = nspecs;
+	p->body = parse_block(ps);
+	pv_push(ps->p, pr, p);
+}
+
+static enum stap_type parse_type(struct parser *ps)
+{
+	if (is_kw(ps, "long")) {
+		next(ps);
+		return STAP_T_LONG;
+	}
+	if (is_kw(ps, "string")) {
+		next(ps);
+		return STAP_T_STRING;
+	}
+	parse_fail(ps, peek(ps), "expected type 'long' or 'string'");
+}
+
+static struct stap_expr *parse_literal(struct parser *ps)
+{
+	const struct token *t = peek(ps);
+	int neg = accept_op(ps, "-");
+	const struct token *v = peek(ps);
+	if (v->kind == TK_NUM) {
+		next(ps);
+		struct stap_expr *e = new_expr(ps, E_NUM, &t->loc);
+		e->num = neg ? (int64_t)(0 - (uint64_t)v->num) : v->num;
+		return e;
+	}
+	if (v->kind == TK_STR && !neg)
+		return parse_string_lit(ps);
+	parse_fail(ps, v, "expected a number or string literal");
+}
+
+static void parse_global(struct parser *ps, struct ptrvec *gl, int private_)
+{
+	do {
+		struct stap_var *v = new_var(ps, expect_name(ps, "expected a global variable name"),
+					     STAP_VAR_GLOBAL);
+		v->private_ = private_;
+		if (accept_op(ps, "%"))
+			v->wrap = 1;
+		if (accept_op(ps, "[")) {
+			const struct token *n = next(ps);
+			if (n->kind != TK_NUM || n->num <= 0)
+				parse_fail(ps, n, "expected a positive array size");
+			v->maxsize = (long)n->num;
+			v->arity = -1; /* an array, arity from its uses */
+			expect_op(ps, "]");
+			if (accept_op(ps, "%"))
+				v->wrap = 1;
+		}
+		if (v->wrap && !v->maxsize)
+			v->arity = -1;
+		if (accept_op(ps, "="))
+			v->init = parse_literal(ps);
+		pv_push(ps->p, gl, v);
+	} while (accept_op(ps, ","));
+	accept_op(ps, ";");
+}
+
+static void parse_function(struct parser *ps, const struct token *kw, struct ptrvec *fl,
+			   int private_)
+{
+	struct stap_func *f = stap_alloc(ps->p, sizeof(*f));
+	struct ptrvec params = {0};
+	const struct token *name = expect_name(ps, "expected a function name");
+
+	f->name = tok_name(ps, name);
+	f->loc = name->loc;
+	(void)kw;
+	(void)private_;
+	if (accept_op(ps, ":")) {
+		f->ret = parse_type(ps);
+		f->ret_declared = 1;
+	}
+	expect_op(ps, "(");
+	if (!accept_op(ps, ")")) {
+		do {
+			struct stap_var *v = new_var(ps, expect_name(ps, "expected a parameter name"),
+						     STAP_VAR_PARAM);
+			if (accept_op(ps, ":"))
+				v->type = parse_type(ps);
+			v->index = (int)params.n;
+			pv_push(ps->p, &params, v);
+		} while (accept_op(ps, ","));
+		expect_op(ps, ")");
+	}
+	if (accept_op(ps, ":") && !f->ret_declared) {
+		f->ret = parse_type(ps);
+		f->ret_declared = 1;
+	}
+	f->params = (struct stap_var **)params.v;
+	f->nparams = params.n;
+	if (peek(ps)->kind == TK_EMBEDDED) {
+		const struct token *e = next(ps);
+		if (!ps->guru)
+			parse_fail_msg(ps, &e->loc,
+				       "embedded code in unprivileged script; need stap -g (guru mode)");
+		f->embedded = e->str;
+		f->pure = strstr(e->str, "/* pure */") != NULL;
+		f->unprivileged = strstr(e->str, "/* unprivileged */") != NULL;
+	} else {
+		f->body = parse_block(ps);
+	}
+	pv_push(ps->p, fl, f);
+}
+
+static void parse_toplevel(struct parser *ps, struct ptrvec *pr, struct ptrvec *al,
+			   struct ptrvec *gl, struct ptrvec *fl, struct ptrvec *em)
+{
+	const struct token *t = next(ps);
+	int private_ = 0;
+	if (tok_is(t, TK_IDENT, "private")) {
+		private_ = 1;
+		t = next(ps);
+		if (!tok_is(t, TK_IDENT, "global") && !tok_is(t, TK_IDENT, "function"))
+			parse_fail(ps, t, "expected 'global' or 'function' after 'private'");
+	}
+	if (tok_is(t, TK_IDENT, "probe"))
+		parse_probe(ps, t, pr, al);
+	else if (tok_is(t, TK_IDENT, "global"))
+		parse_global(ps, gl, private_);
+	else if (tok_is(t, TK_IDENT, "function"))
+		parse_function(ps, t, fl, private_);
+	else if (t->kind == TK_EMBEDDED) {
+		if (!ps->guru)
+			parse_fail_msg(ps, &t->loc,
+				       "embedded code in unprivileged script; need stap -g (guru mode)");
+		pv_push(ps->p, em, t->str);
+	} else if (tok_is(t, TK_OP, ";"))
+		return;
+	else
+		parse_fail(ps, t, "expected 'probe', 'global', 'function', or '%{'");
+}
+
+/* After an error: skip to the next top-level keyword. */
+static void parse_recover(struct parser *ps)
+{
+	next(ps);
+	while (peek(ps)->kind != TK_EOF) {
+		const struct token *t = peek(ps);
+		if (tok_is(t, TK_IDENT, "probe") || tok_is(t, TK_IDENT, "global") ||
+		    tok_is(t, TK_IDENT, "function"))
+			return;
+		next(ps);
+	}
+}
+
+int parse_tokens(struct stap_program *p, struct diag *d, const struct tokvec *tv, int guru)
+{
+	struct parser ps = {.p = p, .d = d, .t = tv->v, .n = tv->n, .guru = guru};
+	struct ptrvec pr = {0}, al = {0}, gl = {0}, fl = {0}, em = {0};
+	int errors = d->nerrors;
+
+	while (peek(&ps)->kind != TK_EOF) {
+		if (setjmp(ps.fail)) {
+			ps.depth = 0;
+			parse_recover(&ps);
+			continue;
+		}
+		parse_toplevel(&ps, &pr, &al, &gl, &fl, &em);
+	}
+	p->probes = (struct stap_probe **)pr.v;
+	p->nprobes = pr.n;
+	p->aliases = (struct stap_alias **)al.v;
+	p->naliases = al.n;
+	p->globals = (struct stap_var **)gl.v;
+	p->nglobals = gl.n;
+	p->funcs = (struct stap_func **)fl.v;
+	p->nfuncs = fl.n;
+	p->embedded = (char **)em.v;
+	p->nembedded = em.n;
+	p->guru = guru;
+	return d->nerrors > errors ? -1 : 0;
+}
