@@ -1,0 +1,68 @@
+/* stap-authorize: the administrator's tool (stap-authorize(8)). */
+#ifndef POLICY_AUTHORIZE_H
+#define POLICY_AUTHORIZE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/digest.h"
+#include "policy/policy.h"
+
+/* Everything a subcommand needs; no globals. */
+struct az {
+	const char *cmd;
+	const char *policy; /* --policy or POLICY_DEFAULT_PATH */
+	const char *keys;   /* --keys or POLICY_KEYS_DIR */
+	uid_t policy_owner; /* 0, or the invoking uid for a --policy rehearsal */
+	uid_t keys_owner;   /* 0, or the invoking uid for a --keys rehearsal */
+	/* options; NULL when not given */
+	const char *users, *groups, *expires, *params, *comment;
+	const char *user, *out, *cn, *key, *cert, *hash, *days;
+	int rsa, json;
+	const char *pos[8]; /* positional arguments */
+	int npos;
+};
+
+/* One-line error "stap-authorize: CMD: ..." on stderr; returns 2. */
+int az_err(const struct az *az, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A module file or "sha256:HEX" (or "signer:sha256:HEX" when signer is
+ * non-NULL) into a digest.  *kind tells which. */
+int az_target(const struct az *az, const char *arg, enum policy_kind *kind,
+	      unsigned char md[DIGEST_LEN]);
+/* Read a module (256 MiB cap); caller frees. */
+int az_read_module(const struct az *az, const char *path, unsigned char **buf, size_t *len);
+/* Write buf to path atomically (temporary file beside it, fsync, rename). */
+int az_write_atomic(const struct az *az, const char *path, const void *buf, size_t len,
+		    mode_t mode);
+
+/*
+ * Edit the policy: under an exclusive flock on PATH.lock, read and parse it
+ * (refusing a file with errors or bad permissions), let fn change the lines,
+ * re-parse the result, and replace the file atomically.  A missing file
+ * starts empty.  fn returns <0 (error already printed), 0 (write) or 1
+ * (nothing to change).
+ */
+struct az_lines {
+	char **v; /* each line without its newline; NULL = deleted */
+	size_t n;
+};
+typedef int (*az_edit_fn)(const struct az *az, const struct policy *p, struct az_lines *l,
+			  void *arg);
+int az_edit(const struct az *az, az_edit_fn fn, void *arg);
+/* Append a line (copied) / replace line i (1-based). */
+int az_lines_append(struct az_lines *l, const char *text);
+int az_lines_set(struct az_lines *l, size_t line, const char *text);
+
+int az_cmd_digest(struct az *az);
+int az_cmd_bless(struct az *az);
+int az_cmd_unbless(struct az *az);
+int az_cmd_revoke(struct az *az);
+int az_cmd_list(struct az *az);
+int az_cmd_check(struct az *az);
+int az_cmd_verify(struct az *az);
+int az_cmd_keygen(struct az *az);
+int az_cmd_trust(struct az *az);
+int az_cmd_sign(struct az *az);
+
+#endif
