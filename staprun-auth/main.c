@@ -240,6 +240,7 @@ static int auth_unload(struct auth_ctx *c)
 static int auth_load(struct auth_ctx *c)
 {
 	const char *event = c->opts.mode == AUTH_CHECK ? "check" : "load";
+	int r;
 
 	if (c->opts.target &&
 	    auth_target_check("/proc", c->opts.target, c->user.uid, c->err, sizeof c->err) < 0) {
@@ -260,12 +261,13 @@ static int auth_load(struct auth_ctx *c)
 	}
 	if (c->opts.verbose)
 		fprintf(stderr, "staprun.auth: allowed: %s (%s)\n", c->dec.digest, c->dec.line);
-	if (auth_run(c) < 0) {
+	r = auth_run(c);
+	if (r < 0) {
 		audit(c, "load", "failed", c->err);
 		say("refused", c->err);
 		return 1;
 	}
-	return 0;
+	return r;
 }
 
 int main(int argc, char *argv[])

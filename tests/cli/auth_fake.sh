@@ -1,0 +1,122 @@
+#!/bin/sh
+# staprun.auth end to end without a kernel: the release test variant
+# (compiled-in paths under $STAPAUTH_O/tests/fake/root) with
+# tests/fake/fakemod.so preloaded in place of init_module/delete_module.
+# Runs as root (the program refuses to work otherwise), not setuid.
+. tests/lib.sh
+O=${STAPAUTH_O:-build}
+F=$O/tests/fake
+PROG=$F/staprun.auth-fake
+ROOT=$F/root
+if [ "$(id -u)" != 0 ]; then
+	skip all "needs root: staprun.auth refuses to run without it"
+	exit 0
+fi
+if [ ! -x "$PROG" ] || [ ! -f "$F/fakemod.so" ]; then
+	skip all "$PROG not built (make O=$O programs)"
+	exit 0
+fi
+if ! command -v cc >/dev/null; then
+	skip all "no C compiler for the fixture module"
+	exit 0
+fi
+umask 022
+rm -rf "$ROOT" && mkdir -p "$ROOT/etc/keys" "$ROOT/sys/module" "$ROOT/run" "$TMP/fake"
+FAKE=$TMP/fake
+
+# The fixture: an object shaped like a module with the transport's
+# internal parameters and one user parameter.
+cat >"$TMP/m.c" <<'C'
+__attribute__((section(".modinfo"), used)) static const char m[] =
+"license=GPL\0name=stp_fix\0vermagic=6.1.0 SMP mod_unload\0"
+"parmtype=lines:int\0parmtype=_stp_uid:uint\0parmtype=_stp_gid:uint\0parmtype=_stp_target:int\0";
+struct mod { int s; void *l[2]; char name[56]; char rest[200]; };
+__attribute__((section(".gnu.linkonce.this_module"), used))
+struct mod this_module = { .name = "stp_fix" };
+C
+cc -c -o "$TMP/m.ko" "$TMP/m.c" || { fail fixture "cc failed"; exit 1; }
+D=sha256:$(sha256sum "$TMP/m.ko" | cut -d' ' -f1)
+POL=$ROOT/etc/authorized_probes
+
+fake() { # fake [FAKE-ERRNO] -- args: run the program with the fake preloaded
+	rm -f "$FAKE/log" "$FAKE/fail" "$FAKE/loaded.ko"
+	if [ "$1" != "--" ]; then echo "$1" >"$FAKE/fail"; shift; fi
+	shift
+	FAKEMOD_DIR=$FAKE LD_PRELOAD=$F/fakemod.so "$PROG" "$@"
+}
+loaded_nothing() { [ ! -s "$FAKE/log" ] || ! grep -q init_module "$FAKE/log"; }
+
+# A refusal: one line, exit 1, init_module never called.
+printf '# nothing approved\n' >"$POL"
+run not_approved 1 '^staprun.auth: refused: sha256:.* is not approved' -- fake -- "$TMP/m.ko"
+if loaded_nothing; then pass not_approved_loads_nothing; else fail not_approved_loads_nothing; fi
+[ "$(grep -c . "$TMP/out")" = 1 ] && pass refusal_is_one_line || fail refusal_is_one_line "$(cat "$TMP/out")"
+
+printf '%s params=lines\n' "$D" >"$POL"
+run check_allowed 0 "^allowed: $D .*authorized_probes:1" -- fake -- --check "$TMP/m.ko"
+loaded_nothing && pass check_loads_nothing || fail check_loads_nothing
+
+# MUST 6: an internal parameter by hand, an undeclared one, a bad value.
+run internal_param 1 'internal' -- fake -- "$TMP/m.ko" _stp_uid=0
+loaded_nothing && pass internal_param_loads_nothing || fail internal_param_loads_nothing
+run undeclared_param 1 'does not declare' -- fake -- "$TMP/m.ko" nosuch=1
+run bad_value 1 'forbidden character' -- fake -- "$TMP/m.ko" 'lines=1 _stp_uid=0'
+
+# A grant whose init_module fails (ENOEXEC=8): the call made is visible.
+run grant_load_attempt 1 'not built for this kernel' -- fake 8 -- "$TMP/m.ko" lines=3
+if grep -q "^init_module len=$(stat -c %s "$TMP/m.ko") params=lines=3 _stp_uid=0 _stp_gid=0 _stp_target=0$" "$FAKE/log"; then
+	pass grant_params_set_by_staprun_auth
+else
+	fail grant_params_set_by_staprun_auth "$(cat "$FAKE/log")"
+fi
+
+# A full grant: the renamed copy is loaded, then unloaded (the fake has no
+# /proc/<module>, so the relay gives up after its timeout).
+run grant_loads_and_unloads nz -- fake -- "$TMP/m.ko"
+NAME=$(sed -n 's/^delete_module name=\(stp_fix_u0_[0-9]*\) flags=.*/\1/p' "$FAKE/log")
+if grep -q '^init_module' "$FAKE/log" && [ -n "$NAME" ]; then
+	pass grant_unloads_renamed_copy
+else
+	fail grant_unloads_renamed_copy "$(cat "$FAKE/log")"
+fi
+if [ -z "$(ls "$ROOT/run/stapauth" 2>/dev/null)" ]; then pass record_removed_after_run; else
+	fail record_removed_after_run "$(ls "$ROOT/run/stapauth")"; fi
+
+# MUST 9: -d of a module without our record is refused, nothing unloaded.
+run unload_not_ours 1 'not loaded by staprun.auth' -- fake -- -d ext4
+if [ ! -s "$FAKE/log" ]; then pass unload_not_ours_calls_nothing; else fail unload_not_ours_calls_nothing; fi
+# ... and one with a record of another user
+mkdir -p "$ROOT/run/stapauth" "$ROOT/sys/module/stp_other/parameters"
+printf 'module=stp_other\ndigest=%s\nuser=bob\nuid=1001\npid=1\nsince=0\n' "$D" >"$ROOT/run/stapauth/stp_other"
+echo 1001 >"$ROOT/sys/module/stp_other/parameters/_stp_uid"
+run unload_other_user 1 'another user' -- fake -- -d stp_other
+[ ! -s "$FAKE/log" ] && pass unload_other_user_calls_nothing || fail unload_other_user_calls_nothing
+# ... and our own record whose module says another owner
+printf 'module=stp_other\ndigest=%s\nuser=root\nuid=0\npid=1\nsince=0\n' "$D" >"$ROOT/run/stapauth/stp_other"
+run unload_owner_mismatch 1 'not owned by you' -- fake -- -d stp_other
+echo 0 >"$ROOT/sys/module/stp_other/parameters/_stp_uid"
+run unload_own 1 'no module named stp_other' -- fake -- -d stp_other
+grep -q '^delete_module name=stp_other flags=2048$' "$FAKE/log" && pass unload_own_nonblock ||
+	fail unload_own_nonblock "$(cat "$FAKE/log")"
+
+# MUST 1: argc == 0 is refused before anything else (kernels since 5.18
+# turn an empty argv into {""}: then argv[0] is "" and still never used).
+run argc_zero 1 'argc < 1|no module given' -- "$F/noargv" "$PROG" "FOO=bar"
+
+# MUST 2: closed fds 0-2 and a hostile environment; the policy stays intact.
+cp "$POL" "$TMP/pol.orig"
+fake 8 -- "$TMP/m.ko" <&- >&- 2>&-
+st=$?
+[ $st = 1 ] && pass closed_fds_status || fail closed_fds_status "exit $st"
+cmp -s "$POL" "$TMP/pol.orig" && pass closed_fds_policy_intact || fail closed_fds_policy_intact
+grep -q '^init_module' "$FAKE/log" && pass closed_fds_still_decides || fail closed_fds_still_decides
+printf 'openssl_conf = evil\n[evil]\n.include /nonexistent\n' >"$TMP/evil.cnf"
+run hostile_env 0 "^allowed: $D" -- env OPENSSL_CONF="$TMP/evil.cnf" LANG=xx_EVIL.UTF-8 \
+	LC_ALL=xx_EVIL GCONV_PATH="$TMP" FAKEMOD_DIR="$FAKE" LD_PRELOAD="$F/fakemod.so" \
+	"$PROG" --check "$TMP/m.ko"
+
+# MUST 3: a group-writable policy refuses everything.
+chmod 664 "$POL"
+run policy_group_writable 1 'unsafe policy' -- fake -- "$TMP/m.ko"
+chmod 644 "$POL"
+exit 0
