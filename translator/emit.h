@@ -1,0 +1,45 @@
+/* Pass 3 internals shared by emit*.c: the state of emitting one module. */
+#ifndef TRANSLATOR_EMIT_H
+#define TRANSLATOR_EMIT_H
+
+#include <stdio.h>
+
+#include "translator/ast.h"
+#include "translator/session.h"
+
+struct emit {
+	const struct stap_session *s;
+	const struct stap_program *p;
+	const char *modname;
+	FILE *out;      /* where the current function body goes (a memory stream) */
+	int errors;     /* pass-3 errors printed */
+	int label;      /* counter for unique C labels */
+	/* The function or probe being emitted. */
+	int ntemps;     /* string temporaries t0..: max used by any statement */
+	int cur_temp;   /* next free temporary in the current statement */
+	const char *err_label; /* where a script error unwinds to */
+	int brk, cont;  /* labels of the innermost loop, 0 outside loops */
+	enum stap_type ret; /* return type of the current function; VOID in probes */
+	int in_func;
+};
+
+/* emit_expr.c */
+void emit_expr(struct emit *e, const struct stap_expr *x);
+/* A whole expression (temporaries counted from zero again). */
+void emit_top_expr(struct emit *e, const struct stap_expr *x);
+int emit_new_temp(struct emit *e);
+void emit_loc_string(struct emit *e, const struct stap_loc *loc, const char *what);
+void emit_c_string(FILE *f, const char *s, size_t n);
+void emit_var_ref(struct emit *e, const struct stap_var *v);
+
+/* emit_fmt.c: the printf family. */
+void emit_printf_call(struct emit *e, const struct stap_expr *x);
+
+/* emit_stmt.c */
+void emit_stmt(struct emit *e, const struct stap_stmt *st);
+
+/* emit.c */
+__attribute__((format(printf, 3, 4))) void emit_error(struct emit *e, const struct stap_loc *loc,
+						       const char *fmt, ...);
+
+#endif

@@ -1,0 +1,708 @@
+/* Pass 3: expressions.  A long expression becomes a C expression of type
+ * int64_t; a string expression becomes a C expression of type const char *
+ * pointing at a literal, a variable, a map value or a temporary l->tN of the
+ * current frame (one per string-producing node of a statement). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "translator/emit.h"
+
+int emit_new_temp(struct emit *e)
+{
+	int t = e->cur_temp++;
+
+	if (e->cur_temp > e->ntemps)
+		e->ntemps = e->cur_temp;
+	return t;
+}
+
+void emit_c_string(FILE *f, const char *s, size_t n)
+{
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = s[i];
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch >= 32 && ch < 127 && ch != '?') /* '?': no trigraphs */
+			fputc(ch, f);
+		else
+			fprintf(f, "\\%03o", ch);
+	}
+	fputc('"', f);
+}
+
+void emit_loc_string(struct emit *e, const struct stap_loc *loc, const char *what)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof buf, "%s at %s:%d:%d", what, loc->file ? loc->file : "?",
+			 loc->line, loc->col);
+
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof buf)
+		n = sizeof buf - 1;
+	emit_c_string(e->out, buf, n);
+}
+
+static const char *op_text(enum stap_op op)
+{
+	static const char *const t[] = {
+		[OP_ADD] = "+",	 [OP_SUB] = "-",  [OP_MUL] = "*",   [OP_DIV] = "/",
+		[OP_MOD] = "%",	 [OP_SHL] = "<<", [OP_SHR] = ">>",  [OP_AND] = "&",
+		[OP_OR] = "|",	 [OP_XOR] = "^",  [OP_CONCAT] = ".", [OP_LAND] = "&&",
+		[OP_LOR] = "||", [OP_LT] = "<",	  [OP_LE] = "<=",   [OP_GT] = ">",
+		[OP_GE] = ">=",	 [OP_EQ] = "==",  [OP_NE] = "!=",   [OP_NEG] = "-",
+		[OP_PLUS] = "+", [OP_NOT] = "!",  [OP_BITNOT] = "~", [OP_ASSIGN] = "=",
+	};
+
+	if ((size_t)op < sizeof t / sizeof t[0] && t[op])
+		return t[op];
+	return "?";
+}
+
+static void emit_loc_op(struct emit *e, const struct stap_expr *x, enum stap_op op)
+{
+	char what[64];
+
+	snprintf(what, sizeof what, "operator '%s'", op_text(op));
+	emit_loc_string(e, &x->loc, what);
+}
+
+static void emit_loc_ident(struct emit *e, const struct stap_expr *x)
+{
+	char what[160];
+
+	snprintf(what, sizeof what, "identifier '%s'", x->str ? x->str : "?");
+	emit_loc_string(e, &x->loc, what);
+}
+
+void emit_var_ref(struct emit *e, const struct stap_var *v)
+{
+	if (v->scope == STAP_VAR_GLOBAL)
+		fprintf(e->out, "stp_g_%s", v->name);
+	else
+		fprintf(e->out, "l->v%d", v->index);
+}
+
+/* (const union stp_key[]){ {.n = k1}, {.s = k2} } */
+static void emit_keys(struct emit *e, struct stap_expr *const *keys, size_t n)
+{
+	size_t i;
+
+	fputs("(const union stp_key[]){", e->out);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ", {." : "{.", e->out);
+		fputs(keys[i]->type == STAP_T_STRING ? "s = " : "n = ", e->out);
+		emit_expr(e, keys[i]);
+		fputs("}", e->out);
+	}
+	fputs("}", e->out);
+}
+
+static void emit_map(struct emit *e, const struct stap_var *v)
+{
+	fprintf(e->out, "&stp_m_%s", v->name);
+}
+
+/* Pointer to the struct stp_stat of a stats scalar or element (NULL if the
+ * element does not exist). */
+static void emit_stat_ptr(struct emit *e, const struct stap_expr *a)
+{
+	if (a->kind == E_INDEX) {
+		fputs("stp_map_get_stat(", e->out);
+		emit_map(e, a->var);
+		fputs(", ", e->out);
+		emit_keys(e, a->args, a->nargs);
+		fputs(")", e->out);
+	} else {
+		fprintf(e->out, "stp_s_%s", a->var->name);
+	}
+}
+
+static void emit_hist_ptr(struct emit *e, const struct stap_var *v)
+{
+	if (v->arity)
+		fprintf(e->out, "&stp_m_%s.hist", v->name);
+	else
+		fprintf(e->out, "&stp_h_%s", v->name);
+}
+
+static void emit_num(struct emit *e, int64_t n)
+{
+	if (n >= 0)
+		fprintf(e->out, "((int64_t)%" PRId64 "LL)", n);
+	else
+		fprintf(e->out, "((int64_t)0x%" PRIx64 "ULL)", (uint64_t)n);
+}
+
+static void emit_binary(struct emit *e, const struct stap_expr *x)
+{
+	switch (x->op) {
+	case OP_CONCAT:
+		fprintf(e->out, "stp_concat(l->t%d, ", emit_new_temp(e));
+		emit_expr(e, x->a);
+		fputs(", ", e->out);
+		emit_expr(e, x->b);
+		fputs(")", e->out);
+		return;
+	case OP_DIV:
+	case OP_MOD:
+		fputs("stp_div(c, ", e->out);
+		emit_expr(e, x->a);
+		fputs(", ", e->out);
+		emit_expr(e, x->b);
+		fprintf(e->out, ", %d, ", x->op == OP_MOD);
+		emit_loc_op(e, x, x->op);
+		fputs(")", e->out);
+		return;
+	case OP_SHL:
+	case OP_SHR:
+		fprintf(e->out, "%s(", x->op == OP_SHL ? "stp_shl" : "stp_shr");
+		emit_expr(e, x->a);
+		fputs(", ", e->out);
+		emit_expr(e, x->b);
+		fputs(")", e->out);
+		return;
+	default:
+		/* the kernel builds with -fno-strict-overflow: + - * wrap */
+		fputs("((int64_t)((uint64_t)(", e->out);
+		emit_expr(e, x->a);
+		fprintf(e->out, ") %s (uint64_t)(", op_text(x->op));
+		emit_expr(e, x->b);
+		fputs(")))", e->out);
+	}
+}
+
+static void emit_compare(struct emit *e, const struct stap_expr *x)
+{
+	if (x->a->type == STAP_T_STRING) {
+		fputs("((int64_t)(strcmp(", e->out);
+		emit_expr(e, x->a);
+		fputs(", ", e->out);
+		emit_expr(e, x->b);
+		fprintf(e->out, ") %s 0))", op_text(x->op));
+		return;
+	}
+	fputs("((int64_t)((", e->out);
+	emit_expr(e, x->a);
+	fprintf(e->out, ") %s (", op_text(x->op));
+	emit_expr(e, x->b);
+	fputs(")))", e->out);
+}
+
+/* The value "old OP rhs" of a compound assignment, old given by emit_old. */
+static void emit_compound(struct emit *e, const struct stap_expr *x,
+			  void (*emit_old)(struct emit *, const struct stap_expr *))
+{
+	if (x->op == OP_CONCAT) {
+		fprintf(e->out, "stp_concat(l->t%d, ", emit_new_temp(e));
+		emit_old(e, x->a);
+		fputs(", ", e->out);
+		emit_expr(e, x->b);
+		fputs(")", e->out);
+		return;
+	}
+	if (x->op == OP_DIV || x->op == OP_MOD) {
+		fputs("stp_div(c, ", e->out);
+		emit_old(e, x->a);
+		fputs(", ", e->out);
+		emit_expr(e, x->b);
+		fprintf(e->out, ", %d, ", x->op == OP_MOD);
+		emit_loc_op(e, x, x->op);
+		fputs(")", e->out);
+		return;
+	}
+	if (x->op == OP_SHL || x->op == OP_SHR) {
+		fprintf(e->out, "%s(", x->op == OP_SHL ? "stp_shl" : "stp_shr");
+		emit_old(e, x->a);
+		fputs(", ", e->out);
+		emit_expr(e, x->b);
+		fputs(")", e->out);
+		return;
+	}
+	fputs("((int64_t)((uint64_t)(", e->out);
+	emit_old(e, x->a);
+	fprintf(e->out, ") %s (uint64_t)(", op_text(x->op));
+	emit_expr(e, x->b);
+	fputs(")))", e->out);
+}
+
+static void emit_old_scalar(struct emit *e, const struct stap_expr *a)
+{
+	emit_var_ref(e, a->var);
+}
+
+static void emit_old_elem(struct emit *e, const struct stap_expr *a)
+{
+	fprintf(e->out, "stp_map_get_%s(", a->type == STAP_T_STRING ? "s" : "n");
+	emit_map(e, a->var);
+	fputs(", ", e->out);
+	emit_keys(e, a->args, a->nargs);
+	fputs(")", e->out);
+}
+
+static void emit_assign(struct emit *e, const struct stap_expr *x)
+{
+	const struct stap_expr *a = x->a;
+	int str = a->type == STAP_T_STRING;
+
+	if (a->kind == E_INDEX) {
+		if (!str && (x->op == OP_ADD || x->op == OP_SUB)) {
+			fputs("stp_map_add_n(c, ", e->out);
+			emit_map(e, a->var);
+			fputs(", ", e->out);
+			emit_keys(e, a->args, a->nargs);
+			fputs(x->op == OP_SUB ? ", -(" : ", (", e->out);
+			emit_expr(e, x->b);
+			fputs("), ", e->out);
+			emit_loc_ident(e, a);
+			fputs(")", e->out);
+			return;
+		}
+		fprintf(e->out, "stp_map_set_%s(c, ", str ? "s" : "n");
+		emit_map(e, a->var);
+		fputs(", ", e->out);
+		emit_keys(e, a->args, a->nargs);
+		fputs(", ", e->out);
+		if (x->op == OP_ASSIGN)
+			emit_expr(e, x->b);
+		else
+			emit_compound(e, x, emit_old_elem);
+		fputs(", ", e->out);
+		emit_loc_ident(e, a);
+		fputs(")", e->out);
+		return;
+	}
+	if (str) {
+		fputs("stp_strcpy(", e->out);
+		emit_var_ref(e, a->var);
+		fputs(", ", e->out);
+		if (x->op == OP_ASSIGN)
+			emit_expr(e, x->b);
+		else
+			emit_compound(e, x, emit_old_scalar);
+		fputs(")", e->out);
+		return;
+	}
+	fputs("(", e->out);
+	emit_var_ref(e, a->var);
+	fputs(" = ", e->out);
+	if (x->op == OP_ASSIGN)
+		emit_expr(e, x->b);
+	else
+		emit_compound(e, x, emit_old_scalar);
+	fputs(")", e->out);
+}
+
+static void emit_incdec(struct emit *e, const struct stap_expr *x)
+{
+	const struct stap_expr *a = x->a;
+	int inc = x->op == OP_PREINC || x->op == OP_POSTINC;
+	int post = x->op == OP_POSTINC || x->op == OP_POSTDEC;
+
+	if (a->kind == E_INDEX) {
+		fputs("(stp_map_add_n(c, ", e->out);
+		emit_map(e, a->var);
+		fputs(", ", e->out);
+		emit_keys(e, a->args, a->nargs);
+		fprintf(e->out, ", %s, ", inc ? "1" : "-1");
+		emit_loc_ident(e, a);
+		fprintf(e->out, ")%s)", post ? (inc ? " - 1" : " + 1") : "");
+		return;
+	}
+	fputs("(", e->out);
+	if (!post)
+		fputs(inc ? "++" : "--", e->out);
+	emit_var_ref(e, a->var);
+	if (post)
+		fputs(inc ? "++" : "--", e->out);
+	fputs(")", e->out);
+}
+
+static void emit_call(struct emit *e, const struct stap_expr *x)
+{
+	const struct stap_func *f = x->func;
+	size_t i;
+
+	int is_void = f->ret == STAP_T_VOID || f->ret == STAP_T_UNKNOWN;
+
+	fprintf(e->out, "%sstp_fn_%s(c", is_void ? "(" : "", f->name);
+	if (f->ret == STAP_T_STRING)
+		fprintf(e->out, ", l->t%d", emit_new_temp(e));
+	for (i = 0; i < x->nargs; i++) {
+		fputs(", ", e->out);
+		emit_expr(e, x->args[i]);
+	}
+	fputs(")", e->out);
+	if (is_void)
+		fputs(", (int64_t)0)", e->out);
+}
+
+/* Builtins: a small table for the common shapes, code for the rest. */
+struct bi_simple {
+	enum stap_builtin id;
+	const char *c; /* C text; args appended in order, ")" closes */
+	int temp;      /* needs a string temporary as first argument */
+	int ctx;       /* takes the context first */
+	int loc;       /* takes the location last */
+};
+
+static const struct bi_simple bi_table[] = {
+	{ BI_STRLEN, "stp_strlen(", 0, 0, 0 },
+	{ BI_SUBSTR, "stp_substr(", 1, 0, 0 },
+	{ BI_ISINSTR, "stp_isinstr(", 0, 0, 0 },
+	{ BI_STRPOS, "stp_strpos(", 0, 0, 0 },
+	{ BI_STRTOL, "stp_strtol(", 0, 1, 1 },
+	{ BI_STR_REPLACE, "stp_str_replace(", 1, 0, 0 },
+	{ BI_STRINGAT, "stp_stringat(", 0, 1, 1 },
+	{ BI_TOKENIZE, "stp_tokenize(c, ", 1, 0, 0 },
+	{ BI_PPID, "stp_ppid(", 0, 0, 0 },
+	{ BI_EXECNAME, "stp_execname(", 1, 0, 0 },
+	{ BI_PEXECNAME, "stp_pexecname(", 1, 0, 0 },
+	{ BI_RETURNVAL, "stp_returnval(", 0, 1, 1 },
+	{ BI_RANDINT, "stp_randint(", 0, 1, 1 },
+};
+
+static void emit_args(struct emit *e, const struct stap_expr *x, int first)
+{
+	size_t i;
+
+	for (i = 0; i < x->nargs; i++) {
+		if (i || !first)
+			fputs(", ", e->out);
+		emit_expr(e, x->args[i]);
+	}
+}
+
+static int emit_builtin_simple(struct emit *e, const struct stap_expr *x)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof bi_table / sizeof bi_table[0]; i++) {
+		const struct bi_simple *b = &bi_table[i];
+		int first = 1;
+
+		if (b->id != x->builtin)
+			continue;
+		fputs(b->c, e->out);
+		if (b->ctx) {
+			fputs("c", e->out);
+			first = 0;
+		}
+		if (b->temp) {
+			fprintf(e->out, "%sl->t%d", first ? "" : ", ", emit_new_temp(e));
+			first = 0;
+		}
+		emit_args(e, x, first);
+		if (b->loc) {
+			fputs(", ", e->out);
+			emit_loc_ident(e, x);
+		}
+		fputs(")", e->out);
+		return 1;
+	}
+	return 0;
+}
+
+static void emit_arg_reg(struct emit *e, const struct stap_expr *x, const char *cast)
+{
+	fprintf(e->out, "((int64_t)(%s)stp_arg(c, ", cast);
+	emit_expr(e, x->args[0]);
+	fputs(", ", e->out);
+	emit_loc_ident(e, x);
+	fputs("))", e->out);
+}
+
+static void emit_mem_string(struct emit *e, const struct stap_expr *x, int user, int sized)
+{
+	fprintf(e->out, "stp_mem_string(c, l->t%d, ", emit_new_temp(e));
+	emit_expr(e, x->args[0]);
+	fputs(", ", e->out);
+	if (sized)
+		emit_expr(e, x->args[1]);
+	else
+		fputs("-1", e->out);
+	fprintf(e->out, ", %s, ", user ? "true" : "false");
+	if (!sized && x->nargs > 1)
+		emit_expr(e, x->args[1]);
+	else
+		fputs("NULL", e->out);
+	fputs(", ", e->out);
+	emit_loc_ident(e, x);
+	fputs(")", e->out);
+}
+
+static void emit_mem_read(struct emit *e, const struct stap_expr *x, int size, int user)
+{
+	fputs("stp_mem_read(c, ", e->out);
+	emit_expr(e, x->args[0]);
+	fprintf(e->out, ", %d, %s, ", size, user ? "true" : "false");
+	emit_loc_ident(e, x);
+	fputs(")", e->out);
+}
+
+static void emit_fixed(struct emit *e, const char *text)
+{
+	fputs(text, e->out);
+}
+
+static void emit_builtin(struct emit *e, const struct stap_expr *x)
+{
+	if (emit_builtin_simple(e, x))
+		return;
+	switch (x->builtin) {
+	case BI_PRINTF: case BI_SPRINTF: case BI_PRINTLN: case BI_PRINT: case BI_SPRINT:
+	case BI_SPRINTLN: case BI_PRINTD: case BI_PRINTDLN: case BI_SPRINTD:
+		emit_printf_call(e, x);
+		return;
+	case BI_EXIT:
+		emit_fixed(e, "(stp_exit(), (int64_t)0)");
+		return;
+	case BI_ABORT:
+		emit_fixed(e, "(stp_exit(), c->abort = c->abort ? c->abort : STP_ABORT_NEXT, (int64_t)0)");
+		return;
+	case BI_ERROR:
+		fputs("(stp_error(c, ", e->out);
+		emit_loc_ident(e, x);
+		fputs(", \"%s\", ", e->out);
+		emit_expr(e, x->args[0]);
+		fputs("), (int64_t)0)", e->out);
+		return;
+	case BI_WARN:
+		fputs("(stp_warnf(\"WARNING: %s\\n\", ", e->out);
+		emit_expr(e, x->args[0]);
+		fputs("), (int64_t)0)", e->out);
+		return;
+	case BI_LOG:
+		fputs("(stp_printf(c, \"%s\\n\", ", e->out);
+		emit_expr(e, x->args[0]);
+		fputs("), (int64_t)0)", e->out);
+		return;
+	case BI_TEXT_STR:
+		fprintf(e->out, "stp_text_strn(l->t%d, ", emit_new_temp(e));
+		emit_expr(e, x->args[0]);
+		fputs(", 0, false)", e->out);
+		return;
+	case BI_TEXT_STRN:
+		fprintf(e->out, "stp_text_strn(l->t%d", emit_new_temp(e));
+		emit_args(e, x, 0);
+		fputs(")", e->out);
+		return;
+	case BI_STRING:
+	case BI_HEXSTRING:
+		fprintf(e->out, "stp_sprintf(l->t%d, \"%s\", (long long)(", emit_new_temp(e),
+			x->builtin == BI_STRING ? "%lld" : "0x%llx");
+		emit_expr(e, x->args[0]);
+		fputs("))", e->out);
+		return;
+	case BI_TOUPPER:
+	case BI_TOLOWER:
+		fprintf(e->out, "stp_case(l->t%d, ", emit_new_temp(e));
+		emit_expr(e, x->args[0]);
+		fprintf(e->out, ", %s)", x->builtin == BI_TOUPPER ? "true" : "false");
+		return;
+	case BI_PID: emit_fixed(e, "((int64_t)current->tgid)"); return;
+	case BI_TID: emit_fixed(e, "((int64_t)current->pid)"); return;
+	case BI_UID: emit_fixed(e, "stp_uid(false)"); return;
+	case BI_EUID: emit_fixed(e, "stp_uid(true)"); return;
+	case BI_GID: emit_fixed(e, "stp_gid(false)"); return;
+	case BI_EGID: emit_fixed(e, "stp_gid(true)"); return;
+	case BI_CPU: emit_fixed(e, "((int64_t)smp_processor_id())"); return;
+	case BI_GETTIMEOFDAY_S: emit_fixed(e, "(stp_time_ns() / 1000000000LL)"); return;
+	case BI_GETTIMEOFDAY_MS: emit_fixed(e, "(stp_time_ns() / 1000000LL)"); return;
+	case BI_GETTIMEOFDAY_US: emit_fixed(e, "(stp_time_ns() / 1000LL)"); return;
+	case BI_GETTIMEOFDAY_NS: emit_fixed(e, "stp_time_ns()"); return;
+	case BI_LOCAL_CLOCK_NS: emit_fixed(e, "((int64_t)local_clock())"); return;
+	case BI_JIFFIES: emit_fixed(e, "((int64_t)jiffies)"); return;
+	case BI_GET_CYCLES: emit_fixed(e, "((int64_t)get_cycles())"); return;
+	case BI_PROBEFUNC: emit_fixed(e, "c->probefunc"); return;
+	case BI_PP: emit_fixed(e, "c->pp"); return;
+	case BI_TARGET: emit_fixed(e, "((int64_t)_stp_target)"); return;
+	case BI_IS_RETURN: emit_fixed(e, "((int64_t)c->is_return)"); return;
+	case BI_STP_PID: emit_fixed(e, "((int64_t)0)"); return;
+	case BI_INT_ARG: case BI_S32_ARG: emit_arg_reg(e, x, "int"); return;
+	case BI_UINT_ARG: case BI_U32_ARG: emit_arg_reg(e, x, "unsigned int"); return;
+	case BI_LONG_ARG: case BI_S64_ARG: emit_arg_reg(e, x, "long"); return;
+	case BI_ULONG_ARG: case BI_POINTER_ARG: case BI_U64_ARG:
+		emit_arg_reg(e, x, "unsigned long");
+		return;
+	case BI_REGISTER:
+		fputs("(stp_error(c, ", e->out);
+		emit_loc_ident(e, x);
+		fputs(", \"register() is not supported\"), (int64_t)0)", e->out);
+		return;
+	case BI_KERNEL_STRING: emit_mem_string(e, x, 0, 0); return;
+	case BI_KERNEL_STRING_N: emit_mem_string(e, x, 0, 1); return;
+	case BI_USER_STRING: emit_mem_string(e, x, 1, 0); return;
+	case BI_USER_STRING_N: emit_mem_string(e, x, 1, 1); return;
+	case BI_KERNEL_LONG: case BI_KERNEL_POINTER: emit_mem_read(e, x, 8, 0); return;
+	case BI_KERNEL_INT: emit_mem_read(e, x, 4, 0); return;
+	case BI_KERNEL_SHORT: emit_mem_read(e, x, 2, 0); return;
+	case BI_KERNEL_CHAR: emit_mem_read(e, x, 1, 0); return;
+	case BI_USER_LONG: case BI_USER_POINTER: emit_mem_read(e, x, 8, 1); return;
+	case BI_USER_INT: emit_mem_read(e, x, 4, 1); return;
+	case BI_USER_SHORT: emit_mem_read(e, x, 2, 1); return;
+	case BI_USER_CHAR: emit_mem_read(e, x, 1, 1); return;
+	case BI_MODULE_NAME:
+		emit_c_string(e->out, e->modname, strlen(e->modname));
+		return;
+	case BI_ABS:
+		fputs("({ int64_t _v = (", e->out);
+		emit_expr(e, x->args[0]);
+		fputs("); _v < 0 ? (int64_t)(0 - (uint64_t)_v) : _v; })", e->out);
+		return;
+	case BI_MIN:
+	case BI_MAX:
+		fprintf(e->out, "%s_t(int64_t, ", x->builtin == BI_MIN ? "min" : "max");
+		emit_args(e, x, 1);
+		fputs(")", e->out);
+		return;
+	default:
+		emit_error(e, &x->loc, "builtin %s is not supported by pass 3", x->str);
+		fputs("((int64_t)0)", e->out);
+	}
+}
+
+static void emit_stats_add(struct emit *e, const struct stap_expr *x)
+{
+	const struct stap_expr *a = x->a;
+
+	if (a->kind == E_INDEX) {
+		fputs("(stp_map_stat_add(c, ", e->out);
+		emit_map(e, a->var);
+		fputs(", ", e->out);
+		emit_keys(e, a->args, a->nargs);
+		fputs(", ", e->out);
+		emit_expr(e, x->b);
+		fputs(", ", e->out);
+		emit_loc_ident(e, a);
+		fputs("), (int64_t)0)", e->out);
+		return;
+	}
+	fputs("(stp_stat_add(", e->out);
+	emit_hist_ptr(e, a->var);
+	fprintf(e->out, ", stp_s_%s, ", a->var->name);
+	emit_expr(e, x->b);
+	fputs("), (int64_t)0)", e->out);
+}
+
+static void emit_stat(struct emit *e, const struct stap_expr *x)
+{
+	static const char *const ops[] = {
+		[OP_COUNT] = "STP_COUNT", [OP_SUM] = "STP_SUM", [OP_MIN] = "STP_MIN",
+		[OP_MAX] = "STP_MAX",	  [OP_AVG] = "STP_AVG",
+	};
+
+	fputs("stp_stat_get(c, ", e->out);
+	emit_stat_ptr(e, x->a);
+	fprintf(e->out, ", %s, ", ops[x->op]);
+	emit_loc_ident(e, x->a);
+	fputs(")", e->out);
+}
+
+/* @hist_*(x) as a print argument: print the histogram, value 0. */
+static void emit_hist(struct emit *e, const struct stap_expr *x)
+{
+	fputs("(stp_hist_print(c, ", e->out);
+	emit_hist_ptr(e, x->a->var);
+	fputs(", ", e->out);
+	emit_stat_ptr(e, x->a);
+	fputs("), (int64_t)0)", e->out);
+}
+
+void emit_expr(struct emit *e, const struct stap_expr *x)
+{
+	switch (x->kind) {
+	case E_NUM:
+		emit_num(e, x->num);
+		return;
+	case E_STR:
+		emit_c_string(e->out, x->str, x->str_len);
+		return;
+	case E_VAR:
+		emit_var_ref(e, x->var);
+		return;
+	case E_INDEX:
+		emit_old_elem(e, x);
+		return;
+	case E_CALL:
+		emit_call(e, x);
+		return;
+	case E_BUILTIN:
+		emit_builtin(e, x);
+		return;
+	case E_UNARY:
+		if (x->op == OP_NOT)
+			fputs("((int64_t)!(", e->out);
+		else if (x->op == OP_NEG)
+			fputs("((int64_t)(0 - (uint64_t)(", e->out);
+		else
+			fprintf(e->out, "((int64_t)(%s(", x->op == OP_BITNOT ? "~" : "+");
+		emit_expr(e, x->a);
+		fputs(x->op == OP_NOT ? "))" : ")))", e->out);
+		return;
+	case E_BINARY:
+		emit_binary(e, x);
+		return;
+	case E_COMPARE:
+		emit_compare(e, x);
+		return;
+	case E_LOGICAL:
+		fputs("((int64_t)((", e->out);
+		emit_expr(e, x->a);
+		fputs(x->op == OP_LAND ? ") && (" : ") || (", e->out);
+		emit_expr(e, x->b);
+		fputs(")))", e->out);
+		return;
+	case E_TERNARY:
+		fputs("((", e->out);
+		emit_expr(e, x->a);
+		fputs(") ? (", e->out);
+		emit_expr(e, x->b);
+		fputs(") : (", e->out);
+		emit_expr(e, x->c);
+		fputs("))", e->out);
+		return;
+	case E_ASSIGN:
+		emit_assign(e, x);
+		return;
+	case E_INCDEC:
+		emit_incdec(e, x);
+		return;
+	case E_IN:
+		fputs("((int64_t)(stp_map_find(", e->out);
+		emit_map(e, x->var);
+		fputs(", ", e->out);
+		emit_keys(e, x->args, x->nargs);
+		fputs(") != NULL))", e->out);
+		return;
+	case E_STATS_ADD:
+		emit_stats_add(e, x);
+		return;
+	case E_STAT:
+		emit_stat(e, x);
+		return;
+	case E_HIST:
+		emit_hist(e, x);
+		return;
+	case E_TARGET:
+		emit_error(e, &x->loc, "context variable %s needs debug information, which "
+				       "this translator does not read; use int_arg()/returnval()",
+			   x->str ? x->str : "$?");
+		fputs("((int64_t)0)", e->out);
+		return;
+	case E_ARG:
+		emit_error(e, &x->loc, "unresolved script argument");
+		fputs("((int64_t)0)", e->out);
+		return;
+	}
+}
+
+void emit_top_expr(struct emit *e, const struct stap_expr *x)
+{
+	e->cur_temp = 0;
+	emit_expr(e, x);
+}

@@ -1,0 +1,298 @@
+/* Pass 3: statements.  Each statement counts one action (MAXACTION) and is
+ * followed by a check of c->abort, which unwinds to the innermost try block
+ * or to the end of the handler/function (e->err_label). */
+#include <string.h>
+
+#include "translator/emit.h"
+
+static void emit_action(struct emit *e, const struct stap_stmt *st)
+{
+	fputs("\tif (unlikely(!stp_action(c, 1, ", e->out);
+	emit_loc_string(e, &st->loc, "statement");
+	fprintf(e->out, "))) goto %s;\n", e->err_label);
+}
+
+static void emit_check(struct emit *e)
+{
+	fprintf(e->out, "\tif (unlikely(c->abort)) goto %s;\n", e->err_label);
+}
+
+static void emit_cond(struct emit *e, const struct stap_expr *x)
+{
+	emit_top_expr(e, x);
+}
+
+static void emit_block(struct emit *e, const struct stap_stmt *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nstmts; i++)
+		emit_stmt(e, st->stmts[i]);
+}
+
+static void emit_if(struct emit *e, const struct stap_stmt *st)
+{
+	fputs("\tif (", e->out);
+	emit_cond(e, st->expr);
+	fputs(") {\n", e->out);
+	emit_stmt(e, st->body);
+	fputs("\t}", e->out);
+	if (st->els) {
+		fputs(" else {\n", e->out);
+		emit_stmt(e, st->els);
+		fputs("\t}", e->out);
+	}
+	fputs("\n", e->out);
+}
+
+/* A loop: body between the labels for continue and break. */
+static void emit_loop_body(struct emit *e, const struct stap_stmt *body, int brk, int cont)
+{
+	int ob = e->brk, oc = e->cont;
+
+	e->brk = brk;
+	e->cont = cont;
+	emit_stmt(e, body);
+	e->brk = ob;
+	e->cont = oc;
+}
+
+static void emit_while(struct emit *e, const struct stap_stmt *st)
+{
+	int n = ++e->label;
+
+	fputs("\tfor (;;) {\n\tif (!(", e->out);
+	emit_cond(e, st->expr);
+	fputs(") || unlikely(c->abort)) break;\n", e->out);
+	emit_loop_body(e, st->body, n, n);
+	fprintf(e->out, "\tstp_cont_%d:;\n\tif (unlikely(!stp_action(c, 1, ", n);
+	emit_loc_string(e, &st->loc, "keyword");
+	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:;\n", e->err_label, n);
+	emit_check(e);
+}
+
+static void emit_for(struct emit *e, const struct stap_stmt *st)
+{
+	int n = ++e->label;
+
+	if (st->init) {
+		fputs("\t(void)(", e->out);
+		emit_top_expr(e, st->init);
+		fputs(");\n", e->out);
+		emit_check(e);
+	}
+	fputs("\tfor (;;) {\n", e->out);
+	if (st->expr) {
+		fputs("\tif (!(", e->out);
+		emit_cond(e, st->expr);
+		fputs(") || unlikely(c->abort)) break;\n", e->out);
+	}
+	emit_loop_body(e, st->body, n, n);
+	fprintf(e->out, "\tstp_cont_%d:;\n", n);
+	if (st->step) {
+		fputs("\t(void)(", e->out);
+		emit_top_expr(e, st->step);
+		fputs(");\n", e->out);
+		emit_check(e);
+	}
+	fputs("\tif (unlikely(!stp_action(c, 1, ", e->out);
+	emit_loc_string(e, &st->loc, "keyword");
+	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:;\n", e->err_label, n);
+	emit_check(e);
+}
+
+static void emit_bind_key(struct emit *e, const struct stap_var *v, const char *m, int k)
+{
+	if (v->type == STAP_T_STRING) {
+		fprintf(e->out, "\tstp_strcpy(l->v%d, stp_ment_str(%s, _e%d, %d));\n", v->index, m,
+			e->label, k);
+	} else {
+		fprintf(e->out, "\tl->v%d = stp_ment_num(%s, _e%d, %d);\n", v->index, m, e->label, k);
+	}
+}
+
+static void emit_foreach(struct emit *e, const struct stap_stmt *st)
+{
+	const struct stap_var *arr;
+	char m[200];
+	int n, saved;
+	size_t k;
+
+	if (st->array->kind != E_VAR || !st->array->var || st->array->var->arity == 0) {
+		emit_error(e, &st->loc, "foreach over this expression is not supported");
+		return;
+	}
+	arr = st->array->var;
+	n = ++e->label;
+	snprintf(m, sizeof m, "&stp_m_%s", arr->name);
+	fprintf(e->out, "\t{\n\tu32 _i%d, _n%d = stp_map_sort(%s, %d, %d);\n\tint64_t _lim%d = ", n, n,
+		m, st->sort_column, st->sort_dir < 0 ? -1 : 1, n);
+	if (st->limit)
+		emit_top_expr(e, st->limit);
+	else
+		fputs("-1", e->out);
+	fprintf(e->out, ";\n");
+	emit_check(e);
+	fprintf(e->out, "\tfor (_i%d = 0; _i%d < _n%d && (_lim%d < 0 || _i%d < _lim%d); _i%d++) {\n",
+		n, n, n, n, n, n, n);
+	fprintf(e->out, "\tstruct stp_ment *_e%d = stp_map_ent(%s, %s.order[_i%d]);\n", n, m, m + 1,
+		n);
+	saved = e->label;
+	e->label = n;
+	for (k = 0; k < st->nkeys; k++)
+		if (st->keys[k])
+			emit_bind_key(e, st->keys[k], m, (int)k);
+	e->label = saved;
+	if (st->value) {
+		const struct stap_var *v = st->value;
+
+		if (v->type == STAP_T_STRING)
+			fprintf(e->out, "\tstp_strcpy(l->v%d, stp_ment_val(%s, _e%d));\n", v->index, m,
+				n);
+		else if (arr->type == STAP_T_LONG)
+			fprintf(e->out, "\tl->v%d = *(int64_t *)stp_ment_val(%s, _e%d);\n", v->index, m,
+				n);
+		else
+			emit_error(e, &st->loc, "foreach value of a statistics array is not supported");
+	}
+	emit_loop_body(e, st->body, n, n);
+	fprintf(e->out, "\tstp_cont_%d:\n\tif (unlikely(!stp_action(c, 1, ", n);
+	emit_loc_string(e, &st->loc, "keyword");
+	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:;\n\t}\n", e->err_label, n);
+}
+
+static void emit_delete(struct emit *e, const struct stap_stmt *st)
+{
+	const struct stap_expr *x = st->expr;
+	const struct stap_var *v = x->var;
+	size_t i;
+
+	if (!v) {
+		emit_error(e, &st->loc, "delete of this expression is not supported");
+		return;
+	}
+	if (x->kind == E_INDEX) {
+		fprintf(e->out, "\tstp_map_delete(&stp_m_%s, (const union stp_key[]){", v->name);
+		e->cur_temp = 0;
+		for (i = 0; i < x->nargs; i++) {
+			fputs(i ? ", {." : "{.", e->out);
+			fputs(x->args[i]->type == STAP_T_STRING ? "s = " : "n = ", e->out);
+			emit_expr(e, x->args[i]);
+			fputs("}", e->out);
+		}
+		fputs("});\n", e->out);
+		emit_check(e);
+	} else if (v->arity) {
+		fprintf(e->out, "\tstp_map_clear(&stp_m_%s);\n", v->name);
+	} else if (v->type == STAP_T_STATS) {
+		fprintf(e->out, "\tmemset(stp_s_%s, 0, stp_stat_size(&stp_h_%s));\n", v->name, v->name);
+	} else if (v->type == STAP_T_STRING) {
+		fputs("\t", e->out);
+		emit_var_ref(e, v);
+		fputs("[0] = '\\0';\n", e->out);
+	} else {
+		fputs("\t", e->out);
+		emit_var_ref(e, v);
+		fputs(" = 0;\n", e->out);
+	}
+}
+
+static void emit_return(struct emit *e, const struct stap_stmt *st)
+{
+	if (st->expr && e->in_func) {
+		if (e->ret == STAP_T_STRING) {
+			fputs("\tstp_strcpy(stp_ret, ", e->out);
+			emit_top_expr(e, st->expr);
+			fputs(");\n", e->out);
+		} else if (e->ret == STAP_T_LONG) {
+			fputs("\tstp_ret = ", e->out);
+			emit_top_expr(e, st->expr);
+			fputs(";\n", e->out);
+		} else {
+			fputs("\t(void)(", e->out);
+			emit_top_expr(e, st->expr);
+			fputs(");\n", e->out);
+		}
+	}
+	fputs("\tgoto stp_out;\n", e->out);
+}
+
+/* try { body } catch (msg) { handler }: an error in body lands at the catch
+ * label with c->abort set; "next" passes through to the outer label. */
+static void emit_try(struct emit *e, const struct stap_stmt *st)
+{
+	int n = ++e->label;
+	char label[32];
+	const char *outer = e->err_label;
+
+	snprintf(label, sizeof label, "stp_catch_%d", n);
+	e->err_label = label;
+	fputs("\t{\n", e->out);
+	emit_stmt(e, st->body);
+	e->err_label = outer;
+	fprintf(e->out, "\t}\n\tstp_catch_%d:\n\tif (c->abort == STP_ABORT_ERROR) {\n"
+			"\tc->abort = STP_ABORT_NONE;\n", n);
+	if (st->catch_var)
+		fprintf(e->out, "\tstp_strcpy(l->v%d, c->err_msg);\n", st->catch_var->index);
+	if (st->els)
+		emit_stmt(e, st->els);
+	fprintf(e->out, "\t}\n\tif (unlikely(c->abort)) goto %s;\n", e->err_label);
+}
+
+void emit_stmt(struct emit *e, const struct stap_stmt *st)
+{
+	if (!st)
+		return;
+	if (st->kind != S_BLOCK && st->kind != S_NULL)
+		emit_action(e, st);
+	switch (st->kind) {
+	case S_NULL:
+		return;
+	case S_BLOCK:
+		emit_block(e, st);
+		return;
+	case S_EXPR:
+		fputs("\t(void)(", e->out);
+		emit_top_expr(e, st->expr);
+		fputs(");\n", e->out);
+		emit_check(e);
+		return;
+	case S_IF:
+		emit_if(e, st);
+		return;
+	case S_WHILE:
+		emit_while(e, st);
+		return;
+	case S_FOR:
+		emit_for(e, st);
+		return;
+	case S_FOREACH:
+		emit_foreach(e, st);
+		return;
+	case S_BREAK:
+	case S_CONTINUE:
+		if (!e->brk) {
+			emit_error(e, &st->loc, "%s outside a loop",
+				   st->kind == S_BREAK ? "break" : "continue");
+			return;
+		}
+		fprintf(e->out, "\tgoto stp_%s_%d;\n", st->kind == S_BREAK ? "brk" : "cont",
+			st->kind == S_BREAK ? e->brk : e->cont);
+		return;
+	case S_NEXT:
+		fputs("\tc->abort = STP_ABORT_NEXT;\n\tgoto stp_out;\n", e->out);
+		return;
+	case S_RETURN:
+		emit_return(e, st);
+		return;
+	case S_DELETE:
+		emit_delete(e, st);
+		return;
+	case S_TRY:
+		emit_try(e, st);
+		return;
+	case S_EMBEDDED:
+		fprintf(e->out, "\t{\n%s\n\t}\n", st->code ? st->code : "");
+		return;
+	}
+}
