@@ -21,9 +21,10 @@ struct staprun_opts {
 	int nparams;
 };
 
-static void usage(void)
+static void usage(const char *why)
 {
-	fprintf(stderr, "usage: staprun [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...]\n");
+	fprintf(stderr, "usage: staprun [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...]%s\n",
+		why);
 }
 
 static int parse_pid(const char *s, pid_t *pid)
@@ -44,7 +45,8 @@ static int parse_args(int argc, char **argv, struct staprun_opts *o)
 	int c;
 
 	memset(o, 0, sizeof *o);
-	while ((c = getopt(argc, argv, "+vo:c:x:h")) != -1) {
+	opterr = 0; /* one line of our own instead */
+	while ((c = getopt(argc, argv, "+:vo:c:x:h")) != -1) {
 		switch (c) {
 		case 'v':
 			o->verbose++;
@@ -61,8 +63,14 @@ static int parse_args(int argc, char **argv, struct staprun_opts *o)
 				return -1;
 			}
 			break;
+		case 'h':
+			usage("");
+			return -1;
+		case ':':
+			fprintf(stderr, "staprun: option -%c needs an argument\n", optopt);
+			return -1;
 		default:
-			usage();
+			fprintf(stderr, "staprun: unknown option -%c (see staprun(8))\n", optopt);
 			return -1;
 		}
 	}
@@ -71,7 +79,7 @@ static int parse_args(int argc, char **argv, struct staprun_opts *o)
 		return -1;
 	}
 	if (optind >= argc) {
-		usage();
+		usage("");
 		return -1;
 	}
 	o->module = argv[optind];
