@@ -1,13 +1,227 @@
-/* Pass 4: placeholder until the real implementation lands. */
+/* Pass 4: build the generated C into a module with the target kernel's own
+ * kbuild (warnings are errors), in a temporary folder that is removed on
+ * every exit path, including SIGINT/SIGTERM/SIGHUP during the build. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "translator/key.h"
 #include "translator/passes.h"
+#include "translator/session.h"
+
+static volatile sig_atomic_t kb_signal;
+static volatile pid_t kb_child;
+
+/* Async-signal-safe: remember the signal, stop the build; the cleanup runs
+ * in the normal flow, then the signal is raised again. */
+static void kb_on_signal(int sig)
+{
+	kb_signal = sig;
+	if (kb_child > 0)
+		kill(-kb_child, SIGTERM);
+}
+
+static int kb_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static void kb_rmtree(const char *dir)
+{
+	if (nftw(dir, kb_rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		fprintf(stderr, "stap: could not remove %s: %s\n", dir, strerror(errno));
+}
+
+static int kb_copy(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n = 0;
+
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof buf)) > 0) {
+		char *p = buf;
+
+		while (n > 0) {
+			ssize_t w = write(out, p, n);
+
+			if (w < 0) {
+				n = -1;
+				break;
+			}
+			p += w;
+			n -= w;
+		}
+		if (n < 0)
+			break;
+	}
+	close(in);
+	if (close(out) < 0 || n < 0)
+		return -1;
+	return 0;
+}
+
+static int kb_write_kbuild(const char *dir, const char *modname, const char *runtime)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/Kbuild", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "obj-m := %s.o\nccflags-y := -I%s -Werror\n", modname, runtime);
+	return fclose(f);
+}
+
+static void kb_print_log(const char *dir)
+{
+	char path[4096], buf[4096];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/build.log", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(f);
+}
+
+/* make -C KDIR M=DIR [-B options] modules; output to DIR/build.log unless
+ * verbose.  Returns make's exit status, or -1. */
+static int kb_make(const struct stap_session *s, const char *dir)
+{
+	char m[4200], log[4200];
+	const char *argv[64];
+	size_t n = 0, i;
+	int status;
+	pid_t pid;
+
+	snprintf(m, sizeof m, "M=%s", dir);
+	snprintf(log, sizeof log, "%s/build.log", dir);
+	argv[n++] = "make";
+	argv[n++] = "-C";
+	argv[n++] = s->kernel.build_dir;
+	argv[n++] = m;
+	if (s->verbose < 2)
+		argv[n++] = "-s";
+	for (i = 0; i < s->nkbuild_opts && n < 60; i++)
+		argv[n++] = s->kbuild_opts[i];
+	argv[n++] = "modules";
+	argv[n] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		if (s->verbose < 2) {
+			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+				_exit(127);
+		}
+		execvp("make", (char *const *)argv);
+		_exit(127);
+	}
+	kb_child = pid;
+	setpgid(pid, pid);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	kb_child = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int kb_build(const struct stap_session *s, const char *dir, const char *c_path,
+		    const char *modname, const char *ko_out)
+{
+	char path[4096];
+	int r;
+
+	if (kb_write_kbuild(dir, modname, key_runtime_dir()) < 0) {
+		fprintf(stderr, "stap: %s/Kbuild: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s.c", dir, modname);
+	if (kb_copy(c_path, path) < 0) {
+		fprintf(stderr, "stap: copying %s to %s: %s\n", c_path, path, strerror(errno));
+		return -1;
+	}
+	r = kb_make(s, dir);
+	if (kb_signal)
+		return -1;
+	if (r != 0) {
+		kb_print_log(dir);
+		fprintf(stderr, "stap: kbuild in %s failed (make exit %d)\n", s->kernel.build_dir, r);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s.ko", dir, modname);
+	if (kb_copy(path, ko_out) < 0) {
+		fprintf(stderr, "stap: copying %s to %s: %s\n", path, ko_out, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 int kbuild_module(const struct stap_session *s, const char *c_path, const char *modname,
 		  const char *ko_out)
 {
-	(void)s;
-	(void)c_path;
-	(void)modname;
-	(void)ko_out;
-	fprintf(stderr, "stap: pass 4 is not implemented yet\n");
-	return -1;
+	struct sigaction sa, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096];
+	int i, r;
+
+	if (!s->kernel.build_dir) {
+		fprintf(stderr, "stap: no kernel build tree for %s (install its headers, or use -r DIR)\n",
+			s->kernel.release ? s->kernel.release : "the target kernel");
+		return -1;
+	}
+	snprintf(dir, sizeof dir, "%s/stapkbuildXXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = kb_on_signal;
+	sigemptyset(&sa.sa_mask);
+	kb_signal = 0;
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "stap: %s: %s\n", dir, strerror(errno));
+		r = -1;
+	} else {
+		r = kb_build(s, dir, c_path, modname, ko_out);
+		if (s->keep_tmp)
+			fprintf(stderr, "Keeping temporary directory \"%s\"\n", dir);
+		else
+			kb_rmtree(dir);
+	}
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (kb_signal) {
+		fprintf(stderr, "stap: pass 4 interrupted\n");
+		raise(kb_signal);
+		return -1;
+	}
+	return r;
 }

@@ -1,10 +1,126 @@
-/* Pass 5: placeholder until the real implementation lands. */
+/* Pass 5: run the module with staprun (as root) or with staprun.auth (as an
+ * ordinary user, when it is installed), passing -c/-x/-o and every -G
+ * name=value as a module parameter.  stap exits with the loader's status. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "translator/passes.h"
+#include "translator/session.h"
+
+/* PROG beside the stap binary, in ../sbin, or on PATH; NULL if none. */
+static const char *run_find(const char *prog, char *buf, size_t size)
+{
+	char exe[PATH_MAX], *slash, *path, *dirs, *d, *save = NULL;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, size, "%s/%s", exe, prog);
+			if (access(buf, X_OK) == 0)
+				return buf;
+			snprintf(buf, size, "%s/../sbin/%s", exe, prog);
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	path = getenv("PATH");
+	dirs = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	if (!dirs)
+		return NULL;
+	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, size, "%s/%s", d, prog);
+		if (access(buf, X_OK) == 0) {
+			free(dirs);
+			return buf;
+		}
+	}
+	free(dirs);
+	return NULL;
+}
+
+static int run_exec(const char *loader, const char *const *argv, const struct stap_session *s)
+{
+	int status;
+	pid_t pid;
+
+	if (s->verbose) {
+		size_t i;
+
+		fprintf(stderr, "Pass 5: starting run:");
+		for (i = 0; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fputc('\n', stderr);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "stap: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		execv(loader, (char *const *)argv);
+		fprintf(stderr, "stap: %s: %s\n", loader, strerror(errno));
+		_exit(127);
+	}
+	/* Ctrl-C reaches the loader too (same process group); it ends the run
+	 * with the end probes' output, so stap just waits for it. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
 
 int run_module(const struct stap_session *s, const char *ko_path)
 {
-	(void)s;
-	(void)ko_path;
-	fprintf(stderr, "stap: pass 5 is not implemented yet\n");
-	return -1;
+	char buf[PATH_MAX], xpid[32];
+	const char *loader, **argv;
+	size_t n = 0, i;
+	int root = geteuid() == 0, r;
+
+	loader = run_find(root ? "staprun" : "staprun.auth", buf, sizeof buf);
+	if (!loader) {
+		fprintf(stderr, root ? "stap: staprun not found (beside stap or on PATH)\n"
+				     : "stap: pass 5 needs root, or staprun.auth installed "
+				       "(an administrator must approve the module)\n");
+		return 1;
+	}
+	argv = calloc(16 + s->nglobal_sets, sizeof(*argv));
+	if (!argv)
+		return 1;
+	argv[n++] = root ? "staprun" : "staprun.auth";
+	for (i = 0; i < (size_t)s->verbose && i < 3; i++)
+		argv[n++] = "-v";
+	if (s->output_file) {
+		argv[n++] = "-o";
+		argv[n++] = s->output_file;
+	}
+	if (s->cmd) {
+		argv[n++] = "-c";
+		argv[n++] = s->cmd;
+	} else if (s->target_pid > 0) {
+		snprintf(xpid, sizeof xpid, "%ld", (long)s->target_pid);
+		argv[n++] = "-x";
+		argv[n++] = xpid;
+	}
+	argv[n++] = ko_path;
+	for (i = 0; i < s->nglobal_sets; i++)
+		argv[n++] = s->global_sets[i];
+	argv[n] = NULL;
+	r = run_exec(loader, argv, s);
+	free(argv);
+	return r;
 }
