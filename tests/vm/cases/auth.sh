@@ -1,0 +1,212 @@
+# staprun.auth in the real kernel: installed setuid root, real PAM, run by
+# alice (uid 1000) and bob (uid 1001).  Grants, refusals (each: non-zero exit,
+# one line, a syslog record, nothing loaded) and hostile starts.
+. /stap/lib.sh
+A=/stap/auth
+SA=/usr/sbin/staprun.auth
+POL=/etc/systemtap/authorized_probes
+LOG=/var/log/messages
+if [ ! -x "$BIN/staprun.auth" ] || [ ! -f "$A/m.ko" ]; then
+	skip all "staprun.auth or the test module is missing (prep failed?)"
+	exit 0
+fi
+mkdir -p /usr/sbin /etc/systemtap/keys /run
+install -o 0 -g 0 -m 4755 "$BIN/staprun.auth" "$SA"
+chmod 755 /etc /etc/systemtap /etc/systemtap/keys
+if [ -d /etc/pam.d ]; then
+	cp "$A/pam-staprun-auth" /etc/pam.d/staprun-auth
+else
+	skip pam "no PAM stack in the image"
+fi
+D=sha256:$(sha256sum "$A/m.ko" | cut -d' ' -f1)
+FPR=sha256:$(cat "$A/trusted.fpr")
+
+pol() { printf '%s\n' "$@" >"$POL" && chmod 644 "$POL"; }
+alice() { as_user alice "$SA" "$@"; }
+bob() { as_user bob "$SA" "$@"; }
+not_loaded() { ! grep -qE '^stp_(test|aquick)' /proc/modules; }
+nlog() { grep -c 'staprun.auth' "$LOG" 2>/dev/null || echo 0; }
+log_grew() { [ "$(nlog)" -gt "$1" ]; }
+
+# refuse NAME PATTERN CMD...: exit 1, PATTERN, one line, syslog, nothing loaded.
+refuse() {
+	name=$1 pat=$2
+	shift 2
+	before=$(nlog)
+	run "$name" 1 "^staprun.auth: refused: .*$pat" -- "$@" || return 0
+	[ "$(grep -c . "$TMP/out")" -eq 1 ]
+	ok "$name: one line" "$(cat "$TMP/out")"
+	not_loaded
+	ok "$name: nothing loaded"
+	wait_for 3 log_grew "$before"
+	ok "$name: syslog record"
+}
+
+# --- grants ---
+pol "$D params=lines"
+before=$(nlog)
+run "grant by digest" 0 -- alice "$A/m.ko" lines=3
+printf 'begin\nline 1\nline 2\nline 3\n' >"$TMP/want"
+head -4 "$TMP/out" | cmp -s - "$TMP/want"
+ok "probe output comes back" "$(head -5 "$TMP/out")"
+not_loaded
+ok "/proc/modules clean after the run"
+wait_for 3 log_grew "$before"
+grep 'staprun.auth' "$LOG" | grep 'load grant:' | grep -q 'user="alice" uid="1000"'
+ok "syslog has the grant with the user"
+grep 'staprun.auth' "$LOG" | grep 'load grant:' | tail -1 | grep -q "digest=\"$D\".*params=\"lines=3\""
+ok "syslog grant names digest and parameters"
+[ -z "$(ls /run/stapauth 2>/dev/null)" ]
+ok "no live-load record after the run"
+
+run "-c CMD runs as the user, its status comes back" 3 '^1000$' -- alice -c 'id -u; id -g; exit 3' "$A/m.ko" lines=0
+grep -qx 1000 "$TMP/out" && ! grep -qx 0 "$TMP/out"
+ok "-c child has no root uid or gid"
+not_loaded
+ok "-c: module unloaded after the command"
+
+run "-o FILE written as the user" 0 -- alice -o /home/alice/out "$A/m.ko" lines=2
+[ "$(stat -c '%u %a' /home/alice/out)" = "1000 600" ]
+ok "-o FILE owned by alice, mode 600" "$(stat -c '%u %a' /home/alice/out)"
+cp /etc/shadow "$TMP/shadow.before"
+run "-o cannot write a root file" nz 'Permission denied' -- alice -o /etc/shadow "$A/m.ko" lines=1
+cmp -s /etc/shadow "$TMP/shadow.before"
+ok "/etc/shadow untouched"
+
+pol "$D users=alice groups=stapusr" "signer:$FPR users=alice"
+cp "$A/trusted.der" /etc/systemtap/keys/trusted.der
+chmod 644 /etc/systemtap/keys/trusted.der
+if [ -f "$A/signed-trusted.ko" ]; then
+	run "grant by a trusted signer" 0 'line 1' -- alice "$A/signed-trusted.ko" lines=1
+	grep 'load grant:' "$LOG" | tail -1 | grep -q "signer=\"$FPR\""
+	ok "syslog grant names the signer"
+	refuse "signed by an untrusted key" 'signature|not a trusted' alice "$A/signed-untrusted.ko"
+	pol "signer:$FPR" "revoke:$D"
+	refuse "revoked even though signed" 'revoked' alice "$A/signed-trusted.ko"
+else
+	skip signer "no sign-file on the host"
+fi
+
+# Two users, the same module, at the same time; records, owners, -d.
+pol "$D"
+alice "$A/m.ko" lines=0 >"$TMP/a.out" 2>&1 &
+pa=$!
+bob "$A/m.ko" lines=0 >"$TMP/b.out" 2>&1 &
+pb=$!
+wait_for 10 sh -c '[ "$(ls /run/stapauth 2>/dev/null | wc -l)" -eq 2 ]'
+ok "two users run the same module at once" "$(ls /run/stapauth; cat "$TMP/a.out" "$TMP/b.out" | head -5)"
+na=$(grep -l 'uid=1000' /run/stapauth/* 2>/dev/null | head -1)
+na=${na##*/}
+nb=$(grep -l 'uid=1001' /run/stapauth/* 2>/dev/null | head -1)
+nb=${nb##*/}
+[ -n "$na" ] && [ "$(stat -c '%u %a' "/proc/$na/data" 2>/dev/null)" = "1000 600" ]
+ok "transport files belong to the loading user, mode 600" "$na $(stat -c '%u %a' "/proc/$na/data" 2>&1)"
+! as_user bob cat "/proc/$na/data" >/dev/null 2>&1
+ok "bob cannot read alice's output"
+refuse "-d on another user's module" 'another user' bob -d "$na"
+grep -q "^$na " /proc/modules
+ok "alice's module still loaded after bob's -d"
+refuse "-d on a module not loaded by staprun.auth" 'not loaded by staprun.auth' alice -d ext4
+run "-d on one's own module" 0 -- alice -d "$na"
+run "-d on bob's own module" 0 -- bob -d "$nb"
+wait "$pa" "$pb"
+not_loaded
+ok "both modules gone after -d"
+grep -q 'unload done:.*user="alice"' "$LOG"
+ok "syslog has the unload"
+
+# --- refusals ---
+pol "# nothing approved"
+refuse "not approved" 'is not approved' alice "$A/m.ko"
+pol "$D"
+refuse "one byte changed after approval" 'is not approved' alice "$A/changed.ko"
+pol "$D users=bob"
+refuse "user outside users=" 'not in users=' alice "$A/m.ko"
+pol "$D groups=root"
+refuse "user outside groups=" 'not in' alice "$A/m.ko"
+pol "$D groups=stapusr"
+run "user inside groups= (supplementary)" 0 -- alice "$A/m.ko" lines=1
+pol "$D expires=2001-01-01"
+refuse "expired" 'expire' alice "$A/m.ko"
+pol "$D" "md5:0123456789abcdef0123456789abcdef"
+refuse "md5: line in the policy" 'md5' alice "$A/m.ko"
+pol "$D"
+chmod 664 "$POL"
+refuse "policy writable by a group" 'unsafe policy' alice "$A/m.ko"
+chmod 644 "$POL"
+chmod 775 /etc/systemtap
+refuse "policy folder writable by a group" 'unsafe policy' alice "$A/m.ko"
+chmod 755 /etc/systemtap
+pol "$D params=lines"
+refuse "parameter the module does not declare" 'does not declare' alice "$A/m.ko" nosuch=1
+refuse "declared parameter params= does not allow" 'not allowed' alice "$A/m.ko" prefix=x
+refuse "value with a space" 'forbidden' alice "$A/m.ko" 'lines=1 2'
+refuse "value with a quote" 'forbidden' alice "$A/m.ko" 'lines="1"'
+refuse "value with a comma" 'not a valid|forbidden' alice "$A/m.ko" 'lines=1,2'
+refuse "value with a newline" 'forbidden' alice "$A/m.ko" "lines=1
+2"
+refuse "internal parameter set by hand" 'internal' alice "$A/m.ko" _stp_uid=0
+if [ -d /etc/pam.d ]; then
+	echo bob >/etc/systemtap/pam-deny
+	chmod 644 /etc/systemtap/pam-deny
+	printf 'account required pam_listfile.so item=user sense=deny file=/etc/systemtap/pam-deny onerr=fail\n@include common-account\n' \
+		>/etc/pam.d/staprun-auth
+	refuse "PAM account check denies bob" 'PAM' bob "$A/m.ko"
+	run "PAM still admits alice" 0 -- alice "$A/m.ko" lines=1
+	cp "$A/pam-staprun-auth" /etc/pam.d/staprun-auth
+fi
+as_user bob sleep 30 &
+ps_bob=$!
+sleep 0.3
+refuse "-x PID of another user's process" 'not a process of yours' alice -x "$ps_bob" "$A/m.ko"
+kill "$ps_bob" 2>/dev/null
+install -m 600 "$A/m.ko" /root/secret.ko
+chmod 700 /root
+ln -sf /root/secret.ko /home/alice/link.ko
+refuse "symlink to a root-only file" 'is a symbolic link' alice /home/alice/link.ko
+! grep -q "$D" "$TMP/out"
+ok "symlink refusal tells nothing about the file"
+refuse "root-only file" 'Permission denied' alice /root/secret.ko
+! grep -qi "sha256" "$TMP/out"
+ok "root-only file refusal tells nothing about the file"
+
+# --- hostile start ---
+pol "$D params=lines"
+run "argc == 0" 1 'argc < 1|no module given' -- as_user alice "$A/noargv" "$SA" "FOO=bar"
+rm -f /tmp/pwned
+cat >/home/alice/evil.cnf <<CNF
+openssl_conf = oc
+[oc]
+engines = es
+[es]
+evil = ee
+[ee]
+dynamic_path = $A/evil.so
+init = 1
+CNF
+mkdir -p /home/alice/loc/xx_EVIL.UTF-8
+run "hostile environment is ignored" 0 'line 1' -- as_user alice env LD_PRELOAD="$A/evil.so" \
+	LD_LIBRARY_PATH="$A" GCONV_PATH=/home/alice LOCPATH=/home/alice/loc LANG=xx_EVIL.UTF-8 \
+	LC_ALL=xx_EVIL.UTF-8 OPENSSL_CONF=/home/alice/evil.cnf "$SA" "$A/m.ko" lines=1
+[ ! -e /tmp/pwned ]
+ok "no preload, library path or OpenSSL config reached staprun.auth"
+rm -f /tmp/rc
+as_user alice sh -c "$SA $A/m.ko lines=2 <&- >&- 2>&-; echo \$? >/tmp/rc"
+[ "$(cat /tmp/rc 2>/dev/null)" = 0 ] && not_loaded
+ok "fds 0-2 closed: runs and cleans up" "rc=$(cat /tmp/rc 2>/dev/null)"
+as_user alice sh -c "ulimit -f 1; $SA $A/m.ko lines=2 >/dev/null 2>&1; echo \$? >/tmp/rc"
+[ "$(cat /tmp/rc 2>/dev/null)" = 0 ] && not_loaded && [ -z "$(ls /run/stapauth)" ]
+ok "1-block RLIMIT_FSIZE: runs and cleans up" "rc=$(cat /tmp/rc 2>/dev/null)"
+
+# SIGKILL (sent by the user, who may signal the loader) at several points.
+for d in 0.05 0.3 1 2; do
+	alice "$A/quick.ko" lines=0 >/dev/null 2>&1 &
+	p=$!
+	sleep "$d"
+	as_user alice kill -9 "$p"
+	wait "$p" 2>/dev/null
+	wait_for 15 not_loaded
+	ok "SIGKILL after ${d}s: no module left after a few seconds" "$(grep stp_ /proc/modules)"
+	wait_for 5 sh -c '[ -z "$(ls /run/stapauth 2>/dev/null)" ]'
+	ok "SIGKILL after ${d}s: no live-load record left"
+done
