@@ -55,7 +55,8 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# ($(O)/vm holds the VM image, whose /etc/pam.d is no make dependency file)
+-include $(shell find $(O) -path $(O)/vm -prune -o -type f -name '*.d' -print 2>/dev/null)
 
 deps:
 	@scripts/deps
