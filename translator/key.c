@@ -676,35 +676,38 @@ static int dir_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Is this binary the installed one (PREFIX/bin/stap)? */
+static int running_installed(void)
+{
+#ifdef STAPAUTH_PREFIX
+	char exe[PATH_MAX], bin[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n <= 0 || path_join(bin, sizeof bin, STAPAUTH_PREFIX, "bin/") < 0)
+		return 1;
+	exe[n] = '\0';
+	return strncmp(exe, bin, strlen(bin)) == 0;
+#else
+	return 1;
+#endif
+}
+
 const char *key_runtime_dir(void)
 {
 	static char dir[PATH_MAX];
 	const char *env = getenv("SYSTEMTAP_RUNTIME");
-	char exe[PATH_MAX];
-	ssize_t n;
 
 	if (env && *env)
 		return env;
 	if (dir[0])
 		return dir;
 #ifdef STAPAUTH_SRCDIR
-	snprintf(dir, sizeof dir, "%s/runtime", STAPAUTH_SRCDIR);
-	if (dir_exists(dir))
+	if (!running_installed() && path_join(dir, sizeof dir, STAPAUTH_SRCDIR, "runtime") == 0 &&
+	    dir_exists(dir))
 		return dir;
 #endif
-	/* build/bin/stap in a source tree: ../../runtime */
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		for (int up = 0; up < 3; up++) {
-			char *slash = strrchr(exe, '/');
-			if (!slash)
-				break;
-			*slash = '\0';
-			if (path_join(dir, sizeof dir, exe, "runtime") == 0 && dir_exists(dir))
-				return dir;
-		}
-	}
+	(void)running_installed;
+	(void)dir_exists;
 	snprintf(dir, sizeof dir, "%s/runtime", DATADIR);
 	return dir;
 }
