@@ -8,4 +8,7 @@
 int loader_fail(struct loader_err *e, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Length of a vermagic string without the blank the kernel's ends with. */
+size_t loader_vermagic_len(const char *v);
+
 #endif

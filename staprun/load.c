@@ -59,8 +59,9 @@ int loader_load(const struct loader_module *m, const struct loader_params *p,
 		if (uname(&u) != 0)
 			snprintf(u.release, sizeof u.release, "?");
 		return loader_fail(e, -err,
-				   "%s: not built for this kernel (vermagic %s, running %s; see dmesg)",
-				   m->label, m->mi.vermagic ? m->mi.vermagic : "none", u.release);
+				   "%s: not built for this kernel (vermagic %.*s, running %s; see dmesg)",
+				   m->label, m->mi.vermagic ? (int)loader_vermagic_len(m->mi.vermagic) : 4,
+				   m->mi.vermagic ? m->mi.vermagic : "none", u.release);
 	}
 	return loader_fail(e, -err, "%s: cannot load: %s", m->label, loader_load_strerror(err));
 }

@@ -79,8 +79,7 @@ void loader_module_free(struct loader_module *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Without the trailing blank the kernel's vermagic strings end with. */
-static size_t vermagic_len(const char *v)
+size_t loader_vermagic_len(const char *v)
 {
 	size_t n = strlen(v);
 
@@ -102,7 +101,7 @@ int loader_module_check_release(const struct loader_module *m, struct loader_err
 	if (n != strlen(u.release) || memcmp(m->mi.vermagic, u.release, n) != 0)
 		return loader_fail(e, -ENOEXEC,
 				   "%s: not built for this kernel (vermagic %.*s, running %s)",
-				   m->label, (int)vermagic_len(m->mi.vermagic), m->mi.vermagic,
+				   m->label, (int)loader_vermagic_len(m->mi.vermagic), m->mi.vermagic,
 				   u.release);
 	return 0;
 }
