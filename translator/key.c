@@ -474,9 +474,27 @@ static char *compiler_version(const char *exe)
 	return strdup(buf);
 }
 
+/* CONFIG_CC_VERSION_TEXT through the memo: .config is 250 KB to scan. */
+static char *config_cc_text(struct key_memo *m, const char *build_dir)
+{
+	char path[PATH_MAX], *text;
+	const char *cached;
+	struct stat st;
+
+	if (path_join(path, sizeof path, build_dir, ".config") < 0 || stat(path, &st) < 0)
+		return NULL;
+	cached = key_memo_get(m, "cctext", path, &st);
+	if (cached)
+		return strdup(cached);
+	text = config_string(build_dir, "CONFIG_CC_VERSION_TEXT");
+	if (text)
+		key_memo_put(m, "cctext", path, &st, text);
+	return text;
+}
+
 char *key_compiler_identity(struct key_memo *m, const char *build_dir)
 {
-	char *text = config_string(build_dir, "CONFIG_CC_VERSION_TEXT");
+	char *text = config_cc_text(m, build_dir);
 	char cmd[256], exe[PATH_MAX], *ver = NULL, *out = NULL;
 	struct stat st;
 	const char *cached;
