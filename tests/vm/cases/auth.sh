@@ -11,7 +11,16 @@ if [ ! -x "$BIN/staprun.auth" ] || [ ! -f "$A/m.ko" ]; then
 	exit 0
 fi
 mkdir -p /usr/sbin /etc/systemtap/keys /run
-install -o 0 -g 0 -m 4755 "$BIN/staprun.auth" "$SA"
+cp "$BIN/staprun.auth" "$SA" && chown 0:0 "$SA" && chmod 4755 "$SA"
+if [ "$(stat -c '%u %a' "$SA" 2>&1)" != "0 4755" ]; then
+	fail install "$SA is not installed setuid root"
+	exit 1
+fi
+"$SA" -d x_ >/dev/null 2>&1
+if [ $? -ge 126 ]; then
+	fail install "$SA does not start"
+	exit 1
+fi
 chmod 755 /etc /etc/systemtap /etc/systemtap/keys
 if [ -d /etc/pam.d ]; then
 	cp "$A/pam-staprun-auth" /etc/pam.d/staprun-auth
@@ -202,6 +211,7 @@ ok "1-block RLIMIT_FSIZE: runs and cleans up" "rc=$(cat /tmp/rc 2>/dev/null)"
 for d in 0.05 0.3 1 2; do
 	alice "$A/quick.ko" lines=0 >/dev/null 2>&1 &
 	p=$!
+	[ "$d" = 2 ] && { wait_for 3 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'; ok "SIGKILL case loads"; }
 	sleep "$d"
 	as_user alice kill -9 "$p"
 	wait "$p" 2>/dev/null
