@@ -1,0 +1,43 @@
+#!/bin/sh
+# Host side of the stap case: build every catalogue script (tests/stp) into a
+# module with the release stap (passes 1-4 for the VM's kernel), next to its
+# expectations and run arguments, in $VMROOT/stap/stp.
+set -u
+. "$REPO/tests/vm/host.sh"
+STAP=$STAPAUTH_RELBIN/stap
+D=$VMROOT/stap/stp
+B=$W/stp
+rm -rf "$B" "$D" && mkdir -p "$B" "$D" || exit 1
+[ -x "$STAP" ] || { echo "SKIP: vm/stap: build: no $STAP"; exit 0; }
+
+# The uprobe target lives at the same absolute path on the host (where pass 2
+# reads its symbols) and in the VM (where uprobe_register finds its inode).
+gcc -static -O1 -g -fno-inline -o "$B/uprog" "$REPO/tests/stp/uprog.c" || exit 1
+gcc -static -O2 -o "$B/busy" "$REPO/tests/stp/busy.c" || exit 1
+mkdir -p "$VMROOT$B" && cp "$B/uprog" "$B/busy" "$VMROOT$B/"
+echo "$B/busy" >"$D/busy.path"
+
+built=0
+failed=0
+for src in "$REPO"/tests/stp/*.stp "$REPO"/tests/stp/*.stp.in; do
+	[ -f "$src" ] || continue
+	n=${src##*/}
+	n=${n%.in}
+	n=${n%.stp}
+	sed -e "s|@PROG@|$B/uprog|g" -e "s|@BUSY@|$B/busy|g" "$src" >"$B/$n.stp"
+	opts=$(sed -n 's/^# stap: //p' "$B/$n.stp")
+	# shellcheck disable=SC2086
+	if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 -m "stp_$n" $opts "$B/$n.stp") \
+		>"$B/$n.log" 2>&1 || [ ! -f "$B/stp_$n.ko" ]; then
+		echo "FAIL: vm/stap: build $n: stap -p4 failed"
+		tail -n 12 "$B/$n.log" | sed 's/^/#   /'
+		failed=$((failed + 1))
+		continue
+	fi
+	cp "$B/stp_$n.ko" "$D/"
+	cp "$REPO/tests/stp/$n.expect" "$D/" 2>/dev/null
+	sed -n 's/^# run: //p' "$B/$n.stp" >"$D/$n.run"
+	sed -n 's/^# params: //p' "$B/$n.stp" >"$D/$n.params"
+	built=$((built + 1))
+done
+echo "# vm/stap: $built catalogue modules built for $KREL, $failed failed"
