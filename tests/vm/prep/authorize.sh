@@ -21,7 +21,7 @@ C
 echo 'obj-m := authz_probe.o' >"$s/Kbuild"
 b=$(vm_kbuild "$s" authz)
 k=$W/authorize-keys
-rm -rf "$k"
+rm -rf "$k" && mkdir -p "$k"
 "$SA" keygen --out "$k/ec" --cn "vm ecdsa key" >/dev/null
 "$SA" keygen --out "$k/rsa" --cn "vm rsa key" --rsa >/dev/null
 for t in ec rsa; do
