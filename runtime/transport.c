@@ -418,8 +418,12 @@ static int stp_proc_create(void)
 		return -EINVAL;
 	/* THIS_MODULE->name, not KBUILD_MODNAME: loaders may rename a copy. */
 	stp_tr.dir = proc_mkdir_mode(THIS_MODULE->name, 0500, NULL);
-	if (!stp_tr.dir)
-		return -EEXIST;
+	if (!stp_tr.dir) {
+		/* not -EEXIST: loaders read that as "module already loaded" */
+		pr_err("%s: cannot create /proc/%s (name taken?)\n", THIS_MODULE->name,
+		       THIS_MODULE->name);
+		return -EBUSY;
+	}
 	proc_set_user(stp_tr.dir, uid, gid);
 	d = proc_create(STP_PROC_DATA, 0600, stp_tr.dir, &stp_data_ops);
 	c = proc_create(STP_PROC_CONTROL, 0600, stp_tr.dir, &stp_control_ops);
@@ -431,6 +435,23 @@ static int stp_proc_create(void)
 	proc_set_user(d, uid, gid);
 	proc_set_user(c, uid, gid);
 	return 0;
+}
+
+/* The load failed: nobody will read the ring, so show the begin probes'
+ * warnings and errors in the kernel log. */
+static void stp_dump_messages(void)
+{
+	size_t n = stp_ring_take(STP_BOUNCE), off = 0;
+
+	while (off + STP_HDR_LEN <= n) {
+		u32 h = le32_to_cpu(*(__le32 *)(stp_tr.bounce + off));
+		unsigned int len = h & STP_LEN_MASK, chan = h >> STP_CHAN_SHIFT;
+
+		if (chan == STP_CHAN_WARN || chan == STP_CHAN_ERR)
+			pr_err("%s: %.*s", THIS_MODULE->name, (int)len,
+			       stp_tr.bounce + off + STP_HDR_LEN);
+		off += STP_HDR_LEN + len;
+	}
 }
 
 static void stp_transport_free(void)
@@ -472,6 +493,7 @@ static int __init stp_transport_init(void)
 	rc = stp_module_start(); /* on error it has undone itself */
 	if (rc) {
 		stp_tr.ended = true;
+		stp_dump_messages();
 		stp_transport_free();
 		return rc;
 	}

@@ -5,6 +5,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 
 #include "transport.c"
@@ -24,6 +25,13 @@ MODULE_PARM_DESC(flood, "lines printed at once by the begin probe");
 static int warn;
 module_param(warn, int, 0);
 MODULE_PARM_DESC(warn, "1: print a warning and an error at begin");
+
+static int bigline;
+module_param(bigline, int, 0);
+MODULE_PARM_DESC(bigline, "length of one long line printed at begin (split in records)");
+static int fail;
+module_param(fail, int, 0);
+MODULE_PARM_DESC(fail, "1: the begin probe fails (with an error message) and the load fails");
 
 static atomic64_t hits;
 static int printed; /* only the timer touches it */
@@ -76,6 +84,22 @@ static int stp_module_start(void)
 
 		stp_warn_msg(w, sizeof w - 1);
 		stp_error_msg(e, sizeof e - 1);
+	}
+	if (bigline > 0) {
+		char *b = kvmalloc(bigline, GFP_KERNEL);
+
+		if (!b)
+			return -ENOMEM;
+		memset(b, 'x', bigline);
+		b[bigline - 1] = '\n';
+		stp_print(b, bigline);
+		kvfree(b);
+	}
+	if (fail) {
+		static const char e[] = "ERROR: begin probe failed on purpose\n";
+
+		stp_error_msg(e, sizeof e - 1);
+		return -EINVAL;
 	}
 	rc = register_kprobe(&kp);
 	if (rc)

@@ -62,6 +62,31 @@ rc=$?
 check "-c CMD killed by SIGTERM gives 143 ($rc)" [ $rc -eq 143 ]
 check "module unloaded after -c" not_loaded
 
+# --- -x PID ---
+sleep 30 &
+spid=$!
+$S -x $spid $M lines=1 >"$TMP/o" 2>&1
+check "-x PID reaches the module as the target" grep -qx "target $spid" "$TMP/o"
+kill $spid
+
+# --- output that cannot be written ---
+timeout 60 sh -c "$S $M lines=0 | head -n 3" >"$TMP/o" 2>&1
+rc=$?
+[ $rc -ne 124 ] && [ "$(grep -c '^line\|^begin' "$TMP/o")" -eq 3 ]
+ok "a closed output pipe ends the run ($rc)"
+check "closed pipe: module unloaded" not_loaded
+
+# --- a print longer than one record arrives whole ---
+$S $M bigline=20000 lines=1 >"$TMP/o" 2>&1
+check "a 20000-byte print arrives whole" grep -qx "$(printf '%19999s' '' | tr ' ' x)" "$TMP/o"
+
+# --- a begin probe fails: the load fails, the error reaches the kernel log ---
+$S $M fail=1 >"$TMP/o" 2>"$TMP/e"
+rc=$?
+[ $rc -ne 0 ] && grep -q "cannot load" "$TMP/e" && not_loaded
+ok "a failing begin probe fails the load, nothing loaded"
+check "its error message reaches the kernel log" sh -c "dmesg | grep -q 'stp_test: ERROR: begin probe failed on purpose'"
+
 # --- signals ---
 for sig in INT TERM HUP; do
 	$S $M lines=0 >"$TMP/o" 2>"$TMP/e" &
