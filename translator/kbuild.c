@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,23 @@
 #include "translator/session.h"
 
 static volatile sig_atomic_t kb_signal;
+
+/* snprintf for paths: -1 (ENAMETOOLONG) instead of a truncated path. */
+__attribute__((format(printf, 3, 4))) static int kb_path(char *buf, size_t size,
+							  const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
 static volatile pid_t kb_child;
 
 /* Async-signal-safe: remember the signal, stop the build; the cleanup runs
@@ -83,7 +101,8 @@ static int kb_write_kbuild(const char *dir, const char *modname, const char *run
 	char path[4096];
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/Kbuild", dir);
+	if (kb_path(path, sizeof path, "%s/Kbuild", dir) < 0)
+		return -1;
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
@@ -97,7 +116,8 @@ static void kb_print_log(const char *dir)
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof path, "%s/build.log", dir);
+	if (kb_path(path, sizeof path, "%s/build.log", dir) < 0)
+		return;
 	f = fopen(path, "r");
 	if (!f)
 		return;
@@ -116,8 +136,8 @@ static int kb_make(const struct stap_session *s, const char *dir)
 	int status;
 	pid_t pid;
 
-	snprintf(m, sizeof m, "M=%s", dir);
-	snprintf(log, sizeof log, "%s/build.log", dir);
+	if (kb_path(m, sizeof m, "M=%s", dir) < 0 || kb_path(log, sizeof log, "%s/build.log", dir) < 0)
+		return -1;
 	argv[n++] = "make";
 	argv[n++] = "-C";
 	argv[n++] = s->kernel.build_dir;
@@ -164,8 +184,7 @@ static int kb_build(const struct stap_session *s, const char *dir, const char *c
 		fprintf(stderr, "stap: %s/Kbuild: %s\n", dir, strerror(errno));
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s/%s.c", dir, modname);
-	if (kb_copy(c_path, path) < 0) {
+	if (kb_path(path, sizeof path, "%s/%s.c", dir, modname) < 0 || kb_copy(c_path, path) < 0) {
 		fprintf(stderr, "stap: copying %s to %s: %s\n", c_path, path, strerror(errno));
 		return -1;
 	}
@@ -177,8 +196,7 @@ static int kb_build(const struct stap_session *s, const char *dir, const char *c
 		fprintf(stderr, "stap: kbuild in %s failed (make exit %d)\n", s->kernel.build_dir, r);
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s/%s.ko", dir, modname);
-	if (kb_copy(path, ko_out) < 0) {
+	if (kb_path(path, sizeof path, "%s/%s.ko", dir, modname) < 0 || kb_copy(path, ko_out) < 0) {
 		fprintf(stderr, "stap: copying %s to %s: %s\n", path, ko_out, strerror(errno));
 		return -1;
 	}
@@ -199,7 +217,10 @@ int kbuild_module(const struct stap_session *s, const char *c_path, const char *
 			s->kernel.release ? s->kernel.release : "the target kernel");
 		return -1;
 	}
-	snprintf(dir, sizeof dir, "%s/stapkbuildXXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+	if (kb_path(dir, sizeof dir, "%s/stapkbuildXXXXXX", tmp && *tmp == '/' ? tmp : "/tmp") < 0) {
+		fprintf(stderr, "stap: TMPDIR is too long\n");
+		return -1;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = kb_on_signal;
 	sigemptyset(&sa.sa_mask);
