@@ -12,6 +12,20 @@
 #include "translator/passes.h"
 #include "translator/session.h"
 
+/* DIR/MID PROG into buf; 0 when it does not fit. */
+static int run_path(char *buf, size_t size, const char *dir, const char *mid, const char *prog)
+{
+	size_t a = strlen(dir), b = strlen(mid), c = strlen(prog);
+
+	if (a + b + c + 2 > size)
+		return 0;
+	memcpy(buf, dir, a);
+	buf[a] = '/';
+	memcpy(buf + a + 1, mid, b);
+	memcpy(buf + a + 1 + b, prog, c + 1);
+	return 1;
+}
+
 /* PROG beside the stap binary, in ../sbin, or on PATH; NULL if none. */
 static const char *run_find(const char *prog, char *buf, size_t size)
 {
@@ -23,11 +37,9 @@ static const char *run_find(const char *prog, char *buf, size_t size)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(buf, size, "%s/%s", exe, prog);
-			if (access(buf, X_OK) == 0)
+			if (run_path(buf, size, exe, "", prog) && access(buf, X_OK) == 0)
 				return buf;
-			snprintf(buf, size, "%s/../sbin/%s", exe, prog);
-			if (access(buf, X_OK) == 0)
+			if (run_path(buf, size, exe, "../sbin/", prog) && access(buf, X_OK) == 0)
 				return buf;
 		}
 	}
@@ -36,8 +48,7 @@ static const char *run_find(const char *prog, char *buf, size_t size)
 	if (!dirs)
 		return NULL;
 	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		snprintf(buf, size, "%s/%s", d, prog);
-		if (access(buf, X_OK) == 0) {
+		if (run_path(buf, size, d, "", prog) && access(buf, X_OK) == 0) {
 			free(dirs);
 			return buf;
 		}
