@@ -98,22 +98,29 @@ void sb_quote(struct strbuf *b, const char *s, size_t n);
 void print_expr(struct strbuf *b, const struct stap_expr *e, int typed);
 void print_spec(struct strbuf *b, const struct stap_pp_spec *sp);
 
-/* ---- symbols (System.map, module and ELF symtabs) ---- */
+/* ---- symbols (System.map or the kernel's BTF, module and ELF symtabs) ---- */
+
+struct sym {
+	char *name;      /* function name */
+	uint64_t addr;   /* address (0 when unknown, as from BTF) */
+	uint64_t offset; /* file offset (ELF files only) */
+	char *proto;     /* "$a:long $b:struct file*" for -L, or NULL */
+};
 
 struct sym_table {
-	char **names;     /* sorted, unique */
-	uint64_t *addrs;
+	struct sym *v; /* sorted by name, unique */
 	size_t n, cap;
+	const char *source; /* where the names came from, for messages */
 };
+/* Every probe-able function of the target kernel.  0, or -1 with why. */
 int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, size_t whylen);
 int symbols_module(const struct stap_kernel *k, const char *module, struct sym_table *t,
 		   char *why, size_t whylen);
-/* Functions of an ELF file; offsets[] are file offsets for uprobes. */
-int symbols_elf(const char *path, struct sym_table *t, uint64_t **offsets, char *why,
-		size_t whylen);
-void symbols_free(struct sym_table *t);
-/* Modules of the target kernel, sorted, for module("*") wildcards. */
+/* Module names of the target kernel (modules.dep), for module("*"). */
 int symbols_module_names(const struct stap_kernel *k, struct sym_table *t);
+/* Functions defined in an ELF executable or library. */
+int symbols_elf(const char *path, struct sym_table *t, char *why, size_t whylen);
+void symbols_free(struct sym_table *t);
 
 /* Edit distance, for "did you mean". */
 int front_edit_distance(const char *a, const char *b, int cap);

@@ -351,6 +351,22 @@ static int kernel_fill_paths(struct stap_kernel *k)
 		}
 	}
 	k->system_map = p;
+	/* Debian ships a one-line placeholder System.map; only a real one counts. */
+	struct stat st;
+	if (p && (stat(p, &st) < 0 || st.st_size < 4096)) {
+		free(p);
+		k->system_map = NULL;
+	}
+	p = path_fmt("/boot/vmlinuz-%s%s", k->release, "");
+	if (!(p && path_exists(p))) {
+		free(p);
+		p = k->build_dir ? path_fmt("%s/vmlinux%s", k->build_dir, "") : NULL;
+		if (p && !path_exists(p)) {
+			free(p);
+			p = NULL;
+		}
+	}
+	k->vmlinuz = p;
 	p = k->build_dir ? path_fmt("%s/.config%s", k->build_dir, "") : NULL;
 	if (!(p && path_exists(p))) {
 		free(p);
@@ -420,5 +436,6 @@ void session_free(struct stap_session *s)
 	free(k->config);
 	free(k->arch);
 	free(k->srcarch);
+	free(k->vmlinuz);
 	memset(s, 0, sizeof(*s));
 }

@@ -4,7 +4,9 @@
  * every pass.  Strings point into argv or are owned by the session and freed
  * by session_free().
  *
- * CHANGES: (none yet; others add fields below, grouped and commented)
+ * CHANGES: stap_kernel.vmlinuz added (front end: kernel function list from
+ *          its .BTF when System.map is Debian's placeholder).
+ *          Others add fields below, grouped and commented.
  */
 #ifndef TRANSLATOR_SESSION_H
 #define TRANSLATOR_SESSION_H
@@ -21,6 +23,7 @@ struct stap_kernel {
 	char *config;      /* BUILD/.config or /boot/config-REL; NULL if none */
 	char *arch;        /* kernel arch name: "x86_64" ("arch" in %( %)) */
 	char *srcarch;     /* kbuild ARCH: "x86" */
+	char *vmlinuz;     /* /boot/vmlinuz-REL or BUILD/vmlinux, NULL if none */
 };
 
 enum stap_list_mode {

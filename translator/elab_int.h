@@ -1,0 +1,29 @@
+/* Pass 2 internals shared by elab*.c. */
+#ifndef TRANSLATOR_ELAB_INT_H
+#define TRANSLATOR_ELAB_INT_H
+
+#include "translator/front_int.h"
+
+struct elab {
+	struct stap_session *s;
+	struct stap_program *p;
+	struct diag d;
+	/* Symbol tables, loaded on first use. */
+	struct sym_table ksyms;
+	int ksyms_loaded; /* 1 ok, -1 failed */
+	char ksyms_why[512];
+	/* Listing mode (-l/-L): collect pp strings instead of failing. */
+	int listing;
+	/* Context of the probe point being resolved, for $param -> *_arg(N). */
+};
+
+/* Resolve every probe's specs into points, expanding aliases (may split a
+ * probe in several).  0 or -1. */
+int elab_points(struct elab *el);
+/* Deep copies of bodies, for probes made from the same source. */
+struct stap_stmt *elab_copy_stmt(struct stap_program *p, const struct stap_stmt *s);
+struct stap_expr *elab_copy_expr(struct stap_program *p, const struct stap_expr *e);
+/* The BTF parameter list of a kernel function ("$a:long $b:struct x*"), or NULL. */
+const char *elab_kernel_proto(struct elab *el, const char *fn);
+
+#endif

@@ -1,0 +1,578 @@
+/* Function symbols of probe targets: the target kernel (a real System.map,
+ * else the function records of the .BTF section inside its vmlinuz, cached
+ * per user, else the exports in Module.symvers), its modules' symtabs, and
+ * user-space ELF files.  Never the build machine's running kernel unless it
+ * is the target. */
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "translator/front_int.h"
+
+static void sym_add(struct sym_table *t, const char *name, size_t len, uint64_t addr,
+		    uint64_t offset, const char *proto)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct sym *v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			abort();
+		t->v = v;
+		t->cap = cap;
+	}
+	struct sym *s = &t->v[t->n++];
+	s->name = strndup(name, len);
+	s->proto = proto ? strdup(proto) : NULL;
+	if (!s->name)
+		abort();
+	s->addr = addr;
+	s->offset = offset;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sym *)a)->name, ((const struct sym *)b)->name);
+}
+
+static void sym_finish(struct sym_table *t)
+{
+	size_t w = 0;
+	if (!t->n)
+		return;
+	qsort(t->v, t->n, sizeof(*t->v), sym_cmp);
+	for (size_t r = 1; r < t->n; r++) {
+		if (strcmp(t->v[r].name, t->v[w].name) == 0) {
+			free(t->v[r].name);
+			free(t->v[r].proto);
+			continue;
+		}
+		t->v[++w] = t->v[r];
+	}
+	t->n = w + 1;
+}
+
+void symbols_free(struct sym_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].name);
+		free(t->v[i].proto);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Compiler-made clones (foo.isra.0, foo.cold) are not probe targets. */
+static int name_ok(const char *s, size_t n)
+{
+	return n > 0 && !memchr(s, '.', n) && strncmp(s, "__pfx_", 6) != 0;
+}
+
+static int symbols_system_map(const char *path, struct sym_table *t)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], type, name[512];
+	unsigned long long addr;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %511s", &addr, &type, name) == 3 &&
+		    strchr("TtWw", type) && name_ok(name, strlen(name)))
+			sym_add(t, name, strlen(name), addr, 0, NULL);
+	fclose(f);
+	t->source = "System.map";
+	return 0;
+}
+
+/* Exported vmlinux symbols: "0xCRC\tname\tvmlinux\tEXPORT_SYMBOL\t..." */
+static int symbols_symvers(const char *build, struct sym_table *t)
+{
+	char path[4096], line[1024], name[512], mod[512];
+	unsigned long crc;
+	snprintf(path, sizeof(path), "%s/Module.symvers", build);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %511s %511s", &crc, name, mod) == 3 &&
+		    strcmp(mod, "vmlinux") == 0)
+			sym_add(t, name, strlen(name), 0, 0, NULL);
+	fclose(f);
+	t->source = "Module.symvers (exported symbols only)";
+	return 0;
+}
+
+/* ---- BTF ---- */
+
+struct btf {
+	const unsigned char *types;
+	size_t types_len;
+	const char *strs;
+	size_t strs_len;
+	uint32_t *off; /* offset of type id i in types (id 0 is void) */
+	size_t ntypes;
+};
+
+enum { BTF_INT = 1, BTF_PTR, BTF_ARRAY, BTF_STRUCT, BTF_UNION, BTF_ENUM, BTF_FWD,
+       BTF_TYPEDEF, BTF_VOLATILE, BTF_CONST, BTF_RESTRICT, BTF_FUNC, BTF_FUNC_PROTO,
+       BTF_VAR, BTF_DATASEC, BTF_FLOAT, BTF_DECL_TAG, BTF_TYPE_TAG, BTF_ENUM64 };
+
+static uint32_t rd32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static size_t btf_extra(unsigned kind, unsigned vlen)
+{
+	switch (kind) {
+	case BTF_INT: case BTF_VAR: case BTF_DECL_TAG: return 4;
+	case BTF_ARRAY: return 12;
+	case BTF_STRUCT: case BTF_UNION: case BTF_DATASEC: case BTF_ENUM64: return 12 * (size_t)vlen;
+	case BTF_ENUM: case BTF_FUNC_PROTO: return 8 * (size_t)vlen;
+	default: return 0;
+	}
+}
+
+static const char *btf_str(const struct btf *b, uint32_t off)
+{
+	return off < b->strs_len ? b->strs + off : "";
+}
+
+static int btf_index(struct btf *b)
+{
+	size_t pos = 0, cap = 1024;
+	b->off = malloc(cap * sizeof(*b->off));
+	if (!b->off)
+		return -1;
+	b->ntypes = 1;
+	b->off[0] = 0;
+	while (pos + 12 <= b->types_len) {
+		uint32_t info = rd32(b->types + pos + 4);
+		size_t next = pos + 12 + btf_extra((info >> 24) & 0x1f, info & 0xffff);
+		if (next > b->types_len)
+			return -1;
+		if (b->ntypes == cap) {
+			cap *= 2;
+			uint32_t *o = realloc(b->off, cap * sizeof(*o));
+			if (!o)
+				return -1;
+			b->off = o;
+		}
+		b->off[b->ntypes++] = (uint32_t)pos;
+		pos = next;
+	}
+	return 0;
+}
+
+/* A C-like name for type id, e.g. "struct file*". */
+static void btf_type_name(const struct btf *b, uint32_t id, struct strbuf *out, int depth)
+{
+	if (id == 0 || id >= b->ntypes || depth > 8) {
+		sb_puts(out, id == 0 ? "void" : "?");
+		return;
+	}
+	const unsigned char *t = b->types + b->off[id];
+	uint32_t info = rd32(t + 4), ref = rd32(t + 8);
+	const char *name = btf_str(b, rd32(t));
+	switch ((info >> 24) & 0x1f) {
+	case BTF_PTR:
+		btf_type_name(b, ref, out, depth + 1);
+		sb_puts(out, "*");
+		break;
+	case BTF_STRUCT: sb_printf(out, "struct %s", name); break;
+	case BTF_UNION: sb_printf(out, "union %s", name); break;
+	case BTF_ENUM: case BTF_ENUM64: sb_printf(out, "enum %s", name); break;
+	case BTF_ARRAY:
+		btf_type_name(b, rd32(t + 12), out, depth + 1);
+		sb_puts(out, "[]");
+		break;
+	case BTF_CONST: case BTF_VOLATILE: case BTF_RESTRICT: case BTF_TYPE_TAG:
+		btf_type_name(b, ref, out, depth + 1);
+		break;
+	case BTF_FUNC_PROTO: sb_puts(out, "func"); break;
+	default: sb_puts(out, *name ? name : "?"); break;
+	}
+}
+
+static void btf_funcs(const struct btf *b, struct sym_table *t)
+{
+	for (size_t id = 1; id < b->ntypes; id++) {
+		const unsigned char *ty = b->types + b->off[id];
+		uint32_t info = rd32(ty + 4);
+		if (((info >> 24) & 0x1f) != BTF_FUNC)
+			continue;
+		const char *name = btf_str(b, rd32(ty));
+		uint32_t proto = rd32(ty + 8);
+		struct strbuf pr = {0};
+		if (proto < b->ntypes) {
+			const unsigned char *fp = b->types + b->off[proto];
+			uint32_t pinfo = rd32(fp + 4);
+			unsigned vlen = pinfo & 0xffff;
+			if (((pinfo >> 24) & 0x1f) == BTF_FUNC_PROTO)
+				for (unsigned k = 0; k < vlen; k++) {
+					const unsigned char *param = fp + 12 + 8 * k;
+					const char *pn = btf_str(b, rd32(param));
+					if (!*pn)
+						continue;
+					sb_printf(&pr, "%s$%s:", pr.n ? " " : "", pn);
+					btf_type_name(b, rd32(param + 4), &pr, 0);
+				}
+		}
+		if (name_ok(name, strlen(name)))
+			sym_add(t, name, strlen(name), 0, 0, pr.s ? pr.s : "");
+		free(pr.s);
+	}
+}
+
+static int btf_parse(const unsigned char *d, size_t len, struct sym_table *t)
+{
+	struct btf b = {0};
+	if (len < 24 || d[0] != 0x9f || d[1] != 0xeb)
+		return -1;
+	uint32_t hdr = rd32(d + 4), toff = rd32(d + 8), tlen = rd32(d + 12);
+	uint32_t soff = rd32(d + 16), slen = rd32(d + 20);
+	if (hdr > len || (uint64_t)hdr + toff + tlen > len || (uint64_t)hdr + soff + slen > len)
+		return -1;
+	b.types = d + hdr + toff;
+	b.types_len = tlen;
+	b.strs = (const char *)d + hdr + soff;
+	b.strs_len = slen;
+	if (slen == 0 || b.strs[slen - 1] != 0 || btf_index(&b) < 0) {
+		free(b.off);
+		return -1;
+	}
+	btf_funcs(&b, t);
+	free(b.off);
+	return 0;
+}
+
+/* Decompress vmlinuz (libdwelf knows bzImage) and read its .BTF. */
+static int symbols_vmlinuz_btf(const char *path, struct sym_table *t, char *why, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = -1;
+	if (fd < 0) {
+		snprintf(why, n, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	elf_version(EV_CURRENT);
+	Elf *e = dwelf_elf_begin(fd);
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx) < 0) {
+		snprintf(why, n, "%s: not a kernel image libdwelf can read", path);
+		goto out;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".BTF") != 0)
+			continue;
+		Elf_Data *d = elf_rawdata(scn, NULL);
+		if (d && btf_parse(d->d_buf, d->d_size, t) == 0)
+			r = 0;
+		break;
+	}
+	if (r < 0)
+		snprintf(why, n, "%s: no usable .BTF section", path);
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return r;
+}
+
+/* ~/.systemtap/symbols/kernel-REL.funcs: "stapauth-funcs 1 SIZE MTIME" then
+ * "name\tproto" lines, so only the first run pays for decompression. */
+static char *symcache_path(const char *release)
+{
+	const char *dir = getenv("SYSTEMTAP_DIR"), *home = getenv("HOME");
+	char *p;
+	if (strchr(release, '/'))
+		return NULL;
+	if (dir && *dir) {
+		if (asprintf(&p, "%s/symbols/kernel-%s.funcs", dir, release) < 0)
+			return NULL;
+	} else if (home && *home) {
+		if (asprintf(&p, "%s/.systemtap/symbols/kernel-%s.funcs", home, release) < 0)
+			return NULL;
+	} else {
+		return NULL;
+	}
+	return p;
+}
+
+static int symcache_read(const char *path, const struct stat *img, struct sym_table *t)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long long size, mtime;
+	int ok = 0;
+	if (!f)
+		return -1;
+	if (fscanf(f, "stapauth-funcs 1 %lld %lld\n", &size, &mtime) == 2 &&
+	    size == (long long)img->st_size && mtime == (long long)img->st_mtime) {
+		ssize_t len;
+		ok = 1;
+		while ((len = getline(&line, &cap, f)) > 0) {
+			if (line[len - 1] == '\n')
+				line[--len] = 0;
+			char *tab = strchr(line, '\t');
+			if (tab)
+				*tab = 0;
+			sym_add(t, line, strlen(line), 0, 0, tab ? tab + 1 : "");
+		}
+	}
+	free(line);
+	fclose(f);
+	return ok && t->n ? 0 : -1;
+}
+
+static void symcache_write(const char *path, const struct stat *img, const struct sym_table *t)
+{
+	char *tmp, *dir = strdup(path);
+	if (!dir)
+		return;
+	/* mkdir -p of the two levels we may need ($HOME/.systemtap/symbols). */
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		char *up = strrchr(dir, '/');
+		if (up) {
+			*up = 0;
+			mkdir(dir, 0700);
+			*up = '/';
+		}
+		mkdir(dir, 0700);
+	}
+	free(dir);
+	if (asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0)
+		return;
+	FILE *f = fopen(tmp, "w");
+	if (f) {
+		fprintf(f, "stapauth-funcs 1 %lld %lld\n", (long long)img->st_size,
+			(long long)img->st_mtime);
+		for (size_t i = 0; i < t->n; i++)
+			fprintf(f, "%s\t%s\n", t->v[i].name, t->v[i].proto ? t->v[i].proto : "");
+		if (fclose(f) == 0 && rename(tmp, path) == 0) {
+			free(tmp);
+			return;
+		}
+	}
+	unlink(tmp);
+	free(tmp);
+}
+
+int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, size_t whylen)
+{
+	struct stat img;
+	memset(t, 0, sizeof(*t));
+	if (k->system_map && symbols_system_map(k->system_map, t) == 0 && t->n) {
+		sym_finish(t);
+		return 0;
+	}
+	if (k->vmlinuz && stat(k->vmlinuz, &img) == 0) {
+		char *cache = symcache_path(k->release);
+		t->source = "the kernel's BTF";
+		if (cache && symcache_read(cache, &img, t) == 0) {
+			free(cache);
+			sym_finish(t);
+			return 0;
+		}
+		symbols_free(t);
+		t->source = "the kernel's BTF";
+		if (symbols_vmlinuz_btf(k->vmlinuz, t, why, whylen) == 0 && t->n) {
+			sym_finish(t);
+			if (cache)
+				symcache_write(cache, &img, t);
+			free(cache);
+			return 0;
+		}
+		free(cache);
+		symbols_free(t);
+	}
+	if (k->build_dir && symbols_symvers(k->build_dir, t) == 0 && t->n) {
+		sym_finish(t);
+		return 0;
+	}
+	symbols_free(t);
+	if (!*why)
+		snprintf(why, whylen, "no System.map, vmlinuz or Module.symvers for kernel %s",
+			 k->release);
+	return -1;
+}
+
+/* ---- ELF files: modules and user-space programs ---- */
+
+/* The file offset of vaddr, from the PT_LOAD segment holding it. */
+static uint64_t elf_file_offset(Elf *e, uint64_t vaddr)
+{
+	size_t n;
+	if (elf_getphdrnum(e, &n) < 0)
+		return vaddr;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr &&
+		    vaddr < ph.p_vaddr + ph.p_filesz)
+			return vaddr - ph.p_vaddr + ph.p_offset;
+	}
+	return vaddr;
+}
+
+static void elf_read_symtab(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, int relocatable,
+			    struct sym_table *t)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	for (size_t i = 0; d && i < count; i++) {
+		GElf_Sym sym;
+		const char *name;
+		if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx == SHN_UNDEF || (!relocatable && sym.st_value == 0))
+			continue;
+		name = elf_strptr(e, sh->sh_link, sym.st_name);
+		if (!name || !name_ok(name, strlen(name)))
+			continue;
+		/* "memcpy@@GLIBC_2.14" in some .dynsym readers: keep the name. */
+		size_t len = strcspn(name, "@");
+		sym_add(t, name, len, sym.st_value,
+			relocatable ? sym.st_value : elf_file_offset(e, sym.st_value), NULL);
+	}
+}
+
+static int elf_functions(const char *path, struct sym_table *t, char *why, size_t whylen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	elf_version(EV_CURRENT);
+	Elf *e = dwelf_elf_begin(fd);
+	GElf_Ehdr eh;
+	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
+		snprintf(why, whylen, "%s: not an ELF file", path);
+		if (e)
+			elf_end(e);
+		close(fd);
+		return -1;
+	}
+	Elf_Scn *scn = NULL;
+	int have_symtab = 0;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB) {
+			elf_read_symtab(e, scn, &sh, eh.e_type == ET_REL, t);
+			have_symtab = 1;
+		}
+	}
+	while (!have_symtab && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNSYM)
+			elf_read_symtab(e, scn, &sh, 0, t);
+	}
+	elf_end(e);
+	close(fd);
+	sym_finish(t);
+	return 0;
+}
+
+int symbols_elf(const char *path, struct sym_table *t, char *why, size_t whylen)
+{
+	memset(t, 0, sizeof(*t));
+	t->source = path;
+	return elf_functions(path, t, why, whylen);
+}
+
+static void module_norm(char *s)
+{
+	for (; *s; s++)
+		if (*s == '-')
+			*s = '_';
+}
+
+/* "kernel/fs/ext4/ext4.ko: deps" -> name "ext4", path in *rel. */
+static int modules_dep_each(const struct stap_kernel *k,
+			    int (*fn)(void *arg, const char *name, const char *rel), void *arg)
+{
+	char path[4096], line[8192];
+	snprintf(path, sizeof(path), "%s/modules.dep", k->modules_dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = 0;
+		const char *base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		char name[256];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
+		module_norm(name);
+		if (fn(arg, name, line)) {
+			fclose(f);
+			return 1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int collect_name(void *arg, const char *name, const char *rel)
+{
+	(void)rel;
+	sym_add(arg, name, strlen(name), 0, 0, NULL);
+	return 0;
+}
+
+int symbols_module_names(const struct stap_kernel *k, struct sym_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->source = "modules.dep";
+	if (!k->modules_dir || modules_dep_each(k, collect_name, t) < 0)
+		return -1;
+	sym_finish(t);
+	return 0;
+}
+
+struct find_mod {
+	char want[256];
+	char rel[4096];
+};
+
+static int find_module(void *arg, const char *name, const char *rel)
+{
+	struct find_mod *fm = arg;
+	if (strcmp(name, fm->want) != 0)
+		return 0;
+	snprintf(fm->rel, sizeof(fm->rel), "%s", rel);
+	return 1;
+}
+
+int symbols_module(const struct stap_kernel *k, const char *module, struct sym_table *t,
+		   char *why, size_t whylen)
+{
+	struct find_mod fm;
+	char path[8192];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(fm.want, sizeof(fm.want), "%s", module);
+	module_norm(fm.want);
+	if (!k->modules_dir || modules_dep_each(k, find_module, &fm) != 1) {
+		snprintf(why, whylen, "no module '%s' for kernel %s (modules.dep)", module,
+			 k->release);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", k->modules_dir, fm.rel);
+	t->source = "the module's symtab";
+	return elf_functions(path, t, why, whylen);
+}
