@@ -42,9 +42,13 @@ static int mkdir_p(const char *path, mode_t mode)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	if (mkdir(buf, mode) < 0) {
+		if (errno != EEXIST)
+			return -errno;
+		return 0;
+	}
+	/* Not the umask's choice: lookups refuse group-writable folders. */
+	return chmod(buf, mode) < 0 ? -errno : 0;
 }
 
 static const char *home_dir(void)
@@ -179,6 +183,21 @@ static int check_file(struct cache *c, const char *log, const char *field, const
 	return 0;
 }
 
+/* Only files this user alone could have written are trusted: a module from
+ * a cache someone else can write to must never be loaded, least of all by
+ * root.  Regular files (or the folder), owned by the effective uid, not
+ * writable by group or others. */
+static int owned_safely(const char *path, int want_dir)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return 0;
+	return st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
 enum cache_state cache_lookup(struct cache *c, const struct cache_key *k,
 			      const struct cache_entry *e, const char **why)
 {
@@ -192,6 +211,9 @@ enum cache_state cache_lookup(struct cache *c, const struct cache_key *k,
 		return CACHE_MISS;
 	if (r < 0)
 		bad = "unreadable log";
+	else if (!owned_safely(e->dir, 1) || !owned_safely(e->log, 0) ||
+		 !owned_safely(e->ko, 0) || !owned_safely(e->c, 0))
+		bad = "not owned by this user alone, or writable by others";
 	else if (strlen((char *)log) != len || log_field((char *)log, "key", key, sizeof key) < 0 ||
 		 strcmp(key, k->hex) != 0)
 		bad = "log does not name this key";
@@ -345,6 +367,8 @@ int cache_store(struct cache *c, const struct cache_key *k, const struct cache_e
 	/* The .log goes first, so nobody uses the old entry while it changes. */
 	unlink(e->log);
 	r = cache_elf_sane(ko_tmp) < 0 ? -ENOEXEC : 0;
+	if (r == 0 && (chmod(ko_tmp, 0644) < 0 || chmod(c_tmp, 0644) < 0))
+		r = -errno;
 	if (r == 0)
 		r = file_record(ko_tmp, ko_rec, sizeof ko_rec);
 	if (r == 0 && (what = "C source", r = file_record(c_tmp, c_rec, sizeof c_rec)) == 0)

@@ -287,3 +287,38 @@ TEST(limit_file_default_and_lru)
 	CHECK(cache_lookup(&c, &k[0], &e[0], NULL) == CACHE_MISS);
 	cache_close(&c);
 }
+
+/* A module someone else could have written is never used. */
+TEST(entries_others_can_write_are_refused)
+{
+	struct cache c;
+	struct cache_key k;
+	struct cache_entry e;
+	const char *why = NULL;
+
+	CHECK(open_cache(&c) == 0);
+	fake_key(&k, '7');
+	CHECK(store(&c, &k, &e, "int v;") == 0);
+	CHECK(cache_lookup(&c, &k, &e, NULL) == CACHE_HIT);
+	CHECK(chmod(e.ko, 0664) == 0);
+	CHECK(cache_lookup(&c, &k, &e, &why) == CACHE_CORRUPT);
+	CHECK(why && strstr(why, "owned"));
+	CHECK(chmod(e.ko, 0644) == 0);
+	CHECK(chmod(e.dir, 0777) == 0);
+	CHECK(cache_lookup(&c, &k, &e, NULL) == CACHE_CORRUPT);
+	CHECK(chmod(e.dir, 0755) == 0);
+	CHECK(cache_lookup(&c, &k, &e, NULL) == CACHE_HIT);
+	if (geteuid() == 0) {
+		CHECK(chown(e.log, 65534, 65534) == 0);
+		CHECK(cache_lookup(&c, &k, &e, NULL) == CACHE_CORRUPT);
+	}
+	/* A symlink in place of the module is not followed. */
+	char copy[PATH_MAX + 8], cmd[5 * PATH_MAX];
+	snprintf(copy, sizeof copy, "%s.copy", e.ko);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && ln -sf '%s' '%s'", e.ko, copy, copy, e.ko);
+	CHECK(chown(e.log, geteuid(), getegid()) == 0);
+	CHECK(cache_lookup(&c, &k, &e, NULL) == CACHE_HIT);
+	CHECK(system(cmd) == 0);
+	CHECK(cache_lookup(&c, &k, &e, NULL) == CACHE_CORRUPT);
+	cache_close(&c);
+}
