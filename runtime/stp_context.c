@@ -6,7 +6,7 @@
  * an interrupt or from a function the first one calls) is skipped and
  * counted, like stap does. */
 
-enum stp_state {
+enum stp_rstate {
 	STP_STATE_LOADING = 0, /* module_init, before begin probes */
 	STP_STATE_STARTING,    /* begin probes */
 	STP_STATE_RUNNING,     /* every probe may fire */
@@ -43,7 +43,7 @@ struct stp_context {
 };
 
 static struct stp_context **stp_contexts;
-static atomic_t stp_state = ATOMIC_INIT(STP_STATE_LOADING);
+static atomic_t stp_rstate = ATOMIC_INIT(STP_STATE_LOADING);
 static atomic_t stp_errors = ATOMIC_INIT(0);
 static atomic_t stp_skipped = ATOMIC_INIT(0);
 static atomic_t stp_exit_called = ATOMIC_INIT(0);
@@ -160,8 +160,8 @@ static void stp_exit(void)
 {
 	if (atomic_xchg(&stp_exit_called, 1))
 		return;
-	if (atomic_read(&stp_state) == STP_STATE_RUNNING)
-		atomic_set(&stp_state, STP_STATE_STOPPING);
+	if (atomic_read(&stp_rstate) == STP_STATE_RUNNING)
+		atomic_set(&stp_rstate, STP_STATE_STOPPING);
 	stp_request_exit();
 }
 
@@ -214,7 +214,7 @@ static void *stp_frame_push(struct stp_context *c, size_t size, const char *loc)
 	size = ALIGN(size, 8);
 	if (c->abort)
 		return NULL;
-	if (c->nesting >= MAXNESTING) {
+	if (c->nesting > MAXNESTING) { /* the handler's own frame is one */
 		stp_error(c, loc, "MAXNESTING exceeded");
 		return NULL;
 	}

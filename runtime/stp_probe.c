@@ -71,7 +71,7 @@ static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int f
 	int state;
 
 	local_irq_save(irqflags);
-	state = atomic_read(&stp_state);
+	state = atomic_read(&stp_rstate);
 	if (flags & STP_RUN_ALWAYS) {
 		if (state != STP_STATE_STARTING && state != STP_STATE_ENDING)
 			goto out;

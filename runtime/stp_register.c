@@ -107,7 +107,7 @@ static enum hrtimer_restart stp_timer_fire(struct hrtimer *t)
 	struct stp_timer *st = container_of(t, struct stp_timer, t);
 
 	stp_probe_run(st->probe, NULL, 0, NULL, NULL);
-	if (atomic_read(&stp_state) != STP_STATE_RUNNING)
+	if (atomic_read(&stp_rstate) != STP_STATE_RUNNING)
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(stp_timer_next(st)));
 	return HRTIMER_RESTART;

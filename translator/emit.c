@@ -634,17 +634,17 @@ static const char module_glue[] =
 	"\t\treturn rc;\n"
 	"\t}\n"
 	"\tstp_ready = true;\n"
-	"\tatomic_set(&stp_state, STP_STATE_STARTING);\n"
+	"\tatomic_set(&stp_rstate, STP_STATE_STARTING);\n"
 	"\tstp_run_list(stp_begin_probes);\n"
 	"\tif (atomic_read(&stp_exit_called)) {\n"
-	"\t\tatomic_set(&stp_state, STP_STATE_STOPPING);\n"
+	"\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
 	"\t\treturn 0;\n"
 	"\t}\n"
 	"\t/* running before registering: a timer may fire at once */\n"
-	"\tatomic_set(&stp_state, STP_STATE_RUNNING);\n"
+	"\tatomic_set(&stp_rstate, STP_STATE_RUNNING);\n"
 	"\trc = stp_register_all();\n"
 	"\tif (rc) {\n"
-	"\t\tatomic_set(&stp_state, STP_STATE_STOPPING);\n"
+	"\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
 	"\t\tstp_unregister_all();\n"
 	"\t\tstp_globals_free();\n"
 	"\t\tstp_contexts_free();\n"
@@ -656,8 +656,8 @@ static const char module_glue[] =
 	"\n"
 	"static void stp_module_stop(void)\n"
 	"{\n"
-	"\tif (atomic_read(&stp_state) < STP_STATE_STOPPING)\n"
-	"\t\tatomic_set(&stp_state, STP_STATE_STOPPING);\n"
+	"\tif (atomic_read(&stp_rstate) < STP_STATE_STOPPING)\n"
+	"\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
 	"\tstp_unregister_all();\n"
 	"}\n"
 	"\n"
@@ -668,12 +668,12 @@ static const char module_glue[] =
 	"\tif (!stp_ready)\n"
 	"\t\treturn;\n"
 	"\tstp_module_stop();\n"
-	"\tatomic_set(&stp_state, STP_STATE_ENDING);\n"
+	"\tatomic_set(&stp_rstate, STP_STATE_ENDING);\n"
 	"\tif (atomic_read(&stp_errors) && stp_error_probes[0])\n"
 	"\t\tstp_run_list(stp_error_probes);\n"
 	"\telse\n"
 	"\t\tstp_run_list(stp_end_probes);\n"
-	"\tatomic_set(&stp_state, STP_STATE_DONE);\n"
+	"\tatomic_set(&stp_rstate, STP_STATE_DONE);\n"
 	"\terrors = atomic_read(&stp_errors);\n"
 	"\tskipped = atomic_read(&stp_skipped);\n"
 	"\tif (errors || skipped)\n"
@@ -724,7 +724,8 @@ static void emit_head(struct emit *e, FILE *o)
 	emit_defines(e, o);
 	fputs("#include \"transport.c\"\n#include \"runtime.c\"\n\n", o);
 	fputs("#pragma GCC diagnostic ignored \"-Wunused-label\"\n"
-	      "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n\n",
+	      "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n"
+	      "#pragma GCC diagnostic ignored \"-Wunused-value\"\n\n",
 	      o);
 	fputs("MODULE_LICENSE(\"GPL\");\n", o);
 	fprintf(o, "MODULE_INFO(stapauth_version, \"%s\");\n", STAPAUTH_VERSION);

@@ -26,6 +26,10 @@ void emit_c_string(FILE *f, const char *s, size_t n)
 
 		if (ch == '"' || ch == '\\')
 			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
 		else if (ch >= 32 && ch < 127 && ch != '?') /* '?': no trigraphs */
 			fputc(ch, f);
 		else

@@ -1,0 +1,83 @@
+# The stap catalogue in the real kernel: every module built by
+# tests/vm/prep/stap.sh runs under staprun and its output is checked against
+# NAME.expect (format: tests/stp/README); then 100 loads of one module in a
+# row, and the probe cost of a hot function as a ratio to the bare loop.
+. /stap/lib.sh
+D=/stap/stp
+S=$BIN/staprun
+if [ ! -x "$S" ] || ! ls "$D"/*.ko >/dev/null 2>&1; then
+	skip "all" "staprun or the catalogue modules are missing (prep failed?)"
+	exit 0
+fi
+
+# expect_check EXPECT OUT ERR STATUS: print the first unmet expectation.
+expect_check() {
+	awk -v out="$2" -v err="$3" -v status="$4" '
+	function load(f, arr,   n, l) { n = 0; while ((getline l < f) > 0) arr[++n] = l; close(f); return n }
+	BEGIN {
+		no = load(out, o); ne = load(err, e); io = 1; ie = 1
+		while ((getline x < ARGV[1]) > 0) {
+			if (x ~ /^status:/) { if (substr(x, 8) != status) { print "exit status " status ", wanted " substr(x, 8); exit 1 } continue }
+			if (x ~ /^no:/) { re = "^" substr(x, 4) "$"; for (i = 1; i <= no; i++) if (o[i] ~ re) { print "unexpected stdout line: " o[i]; exit 1 } continue }
+			if (x ~ /^no-err:/) { re = "^" substr(x, 8) "$"; for (i = 1; i <= ne; i++) if (e[i] ~ re) { print "unexpected stderr line: " e[i]; exit 1 } continue }
+			if (x ~ /^err-re:/) { re = "^" substr(x, 8) "$"; while (ie <= ne && e[ie] !~ re) ie++; if (ie > ne) { print "stderr lacks /" re "/"; exit 1 } ie++; continue }
+			if (x ~ /^err:/) { t = substr(x, 5); while (ie <= ne && e[ie] != t) ie++; if (ie > ne) { print "stderr lacks: " t; exit 1 } ie++; continue }
+			if (x ~ /^re:/) { re = "^" substr(x, 4) "$"; while (io <= no && o[io] !~ re) io++; if (io > no) { print "stdout lacks /" re "/"; exit 1 } io++; continue }
+			while (io <= no && o[io] != x) io++
+			if (io > no) { print "stdout lacks: " x; exit 1 }
+			io++
+		}
+		exit 0
+	}' "$1"
+}
+
+for ko in "$D"/*.ko; do
+	m=${ko##*/}
+	m=${m%.ko}
+	n=${m#stp_}
+	run=$(cat "$D/$n.run" 2>/dev/null)
+	params=$(cat "$D/$n.params" 2>/dev/null)
+	eval "set -- $run"
+	# shellcheck disable=SC2086
+	timeout 120 "$S" "$@" "$ko" $params >"$TMP/$n.out" 2>"$TMP/$n.err"
+	st=$?
+	if [ ! -f "$D/$n.expect" ]; then
+		fail "$n" "no expectations"
+	elif why=$(expect_check "$D/$n.expect" "$TMP/$n.out" "$TMP/$n.err" "$st"); then
+		pass "$n"
+	else
+		fail "$n" "$why (status $st)"
+		sed 's/^/#   out: /' "$TMP/$n.out" | head -30
+		sed 's/^/#   err: /' "$TMP/$n.err" | head -10
+	fi
+	if mod_loaded "$m"; then
+		fail "$n: unloaded" "$m is still in /proc/modules"
+		rmmod "$m" 2>/dev/null
+	fi
+done
+
+# The same module loaded and unloaded 100 times in one boot.
+if [ -f "$D/stp_hello.ko" ]; then
+	i=0
+	good=0
+	while [ $i -lt 100 ]; do
+		out=$(timeout 30 "$S" "$D/stp_hello.ko" 2>&1)
+		[ "$out" = "hello world" ] && good=$((good + 1))
+		i=$((i + 1))
+	done
+	! mod_loaded stp_hello && [ $good -eq 100 ]
+	ok "100 loads and unloads of one module" "$good of 100 printed hello world"
+fi
+
+# Probe cost: the busy loop alone, then under the hot-function probe.
+busy=$(cat "$D/busy.path" 2>/dev/null)
+if [ -x "$busy" ] && [ -f "$D/stp_hot_getpid.ko" ]; then
+	bare=$("$busy" 100000 | sed -n 's/.*ns_per_call //p')
+	probed=$(sed -n 's/.*ns_per_call //p' "$TMP/hot_getpid.out")
+	if [ -n "$bare" ] && [ -n "$probed" ] && [ "$bare" -gt 0 ]; then
+		echo "# bench probe-cost: bare ${bare} ns/call, probed ${probed} ns/call, ratio $(awk -v a="$probed" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')x (TCG)"
+	fi
+fi
+dmesg | grep -q -E 'Oops|BUG:|general protection fault|kernel BUG'
+[ $? -ne 0 ]
+ok "no oops in the kernel log"
