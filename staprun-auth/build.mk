@@ -1,4 +1,5 @@
-# staprun.auth: the setuid-root loader.  libstaprun-auth.a holds everything
+# staprun.auth: the setuid-root loader (linked --as-needed: no library it
+# does not call is mapped into a setuid process).  libstaprun-auth.a holds everything
 # but main() so unit tests link it; it needs libstaprun, libpolicy, libkeys.
 AUTH_LIB_SRCS := $(filter-out staprun-auth/main.c,$(wildcard staprun-auth/*.c))
 $(O)/staprun-auth/libstaprun-auth.a: $(AUTH_LIB_SRCS:%.c=$(O)/%.o)
@@ -14,7 +15,7 @@ $(O)/bin/staprun.auth: $(O)/staprun-auth/main.o $(O)/staprun-auth/libstaprun-aut
 		$(O)/staprun/libstaprun.a $(O)/policy/libpolicy.a $(O)/keys/libkeys.a \
 		$(O)/lib/libstap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -Wl,--as-needed -o $@ $^ $(SYSLIBS)
 SBIN_PROGRAMS += $(O)/bin/staprun.auth
 
 INSTALL_TARGETS += install-auth
@@ -43,7 +44,7 @@ $(O)/tests/fake/auth_main.o: staprun-auth/main.c
 $(O)/tests/fake/staprun.auth-fake: $(O)/tests/fake/auth_main.o \
 		$(O)/staprun-auth/libstaprun-auth.a $(O)/staprun/libstaprun.a \
 		$(O)/policy/libpolicy.a $(O)/keys/libkeys.a $(O)/lib/libstap.a
-	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -Wl,--as-needed -o $@ $^ $(SYSLIBS)
 $(O)/tests/fake/fakemod.so: tests/fake/fakemod.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fPIC -shared -o $@ $< -ldl

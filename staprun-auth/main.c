@@ -255,8 +255,8 @@ static int auth_load(struct auth_ctx *c)
 	}
 	if (c->opts.mode == AUTH_CHECK) {
 		audit(c, event, "grant", NULL);
-		printf("allowed: %s %s%s%s (%s)\n", c->dec.digest, c->dec.signer[0] ? "signer " : "",
-		       c->dec.signer, c->dec.signer[0] ? "" : "", c->dec.line);
+		printf("allowed: %s%s%s (%s)\n", c->dec.digest, c->dec.signer[0] ? " signer " : "",
+		       c->dec.signer, c->dec.line);
 		return 0;
 	}
 	if (c->opts.verbose)

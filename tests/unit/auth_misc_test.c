@@ -12,6 +12,7 @@
 #include "lib/modinfo.h"
 #include "lib/readfile.h"
 #include "staprun-auth/auth.h"
+#include "staprun-auth/status.h"
 
 static const char *tmp(const char *name)
 {
@@ -280,4 +281,29 @@ TEST(target_must_be_same_user)
 	CHECK(put(tmp("p/7/status"), "Name:\tpasswd\nUid:\t1000\t0\t0\t0\n") == 0);
 	CHECK(auth_target_check(tmp("p"), 7, 1000, err, sizeof err) == -EPERM);
 	CHECK(auth_target_check(tmp("p"), 8, 1000, err, sizeof err) == -ESRCH);
+}
+
+TEST(status_lists_live_loads)
+{
+	const char *dir = tmp("st");
+	struct auth_record r = {.uid = 1000, .pid = getpid(), .since = 0};
+	char buf[1024] = "";
+	FILE *f;
+
+	snprintf(r.module, sizeof r.module, "stp_live");
+	snprintf(r.digest, sizeof r.digest, "sha256:%064d", 1);
+	snprintf(r.user, sizeof r.user, "alice");
+	CHECK(auth_record_write(dir, &r) == 0);
+	r.pid = 0x3ffffff0; /* no such process */
+	snprintf(r.module, sizeof r.module, "stp_dead");
+	CHECK(auth_record_write(dir, &r) == 0);
+	f = fmemopen(buf, sizeof buf, "w");
+	CHECK(f);
+	CHECK(auth_status_print(f, dir) == 2);
+	fclose(f);
+	CHECK(strstr(buf, "stp_dead sha256:") && strstr(buf, "(loader gone)\nstp_live"));
+	CHECK(strstr(buf, "stp_live sha256:0000") && strstr(buf, "user=alice uid=1000"));
+	CHECK(!strstr(strstr(buf, "stp_live"), "gone"));
+	CHECK(auth_status_print(stdout, tmp("none")) == 0);
+	CHECK_STR(auth_status_dir(), "/run/stapauth");
 }

@@ -82,7 +82,7 @@ run "-o cannot write a root file" nz 'Permission denied' -- alice -o /etc/shadow
 cmp -s /etc/shadow "$TMP/shadow.before"
 ok "/etc/shadow untouched"
 
-pol "$D users=alice groups=stapusr" "signer:$FPR users=alice"
+pol "signer:$FPR users=alice params=lines"
 cp "$A/trusted.der" /etc/systemtap/keys/trusted.der
 chmod 644 /etc/systemtap/keys/trusted.der
 if [ -f "$A/signed-trusted.ko" ]; then
@@ -90,14 +90,14 @@ if [ -f "$A/signed-trusted.ko" ]; then
 	grep 'load grant:' "$LOG" | tail -1 | grep -q "signer=\"$FPR\""
 	ok "syslog grant names the signer"
 	refuse "signed by an untrusted key" 'signature|not a trusted' alice "$A/signed-untrusted.ko"
-	pol "signer:$FPR" "revoke:$D"
+	pol "signer:$FPR params=lines" "revoke:$D"
 	refuse "revoked even though signed" 'revoked' alice "$A/signed-trusted.ko"
 else
 	skip signer "no sign-file on the host"
 fi
 
 # Two users, the same module, at the same time; records, owners, -d.
-pol "$D"
+pol "$D params=lines"
 alice "$A/m.ko" lines=0 >"$TMP/a.out" 2>&1 &
 pa=$!
 bob "$A/m.ko" lines=0 >"$TMP/b.out" 2>&1 &
@@ -133,7 +133,7 @@ pol "$D users=bob"
 refuse "user outside users=" 'not in users=' alice "$A/m.ko"
 pol "$D groups=root"
 refuse "user outside groups=" 'not in' alice "$A/m.ko"
-pol "$D groups=stapusr"
+pol "$D groups=stapusr params=lines"
 run "user inside groups= (supplementary)" 0 -- alice "$A/m.ko" lines=1
 pol "$D expires=2001-01-01"
 refuse "expired" 'expire' alice "$A/m.ko"
@@ -200,14 +200,19 @@ run "hostile environment is ignored" 0 'line 1' -- as_user alice env LD_PRELOAD=
 [ ! -e /tmp/pwned ]
 ok "no preload, library path or OpenSSL config reached staprun.auth"
 rm -f /tmp/rc
+before=$(grep -c 'unload done:' "$LOG")
 as_user alice sh -c "$SA $A/m.ko lines=2 <&- >&- 2>&-; echo \$? >/tmp/rc"
-[ "$(cat /tmp/rc 2>/dev/null)" = 0 ] && not_loaded
+# glibc reopens closed fds of a setuid program on /dev/null so that writes
+# fail: the run may report its output lost (1), but must load and unload.
+case $(cat /tmp/rc 2>/dev/null) in 0 | 1) true ;; *) false ;; esac && not_loaded &&
+	[ "$(grep -c 'unload done:' "$LOG")" -gt "$before" ]
 ok "fds 0-2 closed: runs and cleans up" "rc=$(cat /tmp/rc 2>/dev/null)"
 as_user alice sh -c "ulimit -f 1; $SA $A/m.ko lines=2 >/dev/null 2>&1; echo \$? >/tmp/rc"
 [ "$(cat /tmp/rc 2>/dev/null)" = 0 ] && not_loaded && [ -z "$(ls /run/stapauth)" ]
 ok "1-block RLIMIT_FSIZE: runs and cleans up" "rc=$(cat /tmp/rc 2>/dev/null)"
 
 # SIGKILL (sent by the user, who may signal the loader) at several points.
+pol "sha256:$(sha256sum "$A/quick.ko" | cut -d' ' -f1) params=lines"
 for d in 0.05 0.3 1 2; do
 	alice "$A/quick.ko" lines=0 >/dev/null 2>&1 &
 	p=$!

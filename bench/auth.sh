@@ -1,0 +1,50 @@
+#!/bin/sh
+# DESIGN.md §5: the staprun.auth decision for a 1 MiB module <= 5 ms and
+# <= 1.5x `sha256sum` of the same file.  Both are whole processes (start,
+# read, hash): `staprun.auth --check` also checks the policy and keys
+# folders, parses .modinfo, decides and asks PAM.  Medians of 31 runs each.
+# Uses the test variant ($O/tests/fake/staprun.auth-fake, paths under
+# $O/tests/fake/root) so that /etc is not touched; needs root (PAM, owner).
+set -eu
+cd "$(dirname "$0")/.."
+O=${O:-build}
+case $O in /*) ;; *) O=$PWD/$O ;; esac
+make -s O="$O" SAN=0 "$O/tests/fake/staprun.auth-fake"
+P=$O/tests/fake/staprun.auth-fake
+ROOT=$O/tests/fake/root
+if [ "$(id -u)" != 0 ]; then
+	echo "auth: SKIP: needs root (staprun.auth refuses to decide otherwise)"
+	exit 0
+fi
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+umask 022
+cat >"$W/m.c" <<'C'
+__attribute__((section(".modinfo"), used)) static const char m[] =
+"license=GPL\0name=stp_big\0vermagic=6.1.0 SMP mod_unload\0parmtype=lines:int\0";
+struct mod { int s; void *l[2]; char name[56]; char rest[200]; };
+__attribute__((section(".gnu.linkonce.this_module"), used))
+struct mod this_module = { .name = "stp_big" };
+__attribute__((used)) const unsigned char pad[1 << 20] = { 1, 2, 3 };
+C
+cc -c -o "$W/m.ko" "$W/m.c"
+rm -rf "$ROOT" && mkdir -p "$ROOT/etc/keys" "$ROOT/run"
+echo "sha256:$(sha256sum "$W/m.ko" | cut -d' ' -f1) params=lines" >"$ROOT/etc/authorized_probes"
+"$P" --check "$W/m.ko" lines=3 >/dev/null || { echo "auth: FAIL: the module is not allowed"; exit 1; }
+
+# median_ms CMD...: median wall time of 31 runs, in ms.
+median_ms() {
+	for i in $(seq 31); do
+		a=$(date +%s%N)
+		"$@" >/dev/null 2>&1
+		b=$(date +%s%N)
+		echo $(((b - a) / 1000))
+	done | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] / 1000 }'
+}
+dec=$(median_ms "$P" --check "$W/m.ko" lines=3)
+sum=$(median_ms sha256sum "$W/m.ko")
+awk -v d="$dec" -v s="$sum" -v sz="$(stat -c %s "$W/m.ko")" 'BEGIN {
+	printf "auth: decision for a %.2f MiB module: %.2f ms; sha256sum of it: %.2f ms (medians of 31)\n", sz / 1048576, d, s
+	printf "auth: ratio to the 5 ms target: %.2f (%s)\n", d / 5, d <= 5 ? "met" : "NOT met"
+	printf "auth: ratio to sha256sum: %.2f, target <= 1.5 (%s)\n", d / s, d <= 1.5 * s ? "met" : "NOT met"
+}'
