@@ -149,15 +149,18 @@ static int probe_all(const struct stap_probe *pr, enum stap_pp_kind a, enum stap
 static int proto_index(const char *proto, const char *name, int *is_ptr)
 {
 	size_t n = strlen(name);
-	int idx = 1;
-	for (const char *p = proto; p && *p; idx++) {
-		const char *end = strchr(p, ' ');
+	int idx = 0;
+	/* Entries are "$name:type" separated by " $"; types may hold blanks. */
+	for (const char *p = proto ? strchr(proto, '$') : NULL; p; p = strstr(p + 1, " $")) {
+		if (*p == ' ')
+			p++;
+		idx++;
+		const char *end = strstr(p, " $");
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > n + 1 && p[0] == '$' && memcmp(p + 1, name, n) == 0 && p[n + 1] == ':') {
+		if (len > n + 1 && memcmp(p + 1, name, n) == 0 && p[n + 1] == ':') {
 			*is_ptr = p[len - 1] == '*';
 			return idx;
 		}
-		p = end ? end + 1 : NULL;
 	}
 	return 0;
 }
@@ -1052,10 +1055,15 @@ static struct worklist reached_funcs(struct elab *el)
 
 int front_elaborate(struct stap_session *s, struct stap_program *p)
 {
+	return front_elaborate_to(s, p, stderr);
+}
+
+int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *errors)
+{
 	struct elab el = {.s = s, .p = p};
 	el.d.src = s->script_buf;
 	el.d.len = s->script_len;
-	el.d.out = stderr;
+	el.d.out = errors;
 	el.d.no_warnings = s->suppress_warnings;
 
 	check_duplicates(&el);

@@ -16,6 +16,8 @@ struct stap_program *front_parse_buffer(const char *name, const char *buf, size_
 /* Pass 2: resolve probe points, bind names, infer types.  0, or -1 after
  * printing the errors. */
 int front_elaborate(struct stap_session *s, struct stap_program *p);
+/* The same, with messages to errors (NULL: quiet, for the fuzz target). */
+int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *errors);
 /* The -p1 text of a parsed program.  Caller frees. */
 char *front_p1_text(const struct stap_program *p);
 /* -l / -L: list the probe points matching s->list_pattern.  Exit status. */

@@ -406,7 +406,7 @@ int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, 
 	symbols_free(t);
 	if (!*why)
 		snprintf(why, whylen, "no System.map, vmlinuz or Module.symvers for kernel %s",
-			 k->release);
+			 k->release ? k->release : "(unknown)");
 	return -1;
 }
 
