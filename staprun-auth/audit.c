@@ -86,6 +86,7 @@ void auth_audit_log(const struct auth_audit *a)
 
 	auth_audit_format(a, line, sizeof line);
 	openlog("staprun.auth", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	/* MUST 10: the record is data, never a format. */
 	syslog(LOG_AUTHPRIV | prio, "%s", line);
 	closelog();
 }

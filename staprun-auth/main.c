@@ -125,8 +125,9 @@ static int auth_name_copy(struct auth_ctx *c)
 		snprintf(c->err, sizeof c->err, "cannot rename the module copy");
 		return -1;
 	}
-	/* The kernel would reject the old signature over renamed bytes:
-	 * load the verified payload alone. */
+	/* MUST 4: still the verified buffer (only the name bytes changed); the
+	 * kernel would reject the old signature over renamed bytes, so the
+	 * verified payload alone is loaded. */
 	len = d->payload_len ? d->payload_len : d->len;
 	loader_module_free(&d->m);
 	if (loader_module_use(d->buf, len, c->opts.module, &d->m, &le) < 0 ||
@@ -225,9 +226,9 @@ static int auth_unload(struct auth_ctx *c)
 		say("refused", c->err);
 		return 1;
 	}
-	if (auth_privs_reduce(c->err, sizeof c->err) < 0 || loader_unload(name, &le) < 0) {
-		if (!c->err[0] || strstr(c->err, "cap") == NULL)
-			snprintf(c->err, sizeof c->err, "%s", le.msg);
+	if (auth_privs_reduce(c->err, sizeof c->err) == 0 && loader_unload(name, &le) < 0)
+		snprintf(c->err, sizeof c->err, "%s", le.msg);
+	if (c->err[0]) {
 		audit(c, "unload", "failed", c->err);
 		say("unload failed", c->err);
 		return 1;
