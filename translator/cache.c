@@ -7,6 +7,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,7 +273,8 @@ void cache_remove(const struct cache_entry *e)
 int cache_tmpfile(const struct cache_entry *e, const char *suffix, char *out, size_t len)
 {
 	const char *base = strrchr(e->log, '/') + 1;
-	int n = snprintf(out, len, "%s/.tmp.%.*s.%s.XXXXXX", e->dir,
+	/* The pid lets cleaning remove what a killed run left at once. */
+	int n = snprintf(out, len, "%s/.tmp.%ld.%.*s.%s.XXXXXX", e->dir, (long)getpid(),
 			 (int)(strlen(base) - 4), base, suffix);
 	int fd;
 
@@ -470,6 +472,17 @@ static struct clean_entry *list_entry(struct clean_list *l, const char *dir, con
 	return &l->e[l->n++];
 }
 
+/* ".tmp.PID.": is that process gone? */
+static int writer_gone(const char *name)
+{
+	char *end;
+	long pid = strtol(name + 5, &end, 10);
+
+	if (end == name + 5 || *end != '.' || pid <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 /* Remove old leftovers in one XX folder and list its entries. */
 static void clean_scan_dir(struct clean_list *l, const char *dir, time_t now)
 {
@@ -488,7 +501,7 @@ static void clean_scan_dir(struct clean_list *l, const char *dir, time_t now)
 		    lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (strncmp(d->d_name, ".tmp.", 5) == 0) {
-			if (now - st.st_mtime > STALE_SECONDS)
+			if (now - st.st_mtime > STALE_SECONDS || writer_gone(d->d_name))
 				unlink(path); /* a killed run's temporary file */
 			continue;
 		}

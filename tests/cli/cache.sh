@@ -177,8 +177,12 @@ kk=$(key -e "$sk")
 if ls "$SYSTEMTAP_DIR"/cache/*/stap_"$kk".log >/dev/null 2>&1; then
 	fail "SIGKILL mid-compile" "an entry exists"
 else
+	left=$(ls -a "$SYSTEMTAP_DIR"/cache/*/ | grep -c '^\.tmp\.')
 	run "SIGKILL mid-compile: no entry, the next run builds" 0 '\.ko$' -- \
 		"$STAP" -p4 -e "$sk"
+	now=$(ls -a "$SYSTEMTAP_DIR"/cache/*/ | grep -c '^\.tmp\.')
+	[ "$now" = 0 ] && pass "SIGKILL leftovers ($left temporaries) cleaned" ||
+		fail "SIGKILL leftovers cleaned" "$now temporaries left"
 fi
 
 # A corrupt module is detected and rebuilt, never used.
@@ -194,7 +198,7 @@ before=$(ls "$SYSTEMTAP_DIR"/cache/*/*.log | wc -l)
 after=$(ls "$SYSTEMTAP_DIR"/cache/*/*.log | wc -l)
 [ "$before" = "$after" ] && pass "failing compile not cached" ||
 	fail "failing compile not cached" "$before -> $after entries"
-ls "$SYSTEMTAP_DIR"/cache/*/.tmp.* >/dev/null 2>&1 && fail "failing compile leaves no temporaries" ||
+ls -a "$SYSTEMTAP_DIR"/cache/*/ | grep -q '^\.tmp\.' && fail "failing compile leaves no temporaries" ||
 	pass "failing compile leaves no temporaries"
 
 # --disable-cache: the module goes to the current folder.
