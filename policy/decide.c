@@ -159,34 +159,39 @@ static int rule_applies(const struct policy_rule *r, const struct policy_request
 int policy_decide(const struct policy *p, const struct policy_request *rq,
 		  struct policy_decision *d)
 {
-	const struct policy_rule *closest = NULL, *r;
+	const struct policy_rule *closest = NULL, *grant = NULL, *r;
 	char hex[DIGEST_HEXLEN + 1], why[256] = "", cur[256];
 	int best = 0;
 
 	memset(d, 0, sizeof *d);
 	digest_hex(rq->digest, DIGEST_LEN, hex);
-	/* Revocation wins over every approval, whatever signs the module. */
-	if ((r = policy_find(p, POLICY_REVOKE, rq->digest))) {
-		decided(d, 0, r);
-		say(d->reason, sizeof d->reason, "sha256:%s is revoked", hex);
-		return 0;
-	}
+	/* One pass: a revoke: line anywhere wins over every approval. */
 	for (size_t i = 0; i < p->nrules; i++) {
 		r = &p->rules[i];
-		if (!rule_applies(r, rq))
+		if (r->kind == POLICY_REVOKE) {
+			if (!memcmp(r->digest, rq->digest, DIGEST_LEN)) {
+				decided(d, 0, r);
+				say(d->reason, sizeof d->reason, "sha256:%s is revoked", hex);
+				return 0;
+			}
+			continue;
+		}
+		if (grant || !rule_applies(r, rq))
 			continue;
 		int how = rule_refuses(r, rq, cur, sizeof cur);
 		if (how == 0) {
-			decided(d, 1, r);
-			say(d->reason, sizeof d->reason, "approved by its %s line",
-			    r->kind == POLICY_DIGEST ? "sha256:" : "signer:");
-			return 1;
-		}
-		if (how > best) {
+			grant = r;
+		} else if (how > best) {
 			best = how;
 			closest = r;
 			memcpy(why, cur, sizeof why);
 		}
+	}
+	if (grant) {
+		decided(d, 1, grant);
+		say(d->reason, sizeof d->reason, "approved by its %s line",
+		    grant->kind == POLICY_DIGEST ? "sha256:" : "signer:");
+		return 1;
 	}
 	decided(d, 0, closest);
 	if (closest)

@@ -61,9 +61,10 @@ struct policy {
 	char *path;              /* for messages */
 	struct policy_rule *rules; /* in file order */
 	size_t nrules;
-	/* private: the file's bytes, split in place */
+	/* private: the file's bytes (lines NUL-terminated in place) and an
+	 * arena holding the name lists */
 	char *buf;
-	char *lines;
+	void *arena;
 };
 
 /*

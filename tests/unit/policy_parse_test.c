@@ -199,3 +199,37 @@ TEST(load_missing_and_symlink)
 	policy_free(&p);
 	policy_errors_free(&e);
 }
+
+TEST(parse_digest_values)
+{
+	static const char *hexes[] = {
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"fedcba9876543210ffffffffffffffff00000000000000009a9b9c9d9e9f0a0f",
+	};
+	static const char *bad[] = {
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde:",
+		"/123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"0123456789abcdef0123456789abcd\xe9\xef" "0123456789abcdef0123456789abcdef",
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+		"0123456789abcdef",
+	};
+	char text[200];
+	unsigned char want[32];
+	struct policy p;
+	struct policy_errors e;
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(text, sizeof text, "sha256:%s\n", hexes[i]);
+		CHECK(parse(text, &p, &e) == 0 && p.nrules == 1);
+		text[strlen(text) - 1] = '\0';
+		CHECK(digest_parse(text, want) == 0);
+		CHECK(memcmp(p.rules[0].digest, want, 32) == 0);
+		policy_free(&p);
+		policy_errors_free(&e);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "sha256:%s\n", bad[i]);
+		CHECK(refused_with(text, "bad digest"));
+	}
+}
