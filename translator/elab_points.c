@@ -585,22 +585,43 @@ int elab_points(struct elab *el)
 		int uses = 0;
 		for (size_t k = 0; k < src->nspecs; k++) {
 			const struct stap_pp_spec *sp = src->specs[k];
-			struct ptlist pts = {0};
-			struct stap_stmt *pre = NULL, *post = NULL;
+			size_t found = 0;
 			int aliased = 0;
-			if (resolve_spec(el, sp, &pts, 0, &pre, &post, &aliased) < 0)
-				continue;
-			if (pts.n == 0)
-				continue;
-			if (aliased || sp->cond) {
-				probes_push(el, &v, &n, &cap,
-					    derive(el, src, &pts, pre, post, sp->cond, 1));
-				uses++;
-			} else {
-				for (size_t j = 0; j < pts.n; j++)
-					*pt_new(el, &direct, pts.v[j].kind) = pts.v[j];
+			/* Every alias of that name (probe a = ...; probe a += ...). */
+			for (size_t ai = 0; ai < p->naliases; ai++) {
+				const struct stap_alias *a = p->aliases[ai];
+				for (size_t an = 0; an < a->nnames; an++) {
+					if (!alias_name_matches(a->names[an], sp))
+						continue;
+					struct ptlist pts = {0};
+					struct stap_stmt *pre = NULL, *post = NULL;
+					aliased = 1;
+					if (resolve_alias(el, a, &pts, 0, &pre, &post) > 0) {
+						probes_push(el, &v, &n, &cap,
+							    derive(el, src, &pts, pre, post, sp->cond, 1));
+						uses++;
+						found += pts.n;
+					}
+					break;
+				}
 			}
-			if (sp->sufficient)
+			if (aliased) {
+				if (!found && !sp->optional && el->d.nerrors == errors)
+					spec_fail(el, sp, "probe alias expands to no probe point");
+			} else {
+				struct ptlist pts = {0};
+				if (points_builtin(el, sp, &pts) < 0 || pts.n == 0)
+					continue;
+				found = pts.n;
+				if (sp->cond) {
+					probes_push(el, &v, &n, &cap, derive(el, src, &pts, NULL, NULL, sp->cond, 1));
+					uses++;
+				} else {
+					for (size_t j = 0; j < pts.n; j++)
+						*pt_new(el, &direct, pts.v[j].kind) = pts.v[j];
+				}
+			}
+			if (sp->sufficient && found)
 				break;
 		}
 		if (direct.n) {

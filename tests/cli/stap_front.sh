@@ -1,0 +1,130 @@
+#!/bin/sh
+# stap passes 1-2 (issue 5): the script corpus in tests/stp-front/ (must parse,
+# must fail to parse, must elaborate, must fail elaboration, golden -p2
+# texts), error format, -v pass lines, -l/-L, determinism of -p2.
+# REGEN=1 rewrites the golden .p2 files from the current stap.
+. tests/lib.sh
+STAP="$BIN/stap"
+CORPUS=tests/stp-front
+export SYSTEMTAP_DIR="$TMP/stapdir" # the kernel symbol cache stays private
+
+# Headers: "# opts: ...", "# args: ...", "# expect: ERE", "# needs: kernel".
+header() { sed -n "s/^# $1: //p" "$2"; }
+
+have_kernel=0
+if "$STAP" -l 'kernel.function("vfs_read")' >"$TMP/kcheck" 2>&1 && grep -q vfs_read "$TMP/kcheck"; then
+	have_kernel=1
+fi
+
+corpus_case() { # dir pass want
+	dir=$1 pass=$2 want=$3
+	for f in "$CORPUS/$dir"/*.stp; do
+		name="$dir/$(basename "$f" .stp)"
+		if [ "$(header needs "$f")" = kernel ] && [ $have_kernel = 0 ]; then
+			skip "$name" "no symbols for the target kernel"
+			continue
+		fi
+		# shellcheck disable=SC2046
+		"$STAP" $(header opts "$f") -p"$pass" "$f" $(header args "$f") >"$TMP/out" 2>&1
+		got=$?
+		if [ "$got" -ne "$want" ]; then
+			fail "$name" "exit status $got, wanted $want"
+			sed 's/^/#   /' "$TMP/out" | head -10
+			continue
+		fi
+		if grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$TMP/out"; then
+			fail "$name" "sanitizer report"
+			sed 's/^/#   /' "$TMP/out" | head -10
+			continue
+		fi
+		ok=1
+		header expect "$f" >"$TMP/pats"
+		while IFS= read -r pat; do
+			if ! grep -Eq -- "$pat" "$TMP/out"; then
+				fail "$name" "output lacks /$pat/"
+				sed 's/^/#   /' "$TMP/out" | head -10
+				ok=0
+				break
+			fi
+		done <"$TMP/pats"
+		[ $ok = 1 ] && pass "$name"
+	done
+}
+
+corpus_case must-parse 1 0
+corpus_case must-fail-parse 1 1
+corpus_case must-elaborate 2 0
+corpus_case must-fail-elaborate 2 1
+
+# Golden canonical texts: same input, same bytes, release after release.
+for f in "$CORPUS"/golden/*.stp; do
+	g=${f%.stp}.p2
+	name="golden/$(basename "$f" .stp)"
+	if ! "$STAP" -p2 "$f" >"$TMP/p2" 2>"$TMP/err"; then
+		fail "$name" "stap -p2 failed"
+		sed 's/^/#   /' "$TMP/err" | head -5
+	elif [ -n "${REGEN:-}" ]; then
+		cp "$TMP/p2" "$g"
+		pass "$name (regenerated)"
+	elif cmp -s "$TMP/p2" "$g"; then
+		pass "$name"
+	else
+		fail "$name" "-p2 output differs from $g"
+		diff "$g" "$TMP/p2" | head -10 | sed 's/^/#   /'
+	fi
+done
+
+# Determinism: twice the same bytes, and layout/comments do not matter.
+f="$CORPUS/must-elaborate/types.stp"
+"$STAP" -p2 "$f" >"$TMP/a" 2>/dev/null
+"$STAP" -p2 "$f" >"$TMP/b" 2>/dev/null
+if [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b"; then pass "p2 deterministic"; else fail "p2 deterministic"; fi
+{ echo "/* reformatted */"; sed 's/;/ ;  /g; s/{/{\n/g' "$f"; } >"$TMP/re.stp"
+"$STAP" -p2 "$TMP/re.stp" >"$TMP/c" 2>/dev/null
+if cmp -s "$TMP/a" "$TMP/c"; then pass "p2 ignores layout and comments"; else fail "p2 ignores layout and comments"; fi
+
+# Error format: file:line:col: message, the source line, a caret under col.
+printf 'probe begin {\n  x = 1 +\n}\n' >"$TMP/err.stp"
+"$STAP" -p1 "$TMP/err.stp" >"$TMP/out" 2>&1
+if [ "$(sed -n 1p "$TMP/out")" = "$TMP/err.stp:3:1: parse error: expected an expression, found '}'" ] &&
+	[ "$(sed -n 2p "$TMP/out")" = "    }" ] && [ "$(sed -n 3p "$TMP/out")" = "    ^" ]; then
+	pass "error format with caret"
+else
+	fail "error format with caret"
+	sed 's/^/#   /' "$TMP/out"
+fi
+printf 'probe begin {\n\tprintf("%%d\\n", "s")\n}\n' >"$TMP/err2.stp"
+run "semantic error position" 1 "err2.stp:2:17: semantic error: type mismatch" -- "$STAP" -p2 "$TMP/err2.stp"
+
+# Inputs: -e, stdin, script arguments.
+run "-e script" 0 'printf\("hi' -- "$STAP" -p1 -e 'probe begin { printf("hi") }'
+echo 'probe begin { println(@1) }' >"$TMP/stdin.stp"
+run "stdin script" 0 '"arg one"' -- sh -c "\"$STAP\" -p2 - 'arg one' <\"$TMP/stdin.stp\""
+run "no script" 1 "no script given" -- "$STAP" -p1
+run "bad -p" 1 "invalid argument" -- "$STAP" -p 9 -e 'probe begin {}'
+run "-c with -x" 1 "cannot be used together" -- "$STAP" -c ls -x 1 -e 'probe begin {}'
+run "--version" 0 "stap" -- "$STAP" --version
+
+# -v: stap's pass lines.
+run "-v pass 1 line" 0 '^Pass 1: parsed user script and [0-9]+ library scripts using [0-9]+virt/[0-9]+res/[0-9]+shr/[0-9]+data kb, in [0-9]+usr/[0-9]+sys/[0-9]+real ms\.$' \
+	-- "$STAP" -v -p2 -e 'probe begin { exit() }'
+run "-v pass 2 line" 0 '^Pass 2: analyzed script: 1 probe, 0 functions, 0 embeds, 0 globals using [0-9]+virt/.* ms\.$' \
+	-- "$STAP" -v -p2 -e 'probe begin { exit() }'
+run "warning for unused" 0 "WARNING: eliding unused variable 'nobody'" -- "$STAP" -p2 -e 'global nobody; probe begin { exit() }'
+run "-w silences warnings" 0 -- "$STAP" -w -p2 -e 'global nobody; probe begin { exit() }'
+if grep -q WARNING "$TMP/out"; then fail "-w output" "still warns"; else pass "-w output"; fi
+
+# -l / -L against the installed Debian kernel.
+if [ $have_kernel = 1 ]; then
+	run "-l vfs_*" 0 '^kernel.function\("vfs_read"\)$' -- "$STAP" -l 'kernel.function("vfs_*")'
+	n=$(grep -c '^kernel.function("vfs_' "$TMP/out")
+	if [ "$n" -ge 20 ]; then pass "-l lists $n vfs_* functions"; else fail "-l count" "only $n"; fi
+	run "-L parameters" 0 '^kernel.function\("vfs_read"\) \$file:struct file\* .*\$count:size_t' -- "$STAP" -L 'kernel.function("vfs_read")'
+	run "-l nothing" 1 "no function matches 'zzz_no_such'" -- "$STAP" -l 'kernel.function("zzz_no_such")'
+	run "-l module" 0 '^module\("ext4"\)\.function\("ext4_file_open"\)$' -- "$STAP" -l 'module("ext4").function("ext4_file_*")'
+	run "param -> long_arg" 0 'long_arg\(3\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($count) }'
+else
+	skip "-l/-L" "no symbols for the target kernel"
+fi
+run "-l process" 0 '^process\("/usr/bin/ls"\)|^process\("/bin/ls"\)' -- "$STAP" -l 'process("ls").function("*")'
+run "-r unknown release" 1 "" -- "$STAP" -r 0.0-nosuch -p2 -e 'probe kernel.function("vfs_read") {}'
