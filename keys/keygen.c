@@ -22,11 +22,9 @@ static const struct {
 	int nid;
 	const char *value;
 } cert_exts[] = {
-	{NID_basic_constraints, "critical,CA:FALSE"},
-	{NID_key_usage, "digitalSignature"},
-	{NID_ext_key_usage, "codeSigning"},
-	{NID_subject_key_identifier, "hash"},
-	{NID_authority_key_identifier, "keyid"},
+    {NID_basic_constraints, "critical,CA:FALSE"}, {NID_key_usage, "digitalSignature"},
+    {NID_ext_key_usage, "codeSigning"},		  {NID_subject_key_identifier, "hash"},
+    {NID_authority_key_identifier, "keyid"},
 };
 
 static int add_exts(X509 *x)
@@ -37,7 +35,7 @@ static int add_exts(X509 *x)
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
 	for (size_t i = 0; i < sizeof cert_exts / sizeof cert_exts[0]; i++) {
 		X509_EXTENSION *e =
-			X509V3_EXT_conf_nid(NULL, &ctx, cert_exts[i].nid, cert_exts[i].value);
+		    X509V3_EXT_conf_nid(NULL, &ctx, cert_exts[i].nid, cert_exts[i].value);
 		int ok = e && X509_add_ext(x, e, -1);
 		X509_EXTENSION_free(e);
 		if (!ok)
@@ -71,8 +69,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, int days)
 		 X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) &&
 		 X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
 					    (const unsigned char *)"stapauth", -1, -1, 0) &&
-		 X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-					    (const unsigned char *)cn, -1, -1, 0) &&
+		 X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
+					    -1, -1, 0) &&
 		 X509_set_subject_name(x, name) && X509_set_issuer_name(x, name) &&
 		 X509_set_pubkey(x, key) && add_exts(x) == 0 && X509_sign(x, key, EVP_sha256());
 
@@ -85,8 +83,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, int days)
 }
 
 /* Create path exclusively with mode and write what fn puts into a BIO. */
-static int write_new(const char *path, mode_t mode, int (*fn)(BIO *, const void *),
-		     const void *obj, char *msg, size_t msglen)
+static int write_new(const char *path, mode_t mode, int (*fn)(BIO *, const void *), const void *obj,
+		     char *msg, size_t msglen)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	BIO *b;

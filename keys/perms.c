@@ -123,7 +123,8 @@ int keys_check_path(const char *path_in, uid_t owner, int want_dir, char *msg, s
 		return -ELOOP;
 	}
 	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-		snprintf(msg, msglen, "%s: not a %s", path, want_dir ? "directory" : "regular file");
+		snprintf(msg, msglen, "%s: not a %s", path,
+			 want_dir ? "directory" : "regular file");
 		return want_dir ? -ENOTDIR : -EINVAL;
 	}
 	int r = check_dir_entry(path, &st, owner, 0, msg, msglen);

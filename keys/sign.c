@@ -53,8 +53,8 @@ static const EVP_MD *hash_by_name(const char *hash)
 
 /* The same CMS that scripts/sign-file builds: detached, binary, no
  * certificates, no signed attributes, no S/MIME capabilities. */
-static int cms_sign(const void *payload, size_t len, X509 *cert, EVP_PKEY *key,
-		    const EVP_MD *md, unsigned char **der, int *derlen)
+static int cms_sign(const void *payload, size_t len, X509 *cert, EVP_PKEY *key, const EVP_MD *md,
+		    unsigned char **der, int *derlen)
 {
 	const int flags = CMS_NOCERTS | CMS_PARTIAL | CMS_BINARY | CMS_DETACHED;
 	BIO *in = BIO_new_mem_buf(payload, (int)len);

@@ -6,10 +6,10 @@
 
 /*
  * Write DIR/signing_key.pem (private key, mode 0600), DIR/signing_cert.pem
- * and DIR/signing_cert.der (0644): a self-signed certificate fit for module signing and MOK enrolment:
- * basicConstraints CA:FALSE, keyUsage digitalSignature, extendedKeyUsage
- * codeSigning, subjectKeyIdentifier.  ECDSA P-256, or RSA 3072 when rsa.
- * Refuses to overwrite existing files.  0 or -errno with msg.
+ * and DIR/signing_cert.der (0644): a self-signed certificate fit for module signing and MOK
+ * enrolment: basicConstraints CA:FALSE, keyUsage digitalSignature, extendedKeyUsage codeSigning,
+ * subjectKeyIdentifier.  ECDSA P-256, or RSA 3072 when rsa. Refuses to overwrite existing files.  0
+ * or -errno with msg.
  */
 int keys_keygen(const char *dir, const char *cn, int rsa, int days, char *msg, size_t msglen);
 

@@ -146,8 +146,8 @@ int keys_load_trusted(const char *dir, uid_t owner, struct keys_store *store, ch
 	}
 	for (int i = 0; i < n; i++) {
 		const char *nm = names[i]->d_name;
-		if (r == 0 && (has_suffix(nm, ".pem") || has_suffix(nm, ".crt") ||
-			       has_suffix(nm, ".der"))) {
+		if (r == 0 &&
+		    (has_suffix(nm, ".pem") || has_suffix(nm, ".crt") || has_suffix(nm, ".der"))) {
 			snprintf(path, sizeof path, "%s/%s", dir, nm);
 			r = store_add(store, path, msg, msglen);
 		}

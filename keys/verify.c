@@ -33,7 +33,7 @@
  */
 
 static int bad(struct modsig_result *res, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int bad(struct modsig_result *res, int err, const char *fmt, ...)
 {
@@ -83,8 +83,7 @@ static int check_key(const struct keys_cert *c, struct modsig_result *res)
 	size_t glen = 0;
 
 	if (!k)
-		return bad(res, -EKEYREJECTED, "%s: certificate has no usable public key",
-			   c->path);
+		return bad(res, -EKEYREJECTED, "%s: certificate has no usable public key", c->path);
 	if (EVP_PKEY_is_a(k, "RSA")) {
 		if (EVP_PKEY_get_bits(k) < 2048)
 			return bad(res, -EKEYREJECTED,

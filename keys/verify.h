@@ -16,8 +16,8 @@ typedef struct x509_st X509;
 struct keys_cert {
 	X509 *x509;
 	unsigned char fpr[DIGEST_LEN]; /* SHA-256 of the certificate's DER */
-	char *cn;                      /* subject CN, or "" */
-	char *path;                    /* file it came from */
+	char *cn;		       /* subject CN, or "" */
+	char *path;		       /* file it came from */
 };
 
 struct keys_store {
@@ -47,18 +47,18 @@ void keys_cert_free(struct keys_cert *c);
 enum modsig_status {
 	MODSIG_VERIFIED = 0, /* signed by exactly one pinned certificate */
 	MODSIG_UNSIGNED,     /* no trailer: only a sha256: line can approve it */
-	MODSIG_BAD,          /* malformed or failing signature, or untrusted signer */
+	MODSIG_BAD,	     /* malformed or failing signature, or untrusted signer */
 };
 
 struct modsig_result {
 	enum modsig_status status;
 	size_t payload_len;
 	unsigned char payload_digest[DIGEST_LEN]; /* always set (unless OpenSSL failed) */
-	const struct keys_cert *signer;           /* into the store, when VERIFIED */
-	unsigned char signer_fpr[DIGEST_LEN];     /* when VERIFIED */
-	char signer_cn[256];                      /* when VERIFIED */
-	char hash[16];  /* digest of the CMS signer ("sha256"), when known */
-	char why[256];  /* one line when BAD */
+	const struct keys_cert *signer;		  /* into the store, when VERIFIED */
+	unsigned char signer_fpr[DIGEST_LEN];	  /* when VERIFIED */
+	char signer_cn[256];			  /* when VERIFIED */
+	char hash[16]; /* digest of the CMS signer ("sha256"), when known */
+	char why[256]; /* one line when BAD */
 };
 
 /*

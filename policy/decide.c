@@ -54,8 +54,7 @@ int policy_parse_time(const char *s, time_t *out)
 		return 0;
 	}
 	if (s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
-	    s[16] != ':' || digits(s + 17, 2, &se) || s[19] != 'Z' || h > 23 || mi > 59 ||
-	    se > 59)
+	    s[16] != ':' || digits(s + 17, 2, &se) || s[19] != 'Z' || h > 23 || mi > 59 || se > 59)
 		return -EINVAL;
 	*out = (time_t)days * 86400 + h * 3600 + mi * 60 + se;
 	return 0;
@@ -199,6 +198,7 @@ int policy_decide(const struct policy *p, const struct policy_request *rq,
 	else
 		say(d->reason, sizeof d->reason,
 		    "sha256:%s is not approved (no sha256: line for it%s)", hex,
-		    rq->signer ? " and no signer: line for its signer" : ", nor a trusted signature");
+		    rq->signer ? " and no signer: line for its signer"
+			       : ", nor a trusted signature");
 	return 0;
 }

@@ -73,12 +73,14 @@ static void lerr(struct line_ctx *c, const char *fmt, ...)
 enum { C_SPACE = 1, C_NAME = 2, C_IDENT = 4, C_IDSTART = 8 };
 #define C_LETTER (C_NAME | C_IDENT | C_IDSTART)
 #define C_DIGIT (C_NAME | C_IDENT)
+/* clang-format off */
 #define RANGE(a, b, v) [a ... b] = v
 static const unsigned char cls[256] = {
 	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\r'] = C_SPACE,
 	RANGE('a', 'z', C_LETTER), RANGE('A', 'Z', C_LETTER), RANGE('0', '9', C_DIGIT),
 	['_'] = C_LETTER, ['.'] = C_NAME, ['-'] = C_NAME,
 };
+/* clang-format on */
 
 static int is_space(char ch)
 {
@@ -241,7 +243,9 @@ static unsigned option_bit(const char *tok, size_t n)
 	case 5:
 		return memcmp(tok, "users", 5) ? 0 : OPT_USERS;
 	case 6:
-		return !memcmp(tok, "groups", 6) ? OPT_GROUPS : !memcmp(tok, "params", 6) ? OPT_PARAMS : 0;
+		return !memcmp(tok, "groups", 6)   ? OPT_GROUPS
+		       : !memcmp(tok, "params", 6) ? OPT_PARAMS
+						   : 0;
 	case 7:
 		return memcmp(tok, "expires", 7) ? 0 : OPT_EXPIRES;
 	}
@@ -288,6 +292,7 @@ static void parse_option(struct line_ctx *c, char *tok, struct policy_rule *r)
  * third of the time of a 100,000-line file. */
 #define X16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 #ifndef __SSE2__
+/* clang-format off */
 static const unsigned char hexv[256] = {
 	X16(0xff), X16(0xff), X16(0xff),
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* '0'.. */
@@ -296,6 +301,7 @@ static const unsigned char hexv[256] = {
 	X16(0xff), X16(0xff), X16(0xff), X16(0xff), X16(0xff), X16(0xff), X16(0xff), X16(0xff),
 	X16(0xff), /* 0x70..0xff */
 };
+/* clang-format on */
 #endif
 
 #ifdef __SSE2__

@@ -24,8 +24,8 @@
 #define POLICY_KEYS_DIR SYSCONFDIR "/systemtap/keys"
 
 #define POLICY_MAX_SIZE (64u << 20) /* larger files are refused */
-#define POLICY_MAX_LINE 4096        /* longer lines are an error */
-#define POLICY_MAX_ERRORS 50        /* then "too many errors" */
+#define POLICY_MAX_LINE 4096	    /* longer lines are an error */
+#define POLICY_MAX_ERRORS 50	    /* then "too many errors" */
 
 /* Every message as "path:line: message" (or "path: message"). */
 struct policy_errors {
@@ -43,22 +43,22 @@ enum policy_kind {
 struct policy_rule {
 	enum policy_kind kind;
 	unsigned char digest[DIGEST_LEN];
-	unsigned line;     /* 1-based line number in the file */
-	const char *text;  /* the line as written (trailing blanks stripped) */
-	char **users;      /* NULL: any user */
+	unsigned line;	  /* 1-based line number in the file */
+	const char *text; /* the line as written (trailing blanks stripped) */
+	char **users;	  /* NULL: any user */
 	size_t nusers;
-	char **groups;     /* NULL: any group */
+	char **groups; /* NULL: any group */
 	size_t ngroups;
 	int has_expires;
-	time_t expires;    /* allowed while now < expires (a bare date: to its end, UTC) */
-	char **params;     /* names the user may set; NULL with params_all 0: none */
+	time_t expires; /* allowed while now < expires (a bare date: to its end, UTC) */
+	char **params;	/* names the user may set; NULL with params_all 0: none */
 	size_t nparams;
-	int params_all;    /* params=*: any name not starting with _stp_ */
+	int params_all;	     /* params=*: any name not starting with _stp_ */
 	const char *comment; /* trailing "# ..." text without the '#', or NULL */
 };
 
 struct policy {
-	char *path;              /* for messages */
+	char *path;		   /* for messages */
 	struct policy_rule *rules; /* in file order */
 	size_t nrules;
 	/* private: the file's bytes (lines NUL-terminated in place) and an
@@ -112,10 +112,10 @@ struct policy_request {
 };
 
 struct policy_decision {
-	int allow;        /* 1 allow, 0 deny */
-	unsigned line;    /* the deciding line, 0 when no line matched */
+	int allow;	       /* 1 allow, 0 deny */
+	unsigned line;	       /* the deciding line, 0 when no line matched */
 	const char *line_text; /* that line's text (inside the policy), or NULL */
-	char reason[320]; /* one line, e.g. "revoked", "user bob is not in users=" */
+	char reason[320];      /* one line, e.g. "revoked", "user bob is not in users=" */
 };
 
 /*

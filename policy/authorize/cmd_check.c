@@ -109,12 +109,12 @@ static int split_params(const struct az *az, struct ctx *c)
 static int decide(const struct az *az, struct ctx *c, struct policy_decision *d)
 {
 	struct policy_request rq = {
-		.digest = c->sig.payload_digest,
-		.signer = c->sig.status == MODSIG_VERIFIED ? c->sig.signer_fpr : NULL,
-		.user = &c->user,
-		.params = c->params,
-		.nparams = c->nparams,
-		.now = time(NULL),
+	    .digest = c->sig.payload_digest,
+	    .signer = c->sig.status == MODSIG_VERIFIED ? c->sig.signer_fpr : NULL,
+	    .user = &c->user,
+	    .params = c->params,
+	    .nparams = c->nparams,
+	    .now = time(NULL),
 	};
 
 	if (!c->policy_ok) {
@@ -170,15 +170,14 @@ int az_cmd_check(struct az *az)
 /* Every line that names this module or its signer, for the admin's eye. */
 static void print_lines(const struct az *az, const struct ctx *c)
 {
-	const unsigned char *signer =
-		c->sig.status == MODSIG_VERIFIED ? c->sig.signer_fpr : NULL;
+	const unsigned char *signer = c->sig.status == MODSIG_VERIFIED ? c->sig.signer_fpr : NULL;
 	int any = 0;
 
 	for (size_t i = 0; c->policy_ok && i < c->policy.nrules; i++) {
 		const struct policy_rule *r = &c->policy.rules[i];
 		int names = r->kind == POLICY_SIGNER
-				    ? signer && !memcmp(r->digest, signer, DIGEST_LEN)
-				    : !memcmp(r->digest, c->sig.payload_digest, DIGEST_LEN);
+				? signer && !memcmp(r->digest, signer, DIGEST_LEN)
+				: !memcmp(r->digest, c->sig.payload_digest, DIGEST_LEN);
 		if (names) {
 			printf("policy: %s:%u: %s\n", az->policy, r->line, r->text);
 			any = 1;

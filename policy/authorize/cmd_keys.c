@@ -45,8 +45,7 @@ int az_cmd_keygen(struct az *az)
 	keys_cert_free(&c);
 	printf("private key: %s/signing_key.pem (%s, mode 0600: keep it secret)\n", az->out,
 	       az->rsa ? "RSA 3072" : "ECDSA P-256");
-	printf("certificate: %s/signing_cert.pem and .der (\"%s\", %ld days)\n", az->out, cn,
-	       days);
+	printf("certificate: %s/signing_cert.pem and .der (\"%s\", %ld days)\n", az->out, cn, days);
 	printf("signer:sha256:%s\n", hex);
 	printf("next: stap-authorize trust %s/signing_cert.pem; "
 	       "for Secure Boot: mokutil --import %s/signing_cert.der\n",
@@ -87,8 +86,9 @@ int az_cmd_trust(struct az *az)
 	}
 	BIO_free(b);
 	if (r == 0) {
-		fprintf(stderr, "trusted \"%s\" as %s; approve what it signs with:\n"
-				"  stap-authorize bless signer:sha256:%s [--users ...]\n",
+		fprintf(stderr,
+			"trusted \"%s\" as %s; approve what it signs with:\n"
+			"  stap-authorize bless signer:sha256:%s [--users ...]\n",
 			c.cn, path, hex);
 		printf("signer:sha256:%s\n", hex);
 	}

@@ -55,8 +55,8 @@ static int bless_line(const struct az *az, enum policy_kind kind, const unsigned
 
 	digest_hex(md, DIGEST_LEN, hex);
 	off = (size_t)snprintf(out, n, "%ssha256:%s", kind == POLICY_SIGNER ? "signer:" : "", hex);
-#define OPT(name, v)                                                                           \
-	if (v && off < n)                                                                      \
+#define OPT(name, v)                                                                               \
+	if (v && off < n)                                                                          \
 		off += (size_t)snprintf(out + off, n - off, " " name "=%s", v);
 	OPT("users", az->users)
 	OPT("groups", az->groups)
@@ -91,8 +91,9 @@ static int do_bless(const struct az *az, const struct policy *p, struct az_lines
 	int r;
 
 	if (a->kind == POLICY_DIGEST && (rv = policy_find(p, POLICY_REVOKE, a->md)))
-		return az_err(az, "sha256:%s is revoked (%s:%u); a revocation is lifted only by "
-				  "editing the file",
+		return az_err(az,
+			      "sha256:%s is revoked (%s:%u); a revocation is lifted only by "
+			      "editing the file",
 			      a->hex, p->path, rv->line),
 		       -EPERM;
 	if ((r = bless_line(az, a->kind, a->md, old ? old->comment : NULL, line, sizeof line)))
@@ -166,8 +167,9 @@ static int edit_cmd(struct az *az, az_edit_fn fn, int signer_ok)
 	if (az_target(az, az->pos[0], &a.kind, a.md) < 0)
 		return 2;
 	if (a.kind == POLICY_SIGNER && !signer_ok)
-		return az_err(az, "a signer cannot be revoked: remove its signer: line (unbless) "
-				  "and its certificate from %s",
+		return az_err(az,
+			      "a signer cannot be revoked: remove its signer: line (unbless) "
+			      "and its certificate from %s",
 			      az->keys);
 	digest_hex(a.md, DIGEST_LEN, a.hex);
 	return az_edit(az, fn, &a) < 0 ? 1 : 0;
@@ -258,8 +260,9 @@ int az_cmd_list(struct az *az)
 
 	if ((r = policy_check_perms(az->policy, az->policy_owner, msg, sizeof msg)) < 0 &&
 	    r != -ENOENT)
-		fprintf(stderr, "stap-authorize: list: warning: %s (staprun.auth refuses "
-				"everything until this is fixed)\n",
+		fprintf(stderr,
+			"stap-authorize: list: warning: %s (staprun.auth refuses "
+			"everything until this is fixed)\n",
 			msg);
 	r = policy_load(az->policy, &p, &e);
 	for (size_t i = 0; i < e.n; i++)

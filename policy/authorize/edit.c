@@ -16,8 +16,8 @@
 #define AZ_MODULE_MAX (256u << 20)
 
 static const char new_file_header[] =
-	"# authorized_probes(5): modules that staprun.auth may load for ordinary users.\n"
-	"# Edit with stap-authorize(8); any error in this file refuses every module.";
+    "# authorized_probes(5): modules that staprun.auth may load for ordinary users.\n"
+    "# Edit with stap-authorize(8); any error in this file refuses every module.";
 
 int az_read_module(const struct az *az, const char *path, unsigned char **buf, size_t *len)
 {
@@ -173,8 +173,7 @@ static int write_all(int fd, const void *buf, size_t len)
 
 /* Why the dance: readers (staprun.auth) open the path at any moment and
  * must see the old file or the new one, never a half-written one. */
-int az_write_atomic(const struct az *az, const char *path, const void *buf, size_t len,
-		    mode_t mode)
+int az_write_atomic(const struct az *az, const char *path, const void *buf, size_t len, mode_t mode)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX + 32];
 	const char *base = strrchr(path, '/');
@@ -186,9 +185,8 @@ int az_write_atomic(const struct az *az, const char *path, const void *buf, size
 	snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base ? base + 1 : path);
 	fd = mkstemp(tmp);
 	if (fd < 0)
-		return r = -errno, az_err(az, "%s: cannot create a temporary file: %s", dir,
-					  strerror(-r)),
-		       r;
+		return r = -errno,
+		       az_err(az, "%s: cannot create a temporary file: %s", dir, strerror(-r)), r;
 	/* keep the owner and mode of the file being replaced */
 	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 		mode = st.st_mode & 07777;

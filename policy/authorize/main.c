@@ -17,26 +17,25 @@
 static const struct command {
 	const char *name;
 	int (*fn)(struct az *);
-	int min, max;        /* positional arguments */
+	int min, max;	     /* positional arguments */
 	const char *options; /* long options it takes, space-separated */
 	const char *usage;
 } commands[] = {
-	{"digest", az_cmd_digest, 1, 8, "", "MOD.ko..."},
-	{"bless", az_cmd_bless, 1, 1, "users groups expires params comment",
-	 "MOD.ko|sha256:HEX|signer:sha256:HEX [--users U,..] [--groups G,..] "
-	 "[--expires DATE] [--params P,..|*] [--comment TEXT]"},
-	{"unbless", az_cmd_unbless, 1, 1, "", "MOD.ko|sha256:HEX|signer:sha256:HEX"},
-	{"revoke", az_cmd_revoke, 1, 1, "comment", "MOD.ko|sha256:HEX [--comment TEXT]"},
-	{"list", az_cmd_list, 0, 0, "json", "[--json]"},
-	{"check", az_cmd_check, 1, 1, "user params", "MOD.ko --user NAME [--params P,..]"},
-	{"verify", az_cmd_verify, 1, 1, "user", "MOD.ko [--user NAME]"},
-	{"keygen", az_cmd_keygen, 0, 0, "out cn rsa days",
-	 "--out DIR [--cn NAME] [--rsa] [--days N]"},
-	{"trust", az_cmd_trust, 1, 1, "", "CERT.pem|CERT.der"},
-	{"sign", az_cmd_sign, 1, 1, "key cert out hash",
-	 "--key KEY.pem --cert CERT [--hash sha256|sha384|sha512] MOD.ko [-o OUT]"},
-	/* `status` (loaded modules, for staprun.auth's records) belongs here
-	 * once staprun-auth/ exports what it needs. */
+    {"digest", az_cmd_digest, 1, 8, "", "MOD.ko..."},
+    {"bless", az_cmd_bless, 1, 1, "users groups expires params comment",
+     "MOD.ko|sha256:HEX|signer:sha256:HEX [--users U,..] [--groups G,..] "
+     "[--expires DATE] [--params P,..|*] [--comment TEXT]"},
+    {"unbless", az_cmd_unbless, 1, 1, "", "MOD.ko|sha256:HEX|signer:sha256:HEX"},
+    {"revoke", az_cmd_revoke, 1, 1, "comment", "MOD.ko|sha256:HEX [--comment TEXT]"},
+    {"list", az_cmd_list, 0, 0, "json", "[--json]"},
+    {"check", az_cmd_check, 1, 1, "user params", "MOD.ko --user NAME [--params P,..]"},
+    {"verify", az_cmd_verify, 1, 1, "user", "MOD.ko [--user NAME]"},
+    {"keygen", az_cmd_keygen, 0, 0, "out cn rsa days", "--out DIR [--cn NAME] [--rsa] [--days N]"},
+    {"trust", az_cmd_trust, 1, 1, "", "CERT.pem|CERT.der"},
+    {"sign", az_cmd_sign, 1, 1, "key cert out hash",
+     "--key KEY.pem --cert CERT [--hash sha256|sha384|sha512] MOD.ko [-o OUT]"},
+    /* `status` (loaded modules, for staprun.auth's records) belongs here
+     * once staprun-auth/ exports what it needs. */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -76,13 +75,13 @@ static const char **opt_slot(struct az *az, const char *name, int **flag)
 		const char *name;
 		size_t off;
 	} slots[] = {
-		{"policy", offsetof(struct az, policy)}, {"keys", offsetof(struct az, keys)},
-		{"users", offsetof(struct az, users)},   {"groups", offsetof(struct az, groups)},
-		{"expires", offsetof(struct az, expires)}, {"params", offsetof(struct az, params)},
-		{"comment", offsetof(struct az, comment)}, {"user", offsetof(struct az, user)},
-		{"out", offsetof(struct az, out)},       {"cn", offsetof(struct az, cn)},
-		{"key", offsetof(struct az, key)},       {"cert", offsetof(struct az, cert)},
-		{"hash", offsetof(struct az, hash)},     {"days", offsetof(struct az, days)},
+	    {"policy", offsetof(struct az, policy)},   {"keys", offsetof(struct az, keys)},
+	    {"users", offsetof(struct az, users)},     {"groups", offsetof(struct az, groups)},
+	    {"expires", offsetof(struct az, expires)}, {"params", offsetof(struct az, params)},
+	    {"comment", offsetof(struct az, comment)}, {"user", offsetof(struct az, user)},
+	    {"out", offsetof(struct az, out)},	       {"cn", offsetof(struct az, cn)},
+	    {"key", offsetof(struct az, key)},	       {"cert", offsetof(struct az, cert)},
+	    {"hash", offsetof(struct az, hash)},       {"days", offsetof(struct az, days)},
 	};
 
 	*flag = NULL;
@@ -105,8 +104,10 @@ static int parse_args(struct az *az, const struct command *c, int argc, char **a
 		const char *val = NULL, *eq;
 		int *flag;
 		if (dashdash || a[0] != '-' || !a[1]) {
-			if (az->npos == c->max || az->npos == (int)(sizeof az->pos / sizeof az->pos[0]))
-				return az_err(az, "too many arguments (usage: %s %s)", c->name, c->usage);
+			if (az->npos == c->max ||
+			    az->npos == (int)(sizeof az->pos / sizeof az->pos[0]))
+				return az_err(az, "too many arguments (usage: %s %s)", c->name,
+					      c->usage);
 			az->pos[az->npos++] = a;
 			continue;
 		}
@@ -119,8 +120,8 @@ static int parse_args(struct az *az, const struct command *c, int argc, char **a
 		if (strncmp(a, "--", 2) != 0)
 			return az_err(az, "unknown option %s", a);
 		eq = strchr(a + 2, '=');
-		snprintf(name, sizeof name, "%.*s", (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)),
-			 a + 2);
+		snprintf(name, sizeof name, "%.*s",
+			 (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)), a + 2);
 		const char **slot = opt_slot(az, name, &flag);
 		int global = !strcmp(name, "policy") || !strcmp(name, "keys");
 		if ((!slot && !flag) || (!global && !takes(c, name)))

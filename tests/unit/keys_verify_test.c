@@ -62,8 +62,8 @@ static int sign_with(const char *dir, const char *hash, unsigned char **out, siz
  * made with OpenSSL directly, then appended in the kernel format. */
 static unsigned char *forge(const char *const *dirs, int ndirs, const EVP_MD *md, size_t *n)
 {
-	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL,
-					CMS_NOCERTS | CMS_PARTIAL | CMS_BINARY | CMS_DETACHED);
+	CMS_ContentInfo *cms =
+	    CMS_sign(NULL, NULL, NULL, NULL, CMS_NOCERTS | CMS_PARTIAL | CMS_BINARY | CMS_DETACHED);
 	BIO *in = BIO_new_mem_buf(payload, sizeof payload);
 	unsigned char *der = NULL, *out = NULL;
 	int len;

@@ -90,8 +90,8 @@ TEST(parse_refusals)
 	CHECK(refused_with("sha1:abcd\n", "unknown entry 'sha1:abcd'"));
 	CHECK(refused_with("sha256:ABCD\n", "bad digest"));
 	CHECK(refused_with(
-		"sha256:111111111111111111111111111111111111111111111111111111111111111F\n",
-		"64 lowercase hex"));
+	    "sha256:111111111111111111111111111111111111111111111111111111111111111F\n",
+	    "64 lowercase hex"));
 	CHECK(refused_with("revoke:" D1 " users=a\n", "revoke: lines take no options"));
 	CHECK(refused_with("signer:1234\n", "bad digest"));
 	CHECK(refused_with(D1 " users\n", "needs a value"));
@@ -203,16 +203,17 @@ TEST(load_missing_and_symlink)
 TEST(parse_digest_values)
 {
 	static const char *hexes[] = {
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-		"fedcba9876543210ffffffffffffffff00000000000000009a9b9c9d9e9f0a0f",
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "fedcba9876543210ffffffffffffffff00000000000000009a9b9c9d9e9f0a0f",
 	};
 	static const char *bad[] = {
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde:",
-		"/123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-		"0123456789abcdef0123456789abcd\xe9\xef" "0123456789abcdef0123456789abcdef",
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
-		"0123456789abcdef",
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde:",
+	    "/123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "0123456789abcdef0123456789abcd\xe9\xef"
+	    "0123456789abcdef0123456789abcdef",
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+	    "0123456789abcdef",
 	};
 	char text[200];
 	unsigned char want[32];
