@@ -466,19 +466,22 @@ static enum stap_type expect(struct tctx *c, struct stap_expr *e, enum stap_type
 static enum stap_type ty_var(struct tctx *c, struct stap_expr *e, enum stap_type want)
 {
 	struct stap_var *v = e->var;
-	char what[300];
-	snprintf(what, sizeof(what), "'%s'", v->name);
+	char what[300] = "";
+	if (c->check)
+		snprintf(what, sizeof(what), "'%s'", v->name);
 	if (e->kind == E_INDEX || e->kind == E_IN) {
 		for (size_t k = 0; k < e->nargs && k < STAP_MAX_ARITY; k++) {
 			enum stap_type kt = ty(c, e->args[k], v->key_types[k]);
 			if (c->check && kt == STAP_T_STATS)
 				serr(c->el, &e->args[k]->loc, "an array key cannot be a statistic");
-			snprintf(what, sizeof(what), "key %zu of '%s'", k + 1, v->name);
+			if (c->check)
+				snprintf(what, sizeof(what), "key %zu of '%s'", k + 1, v->name);
 			unify_slot(c, &v->key_types[k], kt, &e->args[k]->loc, what);
 		}
 		if (e->kind == E_IN)
 			return STAP_T_LONG;
-		snprintf(what, sizeof(what), "'%s'", v->name);
+		if (c->check)
+			snprintf(what, sizeof(what), "'%s'", v->name);
 	} else if (c->check && v->arity > 0) {
 		serr(c->el, &e->loc, "array '%s' used without an index", v->name);
 	}
@@ -663,11 +666,12 @@ static enum stap_type ty_builtin(struct tctx *c, struct stap_expr *e)
 static enum stap_type ty_call(struct tctx *c, struct stap_expr *e)
 {
 	struct stap_func *f = e->func;
-	char what[300];
+	char what[300] = "";
 	for (size_t i = 0; i < e->nargs && i < f->nparams; i++) {
 		struct stap_var *p = f->params[i];
 		enum stap_type t = ty(c, e->args[i], p->type);
-		snprintf(what, sizeof(what), "argument '%s' of '%s'", p->name, f->name);
+		if (c->check)
+			snprintf(what, sizeof(what), "argument '%s' of '%s'", p->name, f->name);
 		if (c->check && (t == STAP_T_VOID || t == STAP_T_STATS))
 			serr(c->el, &e->args[i]->loc, "%s has no usable value", what);
 		else
@@ -779,9 +783,10 @@ static void ty_foreach(struct tctx *c, struct stap_stmt *s)
 			unify_slot(c, &s->value->type, STAP_T_LONG, &s->value->loc, "a bucket count");
 	} else if (s->array->var) {
 		struct stap_var *a = s->array->var;
-		char what[300];
+		char what[300] = "";
 		for (size_t k = 0; k < s->nkeys && k < STAP_MAX_ARITY; k++) {
-			snprintf(what, sizeof(what), "key %zu of '%s'", k + 1, a->name);
+			if (c->check)
+				snprintf(what, sizeof(what), "key %zu of '%s'", k + 1, a->name);
 			unify_slot(c, &s->keys[k]->type, a->key_types[k], &s->keys[k]->loc, what);
 			unify_slot(c, &a->key_types[k], s->keys[k]->type, &s->keys[k]->loc, what);
 		}
