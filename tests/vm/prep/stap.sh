@@ -11,11 +11,15 @@ rm -rf "$B" "$D" && mkdir -p "$B" "$D" || exit 1
 [ -x "$STAP" ] || { echo "SKIP: vm/stap: build: no $STAP"; exit 0; }
 
 # The uprobe target lives at the same absolute path on the host (where pass 2
-# reads its symbols) and in the VM (where uprobe_register finds its inode).
-gcc -static -O1 -g -fno-inline -o "$B/uprog" "$REPO/tests/stp/uprog.c" || exit 1
-gcc -static -O2 -o "$B/busy" "$REPO/tests/stp/busy.c" || exit 1
-mkdir -p "$VMROOT$B" && cp "$B/uprog" "$B/busy" "$VMROOT$B/"
-echo "$B/busy" >"$D/busy.path"
+# reads its symbols) and in the VM (where uprobe_register finds its inode);
+# not under /tmp, which the VM mounts over.
+U=/var/tmp/stapauth-vm
+mkdir -p "$U" "$VMROOT$U" "$VMROOT/stap/data" || exit 1
+gcc -static -O1 -g -fno-inline -o "$U/uprog.$$" "$REPO/tests/stp/uprog.c" &&
+	mv -f "$U/uprog.$$" "$U/uprog" || exit 1
+cp "$U/uprog" "$VMROOT$U/uprog"
+gcc -static -O2 -o "$VMROOT/stap/data/busy" "$REPO/tests/stp/busy.c" || exit 1
+echo /stap/data/busy >"$D/busy.path"
 
 built=0
 failed=0
@@ -24,7 +28,7 @@ for src in "$REPO"/tests/stp/*.stp "$REPO"/tests/stp/*.stp.in; do
 	n=${src##*/}
 	n=${n%.in}
 	n=${n%.stp}
-	sed -e "s|@PROG@|$B/uprog|g" -e "s|@BUSY@|$B/busy|g" "$src" >"$B/$n.stp"
+	sed -e "s|@PROG@|$U/uprog|g" -e "s|@BUSY@|/stap/data/busy|g" "$src" >"$B/$n.stp"
 	opts=$(sed -n 's/^# stap: //p' "$B/$n.stp")
 	# shellcheck disable=SC2086
 	if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 -m "stp_$n" $opts "$B/$n.stp") \
