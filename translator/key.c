@@ -113,6 +113,12 @@ struct key_memo *key_memo_open(const char *path)
 	f = m->file ? fopen(path, "re") : NULL;
 	if (!f)
 		return m;
+	/* Values someone else could have written are not trusted. */
+	struct stat st;
+	if (fstat(fileno(f), &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		fclose(f);
+		return m;
+	}
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (line[len - 1] != '\n')
 			break; /* a torn last line is dropped */

@@ -208,6 +208,15 @@ TEST(memo_remembers_settled_files_only)
 	CHECK(key_memo_get(m, "sha256", path, &st) != NULL);
 	CHECK_STR(key_memo_get(m, "sha256", path, &st),
 		  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	/* A memo others could have written is ignored. */
+	key_memo_free(m);
+	CHECK(chmod(memo, 0666) == 0);
+	m = key_memo_open(memo);
+	CHECK(key_memo_get(m, "sha256", path, &st) == NULL);
+	key_memo_free(m);
+	CHECK(chmod(memo, 0600) == 0);
+	m = key_memo_open(memo);
+	CHECK(key_memo_get(m, "sha256", path, &st) != NULL);
 	/* Any change of the file gives a new identity: no stale answer. */
 	put(unit_tmpdir(), "f", "abd");
 	CHECK(stat(path, &st) == 0);
