@@ -111,6 +111,7 @@ struct sym_table {
 	struct sym *v; /* sorted by name, unique */
 	size_t n, cap;
 	const char *source; /* where the names came from, for messages */
+	char *blob;         /* when set, names and protos point into it */
 };
 /* Every probe-able function of the target kernel.  0, or -1 with why. */
 int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, size_t whylen);

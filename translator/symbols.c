@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/readfile.h"
 #include "translator/front_int.h"
 
-static void sym_add(struct sym_table *t, const char *name, size_t len, uint64_t addr,
-		    uint64_t offset, const char *proto)
+static struct sym *sym_slot(struct sym_table *t)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
@@ -25,7 +25,13 @@ static void sym_add(struct sym_table *t, const char *name, size_t len, uint64_t 
 		t->v = v;
 		t->cap = cap;
 	}
-	struct sym *s = &t->v[t->n++];
+	return &t->v[t->n++];
+}
+
+static void sym_add(struct sym_table *t, const char *name, size_t len, uint64_t addr,
+		    uint64_t offset, const char *proto)
+{
+	struct sym *s = sym_slot(t);
 	s->name = strndup(name, len);
 	s->proto = proto ? strdup(proto) : NULL;
 	if (!s->name)
@@ -41,14 +47,20 @@ static int sym_cmp(const void *a, const void *b)
 
 static void sym_finish(struct sym_table *t)
 {
-	size_t w = 0;
+	size_t w = 0, r;
 	if (!t->n)
 		return;
+	for (r = 1; r < t->n && strcmp(t->v[r - 1].name, t->v[r].name) < 0; r++)
+		;
+	if (r == t->n)
+		return; /* sorted and unique already (the symbol cache is) */
 	qsort(t->v, t->n, sizeof(*t->v), sym_cmp);
-	for (size_t r = 1; r < t->n; r++) {
+	for (r = 1; r < t->n; r++) {
 		if (strcmp(t->v[r].name, t->v[w].name) == 0) {
-			free(t->v[r].name);
-			free(t->v[r].proto);
+			if (!t->blob) {
+				free(t->v[r].name);
+				free(t->v[r].proto);
+			}
 			continue;
 		}
 		t->v[++w] = t->v[r];
@@ -58,11 +70,12 @@ static void sym_finish(struct sym_table *t)
 
 void symbols_free(struct sym_table *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0; !t->blob && i < t->n; i++) {
 		free(t->v[i].name);
 		free(t->v[i].proto);
 	}
 	free(t->v);
+	free(t->blob);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -311,29 +324,35 @@ static char *symcache_path(const char *release)
 
 static int symcache_read(const char *path, const struct stat *img, struct sym_table *t)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
+	unsigned char *data;
+	size_t len;
 	long long size, mtime;
-	int ok = 0;
-	if (!f)
+	int off = 0;
+
+	if (readfile_path(path, 256 << 20, &data, &len) < 0)
 		return -1;
-	if (fscanf(f, "stapauth-funcs 1 %lld %lld\n", &size, &mtime) == 2 &&
-	    size == (long long)img->st_size && mtime == (long long)img->st_mtime) {
-		ssize_t len;
-		ok = 1;
-		while ((len = getline(&line, &cap, f)) > 0) {
-			if (line[len - 1] == '\n')
-				line[--len] = 0;
-			char *tab = strchr(line, '\t');
-			if (tab)
-				*tab = 0;
-			sym_add(t, line, strlen(line), 0, 0, tab ? tab + 1 : "");
-		}
+	char *buf = (char *)data, *end = buf + len;
+	if (sscanf(buf, "stapauth-funcs 1 %lld %lld\n%n", &size, &mtime, &off) != 2 || off == 0 ||
+	    size != (long long)img->st_size || mtime != (long long)img->st_mtime) {
+		free(data);
+		return -1;
 	}
-	free(line);
-	fclose(f);
-	return ok && t->n ? 0 : -1;
+	t->blob = buf;
+	for (char *line = buf + off; line < end;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		if (!nl)
+			break;
+		*nl = 0;
+		char *tab = strchr(line, '\t');
+		if (tab)
+			*tab = 0;
+		struct sym *sy = sym_slot(t);
+		sy->name = line;
+		sy->proto = tab ? tab + 1 : NULL;
+		sy->addr = sy->offset = 0;
+		line = nl + 1;
+	}
+	return t->n ? 0 : -1;
 }
 
 static void symcache_write(const char *path, const struct stat *img, const struct sym_table *t)
