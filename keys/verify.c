@@ -152,7 +152,8 @@ static int parse_cms(const unsigned char *sig, size_t sig_len, CMS_ContentInfo *
 		return bad(res, -EBADMSG, "signature is not a DER PKCS#7/CMS message");
 	*out = cms;
 	if (p != sig + sig_len)
-		return bad(res, -EBADMSG, "signature has %zu bytes after the PKCS#7 message",
+		return bad(res, -EBADMSG,
+			   "signature has %zu extra byte(s) after the PKCS#7 message",
 			   (size_t)(sig + sig_len - p));
 	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
 		return bad(res, -EBADMSG, "signature is not PKCS#7 signedData");

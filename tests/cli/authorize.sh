@@ -144,6 +144,8 @@ cms_module() { # OUT OPENSSL-ARGS...: payload + PKCS#7 + trailer
 }
 cms_module "$TMP/one.ko" -md sha256 -signer "$TMP/rsa.pem" -inkey "$TMP/rsa.key" &&
 	run "openssl-made RSA signature verifies" 0 'signature: good \(SHA256\) by "rsa-test"' -- az verify "$TMP/one.ko"
+cms_module "$TMP/keyid.ko" -md sha512 -keyid -signer "$TMP/k/signing_cert.pem" -inkey "$TMP/k/signing_key.pem" &&
+	run "signer named by subjectKeyIdentifier verifies" 0 'signature: good \(SHA512\) by "test signer"' -- az verify "$TMP/keyid.ko"
 cms_module "$TMP/two.ko" -md sha256 -signer "$TMP/rsa.pem" -inkey "$TMP/rsa.key" \
 	-signer "$TMP/k/signing_cert.pem" -inkey "$TMP/k/signing_key.pem" &&
 	run "refuse: two signers" 1 'BAD: signature has 2 signers; exactly one is allowed' -- az verify "$TMP/two.ko"

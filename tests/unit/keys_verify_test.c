@@ -58,12 +58,29 @@ static int sign_with(const char *dir, const char *hash, unsigned char **out, siz
 	return keys_sign_module(payload, sizeof payload, k, c, hash, out, n, msg, sizeof msg);
 }
 
+/* Append der as the kernel's trailer does. */
+static unsigned char *append_sig(const unsigned char *der, size_t len, size_t *n)
+{
+	unsigned char *out;
+
+	*n = sizeof payload + len + MODSIG_INFO_LEN + MODSIG_MAGIC_LEN;
+	out = malloc(*n);
+	if (!out)
+		return NULL;
+	memcpy(out, payload, sizeof payload);
+	memcpy(out + sizeof payload, der, len);
+	modsig_trailer(len, out + sizeof payload + len);
+	return out;
+}
+
+static int detached = CMS_DETACHED;
+
 /* A CMS like sign-file's but with any digest and any number of signers,
  * made with OpenSSL directly, then appended in the kernel format. */
 static unsigned char *forge(const char *const *dirs, int ndirs, const EVP_MD *md, size_t *n)
 {
 	CMS_ContentInfo *cms =
-	    CMS_sign(NULL, NULL, NULL, NULL, CMS_NOCERTS | CMS_PARTIAL | CMS_BINARY | CMS_DETACHED);
+	    CMS_sign(NULL, NULL, NULL, NULL, CMS_NOCERTS | CMS_PARTIAL | CMS_BINARY | detached);
 	BIO *in = BIO_new_mem_buf(payload, sizeof payload);
 	unsigned char *der = NULL, *out = NULL;
 	int len;
@@ -86,14 +103,9 @@ static unsigned char *forge(const char *const *dirs, int ndirs, const EVP_MD *md
 		EVP_PKEY_free(key);
 		X509_free(x);
 	}
-	if (CMS_final(cms, in, NULL, CMS_NOCERTS | CMS_BINARY | CMS_DETACHED) == 1 &&
-	    (len = i2d_CMS_ContentInfo(cms, &der)) > 0) {
-		*n = sizeof payload + (size_t)len + MODSIG_INFO_LEN + MODSIG_MAGIC_LEN;
-		out = malloc(*n);
-		memcpy(out, payload, sizeof payload);
-		memcpy(out + sizeof payload, der, (size_t)len);
-		modsig_trailer((size_t)len, out + sizeof payload + len);
-	}
+	if (CMS_final(cms, in, NULL, CMS_NOCERTS | CMS_BINARY | detached) == 1 &&
+	    (len = i2d_CMS_ContentInfo(cms, &der)) > 0)
+		out = append_sig(der, (size_t)len, n);
 	OPENSSL_free(der);
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
@@ -266,4 +278,43 @@ TEST(store_refuses_bad_cert)
 	/* a missing folder trusts nobody, and is not an error */
 	snprintf(p, sizeof p, "%s/none", unit_tmpdir());
 	CHECK(keys_load_trusted(p, getuid(), &s, msg, sizeof msg) == 0 && s.n == 0);
+}
+
+TEST(verify_refusals_shape)
+{
+	static const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+	struct keys_store s;
+	struct modsig_result res;
+	unsigned char *mod, *der;
+	size_t n;
+	const char *one[1];
+
+	CHECK(setup(0) == 0);
+	CHECK(store_of(&s, trusted) == 0);
+	one[0] = trusted;
+	detached = 0; /* content embedded: not what the kernel verifies */
+	mod = forge(one, 1, EVP_sha256(), &n);
+	detached = CMS_DETACHED;
+	CHECK(mod);
+	CHECK(modsig_verify(mod, n, &s, &res) == -EBADMSG);
+	CHECK_STR(res.why, "signature is not detached (it embeds content)");
+	free(mod);
+	mod = append_sig(junk, sizeof junk, &n);
+	CHECK(mod && modsig_verify(mod, n, &s, &res) == -EBADMSG);
+	CHECK_STR(res.why, "signature is not a DER PKCS#7/CMS message");
+	free(mod);
+	/* a good signature with a byte after it, counted in sig_len */
+	CHECK(sign_with(trusted, NULL, &mod, &n) == 0);
+	size_t siglen = n - sizeof payload - MODSIG_INFO_LEN - MODSIG_MAGIC_LEN;
+	der = malloc(siglen + 1);
+	CHECK(der);
+	memcpy(der, mod + sizeof payload, siglen);
+	der[siglen] = 0;
+	free(mod);
+	mod = append_sig(der, siglen + 1, &n);
+	free(der);
+	CHECK(mod && modsig_verify(mod, n, &s, &res) == -EBADMSG);
+	CHECK_STR(res.why, "signature has 1 extra byte(s) after the PKCS#7 message");
+	free(mod);
+	keys_store_free(&s);
 }
