@@ -251,7 +251,10 @@ static int points_match(struct elab *el, const struct stap_pp_spec *sp, const st
 			pt->offset = s->offset;
 			pt->vaddr = s->addr;
 		}
-		pt->pp = pp_fmt(el, "%s.function(\"%s\")%s", tg->what, s->name, ret ? ".return" : "");
+		pt->pp = maxactive ? pp_fmt(el, "%s.function(\"%s\").return.maxactive(%d)", tg->what,
+					    s->name, maxactive)
+				   : pp_fmt(el, "%s.function(\"%s\")%s", tg->what, s->name,
+					    ret ? ".return" : "");
 		if (!has_wild(pat))
 			break;
 	}

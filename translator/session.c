@@ -166,6 +166,8 @@ int session_parse_args(struct stap_session *s, int argc, char **argv)
 		return 0;
 	}
 	if (!s->script_text) {
+		if (optind >= argc && s->clean_cache)
+			return 0; /* cache engineer: stap --clean-cache alone */
 		if (optind >= argc) {
 			fputs("stap: no script given (FILE, -e SCRIPT or - for stdin)\n", stderr);
 			session_usage(stderr);
