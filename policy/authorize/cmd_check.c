@@ -117,12 +117,18 @@ static int decide(const struct az *az, struct ctx *c, struct policy_decision *d)
 	    .now = time(NULL),
 	};
 
+	(void)az;
+	memset(d, 0, sizeof *d);
+	/* as staprun.auth: a signature that is there must verify, even when
+	 * the digest alone is approved (fail closed) */
+	if (c->sig.status == MODSIG_BAD) {
+		snprintf(d->reason, sizeof d->reason, "bad signature: %.250s", c->sig.why);
+		return 0;
+	}
 	if (!c->policy_ok) {
-		memset(d, 0, sizeof *d);
 		snprintf(d->reason, sizeof d->reason, "the policy is refused (see above)");
 		return 0;
 	}
-	(void)az;
 	return policy_decide(&c->policy, &rq, d);
 }
 

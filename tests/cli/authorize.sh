@@ -183,6 +183,8 @@ run "bless: md5 refused" nz 'md5: digests are refused' -- az bless md5:012345678
 # --- decisions -----------------------------------------------------------------
 run "check: allow" 0 '^allow: approved by its sha256: line' -- az check "$MOD" --user root
 run "check: allow, signed copy (same payload)" 0 '^allow' -- az check "$TMP/signed.ko" --user root
+run "check: a bad signature refuses even an approved digest" 1 '^deny: bad signature: signer .* is not a trusted key' -- \
+	az check "$TMP/bad.ko" --user root
 run "check: param not allowed" 1 '^deny: parameter n is not allowed' -- az check "$MOD" --user root --params n
 run "check: user not listed" 1 '^deny: user nobody is not in users= or groups=' -- az check "$MOD" --user nobody
 run "check: no such user" 2 'no such user' -- az check "$MOD" --user no-such-user-xyz
