@@ -36,8 +36,12 @@ static int record_dir(const char *dir)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0) {
+		if (chmod(dir, 0755) < 0) /* umask 077 made it 0700 */
+			return -errno;
+	} else if (errno != EEXIST) {
 		return -errno;
+	}
 	if (lstat(dir, &st) < 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))

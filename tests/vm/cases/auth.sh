@@ -36,6 +36,15 @@ bob() { as_user bob "$SA" "$@"; }
 not_loaded() { ! grep -qE '^stp_(test|aquick)' /proc/modules; }
 nlog() { grep -c 'staprun.auth' "$LOG" 2>/dev/null || echo 0; }
 log_grew() { [ "$(nlog)" -gt "$1" ]; }
+# pid_of UID CMDLINE: the process of that real uid whose argv is CMDLINE
+# (words joined by spaces); background jobs of as_user are root subshells.
+pid_of() {
+	for d in /proc/[0-9]*; do
+		[ "$(awk '/^Uid:/ { print $2 }' "$d/status" 2>/dev/null)" = "$1" ] || continue
+		[ "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" = "$2 " ] && { echo "${d#/proc/}"; return 0; }
+	done
+	return 1
+}
 
 # refuse NAME PATTERN CMD...: exit 1, PATTERN, one line, syslog, nothing loaded.
 refuse() {
@@ -110,6 +119,9 @@ na=$(grep -l 'uid=1000' /run/stapauth/* 2>/dev/null | head -1)
 na=${na##*/}
 nb=$(grep -l 'uid=1001' /run/stapauth/* 2>/dev/null | head -1)
 nb=${nb##*/}
+grep -q "^digest=$D$" "/run/stapauth/$na" && grep -q '^user=alice$' "/run/stapauth/$na" &&
+	[ "$(stat -c '%u %a' /run/stapauth)" = "0 755" ] && [ "$(stat -c %u "/run/stapauth/$na")" = 0 ]
+ok "root-owned record of the live load: digest, user" "$(cat "/run/stapauth/$na" 2>&1)"
 [ -n "$na" ] && [ "$(stat -c '%u %a' "/proc/$na/data" 2>/dev/null)" = "1000 600" ]
 ok "transport files belong to the loading user, mode 600" "$na $(stat -c '%u %a' "/proc/$na/data" 2>&1)"
 ! as_user bob cat "/proc/$na/data" >/dev/null 2>&1
@@ -166,11 +178,16 @@ if [ -d /etc/pam.d ]; then
 	run "PAM still admits alice" 0 -- alice "$A/m.ko" lines=1
 	cp "$A/pam-staprun-auth" /etc/pam.d/staprun-auth
 fi
-as_user bob sleep 30 &
-ps_bob=$!
-sleep 0.3
+as_user bob sleep 31 &
+wait_for 3 pid_of 1001 "sleep 31"
+ps_bob=$(pid_of 1001 "sleep 31")
 refuse "-x PID of another user's process" 'not a process of yours' alice -x "$ps_bob" "$A/m.ko"
 kill "$ps_bob" 2>/dev/null
+as_user alice sleep 32 &
+wait_for 3 pid_of 1000 "sleep 32"
+ps_alice=$(pid_of 1000 "sleep 32")
+run "-x PID of one's own process" 0 'line 1' -- alice -x "$ps_alice" "$A/m.ko" lines=1
+kill "$ps_alice" 2>/dev/null
 install -m 600 "$A/m.ko" /root/secret.ko
 chmod 700 /root
 ln -sf /root/secret.ko /home/alice/link.ko
@@ -217,15 +234,15 @@ ok "1-block RLIMIT_FSIZE: runs and cleans up" "rc=$(cat /tmp/rc 2>/dev/null)"
 pol "sha256:$(sha256sum "$A/quick.ko" | cut -d' ' -f1) params=lines"
 for d in 0.05 0.3 1 2; do
 	alice "$A/quick.ko" lines=0 >/dev/null 2>&1 &
-	p=$!
-	# from the moment the process is staprun.auth (runas has exec'd)
-	wait_for 3 sh -c "[ \"\$(readlink /proc/$p/exe)\" = $SA ]"
+	job=$!
+	# from the moment the loader runs (the job itself is a root subshell)
+	wait_for 3 pid_of 1000 "$SA $A/quick.ko lines=0"
+	p=$(pid_of 1000 "$SA $A/quick.ko lines=0")
 	[ "$d" = 2 ] && { wait_for 3 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'; ok "SIGKILL case loads"; }
 	sleep "$d"
 	as_user alice kill -9 "$p"
-	ok "SIGKILL after ${d}s: the user may kill the loader"
-	kill -9 "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
+	ok "SIGKILL after ${d}s: the user may kill the loader (pid $p)"
+	wait "$job" 2>/dev/null
 	wait_for 15 not_loaded
 	ok "SIGKILL after ${d}s: no module left after a few seconds" "$(grep stp_ /proc/modules)"
 	wait_for 5 sh -c '[ -z "$(ls /run/stapauth 2>/dev/null)" ]'
