@@ -88,6 +88,10 @@ static void guard_main(int fd, const char *rundir)
 		if (null > 2)
 			close(null);
 	}
+	/* Nor the user's -o file or anything else but our pipe. */
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
