@@ -311,9 +311,11 @@ static int points_kernel(struct elab *el, const struct stap_pp_spec *sp, struct 
 	return points_match(el, sp, &el->ksyms, &tg, pattern, ret, maxactive, out);
 }
 
-static int points_module(struct elab *el, const struct stap_pp_spec *sp, struct ptlist *out)
+/* module("M").function("F"), or kprobe.module("M").function("F") (first = 1). */
+static int points_module(struct elab *el, const struct stap_pp_spec *sp, struct ptlist *out,
+			 size_t first)
 {
-	const struct stap_pp_comp *m = comp(sp, 0);
+	const struct stap_pp_comp *m = comp(sp, first);
 	const char *pattern;
 	int ret, maxactive, rc = 0;
 	char why[512] = "";
@@ -321,7 +323,7 @@ static int points_module(struct elab *el, const struct stap_pp_spec *sp, struct 
 
 	if (!m->has_arg || m->arg_is_num)
 		return spec_fail(el, sp, "expected module(\"NAME\")");
-	if (fn_suffix(el, sp, 1, &pattern, &ret, &maxactive) < 0)
+	if (fn_suffix(el, sp, first + 1, &pattern, &ret, &maxactive) < 0)
 		return -1;
 	if (!has_wild(m->arg_str)) {
 		struct sym_table t;
@@ -445,10 +447,12 @@ static int points_builtin(struct elab *el, const struct stap_pp_spec *sp, struct
 		return points_simple(el, sp, out, PP_ERROR);
 	if (comp_is(c0, "timer") && !c0->has_arg)
 		return points_timer(el, sp, out);
+	if (comp_is(c0, "kprobe") && comp_is(comp(sp, 1), "module"))
+		return points_module(el, sp, out, 1);
 	if (comp_is(c0, "kernel") || comp_is(c0, "kprobe"))
 		return points_kernel(el, sp, out);
 	if (comp_is(c0, "module"))
-		return points_module(el, sp, out);
+		return points_module(el, sp, out, 0);
 	if (comp_is(c0, "process"))
 		return points_process(el, sp, out);
 	return points_unknown(el, sp);

@@ -33,6 +33,8 @@ int tok_is(const struct token *t, enum tok_kind k, const char *text)
 		return 0;
 	if (!text)
 		return 1;
+	if (t->len == 0 || t->text[0] != text[0]) /* the common miss, cheaply */
+		return 0;
 	size_t n = strlen(text);
 	return (size_t)t->len == n && memcmp(t->text, text, n) == 0;
 }
