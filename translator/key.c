@@ -15,8 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+/* OpenSSL's low-level SHA-256: OpenSSL 3's EVP interface loads and sets up its
+ * provider on first use, about 1 ms or a quarter of a whole cache hit; the
+ * low-level functions compute the same digest without that. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "lib/digest.h"
 
@@ -252,30 +255,24 @@ void key_memo_free(struct key_memo *m)
 
 static int digest_fd(int fd, char hex[KEY_HEXLEN + 1])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char buf[65536], md[DIGEST_LEN];
-	unsigned int mdlen = 0;
+	unsigned char buf[65536], md[SHA256_DIGEST_LENGTH];
+	SHA256_CTX ctx;
 	ssize_t n;
-	int r = 0;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(ctx);
+	if (!SHA256_Init(&ctx))
 		return -EIO;
-	}
 	while ((n = read(fd, buf, sizeof buf)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || !EVP_DigestUpdate(ctx, buf, (size_t)n)) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
+		if (n < 0)
+			return -errno;
+		if (!SHA256_Update(&ctx, buf, (size_t)n))
+			return -EIO;
 	}
-	if (r == 0 && (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != DIGEST_LEN))
-		r = -EIO;
-	EVP_MD_CTX_free(ctx);
-	if (r == 0)
-		digest_hex(md, DIGEST_LEN, hex);
-	return r;
+	if (!SHA256_Final(md, &ctx))
+		return -EIO;
+	digest_hex(md, sizeof md, hex);
+	return 0;
 }
 
 int key_file_digest(struct key_memo *m, const char *path, char hex[KEY_HEXLEN + 1])
@@ -370,12 +367,11 @@ static int cmp_str(const void *a, const void *b)
 int key_tree_digest(struct key_memo *m, const char *dir, char hex[KEY_HEXLEN + 1])
 {
 	struct tree_walk w = {0};
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[DIGEST_LEN];
-	unsigned int mdlen = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256_CTX ctx;
 	int r;
 
-	r = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ? walk_dir(&w, dir, "", 0) : -EIO;
+	r = SHA256_Init(&ctx) ? walk_dir(&w, dir, "", 0) : -EIO;
 	if (r == 0)
 		qsort(w.rel, w.n, sizeof *w.rel, cmp_str);
 	for (size_t i = 0; r == 0 && i < w.n; i++) {
@@ -383,19 +379,17 @@ int key_tree_digest(struct key_memo *m, const char *dir, char hex[KEY_HEXLEN + 1
 		r = path_join(full, sizeof full, dir, w.rel[i]);
 		if (r == 0)
 			r = key_file_digest(m, full, fh);
-		if (r == 0 && (!EVP_DigestUpdate(ctx, w.rel[i], strlen(w.rel[i]) + 1) ||
-			       !EVP_DigestUpdate(ctx, fh, KEY_HEXLEN) ||
-			       !EVP_DigestUpdate(ctx, "\n", 1)))
+		if (r == 0 && (!SHA256_Update(&ctx, w.rel[i], strlen(w.rel[i]) + 1) ||
+			       !SHA256_Update(&ctx, fh, KEY_HEXLEN) || !SHA256_Update(&ctx, "\n", 1)))
 			r = -EIO;
 	}
-	if (r == 0 && (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != DIGEST_LEN))
+	if (r == 0 && !SHA256_Final(md, &ctx))
 		r = -EIO;
 	if (r == 0)
-		digest_hex(md, DIGEST_LEN, hex);
+		digest_hex(md, sizeof md, hex);
 	for (size_t i = 0; i < w.n; i++)
 		free(w.rel[i]);
 	free(w.rel);
-	EVP_MD_CTX_free(ctx);
 	return r;
 }
 
@@ -591,10 +585,13 @@ static char *join_list(const char *const *v, size_t n)
 static int add_inputs(const struct key_input *in, struct key_memo *m, struct cache_key *k)
 {
 	char hex[KEY_HEXLEN + 1], *s;
-	unsigned char md[DIGEST_LEN];
+	unsigned char md[SHA256_DIGEST_LENGTH];
 	int r;
 
-	if (digest_sha256(in->program_text, strlen(in->program_text), md) < 0)
+	SHA256_CTX ctx; /* not SHA256(): in OpenSSL 3 it goes through EVP */
+
+	if (!SHA256_Init(&ctx) || !SHA256_Update(&ctx, in->program_text, strlen(in->program_text)) ||
+	    !SHA256_Final(md, &ctx))
 		return -1;
 	digest_hex(md, DIGEST_LEN, hex);
 	if (key_add(k, "program", "sha256:%s", hex) < 0)
@@ -642,32 +639,28 @@ static int add_inputs(const struct key_input *in, struct key_memo *m, struct cac
 /* SHA-256 over "name=LEN:value\n" for every field, in order. */
 static int key_hash(struct cache_key *k)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[DIGEST_LEN];
-	unsigned int mdlen = 0;
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256_CTX ctx;
+	int ok = SHA256_Init(&ctx);
 
-	ok = ok && EVP_DigestUpdate(ctx, "stapauth-cache-key-1\n", 21);
+	ok = ok && SHA256_Update(&ctx, "stapauth-cache-key-1\n", 21);
 	for (size_t i = 0; ok && i < k->n; i++) {
 		char head[128];
 		int hl = snprintf(head, sizeof head, "%s=%zu:", k->f[i].name,
 				  strlen(k->f[i].value));
-		ok = EVP_DigestUpdate(ctx, head, (size_t)hl) &&
-		     EVP_DigestUpdate(ctx, k->f[i].value, strlen(k->f[i].value)) &&
-		     EVP_DigestUpdate(ctx, "\n", 1);
+		ok = SHA256_Update(&ctx, head, (size_t)hl) &&
+		     SHA256_Update(&ctx, k->f[i].value, strlen(k->f[i].value)) &&
+		     SHA256_Update(&ctx, "\n", 1);
 	}
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == DIGEST_LEN;
-	EVP_MD_CTX_free(ctx);
+	ok = ok && SHA256_Final(md, &ctx);
 	if (!ok)
 		return -1;
-	digest_hex(md, DIGEST_LEN, k->hex);
+	digest_hex(md, sizeof md, k->hex);
 	return 0;
 }
 
 int key_compute(const struct key_input *in, struct key_memo *m, struct cache_key *k)
 {
-	/* Digests only: skip reading openssl.cnf, a good part of a cache hit. */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	memset(k, 0, sizeof *k);
 	if (add_inputs(in, m, k) < 0 || key_hash(k) < 0) {
 		if (k->n < KEY_MAX_FIELDS)
