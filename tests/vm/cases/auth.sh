@@ -39,9 +39,9 @@ log_grew() { [ "$(nlog)" -gt "$1" ]; }
 # pid_of UID CMDLINE: the process of that real uid whose argv is CMDLINE
 # (words joined by spaces); background jobs of as_user are root subshells.
 pid_of() {
-	for d in /proc/[0-9]*; do
-		[ "$(awk '/^Uid:/ { print $2 }' "$d/status" 2>/dev/null)" = "$1" ] || continue
-		[ "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" = "$2 " ] && { echo "${d#/proc/}"; return 0; }
+	for pd in /proc/[0-9]*; do
+		[ "$(awk '/^Uid:/ { print $2 }' "$pd/status" 2>/dev/null)" = "$1" ] || continue
+		[ "$(tr '\0' ' ' <"$pd/cmdline" 2>/dev/null)" = "$2 " ] && { echo "${pd#/proc/}"; return 0; }
 	done
 	return 1
 }
@@ -238,7 +238,12 @@ for d in 0.05 0.3 1 2; do
 	# from the moment the loader runs (the job itself is a root subshell)
 	wait_for 3 pid_of 1000 "$SA $A/quick.ko lines=0"
 	p=$(pid_of 1000 "$SA $A/quick.ko lines=0")
-	[ "$d" = 2 ] && { wait_for 3 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'; ok "SIGKILL case loads"; }
+	if [ "$d" = 2 ]; then
+		wait_for 3 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'
+		ok "SIGKILL case: loaded before the kill"
+		grep -q '^stp_aquick_u1000_' /proc/modules
+		ok "SIGKILL case: the renamed module is live"
+	fi
 	sleep "$d"
 	as_user alice kill -9 "$p"
 	ok "SIGKILL after ${d}s: the user may kill the loader (pid $p)"
