@@ -162,6 +162,12 @@ static int kb_make(const struct stap_session *s, const char *dir)
 			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 				_exit(127);
 		}
+		/* A stap run from inside make must not pass the outer make's
+		 * variables (O= above all) on to kbuild. */
+		unsetenv("MAKEFLAGS");
+		unsetenv("MFLAGS");
+		unsetenv("MAKELEVEL");
+		unsetenv("MAKEOVERRIDES");
 		execvp("make", (char *const *)argv);
 		_exit(127);
 	}
