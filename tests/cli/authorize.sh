@@ -159,7 +159,12 @@ if cms_module "$TMP/md5.ko" -md md5 -signer "$TMP/rsa.pem" -inkey "$TMP/rsa.key"
 else
 	skip "MD5" "openssl would not make an MD5 CMS"
 fi
-rm -f "$K/rsa.pem"
+openssl req -x509 -newkey rsa:1024 -nodes -subj /CN=weak -days 2 \
+	-keyout "$TMP/weak.key" -out "$TMP/weak.pem" >/dev/null 2>&1
+cp "$TMP/weak.pem" "$K/weak.pem"
+cms_module "$TMP/weak.ko" -md sha256 -signer "$TMP/weak.pem" -inkey "$TMP/weak.key" &&
+	run "refuse: RSA key under 2048 bits" 1 'BAD: .*RSA key of 1024 bits is too weak' -- az verify "$TMP/weak.ko"
+rm -f "$K/rsa.pem" "$K/weak.pem"
 
 # --- policy edits -------------------------------------------------------------
 run "bless MOD.ko" 0 'added: sha256:.* users=root params=n # first' -- \
