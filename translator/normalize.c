@@ -589,15 +589,16 @@ static int unrollable(const struct stap_stmt *s)
 	return unrollable(s->body) && unrollable(s->els);
 }
 
-/* while (cond) body with cond known at every turn: the body repeated. */
-static int unroll_while(struct norm *n, const struct stap_stmt *s, struct env *env,
-			struct stmts *out)
+/* while (cond) body, or for (; cond; step) body, with cond known at every
+ * turn: the body (and step) repeated. */
+static int unroll_loop(struct norm *n, const struct stap_stmt *s, struct env *env,
+		       struct stmts *out)
 {
 	struct env e = env_dup(n, env), before;
 	struct stmts l = {0};
 	int64_t v;
 
-	if (!env->v || !unrollable(s->body))
+	if (!env->v || !s->expr || !unrollable(s->body))
 		return 0;
 	for (int iter = 0; iter <= UNROLL_MAX_ITER && l.n <= UNROLL_MAX_STMTS; iter++) {
 		before = env_dup(n, &e);
@@ -612,6 +613,10 @@ static int unroll_while(struct norm *n, const struct stap_stmt *s, struct env *e
 		}
 		if (s->body)
 			norm_stmt(n, s->body, &e, &l);
+		if (s->step) {
+			struct stap_stmt step = {.kind = S_EXPR, .loc = s->loc, .expr = s->step};
+			norm_expr_stmt(n, &step, &e, &l);
+		}
 	}
 	return 0;
 }
@@ -622,18 +627,16 @@ static enum flow norm_loop(struct norm *n, const struct stap_stmt *s, struct env
 	struct stap_stmt *c;
 	struct env inner;
 
-	if (s->kind == S_WHILE && unroll_while(n, s, env, out))
+	/* for (init; ...): init runs once, first. */
+	if (s->kind == S_FOR && s->init) {
+		struct stap_stmt init = {.kind = S_EXPR, .loc = s->loc, .expr = s->init};
+		norm_expr_stmt(n, &init, env, out);
+	}
+	if (s->kind != S_FOREACH && unroll_loop(n, s, env, out))
 		return FLOW_NEXT;
 	c = st_new(n, s->kind, s->loc);
 	*c = *s;
-	if (s->kind == S_FOR && s->init) {
-		struct stap_stmt init = {.kind = S_EXPR, .loc = s->loc, .expr = s->init};
-		struct stmts l = {0};
-		norm_expr_stmt(n, &init, env, &l);
-		for (size_t i = 0; i < l.n; i++)
-			push(n, out, l.s[i]);
-		c->init = NULL;
-	}
+	c->init = NULL;
 	/* The parts run many times: what the loop writes is unknown in it. */
 	forget_written_stmt(n, s, env);
 	inner = env_dup(n, env);
@@ -642,7 +645,7 @@ static enum flow norm_loop(struct norm *n, const struct stap_stmt *s, struct env
 		c->limit = s->limit ? simp(n, s->limit, &inner) : NULL;
 	} else {
 		c->expr = s->expr ? simp(n, s->expr, &inner) : NULL;
-		if (s->kind == S_WHILE && is_num(c->expr) && !c->expr->num)
+		if (is_num(c->expr) && !c->expr->num)
 			return FLOW_NEXT;
 		c->step = s->step ? simp(n, s->step, &inner) : NULL;
 	}

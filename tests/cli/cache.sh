@@ -57,7 +57,8 @@ same "group: braces" 'probe begin { if(foo) exit() }' 'probe begin { if(foo) { e
 	'probe begin { if(foo) { { exit() } } }'
 same "group: known values and the loop" 'probe begin { log("foo") }' \
 	'probe begin { if(1) log("foo") }' 'probe begin { i=1; if(i) log("foo") }' \
-	'probe begin { while(!i++) log("foo") }'
+	'probe begin { while(!i++) log("foo") }' \
+	'probe begin { for (j = 0; j < 1; j++) log("foo") }'
 same "group: spelling, comments, layout" 'probe begin { log(sprint(16)) }' \
 	'probe begin{log(sprint(0x10))}' \
 	'# a comment
