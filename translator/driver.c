@@ -93,8 +93,11 @@ int cache_print_key(struct stap_session *s, struct stap_program *p, FILE *out)
 		r = key_for(s, p, c.memo, &k);
 		cache_close(&c);
 	}
-	if (r < 0)
-		return -1;
+	if (r < 0) {
+		/* -p2 itself succeeded; only the key is missing (no kernel tree?). */
+		fprintf(out, "cache: no key (see above)\n");
+		return 0;
+	}
 	/* "cache: FIELD: VALUE" lines, then the key and the module name. */
 	for (size_t i = 0; i < k.n; i++)
 		fprintf(out, "cache: %s: %s\n", k.f[i].name, k.f[i].value);
