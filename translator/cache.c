@@ -212,8 +212,8 @@ enum cache_state cache_lookup(struct cache *c, const struct cache_key *k,
 		return CACHE_MISS;
 	if (r < 0)
 		bad = "unreadable log";
-	else if (!owned_safely(e->dir, 1) || !owned_safely(e->log, 0) ||
-		 !owned_safely(e->ko, 0) || !owned_safely(e->c, 0))
+	else if (!owned_safely(e->dir, 1) || !owned_safely(e->log, 0) || !owned_safely(e->ko, 0) ||
+		 !owned_safely(e->c, 0))
 		bad = "not owned by this user alone, or writable by others";
 	else if (strlen((char *)log) != len || log_field((char *)log, "key", key, sizeof key) < 0 ||
 		 strcmp(key, k->hex) != 0)
@@ -242,8 +242,7 @@ int cache_lock(const struct cache_entry *e)
 	r = mkdir_p(e->dir, 0755);
 	fd = r < 0 ? r : open(e->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		fprintf(stderr, "stap: cache lock %s: %s\n", e->lock,
-			strerror(r < 0 ? -r : errno));
+		fprintf(stderr, "stap: cache lock %s: %s\n", e->lock, strerror(r < 0 ? -r : errno));
 		return -1;
 	}
 	while (flock(fd, LOCK_EX) < 0) {

@@ -40,7 +40,7 @@ static void clock_print(const struct pass_clock *c, FILE *out)
 	fprintf(out, " in %ldusr/%ldsys/%ldreal ms.\n", tv_ms(c->ru.ru_utime, now.ru.ru_utime),
 		tv_ms(c->ru.ru_stime, now.ru.ru_stime),
 		(now.real.tv_sec - c->real.tv_sec) * 1000L +
-			(now.real.tv_nsec - c->real.tv_nsec) / 1000000L);
+		    (now.real.tv_nsec - c->real.tv_nsec) / 1000000L);
 }
 
 static int key_for(struct stap_session *s, struct stap_program *p, struct key_memo *m,
@@ -227,8 +227,7 @@ static int use_hit(struct stap_session *s, const struct cache_entry *e)
 	if (s->verbose) {
 		fprintf(stderr, "Pass 3: using cached %s (cached) in 0usr/0sys/0real ms.\n", e->c);
 		if (s->last_pass >= 4)
-			fprintf(stderr,
-				"Pass 4: using cached %s (cached) in 0usr/0sys/0real ms.\n",
+			fprintf(stderr, "Pass 4: using cached %s (cached) in 0usr/0sys/0real ms.\n",
 				e->ko);
 	}
 	return finish(s, e->c, e->ko);

@@ -379,8 +379,9 @@ int key_tree_digest(struct key_memo *m, const char *dir, char hex[KEY_HEXLEN + 1
 		r = path_join(full, sizeof full, dir, w.rel[i]);
 		if (r == 0)
 			r = key_file_digest(m, full, fh);
-		if (r == 0 && (!SHA256_Update(&ctx, w.rel[i], strlen(w.rel[i]) + 1) ||
-			       !SHA256_Update(&ctx, fh, KEY_HEXLEN) || !SHA256_Update(&ctx, "\n", 1)))
+		if (r == 0 &&
+		    (!SHA256_Update(&ctx, w.rel[i], strlen(w.rel[i]) + 1) ||
+		     !SHA256_Update(&ctx, fh, KEY_HEXLEN) || !SHA256_Update(&ctx, "\n", 1)))
 			r = -EIO;
 	}
 	if (r == 0 && !SHA256_Final(md, &ctx))
@@ -462,9 +463,9 @@ static char *compiler_version(const char *exe)
 		pid = -1;
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
-	while (pid > 0 && got < sizeof buf - 1 &&
-	       ((n = read(pfd[0], buf + got, sizeof buf - 1 - got)) > 0 ||
-		(n < 0 && errno == EINTR)))
+	while (
+	    pid > 0 && got < sizeof buf - 1 &&
+	    ((n = read(pfd[0], buf + got, sizeof buf - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
 		got += n > 0 ? (size_t)n : 0;
 	close(pfd[0]);
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
@@ -590,7 +591,8 @@ static int add_inputs(const struct key_input *in, struct key_memo *m, struct cac
 
 	SHA256_CTX ctx; /* not SHA256(): in OpenSSL 3 it goes through EVP */
 
-	if (!SHA256_Init(&ctx) || !SHA256_Update(&ctx, in->program_text, strlen(in->program_text)) ||
+	if (!SHA256_Init(&ctx) ||
+	    !SHA256_Update(&ctx, in->program_text, strlen(in->program_text)) ||
 	    !SHA256_Final(md, &ctx))
 		return -1;
 	digest_hex(md, DIGEST_LEN, hex);
@@ -603,8 +605,7 @@ static int add_inputs(const struct key_input *in, struct key_memo *m, struct cac
 	}
 	r = key_tree_digest(m, in->runtime_dir, hex);
 	if (r < 0) {
-		fprintf(stderr, "stap: cache key: runtime %s: %s\n", in->runtime_dir,
-			strerror(-r));
+		fprintf(stderr, "stap: cache key: runtime %s: %s\n", in->runtime_dir, strerror(-r));
 		return -1;
 	}
 	if (key_add(k, "runtime", "sha256:%s", hex) < 0 ||
@@ -614,8 +615,8 @@ static int add_inputs(const struct key_input *in, struct key_memo *m, struct cac
 	    add_file_field(k, m, "kernel.symvers", in->build_dir, "Module.symvers") < 0 ||
 	    add_file_field(k, m, "kernel.utsrelease", in->build_dir,
 			   "include/generated/utsrelease.h") < 0 ||
-	    add_file_field(k, m, "kernel.autoconf", in->build_dir,
-			   "include/generated/autoconf.h") < 0)
+	    add_file_field(k, m, "kernel.autoconf", in->build_dir, "include/generated/autoconf.h") <
+		0)
 		return -1;
 	s = key_compiler_identity(m, in->build_dir);
 	r = s ? key_add(k, "compiler", "%s", s) : -1;
@@ -646,8 +647,8 @@ static int key_hash(struct cache_key *k)
 	ok = ok && SHA256_Update(&ctx, "stapauth-cache-key-1\n", 21);
 	for (size_t i = 0; ok && i < k->n; i++) {
 		char head[128];
-		int hl = snprintf(head, sizeof head, "%s=%zu:", k->f[i].name,
-				  strlen(k->f[i].value));
+		int hl =
+		    snprintf(head, sizeof head, "%s=%zu:", k->f[i].name, strlen(k->f[i].value));
 		ok = SHA256_Update(&ctx, head, (size_t)hl) &&
 		     SHA256_Update(&ctx, k->f[i].value, strlen(k->f[i].value)) &&
 		     SHA256_Update(&ctx, "\n", 1);

@@ -14,14 +14,14 @@
 
 /* Everything that goes into the key, filled by the driver from the session. */
 struct key_input {
-	const char *program_text; /* canonical pass-2 text */
-	const char *translator;   /* version string */
-	const char *self_exe;     /* translator binary to digest; NULL: /proc/self/exe */
-	const char *runtime_dir;  /* runtime/ sources */
-	const char *release;      /* target kernel release */
-	const char *arch;         /* target arch */
-	const char *build_dir;    /* kernel build tree */
-	int guru;                 /* -g */
+	const char *program_text;   /* canonical pass-2 text */
+	const char *translator;	    /* version string */
+	const char *self_exe;	    /* translator binary to digest; NULL: /proc/self/exe */
+	const char *runtime_dir;    /* runtime/ sources */
+	const char *release;	    /* target kernel release */
+	const char *arch;	    /* target arch */
+	const char *build_dir;	    /* kernel build tree */
+	int guru;		    /* -g */
 	const char *const *defines; /* -D NAME[=VAL], in command-line order */
 	size_t ndefines;
 	const char *const *kbuild_opts; /* -B options, in order */

@@ -107,8 +107,9 @@ static int is_num(const struct stap_expr *e)
 /* A long scalar local whose value we may follow. */
 static int tracked(const struct norm *n, const struct env *env, const struct stap_var *v)
 {
-	return v && !n->opaque && env->v && (v->scope == STAP_VAR_LOCAL || v->scope == STAP_VAR_PARAM) &&
-	       v->arity == 0 && v->type == STAP_T_LONG && v->index >= 0 && (size_t)v->index < env->n &&
+	return v && !n->opaque && env->v &&
+	       (v->scope == STAP_VAR_LOCAL || v->scope == STAP_VAR_PARAM) && v->arity == 0 &&
+	       v->type == STAP_T_LONG && v->index >= 0 && (size_t)v->index < env->n &&
 	       n->locals[v->index] == v;
 }
 
@@ -144,9 +145,15 @@ static int fold_binary(enum stap_op op, int64_t a, int64_t b, int64_t *out)
 	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
 
 	switch (op) {
-	case OP_ADD: *out = (int64_t)(ua + ub); return 1;
-	case OP_SUB: *out = (int64_t)(ua - ub); return 1;
-	case OP_MUL: *out = (int64_t)(ua * ub); return 1;
+	case OP_ADD:
+		*out = (int64_t)(ua + ub);
+		return 1;
+	case OP_SUB:
+		*out = (int64_t)(ua - ub);
+		return 1;
+	case OP_MUL:
+		*out = (int64_t)(ua * ub);
+		return 1;
 	case OP_DIV:
 	case OP_MOD:
 		if (b == 0)
@@ -156,29 +163,61 @@ static int fold_binary(enum stap_op op, int64_t a, int64_t b, int64_t *out)
 		else
 			*out = op == OP_MOD ? a % b : a / b;
 		return 1;
-	case OP_SHL: *out = (int64_t)(ua << (b & 63)); return 1;
-	case OP_SHR: *out = a >> (b & 63); return 1;
-	case OP_AND: *out = a & b; return 1;
-	case OP_OR: *out = a | b; return 1;
-	case OP_XOR: *out = a ^ b; return 1;
-	case OP_LT: *out = a < b; return 1;
-	case OP_LE: *out = a <= b; return 1;
-	case OP_GT: *out = a > b; return 1;
-	case OP_GE: *out = a >= b; return 1;
-	case OP_EQ: *out = a == b; return 1;
-	case OP_NE: *out = a != b; return 1;
-	default: return 0;
+	case OP_SHL:
+		*out = (int64_t)(ua << (b & 63));
+		return 1;
+	case OP_SHR:
+		*out = a >> (b & 63);
+		return 1;
+	case OP_AND:
+		*out = a & b;
+		return 1;
+	case OP_OR:
+		*out = a | b;
+		return 1;
+	case OP_XOR:
+		*out = a ^ b;
+		return 1;
+	case OP_LT:
+		*out = a < b;
+		return 1;
+	case OP_LE:
+		*out = a <= b;
+		return 1;
+	case OP_GT:
+		*out = a > b;
+		return 1;
+	case OP_GE:
+		*out = a >= b;
+		return 1;
+	case OP_EQ:
+		*out = a == b;
+		return 1;
+	case OP_NE:
+		*out = a != b;
+		return 1;
+	default:
+		return 0;
 	}
 }
 
 static int fold_unary(enum stap_op op, int64_t a, int64_t *out)
 {
 	switch (op) {
-	case OP_NEG: *out = (int64_t)(0 - (uint64_t)a); return 1;
-	case OP_PLUS: *out = a; return 1;
-	case OP_NOT: *out = !a; return 1;
-	case OP_BITNOT: *out = ~a; return 1;
-	default: return 0;
+	case OP_NEG:
+		*out = (int64_t)(0 - (uint64_t)a);
+		return 1;
+	case OP_PLUS:
+		*out = a;
+		return 1;
+	case OP_NOT:
+		*out = !a;
+		return 1;
+	case OP_BITNOT:
+		*out = ~a;
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -217,7 +256,8 @@ static int eval_incdec(struct norm *n, const struct stap_expr *e, struct env *en
 	if (!tracked(n, env, v) || !env->v[v->index].known)
 		return 0;
 	old = env->v[v->index].v;
-	int64_t nv = (int64_t)((uint64_t)old + (e->op == OP_PREINC || e->op == OP_POSTINC ? 1 : -1));
+	int64_t nv =
+	    (int64_t)((uint64_t)old + (e->op == OP_PREINC || e->op == OP_POSTINC ? 1 : -1));
 	env->v[v->index].v = nv;
 	*out = e->op == OP_PREINC || e->op == OP_PREDEC ? nv : old;
 	return 1;
@@ -392,7 +432,8 @@ static struct stap_expr *simp(struct norm *n, const struct stap_expr *e, struct 
 	case E_LOGICAL:
 		c = ex_copy(n, e);
 		c->a = simp(n, e->a, env);
-		if (is_num(c->a) && ((e->op == OP_LAND && !c->a->num) || (e->op == OP_LOR && c->a->num)))
+		if (is_num(c->a) &&
+		    ((e->op == OP_LAND && !c->a->num) || (e->op == OP_LOR && c->a->num)))
 			return ex_num(n, e, e->op == OP_LOR);
 		{
 			/* The right side may not run: what it writes is unknown after. */
@@ -479,8 +520,7 @@ static void emit_changes(struct norm *n, const struct env *before, const struct 
 			 const struct stap_stmt *at, struct stmts *out)
 {
 	for (size_t i = 0; after->v && i < after->n; i++) {
-		if (!after->v[i].known ||
-		    (before->v[i].known && before->v[i].v == after->v[i].v))
+		if (!after->v[i].known || (before->v[i].known && before->v[i].v == after->v[i].v))
 			continue;
 		struct stap_expr *lhs = stap_alloc(n->p, sizeof *lhs), *as;
 		memset(lhs, 0, sizeof *lhs);

@@ -101,16 +101,16 @@ TEST(every_field_changes_the_key)
 	make_tree(unit_tmpdir());
 	snprintf(kb, sizeof kb, "%s/kb", unit_tmpdir());
 	CHECK(compute(unit_tmpdir(), "p", NULL, 0, &base) == 0);
-#define DIFFERS(prog, d, n)                                                                \
-	do {                                                                               \
-		CHECK(compute(unit_tmpdir(), prog, d, n, &k) == 0);                        \
-		CHECK(strcmp(k.hex, base.hex) != 0);                                       \
-		key_release(&k);                                                           \
+#define DIFFERS(prog, d, n)                                                                        \
+	do {                                                                                       \
+		CHECK(compute(unit_tmpdir(), prog, d, n, &k) == 0);                                \
+		CHECK(strcmp(k.hex, base.hex) != 0);                                               \
+		key_release(&k);                                                                   \
 	} while (0)
-#define REBASE(prog, d, n)                                                                 \
-	do {                                                                               \
-		key_release(&base);                                                        \
-		CHECK(compute(unit_tmpdir(), prog, d, n, &base) == 0);                     \
+#define REBASE(prog, d, n)                                                                         \
+	do {                                                                                       \
+		key_release(&base);                                                                \
+		CHECK(compute(unit_tmpdir(), prog, d, n, &base) == 0);                             \
 	} while (0)
 	DIFFERS("q", NULL, 0);
 	DIFFERS("p", d1, 1);
@@ -142,8 +142,8 @@ TEST(mtime_and_location_do_not_change_the_key)
 
 	make_tree(t);
 	CHECK(compute(t, "p", NULL, 0, &a) == 0);
-	snprintf(cmd, sizeof cmd, "touch -d '2001-01-01' %s/kb/.config %s/kb/Module.symvers %s/rt/a.c",
-		 t, t, t);
+	snprintf(cmd, sizeof cmd,
+		 "touch -d '2001-01-01' %s/kb/.config %s/kb/Module.symvers %s/rt/a.c", t, t, t);
 	CHECK(sh(cmd) == 0);
 	CHECK(compute(t, "p", NULL, 0, &b) == 0);
 	CHECK_STR(a.hex, b.hex);

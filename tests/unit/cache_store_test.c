@@ -261,8 +261,14 @@ TEST(limit_file_default_and_lru)
 		fake_key(&k[i], "123"[i]);
 		CHECK(store(&c, &k[i], &e[i], "int big[10000] = {1};") == 0);
 		/* Entry 1 used longest ago, then 0, then 2. */
-		struct timespec ts[2] = {{1000000 + (i == 1 ? 0 : i == 0 ? 10 : 20), 0},
-					 {1000000 + (i == 1 ? 0 : i == 0 ? 10 : 20), 0}};
+		struct timespec ts[2] = {{1000000 + (i == 1   ? 0
+						     : i == 0 ? 10
+							      : 20),
+					  0},
+					 {1000000 + (i == 1   ? 0
+						     : i == 0 ? 10
+							      : 20),
+					  0}};
 		CHECK(utimensat(AT_FDCWD, e[i].log, ts, 0) == 0);
 	}
 	struct stat st;

@@ -94,9 +94,9 @@ static struct stap_expr *var(struct stap_var *v)
 
 static struct stap_expr *bin(enum stap_op op, struct stap_expr *a, struct stap_expr *b)
 {
-	enum stap_expr_kind k = op >= OP_LT && op <= OP_NE ? E_COMPARE
-			      : op == OP_LAND || op == OP_LOR ? E_LOGICAL
-							      : E_BINARY;
+	enum stap_expr_kind k = op >= OP_LT && op <= OP_NE	? E_COMPARE
+				: op == OP_LAND || op == OP_LOR ? E_LOGICAL
+								: E_BINARY;
 	struct stap_expr *e = ex(k, op, STAP_T_LONG);
 
 	e->a = a;
@@ -203,8 +203,9 @@ static void probe(const char *points, struct stap_stmt *body)
 	snprintf(buf, sizeof buf, "%s", points);
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		struct stap_probe_point *pt = &pr->points[pr->npoints++];
-		pt->kind = strcmp(t, "begin") == 0 ? PP_BEGIN : strcmp(t, "end") == 0 ? PP_END
-											: PP_KPROBE;
+		pt->kind = strcmp(t, "begin") == 0 ? PP_BEGIN
+			   : strcmp(t, "end") == 0 ? PP_END
+						   : PP_KPROBE;
 		pt->pp = stap_strdup(P, t);
 	}
 	pr->body = body;
@@ -242,10 +243,17 @@ static void dump_expr(FILE *f, const struct stap_expr *e)
 		return;
 	}
 	switch (e->kind) {
-	case E_NUM: fprintf(f, "%lld", (long long)e->num); return;
-	case E_STR: fprintf(f, "\"%s\"", e->str); return;
-	case E_VAR: fprintf(f, "%s%s", e->var->scope == STAP_VAR_GLOBAL ? "@" : "", e->var->name); return;
-	default: break;
+	case E_NUM:
+		fprintf(f, "%lld", (long long)e->num);
+		return;
+	case E_STR:
+		fprintf(f, "\"%s\"", e->str);
+		return;
+	case E_VAR:
+		fprintf(f, "%s%s", e->var->scope == STAP_VAR_GLOBAL ? "@" : "", e->var->name);
+		return;
+	default:
+		break;
 	}
 	fprintf(f, "(k%d o%d%s%s ", (int)e->kind, (int)e->op, e->kind == E_BUILTIN ? " " : "",
 		e->kind == E_BUILTIN ? e->str : "");
@@ -323,25 +331,25 @@ static const char *norm(void)
 #define EXIT() sx(call(BI_EXIT, NULL))
 #define LOG(s) sx(call(BI_LOG, str(s)))
 
-#define SAME(a, b)                                                                         \
-	do {                                                                               \
-		char a_[4096];                                                             \
-		snprintf(a_, sizeof a_, "%s", a);                                          \
-		const char *b_ = (b);                                                      \
-		if (strcmp(a_, b_) != 0) {                                                 \
-			printf("#   got:  %s#   want: %s", a_, b_);                        \
-			CHECK(!"normal forms should be equal");                            \
-		}                                                                          \
+#define SAME(a, b)                                                                                 \
+	do {                                                                                       \
+		char a_[4096];                                                                     \
+		snprintf(a_, sizeof a_, "%s", a);                                                  \
+		const char *b_ = (b);                                                              \
+		if (strcmp(a_, b_) != 0) {                                                         \
+			printf("#   got:  %s#   want: %s", a_, b_);                                \
+			CHECK(!"normal forms should be equal");                                    \
+		}                                                                                  \
 	} while (0)
-#define DIFFERENT(a, b)                                                                    \
-	do {                                                                               \
-		char a_[4096];                                                             \
-		snprintf(a_, sizeof a_, "%s", a);                                          \
-		const char *b_ = (b);                                                      \
-		if (strcmp(a_, b_) == 0) {                                                 \
-			printf("#   both: %s", a_);                                            \
-			CHECK(!"normal forms should differ");                              \
-		}                                                                          \
+#define DIFFERENT(a, b)                                                                            \
+	do {                                                                                       \
+		char a_[4096];                                                                     \
+		snprintf(a_, sizeof a_, "%s", a);                                                  \
+		const char *b_ = (b);                                                              \
+		if (strcmp(a_, b_) == 0) {                                                         \
+			printf("#   both: %s", a_);                                                \
+			CHECK(!"normal forms should differ");                                      \
+		}                                                                                  \
 	} while (0)
 
 /* ---- the groups of the 2006 thread ---- */
@@ -541,16 +549,46 @@ static int64_t folded(struct stap_expr *(*mk)(void))
 	return v;
 }
 
-static struct stap_expr *wrap_add(void) { return bin(OP_ADD, num(INT64_MAX), num(1)); }
-static struct stap_expr *wrap_mul(void) { return bin(OP_MUL, num(INT64_MAX), num(2)); }
-static struct stap_expr *min_div(void) { return bin(OP_DIV, num(INT64_MIN), num(-1)); }
-static struct stap_expr *min_mod(void) { return bin(OP_MOD, num(INT64_MIN), num(-1)); }
-static struct stap_expr *neg_div(void) { return bin(OP_DIV, num(-7), num(2)); }
-static struct stap_expr *neg_mod(void) { return bin(OP_MOD, num(-7), num(2)); }
-static struct stap_expr *shl64(void) { return bin(OP_SHL, num(1), num(64)); }
-static struct stap_expr *shl63(void) { return bin(OP_SHL, num(1), num(63)); }
-static struct stap_expr *shr_neg(void) { return bin(OP_SHR, num(-16), num(2)); }
-static struct stap_expr *neg_min(void) { return un(OP_NEG, num(INT64_MIN)); }
+static struct stap_expr *wrap_add(void)
+{
+	return bin(OP_ADD, num(INT64_MAX), num(1));
+}
+static struct stap_expr *wrap_mul(void)
+{
+	return bin(OP_MUL, num(INT64_MAX), num(2));
+}
+static struct stap_expr *min_div(void)
+{
+	return bin(OP_DIV, num(INT64_MIN), num(-1));
+}
+static struct stap_expr *min_mod(void)
+{
+	return bin(OP_MOD, num(INT64_MIN), num(-1));
+}
+static struct stap_expr *neg_div(void)
+{
+	return bin(OP_DIV, num(-7), num(2));
+}
+static struct stap_expr *neg_mod(void)
+{
+	return bin(OP_MOD, num(-7), num(2));
+}
+static struct stap_expr *shl64(void)
+{
+	return bin(OP_SHL, num(1), num(64));
+}
+static struct stap_expr *shl63(void)
+{
+	return bin(OP_SHL, num(1), num(63));
+}
+static struct stap_expr *shr_neg(void)
+{
+	return bin(OP_SHR, num(-16), num(2));
+}
+static struct stap_expr *neg_min(void)
+{
+	return un(OP_NEG, num(INT64_MIN));
+}
 static struct stap_expr *logic(void)
 {
 	return bin(OP_LOR, bin(OP_LAND, num(3), num(0)), un(OP_NOT, num(0)));
@@ -600,8 +638,8 @@ TEST(unknown_values_are_not_assumed)
 	/* i = pid(): unknown, so "if (i)" stays. */
 	prog();
 	i = local("i");
-	probe("begin", blk(2, sx(asg(i, OP_ASSIGN, call(BI_PID, NULL))),
-			   sif(var(i), LOG("foo"), NULL)));
+	probe("begin",
+	      blk(2, sx(asg(i, OP_ASSIGN, call(BI_PID, NULL))), sif(var(i), LOG("foo"), NULL)));
 	snprintf(base, sizeof base, "%s", norm());
 	CHECK(strstr(base, "{s3") != NULL);
 	/* A branch that may or may not run leaves i unknown. */
