@@ -202,6 +202,19 @@ after=$(ls "$SYSTEMTAP_DIR"/cache/*/*.log | wc -l)
 ls -a "$SYSTEMTAP_DIR"/cache/*/ | grep -q '^\.tmp\.' && fail "failing compile leaves no temporaries" ||
 	pass "failing compile leaves no temporaries"
 
+# A full disk: the compile fails, nothing is cached, nothing is left.
+mkdir "$TMP/full"
+if mount -t tmpfs -o size=200k tmpfs "$TMP/full" 2>/dev/null; then
+	SYSTEMTAP_DIR="$TMP/full" "$STAP" -p4 -e 'probe begin { log("full") exit() }' >"$TMP/fo" 2>&1
+	rc=$?
+	left=$(find "$TMP/full/cache" -name '*.ko' -o -name '*.log' -o -name '.tmp.*' | wc -l)
+	umount "$TMP/full"
+	[ $rc != 0 ] && [ "$left" = 0 ] && pass "full disk: fails cleanly, no entry" ||
+		fail "full disk: fails cleanly, no entry" "status $rc, $left files"
+else
+	skip "full disk" "cannot mount a small tmpfs here (not root?)"
+fi
+
 # --disable-cache: the module goes to the current folder.
 mkdir "$TMP/here"
 (cd "$TMP/here" && "$STAP" --disable-cache -p4 -e 'probe begin { log("nc") exit() }') >"$TMP/nc" 2>&1
