@@ -1,7 +1,9 @@
 /* The kernel runtime of a generated module, one translation unit: the module
  * defines its -D limits, includes the transport, then this file, then its own
  * globals, functions and probes.  Only stable, exported kernel interfaces are
- * used, so a kernel update does not break pass 4. */
+ * used, so a kernel update does not break pass 4.  The module defines
+ * STP_NEED_KPROBES / STP_NEED_TIMERS / STP_NEED_UPROBES for the probe kinds
+ * it has, so that it does not compile (or carry) the others. */
 #ifndef STP_RUNTIME_C
 #define STP_RUNTIME_C
 
@@ -9,14 +11,11 @@
 #include <linux/ctype.h>
 #include <linux/cred.h>
 #include <linux/delay.h>
-#include <linux/hrtimer.h>
 #include <linux/jhash.h>
 #include <linux/kernel.h>
-#include <linux/kprobes.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/module.h>
-#include <linux/namei.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -24,7 +23,6 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
-#include <linux/uprobes.h>
 #include <linux/vmalloc.h>
 #include <asm/ptrace.h>
 
@@ -39,6 +37,18 @@
 #include "stp_stat.c"
 #include "stp_map.c"
 #include "stp_probe.c"
-#include "stp_register.c"
+#ifdef STP_NEED_KPROBES
+#include <linux/kprobes.h>
+#include "stp_kprobe.c"
+#endif
+#ifdef STP_NEED_TIMERS
+#include <linux/hrtimer.h>
+#include "stp_timer.c"
+#endif
+#ifdef STP_NEED_UPROBES
+#include <linux/namei.h>
+#include <linux/uprobes.h>
+#include "stp_uprobe.c"
+#endif
 
 #endif
