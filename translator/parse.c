@@ -364,7 +364,10 @@ static struct stap_expr *parse_value(struct parser *ps)
 static struct stap_expr *parse_crement(struct parser *ps)
 {
 	struct stap_expr *e = parse_value(ps);
-	while (is_op(ps, "++") || is_op(ps, "--")) {
+	/* Only a variable takes a postfix ++/--: in "s = "c" <newline> ++x"
+	 * the ++ starts the next statement (semicolons are optional). */
+	while ((is_op(ps, "++") || is_op(ps, "--")) &&
+	       (e->kind == E_VAR || e->kind == E_INDEX || e->kind == E_TARGET)) {
 		const struct token *t = next(ps);
 		struct stap_expr *x = new_expr(ps, E_INCDEC, &t->loc);
 		x->op = t->text[0] == '+' ? OP_POSTINC : OP_POSTDEC;

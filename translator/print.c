@@ -200,7 +200,7 @@ static void print_stmt(struct strbuf *b, const struct stap_stmt *s, int ind, int
 		break;
 	case S_EXPR:
 		print_expr(b, s->expr, typed);
-		sb_puts(b, "\n");
+		sb_puts(b, ";\n");
 		break;
 	case S_IF:
 		sb_puts(b, "if (");
@@ -236,21 +236,21 @@ static void print_stmt(struct strbuf *b, const struct stap_stmt *s, int ind, int
 		print_foreach(b, s, typed);
 		print_body(b, s->body, ind, typed);
 		break;
-	case S_BREAK: sb_puts(b, "break\n"); break;
-	case S_CONTINUE: sb_puts(b, "continue\n"); break;
-	case S_NEXT: sb_puts(b, "next\n"); break;
+	case S_BREAK: sb_puts(b, "break;\n"); break;
+	case S_CONTINUE: sb_puts(b, "continue;\n"); break;
+	case S_NEXT: sb_puts(b, "next;\n"); break;
 	case S_RETURN:
 		sb_puts(b, "return");
 		if (s->expr) {
 			sb_puts(b, " ");
 			print_expr(b, s->expr, typed);
 		}
-		sb_puts(b, "\n");
+		sb_puts(b, ";\n");
 		break;
 	case S_DELETE:
 		sb_puts(b, "delete ");
 		print_expr(b, s->expr, typed);
-		sb_puts(b, "\n");
+		sb_puts(b, ";\n");
 		break;
 	case S_TRY:
 		sb_puts(b, "try\n");
@@ -293,12 +293,23 @@ void print_spec(struct strbuf *b, const struct stap_pp_spec *sp)
 static void print_var_decl(struct strbuf *b, const struct stap_var *v, int typed)
 {
 	sb_puts(b, v->name);
-	if (typed)
-		sb_printf(b, ":%s", stap_type_name(v->type));
+	if (!typed) {
+		/* -p1: the declaration as a script would write it. */
+		if (v->wrap)
+			sb_puts(b, "%");
+		if (v->maxsize)
+			sb_printf(b, "[%ld]", v->maxsize);
+		if (v->init) {
+			sb_puts(b, " = ");
+			print_expr(b, v->init, typed);
+		}
+		return;
+	}
+	sb_printf(b, ":%s", stap_type_name(v->type));
 	if (v->arity > 0) {
 		sb_puts(b, " [");
 		for (int k = 0; k < v->arity; k++)
-			sb_printf(b, "%s%s", k ? ", " : "", typed ? stap_type_name(v->key_types[k]) : "?");
+			sb_printf(b, "%s%s", k ? ", " : "", stap_type_name(v->key_types[k]));
 		sb_puts(b, "]");
 	}
 	if (v->maxsize)

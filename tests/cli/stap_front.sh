@@ -74,6 +74,23 @@ for f in "$CORPUS"/golden/*.stp; do
 	fi
 done
 
+# -p1 prints a script that parses back to the same -p1 text.
+for f in "$CORPUS"/must-parse/*.stp "$CORPUS"/golden/*.stp; do
+	name="p1 round trip $(basename "$f" .stp)"
+	# shellcheck disable=SC2046
+	"$STAP" $(header opts "$f") -p1 "$f" $(header args "$f") >"$TMP/r1.stp" 2>/dev/null
+	# shellcheck disable=SC2046
+	"$STAP" $(header opts "$f") -p1 "$TMP/r1.stp" $(header args "$f") >"$TMP/r2.stp" 2>"$TMP/err"
+	tail -n +3 "$TMP/r1.stp" >"$TMP/r1.tail" # past "# parse tree dump", "# file"
+	tail -n +3 "$TMP/r2.stp" >"$TMP/r2.tail"
+	if [ -s "$TMP/r1.tail" ] && cmp -s "$TMP/r1.tail" "$TMP/r2.tail"; then
+		pass "$name"
+	else
+		fail "$name" "the -p1 text does not parse back to itself"
+		head -3 "$TMP/err" | sed 's/^/#   /'
+	fi
+done
+
 # Determinism: twice the same bytes, and layout/comments do not matter.
 f="$CORPUS/must-elaborate/types.stp"
 "$STAP" -p2 "$f" >"$TMP/a" 2>/dev/null
