@@ -169,10 +169,13 @@ static struct stp_ment *stp_map_find(const struct stp_map *m, const union stp_ke
 static struct stp_ment *stp_map_slot(struct stp_context *c, struct stp_map *m,
 				     const union stp_key *key, const char *loc)
 {
-	struct stp_ment *e = stp_map_find(m, key);
+	struct stp_ment *e;
 	u32 h, i;
 	unsigned int k;
 
+	if (c->abort) /* an error earlier in this statement: change nothing */
+		return NULL;
+	e = stp_map_find(m, key);
 	if (e)
 		return e;
 	if (!m->free_head) {

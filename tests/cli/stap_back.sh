@@ -1,0 +1,80 @@
+#!/bin/sh
+# The back end from the command line: pass 3's C (parameters, .modinfo, -D),
+# pass 4 with the installed Debian kernel's kbuild (a module with its
+# .modinfo, compile errors shown, the temporary folder always removed, also
+# on SIGINT).  Loading needs the VM bench (tests/vm/cases/stap.sh).
+. tests/lib.sh
+STAP=$BIN/stap
+export SYSTEMTAP_DIR="$TMP/stapdir"
+mkdir -p "$TMP/tmpdir" "$TMP/w"
+
+if ! "$STAP" -p3 -e 'probe begin { exit() }' >/dev/null 2>&1; then
+	skip "all" "stap -p3 does not work yet"
+	exit 0
+fi
+
+S='global count = 3, name = "n"; probe begin { printf("%d %s\n", count, name); exit() }'
+run "-p3 prints C with the scalar globals as module parameters" 0 \
+	'module_param_named\(count, stp_g_count, long, 0\);' -- "$STAP" -p3 -e "$S"
+grep -q 'module_param_string(name, stp_g_name, MAXSTRINGLEN, 0);' "$TMP/out"
+ok_str=$?
+[ $ok_str -eq 0 ] && pass "string global is a string parameter" ||
+	fail "string global is a string parameter"
+grep -q 'MODULE_INFO(stapauth_guru, "0");' "$TMP/out" &&
+	grep -q 'MODULE_INFO(stapauth_version, "' "$TMP/out"
+[ $? -eq 0 ] && pass ".modinfo records the version and guru=0" ||
+	fail ".modinfo records the version and guru=0"
+run "-D NAME=VALUE becomes a #define before the runtime" 0 '^#define MAXACTION 5$' -- \
+	"$STAP" -p3 -D MAXACTION=5 -e "$S"
+run "-D with a bad name is refused" nz 'not NAME or NAME=VALUE' -- \
+	"$STAP" -p3 -D '1X=2' -e "$S"
+run "-g records guru mode" 0 'MODULE_INFO\(stapauth_guru, "1"\);' -- \
+	"$STAP" -g -p3 -e "$S"
+
+REL=
+for k in /boot/vmlinuz-*; do
+	r=${k#/boot/vmlinuz-}
+	[ -f "/usr/src/linux-headers-$r/Makefile" ] && REL=$r
+done
+if [ -z "$REL" ] || ! command -v make >/dev/null; then
+	skip "pass 4" "no /boot/vmlinuz-REL with /usr/src/linux-headers-REL, or no make"
+	exit 0
+fi
+export TMPDIR="$TMP/tmpdir"
+empty_tmp() { [ -z "$(ls -A "$TMP/tmpdir")" ]; }
+
+(cd "$TMP/w" && "$STAP" --disable-cache -r "$REL" -p4 -m stap_clitest -e "$S") >"$TMP/out" 2>&1
+if [ -f "$TMP/w/stap_clitest.ko" ]; then
+	pass "-p4 builds stap_clitest.ko for $REL"
+else
+	fail "-p4 builds stap_clitest.ko for $REL"
+	sed 's/^/#   /' "$TMP/out" | head -20
+fi
+grep -q "^stap_clitest.ko$" "$TMP/out" && pass "-p4 prints the module's path" ||
+	fail "-p4 prints the module's path"
+grep -aq 'stapauth_guru=0' "$TMP/w/stap_clitest.ko" && grep -aq 'vermagic=' "$TMP/w/stap_clitest.ko" &&
+	grep -aq 'parm=count:\|parmtype=count:long' "$TMP/w/stap_clitest.ko"
+[ $? -eq 0 ] && pass "the module's .modinfo has stapauth_guru, vermagic and the parameter" ||
+	fail "the module's .modinfo has stapauth_guru, vermagic and the parameter"
+empty_tmp && pass "temporary build folder removed after success" ||
+	fail "temporary build folder removed after success" "$(ls "$TMP/tmpdir")"
+
+run "a compile error fails pass 4 and is shown" nz 'error' -- \
+	"$STAP" --disable-cache -g -r "$REL" -p4 -e '%{ this is not C; %} probe begin { exit() }'
+empty_tmp && pass "temporary build folder removed after a failure" ||
+	fail "temporary build folder removed after a failure" "$(ls "$TMP/tmpdir")"
+
+(cd "$TMP/w" && exec "$STAP" --disable-cache -r "$REL" -p4 -m stap_cliint -e "$S") >/dev/null 2>&1 &
+pid=$!
+n=0
+while [ $n -lt 100 ] && ! ls "$TMP/tmpdir"/stapkbuild* >/dev/null 2>&1; do
+	sleep 0.1
+	n=$((n + 1))
+done
+sleep 0.3
+kill -INT $pid
+wait $pid
+st=$?
+[ $st -ne 0 ] && empty_tmp && [ ! -f "$TMP/w/stap_cliint.ko" ]
+[ $? -eq 0 ] && pass "SIGINT during pass 4: no module, temporary folder removed (status $st)" ||
+	fail "SIGINT during pass 4: no module, temporary folder removed" "status $st, left: $(ls "$TMP/tmpdir")"
