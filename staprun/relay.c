@@ -56,8 +56,7 @@ static void relay_report_drop(struct relay *r, const unsigned char *p)
 
 /* After an output write error (a closed pipe, a full disk) the output is
  * discarded and out_err set; the caller ends the run. */
-static int relay_records(struct relay *r, const unsigned char *p, size_t n,
-			 struct loader_err *e)
+int relay_feed(struct relay *r, const unsigned char *p, size_t n, struct loader_err *e)
 {
 	while (n > 0) {
 		uint32_t h;
@@ -148,7 +147,7 @@ int relay_pump(struct relay *r, int timeout_ms, const sigset_t *sigmask, struct 
 		}
 		if (n < 0)
 			break;
-		if (relay_records(r, r->buf, (size_t)n, e) != 0)
+		if (relay_feed(r, r->buf, (size_t)n, e) != 0)
 			return -EPROTO;
 	}
 	if (errno == EAGAIN || errno == EINTR)

@@ -32,6 +32,9 @@ int relay_request_exit(struct relay *r, struct loader_err *e);
  * at end of stream, 0 otherwise, -EINTR when a signal arrived (sigmask is
  * the mask to wait with, as ppoll(2); NULL: none), other -errno on error. */
 int relay_pump(struct relay *r, int timeout_ms, const sigset_t *sigmask, struct loader_err *e);
+/* Copy the records in p (whole records, as one read(2) returns them) to
+ * out/err.  0, or -EPROTO with e set for a malformed record. */
+int relay_feed(struct relay *r, const unsigned char *p, size_t n, struct loader_err *e);
 /* Read the control file into buf (NUL-terminated).  Returns bytes or -errno. */
 int relay_status(struct relay *r, char *buf, size_t len);
 void relay_close(struct relay *r);
