@@ -278,8 +278,14 @@ int main(int argc, char *argv[])
 
 	memset(&c, 0, sizeof c);
 	/* MUST 2 before anything else can open a file or read a variable. */
-	if (auth_hygiene_start(&c.env) < 0)
-		_exit(127);
+	if (auth_hygiene_start(&c.env) < 0) {
+		/* fds 0-2 may be what failed: best effort, then out. */
+		static const char msg[] = "staprun.auth: refused: cannot start safely "
+					  "(descriptors, limits or environment)\n";
+
+		(void)!write(2, msg, sizeof msg - 1);
+		_exit(1);
+	}
 	/* MUST 1: argc 0 refused in auth_args_parse; argv[0] never read. */
 	if (auth_args_parse(argc, argv, &c.opts, c.err, sizeof c.err) < 0) {
 		say(c.err, "");

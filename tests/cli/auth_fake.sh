@@ -115,6 +115,16 @@ run hostile_env 0 "^allowed: $D" -- env OPENSSL_CONF="$TMP/evil.cnf" LANG=xx_EVI
 	LC_ALL=xx_EVIL GCONV_PATH="$TMP" FAKEMOD_DIR="$FAKE" LD_PRELOAD="$F/fakemod.so" \
 	"$PROG" --check "$TMP/m.ko"
 
+# MUST 2: a 1-block RLIMIT_FSIZE is lifted for our own records (needs
+# CAP_SYS_RESOURCE, which containers may lack: then a clear refusal).
+eff=$(awk '/^CapEff/ { print $2 }' /proc/self/status)
+if [ $((0x$eff >> 24 & 1)) = 1 ]; then
+	run fsize_limit_lifted 0 "^allowed: $D" -- sh -c "ulimit -f 1; exec '$PROG' --check '$TMP/m.ko'"
+else
+	run fsize_limit_refused_clearly 1 '^staprun.auth: refused: cannot start safely' -- \
+		sh -c "ulimit -f 1; exec '$PROG' --check '$TMP/m.ko'"
+fi
+
 # MUST 3: a group-writable policy refuses everything.
 chmod 664 "$POL"
 run policy_group_writable 1 'unsafe policy' -- fake -- "$TMP/m.ko"
