@@ -8,7 +8,9 @@
  * Every node is allocated from the program's arena and freed by
  * stap_program_free(); nothing is freed on its own.
  *
- * CHANGES: (none yet; others add fields below, grouped and commented)
+ * CHANGES: stap_probe_point.params added (front end: "$a:int $b:char*", the
+ *          context variables known from BTF/DWARF, for -L and $param).
+ *          Others add fields below, grouped and commented.
  */
 #ifndef TRANSLATOR_AST_H
 #define TRANSLATOR_AST_H
@@ -340,6 +342,9 @@ struct stap_probe_point {
 	uint64_t offset;  /* file offset of the function's entry (uprobe_register) */
 	uint64_t vaddr;   /* ELF st_value */
 	int maxactive;    /* .maxactive(N) for kretprobes, 0 default */
+	/* Front end: the function's parameters as "$a:int $b:char*" when known
+	 * (kernel BTF, program DWARF), else NULL. */
+	char *params;
 };
 
 struct stap_probe {

@@ -145,8 +145,9 @@ static int probe_all(const struct stap_probe *pr, enum stap_pp_kind a, enum stap
 	return 1;
 }
 
-/* The 1-based position of $name in a kernel function's BTF prototype. */
-static int proto_index(const char *proto, const char *name, int *is_ptr)
+/* The 1-based position of $name in a "$a:int $b:char*" parameter list, and
+ * the builtin that reads it with its C type's width and sign. */
+static int proto_index(const char *proto, const char *name, enum stap_builtin *reader)
 {
 	size_t n = strlen(name);
 	int idx = 0;
@@ -158,7 +159,19 @@ static int proto_index(const char *proto, const char *name, int *is_ptr)
 		const char *end = strstr(p, " $");
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		if (len > n + 1 && memcmp(p + 1, name, n) == 0 && p[n + 1] == ':') {
-			*is_ptr = p[len - 1] == '*';
+			char type[128];
+			snprintf(type, sizeof(type), "%.*s", (int)(len - n - 2), p + n + 2);
+			if (type[strlen(type) - 1] == '*')
+				*reader = BI_POINTER_ARG;
+			else if (strstr(type, "long"))
+				*reader = strstr(type, "unsigned") ? BI_ULONG_ARG : BI_LONG_ARG;
+			else if (strstr(type, "unsigned"))
+				*reader = BI_UINT_ARG;
+			else if (strstr(type, "int") || strstr(type, "short") || strstr(type, "char") ||
+				 strstr(type, "enum ") || strcmp(type, "_Bool") == 0 || strcmp(type, "bool") == 0)
+				*reader = BI_INT_ARG;
+			else
+				*reader = BI_LONG_ARG; /* typedefs (size_t, loff_t, u64): full register */
 			return idx;
 		}
 	}
@@ -194,29 +207,30 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		make_builtin(el->p, e, BI_RETURNVAL, 0);
 		return;
 	}
-	int idx = 0, is_ptr = 0;
+	int idx = 0;
+	enum stap_builtin reader = BI_LONG_ARG;
 	const char *name = e->str + 1;
-	if (probe_all(pr, PP_KPROBE, PP_KRETPROBE) && strpbrk(name, "-[$>") == NULL) {
+	if ((probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE)) &&
+	    strpbrk(name, "-[$>") == NULL) {
 		for (size_t i = 0; i < pr->npoints; i++) {
-			int ptr = 0, k = pr->points[i].module
-						 ? 0
-						 : proto_index(elab_kernel_proto(el, pr->points[i].symbol),
-							       name, &ptr);
-			if (k == 0 || (idx && k != idx)) {
+			enum stap_builtin r = BI_LONG_ARG;
+			int k = proto_index(pr->points[i].params, name, &r);
+			if (k == 0 || (idx && (k != idx || r != reader))) {
 				idx = 0;
 				break;
 			}
 			idx = k;
-			is_ptr = ptr;
+			reader = r;
 		}
 	}
-	if (idx && probe_all(pr, PP_KPROBE, PP_KPROBE)) {
-		make_builtin(el->p, e, is_ptr ? BI_POINTER_ARG : BI_LONG_ARG, idx);
+	if (idx && idx <= 6) {
+		make_builtin(el->p, e, reader, idx);
 		return;
 	}
 	serr(el, &e->loc,
-	     "unable to find context variable %s here (no debuginfo: only the parameters of kernel "
-	     "functions known from BTF, at function entry, and $return in .return probes)",
+	     "unable to find context variable %s here (only the parameters of functions known from "
+	     "the kernel's BTF or the program's DWARF, at function entry, and $return in .return "
+	     "probes)",
 	     e->str);
 }
 

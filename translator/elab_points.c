@@ -244,6 +244,7 @@ static int points_match(struct elab *el, const struct stap_pp_spec *sp, const st
 		pt->symbol = stap_strdup(el->p, s->name);
 		pt->address = s->addr;
 		pt->maxactive = maxactive;
+		pt->params = s->proto ? stap_strdup(el->p, s->proto) : NULL;
 		if (tg->module)
 			pt->module = stap_strdup(el->p, tg->module);
 		if (tg->user) {

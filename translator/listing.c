@@ -15,10 +15,10 @@ static char *point_line(struct elab *el, const struct stap_probe_point *pt, int 
 {
 	struct strbuf b = {0};
 	sb_puts(&b, pt->pp);
-	if (vars && pt->kind == PP_KPROBE && !pt->module) {
-		const char *proto = elab_kernel_proto(el, pt->symbol);
-		if (proto && *proto)
-			sb_printf(&b, " %s", proto);
+	(void)el;
+	if (vars && (pt->kind == PP_KPROBE || pt->kind == PP_UPROBE)) {
+		if (pt->params && *pt->params)
+			sb_printf(&b, " %s", pt->params);
 	} else if (vars && (pt->kind == PP_KRETPROBE || pt->kind == PP_URETPROBE)) {
 		sb_puts(&b, " $return:long");
 	}

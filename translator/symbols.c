@@ -3,6 +3,8 @@
  * per user, else the exports in Module.symvers), its modules' symtabs, and
  * user-space ELF files.  Never the build machine's running kernel unless it
  * is the target. */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -467,6 +469,94 @@ static void elf_read_symtab(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, int reloc
 	}
 }
 
+/* ---- DWARF parameters of a program's functions ---- */
+
+static void dw_type_name(Dwarf_Die *die, struct strbuf *out, int depth)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die t;
+	if (depth > 8 || !dwarf_attr_integrate(die, DW_AT_type, &a) || !dwarf_formref_die(&a, &t)) {
+		sb_puts(out, "void");
+		return;
+	}
+	const char *n = dwarf_diename(&t);
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_pointer_type:
+		dw_type_name(&t, out, depth + 1);
+		sb_puts(out, "*");
+		break;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+	case DW_TAG_restrict_type: dw_type_name(&t, out, depth + 1); break;
+	case DW_TAG_array_type:
+		dw_type_name(&t, out, depth + 1);
+		sb_puts(out, "[]");
+		break;
+	case DW_TAG_structure_type: sb_printf(out, "struct %s", n ? n : "?"); break;
+	case DW_TAG_union_type: sb_printf(out, "union %s", n ? n : "?"); break;
+	case DW_TAG_enumeration_type: sb_printf(out, "enum %s", n ? n : "?"); break;
+	default: sb_puts(out, n ? n : "?"); break;
+	}
+}
+
+static struct sym *sym_lookup(struct sym_table *t, const char *name)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(t->v[mid].name, name);
+		if (c == 0)
+			return &t->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void dw_subprogram(Dwarf_Die *fn, struct sym_table *t)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die ch;
+	const char *name = dwarf_diename(fn);
+	struct sym *s = name ? sym_lookup(t, name) : NULL;
+	if (!s || s->proto || dwarf_attr(fn, DW_AT_declaration, &a))
+		return;
+	struct strbuf b = {0};
+	if (dwarf_child(fn, &ch) == 0) {
+		do {
+			const char *pn = dwarf_diename(&ch);
+			if (dwarf_tag(&ch) != DW_TAG_formal_parameter || !pn)
+				continue;
+			sb_printf(&b, "%s$%s:", b.n ? " " : "", pn);
+			dw_type_name(&ch, &b, 0);
+		} while (dwarf_siblingof(&ch, &ch) == 0);
+	}
+	s->proto = b.s ? b.s : strdup("");
+}
+
+/* Give the functions in t (sorted) their parameters from e's DWARF, if any. */
+static void dw_params(Elf *e, struct sym_table *t)
+{
+	Dwarf *dw = dwarf_begin_elf(e, DWARF_C_READ, NULL);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	if (!dw)
+		return;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, ch;
+		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &ch) == 0) {
+			do
+				if (dwarf_tag(&ch) == DW_TAG_subprogram)
+					dw_subprogram(&ch, t);
+			while (dwarf_siblingof(&ch, &ch) == 0);
+		}
+		off = next;
+	}
+	dwarf_end(dw);
+}
+
 static int elf_functions(const char *path, struct sym_table *t, char *why, size_t whylen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -498,9 +588,11 @@ static int elf_functions(const char *path, struct sym_table *t, char *why, size_
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNSYM)
 			elf_read_symtab(e, scn, &sh, 0, t);
 	}
+	sym_finish(t);
+	if (eh.e_type != ET_REL)
+		dw_params(e, t);
 	elf_end(e);
 	close(fd);
-	sym_finish(t);
 	return 0;
 }
 

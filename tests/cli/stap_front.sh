@@ -143,5 +143,16 @@ if [ $have_kernel = 1 ]; then
 else
 	skip "-l/-L" "no symbols for the target kernel"
 fi
+# A program with DWARF: its functions' parameters are context variables.
+printf 'int foo(int a, char *b, long c) { return a + (int)c + b[0]; }\nint main(int n, char **v) { return foo(n, v[0], 3); }\n' >"$TMP/prog.c"
+if cc -g -O0 -o "$TMP/prog" "$TMP/prog.c" 2>/dev/null; then
+	run "-L process DWARF" 0 'function\("foo"\) \$a:int \$b:char\* \$c:long int$' -- "$STAP" -L "process(\"$TMP/prog\").function(\"foo\")"
+	run "process \$param" 0 'int_arg\(1\), user_string\(pointer_arg\(2\)\), long_arg\(3\)' \
+		-- "$STAP" -p2 -e "probe process(\"$TMP/prog\").function(\"foo\") { printf(\"%d %s %d\\n\", \$a, user_string(\$b), \$c) }"
+	run "process .return \$return" 0 'returnval\(\)' -- "$STAP" -p2 -e "probe process(\"$TMP/prog\").function(\"foo\").return { println(\$return) }"
+	run "process no such param" 1 'unable to find context variable \$zz' -- "$STAP" -p2 -e "probe process(\"$TMP/prog\").function(\"foo\") { println(\$zz) }"
+else
+	skip "process DWARF" "no C compiler"
+fi
 run "-l process" 0 '^process\("/usr/bin/ls"\)|^process\("/bin/ls"\)' -- "$STAP" -l 'process("ls").function("*")'
 run "-r unknown release" 1 "" -- "$STAP" -r 0.0-nosuch -p2 -e 'probe kernel.function("vfs_read") {}'
