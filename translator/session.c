@@ -266,6 +266,25 @@ static char *read_first_line(const char *path)
 	return r;
 }
 
+/* The release a build tree is for: UTS_RELEASE in utsrelease.h (Debian's
+ * include/config/kernel.release holds the upstream version instead). */
+static char *uts_release(const char *build)
+{
+	char *f = path_fmt("%s/include/generated/utsrelease.h%s", build, "");
+	char *line = f ? read_first_line(f) : NULL, *r = NULL;
+	free(f);
+	const char *q = line ? strchr(line, '"') : NULL;
+	if (q && strchr(q + 1, '"'))
+		r = strndup(q + 1, (size_t)(strchr(q + 1, '"') - q - 1));
+	free(line);
+	if (r)
+		return r;
+	f = path_fmt("%s/include/config/kernel.release%s", build, "");
+	r = f ? read_first_line(f) : NULL;
+	free(f);
+	return r;
+}
+
 /* The newest installed kernel (/boot/vmlinuz-REL) with a kbuild tree. */
 static char *kernel_newest_installed(void)
 {
@@ -394,9 +413,7 @@ int session_find_kernel(struct stap_session *s)
 			fprintf(stderr, "stap: -r %s: %s\n", s->release_opt, strerror(errno));
 			return -1;
 		}
-		char *f = path_fmt("%s/include/config/kernel.release%s", k->build_dir, "");
-		k->release = f ? read_first_line(f) : NULL;
-		free(f);
+		k->release = uts_release(k->build_dir);
 		if (!k->release) {
 			fprintf(stderr, "stap: -r %s: no include/config/kernel.release in this build tree\n",
 				s->release_opt);

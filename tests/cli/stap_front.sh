@@ -139,6 +139,11 @@ if [ $have_kernel = 1 ]; then
 	run "-L parameters" 0 '^kernel.function\("vfs_read"\) \$file:struct file\* .*\$count:size_t' -- "$STAP" -L 'kernel.function("vfs_read")'
 	run "-l nothing" 1 "no function matches 'zzz_no_such'" -- "$STAP" -l 'kernel.function("zzz_no_such")'
 	run "-l module" 0 '^module\("ext4"\)\.function\("ext4_file_open"\)$' -- "$STAP" -l 'module("ext4").function("ext4_file_*")'
+	rel=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -1)
+	if [ -n "$rel" ] && [ -d "/lib/modules/$rel/build/" ]; then
+		run "-r build tree" 0 'kernel.function\("vfs_read"\)' -- "$STAP" -r "/lib/modules/$rel/build/" -p2 -e 'probe kernel.function("vfs_read") {}'
+		run "-r release" 0 '"yes"' -- "$STAP" -r "$rel" -p2 -e "probe begin { %( kernel_vr == \"$rel\" && CONFIG_MODULES == \"y\" %? println(\"yes\") %: println(\"no\") %) }"
+	fi
 	run "param -> long_arg" 0 'long_arg\(3\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($count) }'
 else
 	skip "-l/-L" "no symbols for the target kernel"
