@@ -1091,6 +1091,10 @@ int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *err
 		elab_points(&el);
 	if (el.d.nerrors == 0) {
 		struct worklist wl = reached_funcs(&el);
+		for (size_t i = 0; i < p->nfuncs; i++)
+			if (!p->funcs[i]->used)
+				diag_warn(&el.d, &p->funcs[i]->loc, "eliding unused function '%s'",
+					  p->funcs[i]->name);
 		int changed = 1;
 		for (int round = 0; round < 32 && changed && el.d.nerrors == 0; round++)
 			types_round(&el, &wl, 0, &changed);

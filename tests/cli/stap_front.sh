@@ -128,6 +128,7 @@ run "-v pass 1 line" 0 '^Pass 1: parsed user script and [0-9]+ library scripts u
 run "-v pass 2 line" 0 '^Pass 2: analyzed script: 1 probe, 0 functions, 0 embeds, 0 globals using [0-9]+virt/.* ms\.$' \
 	-- "$STAP" -v -p2 -e 'probe begin { exit() }'
 run "warning for unused" 0 "WARNING: eliding unused variable 'nobody'" -- "$STAP" -p2 -e 'global nobody; probe begin { exit() }'
+run "unused function" 0 "WARNING: eliding unused function 'f'" -- "$STAP" -p2 -e 'function f() { nope() } probe begin { exit() }'
 run "-w silences warnings" 0 -- "$STAP" -w -p2 -e 'global nobody; probe begin { exit() }'
 if grep -q WARNING "$TMP/out"; then fail "-w output" "still warns"; else pass "-w output"; fi
 
