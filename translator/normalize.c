@@ -472,6 +472,58 @@ static struct stap_expr *simp(struct norm *n, const struct stap_expr *e, struct 
 	return c;
 }
 
+/* Where an expression writes a local and also reads it elsewhere, the value
+ * read depends on evaluation order, which the C the back end emits may
+ * leave unspecified.  Such expressions are simplified without assuming any
+ * value for those locals.  A store at the root ("v = ... v ...") is fine:
+ * its right side is evaluated first. */
+static void count_refs(const struct norm *n, const struct env *env, const struct stap_expr *e,
+		       int *refs, int *writes)
+{
+	if (!e)
+		return;
+	if (e->kind == E_VAR && tracked(n, env, e->var))
+		refs[e->var->index]++;
+	if ((e->kind == E_ASSIGN || e->kind == E_INCDEC) && e->a && e->a->kind == E_VAR &&
+	    tracked(n, env, e->a->var))
+		writes[e->a->var->index]++;
+	count_refs(n, env, e->a, refs, writes);
+	count_refs(n, env, e->b, refs, writes);
+	count_refs(n, env, e->c, refs, writes);
+	for (size_t i = 0; i < e->nargs; i++)
+		count_refs(n, env, e->args[i], refs, writes);
+}
+
+static int writes_ordered(struct norm *n, const struct env *env, const struct stap_expr *root)
+{
+	const struct stap_var *top = NULL;
+	int *refs, *writes;
+
+	if (!env->v || !root)
+		return 1;
+	refs = stap_alloc(n->p, env->n * sizeof *refs + 1);
+	writes = stap_alloc(n->p, env->n * sizeof *writes + 1);
+	count_refs(n, env, root, refs, writes);
+	if (root->kind == E_ASSIGN && root->a->kind == E_VAR && tracked(n, env, root->a->var))
+		top = root->a->var;
+	for (size_t i = 0; i < env->n; i++) {
+		if (!writes[i] || refs[i] == 1)
+			continue;
+		if (top && (size_t)top->index == i && writes[i] == 1)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* simp() for a whole expression of a statement. */
+static struct stap_expr *simp_top(struct norm *n, const struct stap_expr *e, struct env *env)
+{
+	if (!writes_ordered(n, env, e))
+		forget_written(n, e, env);
+	return simp(n, e, env);
+}
+
 /* ---- statements ---- */
 
 /* How control leaves a statement list. */
@@ -551,7 +603,9 @@ static void norm_expr_stmt(struct norm *n, const struct stap_stmt *s, struct env
 	int64_t v;
 
 	/* Fully known (e.g. i++ with i known): keep only its effects. */
-	if (env->v && eval_full(n, s->expr, &trial, &v)) {
+	if (!writes_ordered(n, env, s->expr))
+		forget_written(n, s->expr, env);
+	else if (env->v && eval_full(n, s->expr, &trial, &v)) {
 		emit_changes(n, env, &trial, s, out);
 		memcpy(env->v, trial.v, env->n * sizeof *env->v);
 		return;
@@ -570,7 +624,7 @@ static void norm_expr_stmt(struct norm *n, const struct stap_stmt *s, struct env
 static enum flow norm_if(struct norm *n, const struct stap_stmt *s, struct env *env,
 			 struct stmts *out)
 {
-	struct stap_expr *cond = simp(n, s->expr, env);
+	struct stap_expr *cond = simp_top(n, s->expr, env);
 	struct env eb, ee;
 	enum flow fb, fe;
 	struct stap_stmt *c;
@@ -642,7 +696,7 @@ static int unroll_loop(struct norm *n, const struct stap_stmt *s, struct env *en
 		return 0;
 	for (int iter = 0; iter <= UNROLL_MAX_ITER && l.n <= UNROLL_MAX_STMTS; iter++) {
 		before = env_dup(n, &e);
-		if (!eval_full(n, s->expr, &e, &v))
+		if (!writes_ordered(n, &e, s->expr) || !eval_full(n, s->expr, &e, &v))
 			return 0;
 		emit_changes(n, &before, &e, s, &l);
 		if (!v) {
@@ -681,13 +735,13 @@ static enum flow norm_loop(struct norm *n, const struct stap_stmt *s, struct env
 	forget_written_stmt(n, s, env);
 	inner = env_dup(n, env);
 	if (s->kind == S_FOREACH) {
-		c->array = simp(n, s->array, &inner);
-		c->limit = s->limit ? simp(n, s->limit, &inner) : NULL;
+		c->array = simp_top(n, s->array, &inner);
+		c->limit = s->limit ? simp_top(n, s->limit, &inner) : NULL;
 	} else {
-		c->expr = s->expr ? simp(n, s->expr, &inner) : NULL;
+		c->expr = s->expr ? simp_top(n, s->expr, &inner) : NULL;
 		if (is_num(c->expr) && !c->expr->num)
 			return FLOW_NEXT;
-		c->step = s->step ? simp(n, s->step, &inner) : NULL;
+		c->step = s->step ? simp_top(n, s->step, &inner) : NULL;
 	}
 	c->body = norm_body(n, s->body, &inner, NULL);
 	push(n, out, c);
@@ -744,7 +798,7 @@ static enum flow norm_stmt(struct norm *n, const struct stap_stmt *s, struct env
 		*c = *s;
 		if (s->expr)
 			c->expr = s->kind == S_DELETE ? simp_lvalue(n, s->expr, env)
-						      : simp(n, s->expr, env);
+						      : simp_top(n, s->expr, env);
 		if (s->kind == S_DELETE && s->expr && s->expr->kind == E_VAR)
 			forget_var(n, s->expr->var, env);
 		push(n, out, c);

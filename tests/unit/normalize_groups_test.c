@@ -650,3 +650,25 @@ TEST(unknown_values_are_not_assumed)
 			   sif(var(i), LOG("foo"), NULL)));
 	CHECK(strstr(norm(), "{s3 i") != NULL);
 }
+
+/* "g = i + i++": which i is read depends on evaluation order; assume none. */
+TEST(order_dependent_reads_are_not_assumed)
+{
+	struct stap_var *i, *g;
+	const char *out;
+
+	prog();
+	i = local("i");
+	g = global("g");
+	probe("begin", blk(1, sx(asg(g, OP_ASSIGN, bin(OP_ADD, var(i), incdec(i, OP_POSTINC))))));
+	out = norm();
+	CHECK(strstr(out, "(k12") != NULL);
+	CHECK(strstr(out, "o1 i (k12") != NULL); /* i stays a read of i */
+	/* "i = i + 1" is ordered: the right side is read first. */
+	prog();
+	i = local("i");
+	g = global("g");
+	probe("begin", blk(2, sx(asg(i, OP_ASSIGN, bin(OP_ADD, var(i), num(1)))),
+			   sx(asg(g, OP_ASSIGN, var(i)))));
+	CHECK(strstr(norm(), "@g 1") != NULL);
+}
