@@ -81,8 +81,8 @@ void auth_audit_format(const struct auth_audit *a, char *out, size_t outlen)
 void auth_audit_log(const struct auth_audit *a)
 {
 	char line[4096];
-	int prio = !strcmp(a->result, "grant") || !strcmp(a->result, "done") ? LOG_NOTICE
-									     : LOG_WARNING;
+	int prio =
+	    !strcmp(a->result, "grant") || !strcmp(a->result, "done") ? LOG_NOTICE : LOG_WARNING;
 
 	auth_audit_format(a, line, sizeof line);
 	openlog("staprun.auth", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);

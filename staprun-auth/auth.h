@@ -25,12 +25,12 @@
 #include "lib/digest.h"
 #include "staprun/loader.h"
 
-#define AUTH_ARG_MAX 4096   /* longest single argument accepted */
-#define AUTH_PARAMS_MAX 64  /* most name=value arguments */
+#define AUTH_ARG_MAX 4096	    /* longest single argument accepted */
+#define AUTH_PARAMS_MAX 64	    /* most name=value arguments */
 #define AUTH_MODULE_MAX (64u << 20) /* largest module read */
-#define AUTH_NAME_MAX 55    /* MODULE_NAME_LEN - 1 */
+#define AUTH_NAME_MAX 55	    /* MODULE_NAME_LEN - 1 */
 #define AUTH_GROUPS_MAX 256
-#define AUTH_ENV_MAX 1024   /* most saved environment entries */
+#define AUTH_ENV_MAX 1024 /* most saved environment entries */
 
 /* Compiled-in paths (MUST 3: never from the environment). */
 #ifndef AUTH_POLICY_PATH
@@ -49,11 +49,11 @@ enum auth_mode { AUTH_LOAD, AUTH_CHECK, AUTH_UNLOAD };
 struct auth_opts {
 	enum auth_mode mode;
 	int verbose;
-	const char *outfile;  /* -o FILE, or NULL */
-	const char *cmd;      /* -c CMD or -x CMD, or NULL */
-	pid_t target;         /* -x PID, or 0 */
-	const char *module;   /* MOD.ko path (load, check) or MODNAME (unload) */
-	char *const *params;  /* name=value arguments, inside argv */
+	const char *outfile; /* -o FILE, or NULL */
+	const char *cmd;     /* -c CMD or -x CMD, or NULL */
+	pid_t target;	     /* -x PID, or 0 */
+	const char *module;  /* MOD.ko path (load, check) or MODNAME (unload) */
+	char *const *params; /* name=value arguments, inside argv */
 	int nparams;
 };
 
@@ -91,7 +91,7 @@ int auth_user_get(struct auth_user *u, char *err, size_t errlen);
 struct auth_paths {
 	const char *policy;
 	const char *keys;
-	uid_t owner;             /* required owner of policy and keys: 0 */
+	uid_t owner;		 /* required owner of policy and keys: 0 */
 	const char *pam_service; /* NULL only in unit tests */
 };
 
@@ -99,13 +99,13 @@ struct auth_decision {
 	unsigned char *buf; /* the module, read once, as the user */
 	size_t len;
 	size_t payload_len; /* without a kernel signature */
-	int is_signed;      /* a signature by a pinned signer was verified */
+	int is_signed;	    /* a signature by a pinned signer was verified */
 	struct loader_module m;
 	struct loader_params p;
 	char digest[DIGEST_STRLEN];
 	char signer[DIGEST_STRLEN]; /* "" when not signed */
-	char line[320];             /* deciding policy line "path:N", or "" */
-	char reason[512];           /* why refused, one line */
+	char line[320];		    /* deciding policy line "path:N", or "" */
+	char reason[512];	    /* why refused, one line */
 };
 
 /* 0: granted; -1: refused, with d->reason.  Free d in every case. */
@@ -113,8 +113,8 @@ int auth_decide(const struct auth_paths *paths, const struct auth_opts *o,
 		const struct auth_user *u, time_t now, struct auth_decision *d);
 void auth_decision_free(struct auth_decision *d);
 /* Read path as the user (MUST 4): O_NOFOLLOW, regular file, size cap, once. */
-int auth_module_read(const char *path, const struct auth_user *u, unsigned char **buf,
-		     size_t *len, char *err, size_t errlen);
+int auth_module_read(const char *path, const struct auth_user *u, unsigned char **buf, size_t *len,
+		     char *err, size_t errlen);
 
 /* privs.c (MUST 7). */
 int auth_privs_reduce(char *err, size_t errlen);

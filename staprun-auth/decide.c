@@ -24,8 +24,8 @@ static int refuse(struct auth_decision *d, const char *fmt, ...)
 	return -1;
 }
 
-int auth_module_read(const char *path, const struct auth_user *u, unsigned char **buf,
-		     size_t *len, char *err, size_t errlen)
+int auth_module_read(const char *path, const struct auth_user *u, unsigned char **buf, size_t *len,
+		     char *err, size_t errlen)
 {
 	int fd, e, saved;
 

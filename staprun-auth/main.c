@@ -38,19 +38,19 @@ static void audit(const struct auth_ctx *c, const char *event, const char *resul
 		  const char *reason)
 {
 	struct auth_audit a = {
-		.event = event,
-		.result = result,
-		.user = c->user.name,
-		.uid = c->user.uid,
-		.path = c->opts.mode == AUTH_UNLOAD ? NULL : c->opts.module,
-		.name = c->name[0] ? c->name : c->dec.m.name,
-		.digest = c->dec.digest[0] ? c->dec.digest : NULL,
-		.signer = c->dec.signer[0] ? c->dec.signer : NULL,
-		.line = c->dec.line[0] ? c->dec.line : NULL,
-		.params = c->opts.params,
-		.nparams = c->opts.nparams,
-		.cmd = c->opts.cmd,
-		.reason = reason,
+	    .event = event,
+	    .result = result,
+	    .user = c->user.name,
+	    .uid = c->user.uid,
+	    .path = c->opts.mode == AUTH_UNLOAD ? NULL : c->opts.module,
+	    .name = c->name[0] ? c->name : c->dec.m.name,
+	    .digest = c->dec.digest[0] ? c->dec.digest : NULL,
+	    .signer = c->dec.signer[0] ? c->dec.signer : NULL,
+	    .line = c->dec.line[0] ? c->dec.line : NULL,
+	    .params = c->opts.params,
+	    .nparams = c->opts.nparams,
+	    .cmd = c->opts.cmd,
+	    .reason = reason,
 	};
 
 	auth_audit_log(&a);
@@ -162,21 +162,21 @@ static int auth_outfile_open(struct auth_ctx *c)
 static int auth_run(struct auth_ctx *c)
 {
 	struct loader_child_opts co = {
-		.cmd = c->opts.cmd,
-		.envp = c->env.vars,
-		.hook = auth_child_hook,
-		.hook_arg = c,
+	    .cmd = c->opts.cmd,
+	    .envp = c->env.vars,
+	    .hook = auth_child_hook,
+	    .hook_arg = c,
 	};
 	struct loader_run_opts ro = {
-		.out_fd = -1,
-		.child = c->opts.cmd ? &co : NULL,
-		.target_pid = c->opts.target,
-		/* MUST 8: the transport files belong to the user alone. */
-		.owner_uid = c->user.uid,
-		.owner_gid = c->user.gid,
-		.verbose = c->opts.verbose,
-		.loaded = auth_loaded,
-		.loaded_arg = c,
+	    .out_fd = -1,
+	    .child = c->opts.cmd ? &co : NULL,
+	    .target_pid = c->opts.target,
+	    /* MUST 8: the transport files belong to the user alone. */
+	    .owner_uid = c->user.uid,
+	    .owner_gid = c->user.gid,
+	    .verbose = c->opts.verbose,
+	    .loaded = auth_loaded,
+	    .loaded_arg = c,
 	};
 	struct loader_err le = {{0}};
 	int st;

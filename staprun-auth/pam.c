@@ -32,8 +32,8 @@ int auth_pam_account(const char *service, const char *user, char *err, size_t er
 	if (r == PAM_SUCCESS)
 		r = pam_acct_mgmt(h, PAM_SILENT);
 	if (r != PAM_SUCCESS)
-		snprintf(err, errlen, "PAM account check (service %s) denied %s: %s", service,
-			 user, pam_strerror(h, r));
+		snprintf(err, errlen, "PAM account check (service %s) denied %s: %s", service, user,
+			 pam_strerror(h, r));
 	pam_end(h, r);
 	return r == PAM_SUCCESS ? 0 : -1;
 }

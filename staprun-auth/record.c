@@ -60,8 +60,9 @@ int auth_record_write(const char *dir, const struct auth_record *r)
 	e = record_dir(dir);
 	if (e < 0)
 		return e;
-	n = snprintf(text, sizeof text, "module=%s\ndigest=%s\nuser=%s\nuid=%u\npid=%d\nsince=%lld\n",
-		     r->module, r->digest, r->user, (unsigned)r->uid, (int)r->pid, r->since);
+	n = snprintf(text, sizeof text,
+		     "module=%s\ndigest=%s\nuser=%s\nuid=%u\npid=%d\nsince=%lld\n", r->module,
+		     r->digest, r->user, (unsigned)r->uid, (int)r->pid, r->since);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -81,9 +82,11 @@ static int record_field(struct auth_record *r, const char *k, const char *v)
 	char *end;
 
 	if (!strcmp(k, "module"))
-		return snprintf(r->module, sizeof r->module, "%s", v) < (int)sizeof r->module ? 0 : -1;
+		return snprintf(r->module, sizeof r->module, "%s", v) < (int)sizeof r->module ? 0
+											      : -1;
 	if (!strcmp(k, "digest"))
-		return snprintf(r->digest, sizeof r->digest, "%s", v) < (int)sizeof r->digest ? 0 : -1;
+		return snprintf(r->digest, sizeof r->digest, "%s", v) < (int)sizeof r->digest ? 0
+											      : -1;
 	if (!strcmp(k, "user"))
 		return snprintf(r->user, sizeof r->user, "%s", v) < (int)sizeof r->user ? 0 : -1;
 	errno = 0;
@@ -191,6 +194,6 @@ void auth_record_format(const struct auth_record *r, char *out, size_t outlen)
 
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(out, outlen, "%s %s user=%s uid=%u pid=%d since=%s", r->module, r->digest,
-		 r->user, (unsigned)r->uid, (int)r->pid, when);
+	snprintf(out, outlen, "%s %s user=%s uid=%u pid=%d since=%s", r->module, r->digest, r->user,
+		 (unsigned)r->uid, (int)r->pid, when);
 }

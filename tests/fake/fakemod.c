@@ -107,7 +107,8 @@ long syscall(long n, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	if (fake_dir[0] && n == SYS_init_module)
-		return fake_init_module((const void *)a[0], (unsigned long)a[1], (const char *)a[2]);
+		return fake_init_module((const void *)a[0], (unsigned long)a[1],
+					(const char *)a[2]);
 	if (fake_dir[0] && n == SYS_finit_module) {
 		fake_log("finit_module refused by the fake\n");
 		errno = ENOSYS;

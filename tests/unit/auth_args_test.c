@@ -77,18 +77,18 @@ TEST(args_strict_refusals)
 	struct auth_opts o;
 	char err[256];
 	char *cases[][6] = {
-		{"x", NULL},                             /* no module */
-		{"x", "-q", "m.ko", NULL},               /* unknown option */
-		{"x", "-vo", "f", "m.ko", NULL},         /* no bundling */
-		{"x", "-c", "a", "-x", "1", NULL},       /* both -c and -x */
-		{"x", "-o", NULL},                       /* missing value */
-		{"x", "m.ko", "novalue", NULL},          /* not name=value */
-		{"x", "m.ko", "=v", NULL},               /* empty name */
-		{"x", "-d", "m", "extra", NULL},         /* -d takes one */
-		{"x", "-d", "m", "-c", "ls", NULL},      /* -d with -c */
-		{"x", "--check", "-c", "ls", "m.ko", NULL}, /* --check loads nothing */
-		{"x", "-o", "", "m.ko", NULL},           /* empty value */
-		{"x", "", NULL},                         /* empty module */
+	    {"x", NULL},				/* no module */
+	    {"x", "-q", "m.ko", NULL},			/* unknown option */
+	    {"x", "-vo", "f", "m.ko", NULL},		/* no bundling */
+	    {"x", "-c", "a", "-x", "1", NULL},		/* both -c and -x */
+	    {"x", "-o", NULL},				/* missing value */
+	    {"x", "m.ko", "novalue", NULL},		/* not name=value */
+	    {"x", "m.ko", "=v", NULL},			/* empty name */
+	    {"x", "-d", "m", "extra", NULL},		/* -d takes one */
+	    {"x", "-d", "m", "-c", "ls", NULL},		/* -d with -c */
+	    {"x", "--check", "-c", "ls", "m.ko", NULL}, /* --check loads nothing */
+	    {"x", "-o", "", "m.ko", NULL},		/* empty value */
+	    {"x", "", NULL},				/* empty module */
 	};
 	size_t i;
 

@@ -47,12 +47,12 @@ static int fixture_module(const char *obj)
 {
 	char cmd[1200];
 	const char *code =
-		"__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
-		"\"license=GPL\\0name=stp_fix\\0vermagic=6.1.0 SMP mod_unload\\0\"\n"
-		"\"parmtype=lines:int\\0parmtype=prefix:charp\\0parmtype=_stp_uid:uint\\0\";\n"
-		"struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
-		"__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
-		"struct mod this_module = { .name = \"stp_fix\" };\n";
+	    "__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
+	    "\"license=GPL\\0name=stp_fix\\0vermagic=6.1.0 SMP mod_unload\\0\"\n"
+	    "\"parmtype=lines:int\\0parmtype=prefix:charp\\0parmtype=_stp_uid:uint\\0\";\n"
+	    "struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
+	    "__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
+	    "struct mod this_module = { .name = \"stp_fix\" };\n";
 
 	if (puts_file(tmp("fix.c"), code) < 0)
 		return -1;
@@ -138,8 +138,10 @@ TEST(decide_refusals_of_the_policy)
 	SETUP(f);
 	me = f.user.name;
 	/* not approved at all */
-	CHECK(fx_policy(&f, "sha256:%.0s0000000000000000000000000000000000000000000000000000000000000000\n",
-			f.digest) == 0);
+	CHECK(fx_policy(
+		  &f,
+		  "sha256:%.0s0000000000000000000000000000000000000000000000000000000000000000\n",
+		  f.digest) == 0);
 	CHECK(decide(&f, f.mod, NULL, 0, why, sizeof why) < 0);
 	CHECK(strstr(why, "not approved"));
 	/* a user outside users= */
@@ -213,8 +215,8 @@ TEST(decide_parameters)
 	char *undeclared[] = {"nosuch=1"};
 	char *notallowed[] = {"prefix=x"};
 	char *internal[] = {"_stp_uid=0"};
-	char *bad[][1] = {{"lines=1 2"}, {"lines=\"1\""}, {"lines=1,2"}, {"lines=1\n2"},
-			  {"lines=$(id)"}};
+	char *bad[][1] = {
+	    {"lines=1 2"}, {"lines=\"1\""}, {"lines=1,2"}, {"lines=1\n2"}, {"lines=$(id)"}};
 	size_t i;
 
 	SETUP(f);

@@ -58,10 +58,19 @@ TEST(audit_record_has_every_field)
 	char line[2048];
 	char *params[] = {"lines=3", "prefix=x y"};
 	struct auth_audit a = {
-		.event = "load", .result = "refused", .user = "alice", .uid = 1000,
-		.path = "/home/alice/m.ko", .name = "stp_m", .digest = "sha256:ab",
-		.signer = NULL, .line = "/etc/systemtap/authorized_probes:3",
-		.params = params, .nparams = 2, .cmd = "id -u; echo %n", .reason = "expired",
+	    .event = "load",
+	    .result = "refused",
+	    .user = "alice",
+	    .uid = 1000,
+	    .path = "/home/alice/m.ko",
+	    .name = "stp_m",
+	    .digest = "sha256:ab",
+	    .signer = NULL,
+	    .line = "/etc/systemtap/authorized_probes:3",
+	    .params = params,
+	    .nparams = 2,
+	    .cmd = "id -u; echo %n",
+	    .reason = "expired",
 	};
 
 	auth_audit_format(&a, line, sizeof line);
@@ -98,12 +107,11 @@ TEST(unique_name_fits_and_differs)
 static int build_fixture(const char *obj)
 {
 	char cmd[1200];
-	const char *code =
-		"__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
-		"\"license=GPL\\0name=stp_fake\\0vermagic=6.1.0 SMP mod_unload\\0\";\n"
-		"struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
-		"__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
-		"struct mod this_module = { .name = \"stp_fake\" };\n";
+	const char *code = "__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
+			   "\"license=GPL\\0name=stp_fake\\0vermagic=6.1.0 SMP mod_unload\\0\";\n"
+			   "struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
+			   "__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
+			   "struct mod this_module = { .name = \"stp_fake\" };\n";
 
 	if (put(tmp("fake.c"), code) < 0)
 		return -1;
@@ -130,7 +138,8 @@ TEST(rename_changes_only_the_name)
 			  "stp_fake_u1000_77") == 0);
 	for (i = 0; i < n; i++)
 		if (d[i] != orig[i]) {
-			int in_tm = i >= mi.this_module_name_off && i < mi.this_module_name_off + 56;
+			int in_tm =
+			    i >= mi.this_module_name_off && i < mi.this_module_name_off + 56;
 			int in_mi = i + 5 >= mi.modinfo_name_off &&
 				    i < mi.modinfo_name_off + mi.modinfo_name_len;
 			CHECK(in_tm || in_mi);
@@ -245,8 +254,8 @@ TEST(unload_only_own_modules)
 				   sizeof err) == -EPERM);
 	CHECK(strstr(err, "another user"));
 	/* the module's own owner parameter must agree with the record */
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "lying_record", 1000,
-				   err, sizeof err) == -EPERM);
+	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "lying_record", 1000, err,
+				   sizeof err) == -EPERM);
 	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "gone", 1000, err,
 				   sizeof err) == -ENOENT);
 	/* never loaded by staprun.auth: no record */

@@ -42,8 +42,8 @@ static int child_reduce(void)
 		return 4;
 	cap_free(c);
 	/* bounding set: nothing but CAP_SYS_MODULE can come back through exec */
-	if (prctl(PR_CAPBSET_READ, CAP_SYS_MODULE) != 1 || prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) != 0 ||
-	    prctl(PR_CAPBSET_READ, CAP_SETUID) != 0)
+	if (prctl(PR_CAPBSET_READ, CAP_SYS_MODULE) != 1 ||
+	    prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) != 0 || prctl(PR_CAPBSET_READ, CAP_SETUID) != 0)
 		return 5;
 	/* and CAP_SETUID really is gone: 12345 is none of our current ids */
 	if (setresuid(12345, -1, -1) == 0)
