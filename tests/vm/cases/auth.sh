@@ -214,7 +214,7 @@ init = 1
 CNF
 mkdir -p /home/alice/loc/xx_EVIL.UTF-8
 run "hostile environment is ignored" 0 'line 1' -- as_user alice env LD_PRELOAD="$A/evil.so" \
-	LD_LIBRARY_PATH="$A" GCONV_PATH=/home/alice LOCPATH=/home/alice/loc LANG=xx_EVIL.UTF-8 \
+	LD_LIBRARY_PATH="$A/evil-lib" GCONV_PATH=/home/alice LOCPATH=/home/alice/loc LANG=xx_EVIL.UTF-8 \
 	LC_ALL=xx_EVIL.UTF-8 OPENSSL_CONF=/home/alice/evil.cnf "$SA" "$A/m.ko" lines=1
 [ ! -e /tmp/pwned ]
 ok "no preload, library path or OpenSSL config reached staprun.auth"

@@ -62,5 +62,8 @@ __attribute__((constructor)) static void evil(void)
 }
 C
 gcc -shared -fPIC -O2 -o "$A/evil.so" "$W/build/evil.c"
+# ... also under the names of libraries staprun.auth really loads.
+mkdir -p "$A/evil-lib"
+for l in libcap.so.2 libpam.so.0 libcrypto.so.3; do cp "$A/evil.so" "$A/evil-lib/$l"; done
 install -m 0644 "$REPO/staprun-auth/pam.d/staprun-auth" "$A/pam-staprun-auth"
 echo "# vm/auth: modules, keys (sign-file: ${SF:-none}) and helpers ready"
