@@ -70,10 +70,9 @@ struct builtin_desc {
 	const char *args;
 };
 
-static const struct builtin_desc builtins[BI_COUNT_] = {
-	[BI_NONE] = {"", STAP_T_UNKNOWN, ""},
+static const struct builtin_desc builtins[BI_COUNT_] = {[BI_NONE] = {"", STAP_T_UNKNOWN, ""},
 #define STAP_BI_DESC(id, name, ret, args) [BI_##id] = {name, ret, args},
-	STAP_BUILTINS(STAP_BI_DESC)
+							STAP_BUILTINS(STAP_BI_DESC)
 #undef STAP_BI_DESC
 };
 
@@ -103,10 +102,15 @@ enum stap_builtin stap_builtin_lookup(const char *name)
 const char *stap_type_name(enum stap_type t)
 {
 	switch (t) {
-	case STAP_T_LONG: return "long";
-	case STAP_T_STRING: return "string";
-	case STAP_T_STATS: return "stats";
-	case STAP_T_VOID: return "void";
-	default: return "unknown";
+	case STAP_T_LONG:
+		return "long";
+	case STAP_T_STRING:
+		return "string";
+	case STAP_T_STATS:
+		return "stats";
+	case STAP_T_VOID:
+		return "void";
+	default:
+		return "unknown";
 	}
 }

@@ -22,7 +22,7 @@ struct worklist {
 };
 
 static void serr(struct elab *el, const struct stap_loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void serr(struct elab *el, const struct stap_loc *loc, const char *fmt, ...)
 {
 	char msg[512];
@@ -92,7 +92,8 @@ static struct stap_var *scope_bind_local(struct scope *sc, const struct stap_var
 {
 	struct stap_var *v = scope_local(sc, pv->name);
 	if (!v && find_global(sc->el->p, pv->name))
-		serr(sc->el, &pv->loc, "loop variable '%s' is a global; it must be a local", pv->name);
+		serr(sc->el, &pv->loc, "loop variable '%s' is a global; it must be a local",
+		     pv->name);
 	if (!v)
 		v = scope_add(sc, pv->name, &pv->loc);
 	v->written = 1;
@@ -115,7 +116,9 @@ static void mark(struct stap_var *v, int use)
 static void set_arity(struct elab *el, struct stap_var *v, int n, const struct stap_loc *loc)
 {
 	if (v->scope != STAP_VAR_GLOBAL) {
-		serr(el, loc, "array '%s' is not a global; local arrays are not supported (declare it global)",
+		serr(el, loc,
+		     "array '%s' is not a global; local arrays are not supported (declare it "
+		     "global)",
 		     v->name);
 		return;
 	}
@@ -130,8 +133,8 @@ static void set_arity(struct elab *el, struct stap_var *v, int n, const struct s
 	if (v->arity <= 0)
 		v->arity = n;
 	else if (v->arity != n)
-		serr(el, loc, "inconsistent arity for array '%s': %d key(s) here, %d elsewhere", v->name, n,
-		     v->arity);
+		serr(el, loc, "inconsistent arity for array '%s': %d key(s) here, %d elsewhere",
+		     v->name, n, v->arity);
 }
 
 /* Which probe kinds the current probe has: for $return and $param. */
@@ -167,18 +170,21 @@ static int proto_index(const char *proto, const char *name, enum stap_builtin *r
 				*reader = strstr(type, "unsigned") ? BI_ULONG_ARG : BI_LONG_ARG;
 			else if (strstr(type, "unsigned"))
 				*reader = BI_UINT_ARG;
-			else if (strstr(type, "int") || strstr(type, "short") || strstr(type, "char") ||
-				 strstr(type, "enum ") || strcmp(type, "_Bool") == 0 || strcmp(type, "bool") == 0)
+			else if (strstr(type, "int") || strstr(type, "short") ||
+				 strstr(type, "char") || strstr(type, "enum ") ||
+				 strcmp(type, "_Bool") == 0 || strcmp(type, "bool") == 0)
 				*reader = BI_INT_ARG;
 			else
-				*reader = BI_LONG_ARG; /* typedefs (size_t, loff_t, u64): full register */
+				*reader =
+				    BI_LONG_ARG; /* typedefs (size_t, loff_t, u64): full register */
 			return idx;
 		}
 	}
 	return 0;
 }
 
-static void make_builtin(struct stap_program *p, struct stap_expr *e, enum stap_builtin b, int64_t arg)
+static void make_builtin(struct stap_program *p, struct stap_expr *e, enum stap_builtin b,
+			 int64_t arg)
 {
 	e->kind = E_BUILTIN;
 	e->builtin = b;
@@ -252,7 +258,8 @@ static void bind_call(struct scope *sc, struct stap_expr *e)
 	if (f) {
 		e->func = f;
 		if (e->nargs != f->nparams)
-			serr(el, &e->loc, "wrong number of arguments to function '%s': expected %zu, got %zu",
+			serr(el, &e->loc,
+			     "wrong number of arguments to function '%s': expected %zu, got %zu",
 			     f->name, f->nparams, e->nargs);
 		if (!f->used)
 			f->used = 1;
@@ -288,7 +295,8 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 	switch (e->kind) {
 	case E_NUM:
 	case E_STR:
-	case E_ARG: break;
+	case E_ARG:
+		break;
 	case E_VAR:
 		e->var = scope_lookup(sc, e->str, &e->loc);
 		mark(e->var, use);
@@ -301,12 +309,18 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 		mark(e->var, e->kind == E_IN ? USE_READ : use);
 		set_arity(el, e->var, (int)e->nargs, &e->loc);
 		break;
-	case E_CALL: bind_call(sc, e); break;
-	case E_BUILTIN: break;
-	case E_TARGET: bind_target(sc, e, use); break;
+	case E_CALL:
+		bind_call(sc, e);
+		break;
+	case E_BUILTIN:
+		break;
+	case E_TARGET:
+		bind_target(sc, e, use);
+		break;
 	case E_ASSIGN:
 		if (e->a->kind != E_VAR && e->a->kind != E_INDEX && e->a->kind != E_TARGET) {
-			serr(el, &e->loc, "left side of assignment is not a variable or array element");
+			serr(el, &e->loc,
+			     "left side of assignment is not a variable or array element");
 			return;
 		}
 		bind_expr(sc, e->a, USE_WRITE | (e->op == OP_ASSIGN ? 0 : USE_READ));
@@ -346,7 +360,8 @@ static void bind_foreach(struct scope *sc, struct stap_stmt *s)
 	if (s->array->kind == E_VAR) {
 		struct stap_var *a = find_global(el->p, s->array->str);
 		if (!a) {
-			serr(el, &s->array->loc, "foreach over '%s', which is not a global array", s->array->str);
+			serr(el, &s->array->loc, "foreach over '%s', which is not a global array",
+			     s->array->str);
 			return;
 		}
 		s->array->var = a;
@@ -375,12 +390,15 @@ static void bind_stmt(struct scope *sc, struct stap_stmt *s)
 	struct elab *el = sc->el;
 	switch (s->kind) {
 	case S_NULL:
-	case S_EMBEDDED: break;
+	case S_EMBEDDED:
+		break;
 	case S_BLOCK:
 		for (size_t i = 0; i < s->nstmts; i++)
 			bind_stmt(sc, s->stmts[i]);
 		break;
-	case S_EXPR: bind_expr(sc, s->expr, USE_READ); break;
+	case S_EXPR:
+		bind_expr(sc, s->expr, USE_READ);
+		break;
 	case S_IF:
 		bind_expr(sc, s->expr, USE_READ);
 		bind_stmt(sc, s->body);
@@ -399,16 +417,21 @@ static void bind_stmt(struct scope *sc, struct stap_stmt *s)
 		bind_stmt(sc, s->body);
 		sc->loops--;
 		break;
-	case S_FOREACH: bind_foreach(sc, s); break;
+	case S_FOREACH:
+		bind_foreach(sc, s);
+		break;
 	case S_BREAK:
 	case S_CONTINUE:
 		if (!sc->loops)
-			serr(el, &s->loc, "%s outside a loop", s->kind == S_BREAK ? "break" : "continue");
+			serr(el, &s->loc, "%s outside a loop",
+			     s->kind == S_BREAK ? "break" : "continue");
 		break;
-	case S_NEXT: break;
+	case S_NEXT:
+		break;
 	case S_RETURN:
 		if (!sc->func)
-			serr(el, &s->loc, "return outside a function (use 'next' to leave a probe)");
+			serr(el, &s->loc,
+			     "return outside a function (use 'next' to leave a probe)");
 		if (s->expr)
 			bind_expr(sc, s->expr, USE_READ);
 		break;
@@ -448,8 +471,8 @@ static void mismatch(struct tctx *c, const struct stap_loc *loc, const char *wha
 		     enum stap_type have, enum stap_type want)
 {
 	if (c->check)
-		serr(c->el, loc, "type mismatch for %s: %s, expected %s", what, stap_type_name(have),
-		     stap_type_name(want));
+		serr(c->el, loc, "type mismatch for %s: %s, expected %s", what,
+		     stap_type_name(have), stap_type_name(want));
 }
 
 static enum stap_type unify_slot(struct tctx *c, enum stap_type *slot, enum stap_type t,
@@ -500,10 +523,14 @@ static enum stap_type ty_var(struct tctx *c, struct stap_expr *e, enum stap_type
 		serr(c->el, &e->loc, "array '%s' used without an index", v->name);
 	}
 	if (c->check && v->type == STAP_T_STATS && want != STAP_T_STATS)
-		serr(c->el, &e->loc, "statistic '%s' used as a value; use @count, @sum, @min, @max or @avg",
+		serr(c->el, &e->loc,
+		     "statistic '%s' used as a value; use @count, @sum, @min, @max or @avg",
 		     v->name);
-	return unify_slot(c, &v->type, want == STAP_T_STATS && v->type != STAP_T_UNKNOWN &&
-						 v->type != STAP_T_STATS ? STAP_T_UNKNOWN : want,
+	return unify_slot(c, &v->type,
+			  want == STAP_T_STATS && v->type != STAP_T_UNKNOWN &&
+				  v->type != STAP_T_STATS
+			      ? STAP_T_UNKNOWN
+			      : want,
 			  &e->loc, what);
 }
 
@@ -512,34 +539,40 @@ static enum stap_type ty_stat(struct tctx *c, struct stap_expr *e)
 	struct stap_expr *a = e->a;
 	if (a->kind != E_VAR && a->kind != E_INDEX) {
 		if (c->check)
-			serr(c->el, &e->loc, "%s wants a statistics variable", e->op == OP_HIST_LOG ? "@hist_log" :
-			     e->op == OP_HIST_LINEAR ? "@hist_linear" : "@count/@sum/@min/@max/@avg");
+			serr(c->el, &e->loc, "%s wants a statistics variable",
+			     e->op == OP_HIST_LOG      ? "@hist_log"
+			     : e->op == OP_HIST_LINEAR ? "@hist_linear"
+						       : "@count/@sum/@min/@max/@avg");
 		return STAP_T_LONG;
 	}
 	enum stap_type t = ty(c, a, STAP_T_STATS);
 	if (c->check && t != STAP_T_STATS)
 		serr(c->el, &e->loc, "'%s' is not a statistic (fill it with <<<)", a->var->name);
-	static const int bits[] = {[OP_COUNT] = STAP_STAT_COUNT, [OP_SUM] = STAP_STAT_SUM,
-				   [OP_MIN] = STAP_STAT_MIN,	 [OP_MAX] = STAP_STAT_MAX,
-				   [OP_AVG] = STAP_STAT_AVG,	 [OP_HIST_LINEAR] = STAP_STAT_HIST_LINEAR,
-				   [OP_HIST_LOG] = STAP_STAT_HIST_LOG};
+	static const int bits[] = {
+	    [OP_COUNT] = STAP_STAT_COUNT,      [OP_SUM] = STAP_STAT_SUM,
+	    [OP_MIN] = STAP_STAT_MIN,	       [OP_MAX] = STAP_STAT_MAX,
+	    [OP_AVG] = STAP_STAT_AVG,	       [OP_HIST_LINEAR] = STAP_STAT_HIST_LINEAR,
+	    [OP_HIST_LOG] = STAP_STAT_HIST_LOG};
 	a->var->stat_ops |= bits[e->op];
 	if (e->kind == E_HIST && e->op == OP_HIST_LINEAR) {
 		int64_t v[3] = {0};
 		for (size_t i = 0; i < 3 && i < e->nargs; i++) {
 			if (e->args[i]->kind != E_NUM) {
 				if (c->check)
-					serr(c->el, &e->args[i]->loc, "@hist_linear bounds must be number literals");
+					serr(c->el, &e->args[i]->loc,
+					     "@hist_linear bounds must be number literals");
 				return STAP_T_STATS;
 			}
 			v[i] = e->args[i]->num;
 		}
 		if (c->check && (v[2] <= 0 || v[1] <= v[0] || (v[1] - v[0]) / v[2] > 10000))
-			serr(c->el, &e->loc, "@hist_linear wants low < high, step > 0 and at most 10000 buckets");
+			serr(c->el, &e->loc,
+			     "@hist_linear wants low < high, step > 0 and at most 10000 buckets");
 		struct stap_var *var = a->var;
 		if (c->check && var->stat_ops & STAP_STAT_HIST_LINEAR && var->hist_step &&
 		    (var->hist_lo != v[0] || var->hist_hi != v[1] || var->hist_step != v[2]))
-			serr(c->el, &e->loc, "'%s' is used with two different @hist_linear parameters", var->name);
+			serr(c->el, &e->loc,
+			     "'%s' is used with two different @hist_linear parameters", var->name);
 		var->hist_lo = v[0], var->hist_hi = v[1], var->hist_step = v[2];
 	}
 	return e->kind == E_HIST ? STAP_T_STATS : STAP_T_LONG;
@@ -585,11 +618,12 @@ static int format_types(struct tctx *c, const struct stap_expr *fmt, enum stap_t
 		}
 		char conv = *s++;
 		enum stap_type t = strchr("diouxXcpbB", conv) ? STAP_T_LONG
-				   : strchr("sMm", conv)     ? STAP_T_STRING
-							     : STAP_T_UNKNOWN;
+				   : strchr("sMm", conv)      ? STAP_T_STRING
+							      : STAP_T_UNKNOWN;
 		if (t == STAP_T_UNKNOWN) {
 			if (c->check)
-				serr(c->el, &fmt->loc, "unknown conversion '%%%c' in format string", conv);
+				serr(c->el, &fmt->loc, "unknown conversion '%%%c' in format string",
+				     conv);
 			return -1;
 		}
 		if (n < max)
@@ -605,7 +639,8 @@ static enum stap_type ty_printf(struct tctx *c, struct stap_expr *e)
 	const char *name = stap_builtin_name(e->builtin);
 	if (e->nargs == 0 || e->args[0]->kind != E_STR) {
 		if (c->check)
-			serr(c->el, &e->loc, "%s wants a literal format string as its first argument", name);
+			serr(c->el, &e->loc,
+			     "%s wants a literal format string as its first argument", name);
 		for (size_t i = 0; i < e->nargs; i++)
 			ty(c, e->args[i], STAP_T_UNKNOWN);
 		return stap_builtin_ret(e->builtin);
@@ -615,7 +650,8 @@ static enum stap_type ty_printf(struct tctx *c, struct stap_expr *e)
 		return stap_builtin_ret(e->builtin);
 	if (n > 64 || (size_t)n != e->nargs - 1) {
 		if (c->check)
-			serr(c->el, &e->loc, "%s: format wants %d argument(s), got %zu", name, n, e->nargs - 1);
+			serr(c->el, &e->loc, "%s: format wants %d argument(s), got %zu", name, n,
+			     e->nargs - 1);
 		return stap_builtin_ret(e->builtin);
 	}
 	for (int i = 0; i < n; i++)
@@ -644,7 +680,8 @@ static enum stap_type ty_builtin(struct tctx *c, struct stap_expr *e)
 	}
 	if (e->nargs < min || (!star && e->nargs > max)) {
 		if (c->check)
-			serr(c->el, &e->loc, "wrong number of arguments to '%s': expected %s%zu, got %zu", name,
+			serr(c->el, &e->loc,
+			     "wrong number of arguments to '%s': expected %s%zu, got %zu", name,
 			     star ? "at least " : "", min, e->nargs);
 		return stap_builtin_ret(b);
 	}
@@ -668,10 +705,15 @@ static enum stap_type ty_builtin(struct tctx *c, struct stap_expr *e)
 		else {
 			enum stap_type t = ty(c, e->args[i], STAP_T_UNKNOWN);
 			if (c->check && t == STAP_T_VOID)
-				serr(c->el, &e->args[i]->loc, "argument of '%s' has no value", name);
-			if (c->check && t == STAP_T_STATS && !(hist_ok && e->args[i]->kind == E_HIST))
-				serr(c->el, &e->args[i]->loc, "a statistic or histogram cannot be an argument of '%s'%s",
-				     name, hist_ok ? " (only @hist_log/@hist_linear can be printed)" : "");
+				serr(c->el, &e->args[i]->loc, "argument of '%s' has no value",
+				     name);
+			if (c->check && t == STAP_T_STATS &&
+			    !(hist_ok && e->args[i]->kind == E_HIST))
+				serr(c->el, &e->args[i]->loc,
+				     "a statistic or histogram cannot be an argument of '%s'%s",
+				     name,
+				     hist_ok ? " (only @hist_log/@hist_linear can be printed)"
+					     : "");
 		}
 	}
 	return stap_builtin_ret(b);
@@ -723,26 +765,44 @@ static enum stap_type ty(struct tctx *c, struct stap_expr *e, enum stap_type wan
 {
 	enum stap_type t = STAP_T_UNKNOWN, u;
 	switch (e->kind) {
-	case E_NUM: t = STAP_T_LONG; break;
-	case E_STR: t = STAP_T_STRING; break;
-	case E_ARG: t = STAP_T_UNKNOWN; break;
+	case E_NUM:
+		t = STAP_T_LONG;
+		break;
+	case E_STR:
+		t = STAP_T_STRING;
+		break;
+	case E_ARG:
+		t = STAP_T_UNKNOWN;
+		break;
 	case E_VAR:
 	case E_INDEX:
-	case E_IN: t = ty_var(c, e, want); break;
-	case E_CALL: t = ty_call(c, e); break;
-	case E_BUILTIN: t = ty_builtin(c, e); break;
-	case E_TARGET: t = STAP_T_LONG; break;
-	case E_ASSIGN: t = ty_assign(c, e); break;
+	case E_IN:
+		t = ty_var(c, e, want);
+		break;
+	case E_CALL:
+		t = ty_call(c, e);
+		break;
+	case E_BUILTIN:
+		t = ty_builtin(c, e);
+		break;
+	case E_TARGET:
+		t = STAP_T_LONG;
+		break;
+	case E_ASSIGN:
+		t = ty_assign(c, e);
+		break;
 	case E_STATS_ADD:
 		ty(c, e->a, STAP_T_STATS);
 		if (c->check && e->a->var && e->a->var->type != STAP_T_STATS)
-			serr(c->el, &e->loc, "'%s' is used both as a statistic and as a %s", e->a->var->name,
-			     stap_type_name(e->a->var->type));
+			serr(c->el, &e->loc, "'%s' is used both as a statistic and as a %s",
+			     e->a->var->name, stap_type_name(e->a->var->type));
 		expect(c, e->b, STAP_T_LONG, "the value added with <<<");
 		t = STAP_T_VOID;
 		break;
 	case E_STAT:
-	case E_HIST: t = ty_stat(c, e); break;
+	case E_HIST:
+		t = ty_stat(c, e);
+		break;
 	case E_UNARY:
 	case E_INCDEC:
 		expect(c, e->a, STAP_T_LONG, "the operand");
@@ -764,8 +824,10 @@ static enum stap_type ty(struct tctx *c, struct stap_expr *e, enum stap_type wan
 		t = ty(c, e->b, u);
 		if (!known(u))
 			u = ty(c, e->a, t);
-		if (c->check && (u == STAP_T_STATS || t == STAP_T_STATS || u == STAP_T_VOID || t == STAP_T_VOID))
-			serr(c->el, &e->loc, "comparison of values that are not numbers or strings");
+		if (c->check && (u == STAP_T_STATS || t == STAP_T_STATS || u == STAP_T_VOID ||
+				 t == STAP_T_VOID))
+			serr(c->el, &e->loc,
+			     "comparison of values that are not numbers or strings");
 		else if (known(u) && known(t) && u != t)
 			mismatch(c, &e->loc, "comparison", t, u);
 		t = STAP_T_LONG;
@@ -792,9 +854,11 @@ static void ty_foreach(struct tctx *c, struct stap_stmt *s)
 	if (s->array->kind == E_HIST) {
 		ty(c, s->array, STAP_T_STATS);
 		if (s->nkeys)
-			unify_slot(c, &s->keys[0]->type, STAP_T_LONG, &s->keys[0]->loc, "a bucket variable");
+			unify_slot(c, &s->keys[0]->type, STAP_T_LONG, &s->keys[0]->loc,
+				   "a bucket variable");
 		if (s->value)
-			unify_slot(c, &s->value->type, STAP_T_LONG, &s->value->loc, "a bucket count");
+			unify_slot(c, &s->value->type, STAP_T_LONG, &s->value->loc,
+				   "a bucket count");
 	} else if (s->array->var) {
 		struct stap_var *a = s->array->var;
 		char what[300] = "";
@@ -806,15 +870,20 @@ static void ty_foreach(struct tctx *c, struct stap_stmt *s)
 		}
 		if (s->value) {
 			if (c->check && a->type == STAP_T_STATS)
-				serr(c->el, &s->value->loc, "foreach value of a statistics array; use @count(%s[...]) etc.",
-				     a->name);
+				serr(
+				    c->el, &s->value->loc,
+				    "foreach value of a statistics array; use @count(%s[...]) etc.",
+				    a->name);
 			else {
-				unify_slot(c, &s->value->type, a->type, &s->value->loc, "the foreach value");
-				unify_slot(c, &a->type, s->value->type, &s->value->loc, "the foreach value");
+				unify_slot(c, &s->value->type, a->type, &s->value->loc,
+					   "the foreach value");
+				unify_slot(c, &a->type, s->value->type, &s->value->loc,
+					   "the foreach value");
 			}
 		}
 		if (c->check && s->sort_column == -1 && a->type == STAP_T_STATS)
-			serr(c->el, &s->loc, "sorting a statistics array by value is not supported");
+			serr(c->el, &s->loc,
+			     "sorting a statistics array by value is not supported");
 	}
 	if (s->limit)
 		expect(c, s->limit, STAP_T_LONG, "the foreach limit");
@@ -828,7 +897,9 @@ static void ty_stmt(struct tctx *c, struct stap_stmt *s)
 		for (size_t i = 0; i < s->nstmts; i++)
 			ty_stmt(c, s->stmts[i]);
 		break;
-	case S_EXPR: ty(c, s->expr, STAP_T_UNKNOWN); break;
+	case S_EXPR:
+		ty(c, s->expr, STAP_T_UNKNOWN);
+		break;
 	case S_IF:
 	case S_WHILE:
 	case S_FOR:
@@ -842,7 +913,9 @@ static void ty_stmt(struct tctx *c, struct stap_stmt *s)
 		if (s->els)
 			ty_stmt(c, s->els);
 		break;
-	case S_FOREACH: ty_foreach(c, s); break;
+	case S_FOREACH:
+		ty_foreach(c, s);
+		break;
 	case S_RETURN:
 		if (!c->func)
 			break;
@@ -851,7 +924,8 @@ static void ty_stmt(struct tctx *c, struct stap_stmt *s)
 			if (c->check && (t == STAP_T_VOID || t == STAP_T_STATS))
 				serr(c->el, &s->loc, "return value has no usable type");
 			else if (c->func->ret == STAP_T_VOID && c->check)
-				serr(c->el, &s->loc, "function '%s' returns nothing but returns a value here",
+				serr(c->el, &s->loc,
+				     "function '%s' returns nothing but returns a value here",
 				     c->func->name);
 			else if (c->func->ret != STAP_T_VOID)
 				unify_slot(c, &c->func->ret, t, &s->loc, "the return value");
@@ -860,16 +934,19 @@ static void ty_stmt(struct tctx *c, struct stap_stmt *s)
 	case S_DELETE:
 		if (s->expr->kind == E_INDEX)
 			ty(c, s->expr, STAP_T_UNKNOWN);
-		else if (s->expr->var && s->expr->var->arity == 0 && s->expr->var->type == STAP_T_UNKNOWN)
+		else if (s->expr->var && s->expr->var->arity == 0 &&
+			 s->expr->var->type == STAP_T_UNKNOWN)
 			ty(c, s->expr, STAP_T_UNKNOWN);
 		break;
 	case S_TRY:
 		ty_stmt(c, s->body);
 		if (s->catch_var)
-			unify_slot(c, &s->catch_var->type, STAP_T_STRING, &s->catch_var->loc, "the catch variable");
+			unify_slot(c, &s->catch_var->type, STAP_T_STRING, &s->catch_var->loc,
+				   "the catch variable");
 		ty_stmt(c, s->els);
 		break;
-	default: break;
+	default:
+		break;
 	}
 }
 
@@ -894,13 +971,16 @@ static int check_duplicates(struct elab *el)
 	for (size_t i = 0; i < p->nglobals; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(p->globals[i]->name, p->globals[j]->name) == 0)
-				serr(el, &p->globals[i]->loc, "global '%s' declared twice", p->globals[i]->name);
+				serr(el, &p->globals[i]->loc, "global '%s' declared twice",
+				     p->globals[i]->name);
 	for (size_t i = 0; i < p->nfuncs; i++) {
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(p->funcs[i]->name, p->funcs[j]->name) == 0)
-				serr(el, &p->funcs[i]->loc, "function '%s' defined twice", p->funcs[i]->name);
+				serr(el, &p->funcs[i]->loc, "function '%s' defined twice",
+				     p->funcs[i]->name);
 		if (stap_builtin_lookup(p->funcs[i]->name) != BI_NONE)
-			serr(el, &p->funcs[i]->loc, "function '%s' has the name of a builtin", p->funcs[i]->name);
+			serr(el, &p->funcs[i]->loc, "function '%s' has the name of a builtin",
+			     p->funcs[i]->name);
 	}
 	for (size_t i = 0; i < p->nglobals; i++) {
 		struct stap_var *g = p->globals[i];
@@ -918,7 +998,8 @@ static int apply_cmdline_globals(struct elab *el)
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - set), set);
 		struct stap_var *g = find_global(el->p, name);
 		if (!g) {
-			diag_error(&el->d, NULL, "semantic error: -G %s: no global variable '%s' in the script",
+			diag_error(&el->d, NULL,
+				   "semantic error: -G %s: no global variable '%s' in the script",
 				   set, name);
 			continue;
 		}
@@ -985,19 +1066,22 @@ static void types_round(struct elab *el, struct worklist *wl, int check, int *ch
 static void check_var(struct elab *el, struct stap_var *v, const char *owner)
 {
 	if (v->type == STAP_T_UNKNOWN && (v->read || v->written || v->scope == STAP_VAR_PARAM)) {
-		serr(el, &v->loc, "unresolved type for %s '%s'%s%s", v->scope == STAP_VAR_GLOBAL ? "global" :
-		     v->scope == STAP_VAR_PARAM ? "parameter" : "local", v->name, owner ? " in " : "",
-		     owner ? owner : "");
+		serr(el, &v->loc, "unresolved type for %s '%s'%s%s",
+		     v->scope == STAP_VAR_GLOBAL  ? "global"
+		     : v->scope == STAP_VAR_PARAM ? "parameter"
+						  : "local",
+		     v->name, owner ? " in " : "", owner ? owner : "");
 		return;
 	}
 	for (int k = 0; k < v->arity; k++)
 		if (v->key_types[k] == STAP_T_UNKNOWN)
-			serr(el, &v->loc, "unresolved type for key %d of array '%s'", k + 1, v->name);
+			serr(el, &v->loc, "unresolved type for key %d of array '%s'", k + 1,
+			     v->name);
 	if (v->scope == STAP_VAR_LOCAL && v->written && !v->read)
 		diag_warn(&el->d, &v->loc, "variable '%s' is assigned but never read", v->name);
 	if (v->scope == STAP_VAR_LOCAL && v->read && !v->written)
-		diag_warn(&el->d, &v->loc, "never-assigned local variable '%s' (it is always %s)", v->name,
-			  v->type == STAP_T_STRING ? "\"\"" : "0");
+		diag_warn(&el->d, &v->loc, "never-assigned local variable '%s' (it is always %s)",
+			  v->name, v->type == STAP_T_STRING ? "\"\"" : "0");
 }
 
 static int func_cmp(const void *a, const void *b)
@@ -1111,7 +1195,8 @@ int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *err
 				check_var(&el, p->globals[i], NULL);
 			for (size_t i = 0; i < wl.n; i++)
 				if (wl.v[i]->ret == STAP_T_UNKNOWN)
-					serr(&el, &wl.v[i]->loc, "unresolved return type of function '%s'",
+					serr(&el, &wl.v[i]->loc,
+					     "unresolved return type of function '%s'",
 					     wl.v[i]->name);
 		}
 		if (el.d.nerrors == 0)

@@ -93,8 +93,8 @@ static int points_timer(struct elab *el, const struct stap_pp_spec *sp, struct p
 		const char *name;
 		int64_t ns; /* 0: jiffies / hz */
 	} units[] = {{"s", 1000000000}, {"sec", 1000000000}, {"ms", 1000000}, {"msec", 1000000},
-		     {"us", 1000},       {"usec", 1000},       {"ns", 1},        {"nsec", 1},
-		     {"jiffies", 0},     {"hz", 0},            {NULL, 0}};
+		     {"us", 1000},	{"usec", 1000},	     {"ns", 1},	      {"nsec", 1},
+		     {"jiffies", 0},	{"hz", 0},	     {NULL, 0}};
 	const struct stap_pp_comp *c = comp(sp, 1);
 
 	if (!c)
@@ -110,7 +110,8 @@ static int points_timer(struct elab *el, const struct stap_pp_spec *sp, struct p
 	while (units[u].name && strcmp(units[u].name, c->name) != 0)
 		u++;
 	if (!units[u].name)
-		return spec_fail(el, sp, "unknown timer unit (s, ms, us, ns, hz, jiffies, profile)");
+		return spec_fail(el, sp,
+				 "unknown timer unit (s, ms, us, ns, hz, jiffies, profile)");
 	if (!c->has_arg || !c->arg_is_num || c->arg_num <= 0)
 		return spec_fail(el, sp, "timer period must be a positive number");
 	int64_t rnd = 0;
@@ -199,8 +200,8 @@ static int load_ksyms(struct elab *el)
 	if (!el->ksyms_loaded) {
 		el->ksyms_loaded = symbols_kernel(&el->s->kernel, &el->ksyms, el->ksyms_why,
 						  sizeof(el->ksyms_why)) == 0
-					   ? 1
-					   : -1;
+				       ? 1
+				       : -1;
 		if (el->ksyms_loaded > 0 && el->s->verbose > 1)
 			fprintf(stderr, "stap: %zu kernel functions from %s\n", el->ksyms.n,
 				el->ksyms.source);
@@ -232,14 +233,15 @@ static int points_match(struct elab *el, const struct stap_pp_spec *sp, const st
 	size_t before = out->n;
 	snprintf(pat, sizeof(pat), "%.*s", (int)strcspn(pattern, "@"), pattern);
 	if (strchr(pattern, '@'))
-		diag_warn(&el->d, &sp->loc, "source location '%s' ignored: no debuginfo, matching by function name",
+		diag_warn(&el->d, &sp->loc,
+			  "source location '%s' ignored: no debuginfo, matching by function name",
 			  strchr(pattern, '@'));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct sym *s = &t->v[i];
 		if (has_wild(pat) ? fnmatch(pat, s->name, 0) != 0 : strcmp(pat, s->name) != 0)
 			continue;
-		enum stap_pp_kind k = tg->user ? (ret ? PP_URETPROBE : PP_UPROBE)
-					       : (ret ? PP_KRETPROBE : PP_KPROBE);
+		enum stap_pp_kind k =
+		    tg->user ? (ret ? PP_URETPROBE : PP_UPROBE) : (ret ? PP_KRETPROBE : PP_KPROBE);
 		struct stap_probe_point *pt = pt_new(el, out, k);
 		pt->symbol = stap_strdup(el->p, s->name);
 		pt->address = s->addr;
@@ -252,8 +254,8 @@ static int points_match(struct elab *el, const struct stap_pp_spec *sp, const st
 			pt->offset = s->offset;
 			pt->vaddr = s->addr;
 		}
-		pt->pp = maxactive ? pp_fmt(el, "%s.function(\"%s\").return.maxactive(%d)", tg->what,
-					    s->name, maxactive)
+		pt->pp = maxactive ? pp_fmt(el, "%s.function(\"%s\").return.maxactive(%d)",
+					    tg->what, s->name, maxactive)
 				   : pp_fmt(el, "%s.function(\"%s\")%s", tg->what, s->name,
 					    ret ? ".return" : "");
 		if (!has_wild(pat))
@@ -263,9 +265,10 @@ static int points_match(struct elab *el, const struct stap_pp_spec *sp, const st
 		return 0;
 	char near[256];
 	did_you_mean(t, pat, near, sizeof(near));
-	diag_error(&el->d, &sp->loc, "semantic error: probe point mismatch: no function matches '%s' in %s (%s)%s%s",
-		   pat, tg->what, t->source ? t->source : "symbols", near[0] ? "; did you mean: " : "",
-		   near);
+	diag_error(&el->d, &sp->loc,
+		   "semantic error: probe point mismatch: no function matches '%s' in %s (%s)%s%s",
+		   pat, tg->what, t->source ? t->source : "symbols",
+		   near[0] ? "; did you mean: " : "", near);
 	return -1;
 }
 
@@ -285,10 +288,13 @@ static int fn_suffix(struct elab *el, const struct stap_pp_spec *sp, size_t firs
 			*ret = 1;
 		else if (comp_is(c, "call") && !c->has_arg)
 			;
-		else if (comp_is(c, "maxactive") && c->has_arg && c->arg_is_num && c->arg_num > 0 && *ret)
+		else if (comp_is(c, "maxactive") && c->has_arg && c->arg_is_num && c->arg_num > 0 &&
+			 *ret)
 			*maxactive = (int)c->arg_num;
 		else
-			return spec_fail(el, sp, "unexpected component after .function() (.return, .call, .maxactive(N))");
+			return spec_fail(el, sp,
+					 "unexpected component after .function() (.return, .call, "
+					 ".maxactive(N))");
 	}
 	return 0;
 }
@@ -305,7 +311,8 @@ static int points_kernel(struct elab *el, const struct stap_pp_spec *sp, struct 
 	if (comp_is(comp(sp, 0), "kprobe"))
 		tg.what = "kprobe";
 	if (load_ksyms(el) < 0) {
-		diag_error(&el->d, &sp->loc, "semantic error: cannot read the symbols of kernel %s: %s",
+		diag_error(&el->d, &sp->loc,
+			   "semantic error: cannot read the symbols of kernel %s: %s",
 			   el->s->kernel.release ? el->s->kernel.release : "?", el->ksyms_why);
 		return -1;
 	}
@@ -400,7 +407,8 @@ static int points_process(struct elab *el, const struct stap_pp_spec *sp, struct
 	if (!path) {
 		if (sp->optional)
 			return 0;
-		diag_error(&el->d, &sp->loc, "semantic error: cannot find executable '%s'", pc->arg_str);
+		diag_error(&el->d, &sp->loc, "semantic error: cannot find executable '%s'",
+			   pc->arg_str);
 		return -1;
 	}
 	if (symbols_elf(path, &t, why, sizeof(why)) < 0) {
@@ -415,7 +423,7 @@ static int points_process(struct elab *el, const struct stap_pp_spec *sp, struct
 	return rc;
 }
 
-static const char *const families[] = {"begin", "end", "error", "timer", "kernel",
+static const char *const families[] = {"begin",	 "end",	   "error",   "timer", "kernel",
 				       "kprobe", "module", "process", NULL};
 
 static int points_unknown(struct elab *el, const struct stap_pp_spec *sp)
@@ -423,7 +431,8 @@ static int points_unknown(struct elab *el, const struct stap_pp_spec *sp)
 	const char *name = sp->comps[0].name, *best = NULL;
 	int bestd = 3;
 	for (size_t i = 0; i < el->p->naliases + 8; i++) {
-		const char *cand = i < 8 ? families[i] : el->p->aliases[i - 8]->names[0]->comps[0].name;
+		const char *cand =
+		    i < 8 ? families[i] : el->p->aliases[i - 8]->names[0]->comps[0].name;
 		if (!cand)
 			continue;
 		int d = front_edit_distance(name, cand, 2);
@@ -432,8 +441,9 @@ static int points_unknown(struct elab *el, const struct stap_pp_spec *sp)
 	}
 	if (sp->optional)
 		return 0;
-	diag_error(&el->d, &sp->loc, "semantic error: probe point mismatch: unknown probe point '%s'%s%s%s",
-		   sp->text, best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+	diag_error(&el->d, &sp->loc,
+		   "semantic error: probe point mismatch: unknown probe point '%s'%s%s%s", sp->text,
+		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
 	return -1;
 }
 
@@ -500,8 +510,8 @@ static struct stap_stmt *block_of(struct elab *el, struct stap_stmt *a, struct s
 	return s;
 }
 
-static int resolve_alias(struct elab *el, const struct stap_alias *a, struct ptlist *out,
-			 int depth, struct stap_stmt **pre, struct stap_stmt **post)
+static int resolve_alias(struct elab *el, const struct stap_alias *a, struct ptlist *out, int depth,
+			 struct stap_stmt **pre, struct stap_stmt **post)
 {
 	int found = 0;
 	for (size_t k = 0; k < a->nspecs; k++) {
@@ -563,8 +573,8 @@ static void probes_push(struct elab *el, struct stap_probe ***v, size_t *n, size
 	(*v)[(*n)++] = pr;
 }
 
-static struct stap_probe *derive(struct elab *el, const struct stap_probe *src,
-				 struct ptlist *pts, struct stap_stmt *pre, struct stap_stmt *post,
+static struct stap_probe *derive(struct elab *el, const struct stap_probe *src, struct ptlist *pts,
+				 struct stap_stmt *pre, struct stap_stmt *post,
 				 struct stap_expr *cond, int copy)
 {
 	struct stap_probe *pr = stap_alloc(el->p, sizeof(*pr));
@@ -574,8 +584,8 @@ static struct stap_probe *derive(struct elab *el, const struct stap_probe *src,
 	pr->points = pts->v;
 	pr->npoints = pts->n;
 	struct stap_stmt *body = copy ? elab_copy_stmt(el->p, src->body) : src->body;
-	pr->body = pre || post ? block_of(el, pre, block_of(el, body, post, &src->loc), &src->loc)
-			       : body;
+	pr->body =
+	    pre || post ? block_of(el, pre, block_of(el, body, post, &src->loc), &src->loc) : body;
 	pr->cond = cond ? elab_copy_expr(el->p, cond) : NULL;
 	return pr;
 }
@@ -605,8 +615,9 @@ int elab_points(struct elab *el)
 					struct stap_stmt *pre = NULL, *post = NULL;
 					aliased = 1;
 					if (resolve_alias(el, a, &pts, 0, &pre, &post) > 0) {
-						probes_push(el, &v, &n, &cap,
-							    derive(el, src, &pts, pre, post, sp->cond, 1));
+						probes_push(
+						    el, &v, &n, &cap,
+						    derive(el, src, &pts, pre, post, sp->cond, 1));
 						uses++;
 						found += pts.n;
 					}
@@ -622,7 +633,8 @@ int elab_points(struct elab *el)
 					continue;
 				found = pts.n;
 				if (sp->cond) {
-					probes_push(el, &v, &n, &cap, derive(el, src, &pts, NULL, NULL, sp->cond, 1));
+					probes_push(el, &v, &n, &cap,
+						    derive(el, src, &pts, NULL, NULL, sp->cond, 1));
 					uses++;
 				} else {
 					for (size_t j = 0; j < pts.n; j++)
@@ -633,11 +645,13 @@ int elab_points(struct elab *el)
 				break;
 		}
 		if (direct.n) {
-			probes_push(el, &v, &n, &cap, derive(el, src, &direct, NULL, NULL, NULL, uses > 0));
+			probes_push(el, &v, &n, &cap,
+				    derive(el, src, &direct, NULL, NULL, NULL, uses > 0));
 			uses++;
 		}
 		if (!uses && el->d.nerrors == errors && !el->listing)
-			diag_warn(&el->d, &src->loc, "probe %s matches nothing (optional); it is dropped",
+			diag_warn(&el->d, &src->loc,
+				  "probe %s matches nothing (optional); it is dropped",
 				  src->specs[0]->text);
 	}
 	p->probes = v;

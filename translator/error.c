@@ -29,8 +29,8 @@ static void diag_source_line(struct diag *d, const struct stap_loc *loc)
 	fputs("^\n", d->out);
 }
 
-static void diag_emit(struct diag *d, const struct stap_loc *loc, const char *kind,
-		      const char *fmt, va_list ap)
+static void diag_emit(struct diag *d, const struct stap_loc *loc, const char *kind, const char *fmt,
+		      va_list ap)
 {
 	if (loc && loc->file)
 		fprintf(d->out, "%s:%d:%d: %s", loc->file, loc->line, loc->col, kind);
@@ -127,11 +127,21 @@ void sb_quote(struct strbuf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
-		case '"': sb_puts(b, "\\\""); break;
-		case '\\': sb_puts(b, "\\\\"); break;
-		case '\n': sb_puts(b, "\\n"); break;
-		case '\t': sb_puts(b, "\\t"); break;
-		case '\r': sb_puts(b, "\\r"); break;
+		case '"':
+			sb_puts(b, "\\\"");
+			break;
+		case '\\':
+			sb_puts(b, "\\\\");
+			break;
+		case '\n':
+			sb_puts(b, "\\n");
+			break;
+		case '\t':
+			sb_puts(b, "\\t");
+			break;
+		case '\r':
+			sb_puts(b, "\\r");
+			break;
 		default:
 			if (c < 0x20 || c >= 0x7f)
 				sb_printf(b, "\\%03o", c);

@@ -37,7 +37,7 @@ struct stap_program *front_parse_buffer(const char *name, const char *buf, size_
 struct stap_program *front_parse(struct stap_session *s)
 {
 	struct stap_program *p =
-		front_parse_buffer(s->script_name, s->script_buf, s->script_len, s, stderr);
+	    front_parse_buffer(s->script_name, s->script_buf, s->script_len, s, stderr);
 	if (!p)
 		fputs("Pass 1: parse failed.  [man error::pass1]\n", stderr);
 	return p;

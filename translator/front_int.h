@@ -14,26 +14,26 @@
 struct diag {
 	const char *src; /* the script text, for the source line */
 	size_t len;
-	FILE *out;       /* NULL: quiet (fuzzing) */
+	FILE *out; /* NULL: quiet (fuzzing) */
 	int nerrors, nwarnings;
 	int no_warnings; /* -w */
 };
 
 void diag_error(struct diag *d, const struct stap_loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void diag_warn(struct diag *d, const struct stap_loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- tokens ---- */
 
 enum tok_kind {
 	TK_EOF,
 	TK_IDENT,    /* name or keyword */
-	TK_NUM,      /* num */
-	TK_STR,      /* str/str_len: decoded bytes */
-	TK_OP,       /* punctuation, text/len */
+	TK_NUM,	     /* num */
+	TK_STR,	     /* str/str_len: decoded bytes */
+	TK_OP,	     /* punctuation, text/len */
 	TK_DOLLAR,   /* $name, $1, $#, $$vars */
-	TK_AT,       /* @name, @1, @# */
+	TK_AT,	     /* @name, @1, @# */
 	TK_EMBEDDED, /* %{ ... %}: str is the code between */
 };
 
@@ -69,7 +69,7 @@ struct pp_env {
 	const char *kernel_v;  /* "6.1.0" */
 	const char *kernel_vr; /* "6.1.0-56-amd64" */
 	const char *arch;
-	const char *config;    /* the target .config path, or NULL */
+	const char *config; /* the target .config path, or NULL */
 	char **args;
 	int nargs;
 	int guru;
@@ -101,22 +101,22 @@ void print_spec(struct strbuf *b, const struct stap_pp_spec *sp);
 /* ---- symbols (System.map or the kernel's BTF, module and ELF symtabs) ---- */
 
 struct sym {
-	char *name;      /* function name */
-	uint64_t addr;   /* address (0 when unknown, as from BTF) */
+	char *name;	 /* function name */
+	uint64_t addr;	 /* address (0 when unknown, as from BTF) */
 	uint64_t offset; /* file offset (ELF files only) */
-	char *proto;     /* "$a:long $b:struct file*" for -L, or NULL */
+	char *proto;	 /* "$a:long $b:struct file*" for -L, or NULL */
 };
 
 struct sym_table {
 	struct sym *v; /* sorted by name, unique */
 	size_t n, cap;
 	const char *source; /* where the names came from, for messages */
-	char *blob;         /* when set, names and protos point into it */
+	char *blob;	    /* when set, names and protos point into it */
 };
 /* Every probe-able function of the target kernel.  0, or -1 with why. */
 int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, size_t whylen);
-int symbols_module(const struct stap_kernel *k, const char *module, struct sym_table *t,
-		   char *why, size_t whylen);
+int symbols_module(const struct stap_kernel *k, const char *module, struct sym_table *t, char *why,
+		   size_t whylen);
 /* Module names of the target kernel (modules.dep), for module("*"). */
 int symbols_module_names(const struct stap_kernel *k, struct sym_table *t);
 /* Functions defined in an ELF executable or library. */

@@ -43,12 +43,24 @@ const char *tok_describe(const struct token *t, char *buf, size_t n)
 {
 	int len = t->len > 40 ? 40 : t->len;
 	switch (t->kind) {
-	case TK_EOF: snprintf(buf, n, "end of input"); break;
-	case TK_IDENT: snprintf(buf, n, "identifier '%.*s'", len, t->text); break;
-	case TK_NUM: snprintf(buf, n, "number '%.*s'", len, t->text); break;
-	case TK_STR: snprintf(buf, n, "string %.*s", len, t->text); break;
-	case TK_EMBEDDED: snprintf(buf, n, "embedded code"); break;
-	default: snprintf(buf, n, "'%.*s'", len, t->text); break;
+	case TK_EOF:
+		snprintf(buf, n, "end of input");
+		break;
+	case TK_IDENT:
+		snprintf(buf, n, "identifier '%.*s'", len, t->text);
+		break;
+	case TK_NUM:
+		snprintf(buf, n, "number '%.*s'", len, t->text);
+		break;
+	case TK_STR:
+		snprintf(buf, n, "string %.*s", len, t->text);
+		break;
+	case TK_EMBEDDED:
+		snprintf(buf, n, "embedded code");
+		break;
+	default:
+		snprintf(buf, n, "'%.*s'", len, t->text);
+		break;
 	}
 	return buf;
 }
@@ -213,14 +225,16 @@ static int lex_string(struct lexer *lx, struct token *t)
 
 	while (q < lx->end && *q != '"') {
 		if (*q == '\n') {
-			diag_error(lx->d, &t->loc, "parse error: string literal runs past the end of the line");
+			diag_error(lx->d, &t->loc,
+				   "parse error: string literal runs past the end of the line");
 			return -1;
 		}
 		if (*q == '\\' && q + 1 < lx->end) {
 			const char *r = lex_escape(q + 1, lx->end, &buf[n]);
 			if (!r) {
 				struct stap_loc l = lex_loc(lx, q);
-				diag_error(lx->d, &l, "parse error: unknown escape '\\%c' in string", q[1]);
+				diag_error(lx->d, &l,
+					   "parse error: unknown escape '\\%c' in string", q[1]);
 				return -1;
 			}
 			n++;
@@ -250,7 +264,8 @@ static int lex_embedded(struct lexer *lx, struct token *t)
 		q++;
 	}
 	if (q + 1 >= lx->end) {
-		diag_error(lx->d, &t->loc, "parse error: embedded code %%{ without its closing %%}");
+		diag_error(lx->d, &t->loc,
+			   "parse error: embedded code %%{ without its closing %%}");
 		return -1;
 	}
 	t->kind = TK_EMBEDDED;
@@ -262,10 +277,10 @@ static int lex_embedded(struct lexer *lx, struct token *t)
 }
 
 static const char *const ops[] = {
-	"<<<", ">>=", "<<=", "%(", "%?", "%:", "%)", "==", "!=", "<=", ">=", "&&",
-	"||", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", ".=", "<<", ">>",
-	"->", "=~", "!~", "+", "-", "*", "/", "%", "&", "|", "^", "~", "!", "<", ">", "=",
-	"?", ":", ";", ",", ".", "(", ")", "[", "]", "{", "}", NULL,
+    "<<<", ">>=", "<<=", "%(", "%?", "%:", "%)", "==", "!=", "<=", ">=", "&&", "||", "++",
+    "--",  "+=",  "-=",	 "*=", "/=", "%=", "&=", "|=", "^=", ".=", "<<", ">>", "->", "=~",
+    "!~",  "+",	  "-",	 "*",  "/",  "%",  "&",	 "|",  "^",  "~",  "!",	 "<",  ">",  "=",
+    "?",   ":",	  ";",	 ",",  ".",  "(",  ")",	 "[",  "]",  "{",  "}",	 NULL,
 };
 
 static int lex_op(struct lexer *lx, struct token *t)
@@ -305,7 +320,8 @@ static int lex_sigil(struct lexer *lx, struct token *t)
 			q++;
 	}
 	if (q == lx->cur + 1) {
-		diag_error(lx->d, &t->loc, "parse error: '%c' must be followed by a name", *lx->cur);
+		diag_error(lx->d, &t->loc, "parse error: '%c' must be followed by a name",
+			   *lx->cur);
 		return -1;
 	}
 	t->len = (int)(q - lx->cur);

@@ -35,7 +35,8 @@ static void clock_report(const struct pass_clock *c)
 	FILE *f = fopen("/proc/self/statm", "r");
 
 	if (f) {
-		if (fscanf(f, "%ld %ld %ld %ld %ld %ld", &virt, &res, &shr, &text, &lib, &data) != 6)
+		if (fscanf(f, "%ld %ld %ld %ld %ld %ld", &virt, &res, &shr, &text, &lib, &data) !=
+		    6)
 			virt = res = shr = data = 0;
 		fclose(f);
 	}
@@ -43,8 +44,8 @@ static void clock_report(const struct pass_clock *c)
 	double real = (double)(now.real.tv_sec - c->real.tv_sec) * 1e3 +
 		      (double)(now.real.tv_nsec - c->real.tv_nsec) / 1e6;
 	fprintf(stderr, "using %ldvirt/%ldres/%ldshr/%lddata kb, in %.0fusr/%.0fsys/%.0freal ms.\n",
-		virt * pg, res * pg, shr * pg, data * pg,
-		tv_ms(c->ru.ru_utime, now.ru.ru_utime), tv_ms(c->ru.ru_stime, now.ru.ru_stime), real);
+		virt * pg, res * pg, shr * pg, data * pg, tv_ms(c->ru.ru_utime, now.ru.ru_utime),
+		tv_ms(c->ru.ru_stime, now.ru.ru_stime), real);
 }
 
 static void pass2_report(const struct stap_program *p, const struct pass_clock *c)
@@ -52,8 +53,9 @@ static void pass2_report(const struct stap_program *p, const struct pass_clock *
 	size_t nembeds = p->nembedded;
 	for (size_t i = 0; i < p->nfuncs; i++)
 		nembeds += p->funcs[i]->embedded != NULL;
-	fprintf(stderr, "Pass 2: analyzed script: %zu probe%s, %zu function%s, %zu embed%s, "
-			"%zu global%s ",
+	fprintf(stderr,
+		"Pass 2: analyzed script: %zu probe%s, %zu function%s, %zu embed%s, "
+		"%zu global%s ",
 		p->nprobes, p->nprobes == 1 ? "" : "s", p->nfuncs, p->nfuncs == 1 ? "" : "s",
 		nembeds, nembeds == 1 ? "" : "s", p->nglobals, p->nglobals == 1 ? "" : "s");
 	clock_report(c);

@@ -64,8 +64,7 @@ static _Noreturn void parse_fail(struct parser *ps, const struct token *t, const
 	longjmp(ps->fail, 1);
 }
 
-static _Noreturn void parse_fail_msg(struct parser *ps, const struct stap_loc *loc,
-				     const char *msg)
+static _Noreturn void parse_fail_msg(struct parser *ps, const struct stap_loc *loc, const char *msg)
 {
 	diag_error(ps->d, loc, "parse error: %s", msg);
 	longjmp(ps->fail, 1);
@@ -99,9 +98,9 @@ static int is_kw(struct parser *ps, const char *kw)
 }
 
 static const char *const keywords[] = {
-	"probe", "global", "function", "private", "if", "else", "while", "for", "foreach",
-	"in", "limit", "break", "continue", "next", "return", "delete", "try", "catch",
-	"long", "string", NULL,
+    "probe",  "global",	 "function", "private", "if",	 "else",     "while",
+    "for",    "foreach", "in",	     "limit",	"break", "continue", "next",
+    "return", "delete",	 "try",	     "catch",	"long",	 "string",   NULL,
 };
 
 static int is_keyword(const struct token *t)
@@ -237,8 +236,8 @@ static struct stap_expr *parse_target(struct parser *ps)
 static struct stap_expr *parse_at(struct parser *ps)
 {
 	static const struct opmap stats[] = {
-		{"@count", OP_COUNT}, {"@sum", OP_SUM}, {"@min", OP_MIN},
-		{"@max", OP_MAX},     {"@avg", OP_AVG}, {NULL, OP_NONE},
+	    {"@count", OP_COUNT}, {"@sum", OP_SUM}, {"@min", OP_MIN},
+	    {"@max", OP_MAX},	  {"@avg", OP_AVG}, {NULL, OP_NONE},
 	};
 	const struct token *t = next(ps);
 	struct stap_expr *e;
@@ -345,13 +344,18 @@ static struct stap_expr *parse_value(struct parser *ps)
 		e = new_expr(ps, E_NUM, &t->loc);
 		e->num = t->num;
 		return e;
-	case TK_STR: return parse_string_lit(ps);
-	case TK_IDENT: return parse_ident_expr(ps);
-	case TK_DOLLAR: return parse_target(ps);
-	case TK_AT: return parse_at(ps);
+	case TK_STR:
+		return parse_string_lit(ps);
+	case TK_IDENT:
+		return parse_ident_expr(ps);
+	case TK_DOLLAR:
+		return parse_target(ps);
+	case TK_AT:
+		return parse_at(ps);
 	case TK_EMBEDDED:
 		parse_fail_msg(ps, &t->loc, "embedded C expressions are not supported");
-	default: break;
+	default:
+		break;
 	}
 	if (accept_op(ps, "(")) {
 		e = parse_expr(ps);
@@ -380,8 +384,8 @@ static struct stap_expr *parse_crement(struct parser *ps)
 static struct stap_expr *parse_unary(struct parser *ps)
 {
 	static const struct opmap un[] = {
-		{"-", OP_NEG}, {"+", OP_PLUS}, {"!", OP_NOT}, {"~", OP_BITNOT},
-		{"++", OP_PREINC}, {"--", OP_PREDEC}, {NULL, OP_NONE},
+	    {"-", OP_NEG},     {"+", OP_PLUS},	  {"!", OP_NOT},   {"~", OP_BITNOT},
+	    {"++", OP_PREINC}, {"--", OP_PREDEC}, {NULL, OP_NONE},
 	};
 	enum stap_op op = match_op(ps, un);
 	if (op == OP_NONE)
@@ -396,8 +400,8 @@ static struct stap_expr *parse_unary(struct parser *ps)
 		a->loc = t->loc;
 		return a;
 	}
-	struct stap_expr *e = new_expr(ps, op == OP_PREINC || op == OP_PREDEC ? E_INCDEC : E_UNARY,
-				       &t->loc);
+	struct stap_expr *e =
+	    new_expr(ps, op == OP_PREINC || op == OP_PREDEC ? E_INCDEC : E_UNARY, &t->loc);
 	e->op = op;
 	e->a = a;
 	return e;
@@ -444,8 +448,8 @@ static struct stap_expr *parse_shift(struct parser *ps)
 static struct stap_expr *parse_compare(struct parser *ps)
 {
 	static const struct opmap m[] = {
-		{"<", OP_LT}, {"<=", OP_LE}, {">", OP_GT}, {">=", OP_GE},
-		{"==", OP_EQ}, {"!=", OP_NE}, {0, 0},
+	    {"<", OP_LT},  {"<=", OP_LE}, {">", OP_GT}, {">=", OP_GE},
+	    {"==", OP_EQ}, {"!=", OP_NE}, {0, 0},
 	};
 	if (is_op(ps, "=~") || is_op(ps, "!~"))
 		parse_fail_msg(ps, &peek(ps)->loc, "regular expression matching is not supported");
@@ -537,10 +541,9 @@ static struct stap_expr *parse_ternary(struct parser *ps)
 static struct stap_expr *parse_expr(struct parser *ps)
 {
 	static const struct opmap assign[] = {
-		{"=", OP_ASSIGN}, {"+=", OP_ADD}, {"-=", OP_SUB}, {"*=", OP_MUL},
-		{"/=", OP_DIV},   {"%=", OP_MOD}, {"<<=", OP_SHL}, {">>=", OP_SHR},
-		{"&=", OP_AND},   {"|=", OP_OR},  {"^=", OP_XOR}, {".=", OP_CONCAT},
-		{NULL, OP_NONE},
+	    {"=", OP_ASSIGN}, {"+=", OP_ADD},	 {"-=", OP_SUB},  {"*=", OP_MUL}, {"/=", OP_DIV},
+	    {"%=", OP_MOD},   {"<<=", OP_SHL},	 {">>=", OP_SHR}, {"&=", OP_AND}, {"|=", OP_OR},
+	    {"^=", OP_XOR},   {".=", OP_CONCAT}, {NULL, OP_NONE},
 	};
 	depth_enter(ps);
 	struct stap_expr *e = parse_ternary(ps);
@@ -595,17 +598,18 @@ static struct stap_stmt *parse_foreach(struct parser *ps, const struct token *kw
 	struct ptrvec keys = {0};
 
 	expect_op(ps, "(");
-	if (peek(ps)->kind == TK_IDENT && (tok_is(peek2(ps), TK_OP, "=") ||
-					   ((tok_is(peek2(ps), TK_OP, "+") || tok_is(peek2(ps), TK_OP, "-")) &&
-					    tok_is(&ps->t[ps->i + 2 < ps->n ? ps->i + 2 : ps->n - 1], TK_OP, "=")))) {
+	if (peek(ps)->kind == TK_IDENT &&
+	    (tok_is(peek2(ps), TK_OP, "=") ||
+	     ((tok_is(peek2(ps), TK_OP, "+") || tok_is(peek2(ps), TK_OP, "-")) &&
+	      tok_is(&ps->t[ps->i + 2 < ps->n ? ps->i + 2 : ps->n - 1], TK_OP, "=")))) {
 		s->value = new_var(ps, expect_name(ps, "expected a variable name"), STAP_VAR_LOCAL);
 		parse_sort_mark(ps, s, -1);
 		expect_op(ps, "=");
 	}
 	int bracket = accept_op(ps, "[");
 	do {
-		pv_push(ps->p, &keys, new_var(ps, expect_name(ps, "expected a loop variable"),
-					      STAP_VAR_LOCAL));
+		pv_push(ps->p, &keys,
+			new_var(ps, expect_name(ps, "expected a loop variable"), STAP_VAR_LOCAL));
 		parse_sort_mark(ps, s, (int)keys.n);
 	} while (bracket && accept_op(ps, ","));
 	if (bracket)
@@ -685,10 +689,10 @@ static struct stap_stmt *parse_keyword_stmt(struct parser *ps, const struct toke
 		s = new_stmt(ps, S_DELETE, &kw->loc);
 		s->expr = parse_expr(ps);
 	} else {
-		enum stap_stmt_kind k = tok_is(kw, TK_IDENT, "break")	 ? S_BREAK
+		enum stap_stmt_kind k = tok_is(kw, TK_IDENT, "break")	   ? S_BREAK
 					: tok_is(kw, TK_IDENT, "continue") ? S_CONTINUE
-					: tok_is(kw, TK_IDENT, "next")	 ? S_NEXT
-									 : S_NULL;
+					: tok_is(kw, TK_IDENT, "next")	   ? S_NEXT
+									   : S_NULL;
 		if (k == S_NULL)
 			parse_fail(ps, kw, "expected a statement");
 		s = new_stmt(ps, k, &kw->loc);
@@ -698,8 +702,8 @@ static struct stap_stmt *parse_keyword_stmt(struct parser *ps, const struct toke
 
 static int is_stmt_keyword(const struct token *t)
 {
-	static const char *const kws[] = {"if", "while", "for", "foreach", "try", "return",
-					  "delete", "break", "continue", "next", NULL};
+	static const char *const kws[] = {"if",	    "while", "for",	 "foreach", "try", "return",
+					  "delete", "break", "continue", "next",    NULL};
 	for (int k = 0; kws[k]; k++)
 		if (tok_is(t, TK_IDENT, kws[k]))
 			return 1;
@@ -722,7 +726,9 @@ static struct stap_stmt *parse_stmt(struct parser *ps)
 		s = parse_keyword_stmt(ps, t);
 		accept_op(ps, ";");
 	} else if (t->kind == TK_EMBEDDED) {
-		parse_fail_msg(ps, &t->loc, "embedded C is allowed only as a whole function body or at the top level");
+		parse_fail_msg(
+		    ps, &t->loc,
+		    "embedded C is allowed only as a whole function body or at the top level");
 	} else {
 		s = new_stmt(ps, S_EXPR, &t->loc);
 		s->expr = parse_expr(ps);
@@ -745,7 +751,8 @@ static char *parse_comp_name(struct parser *ps)
 		t = next(ps);
 		sb_putn(&b, t->text, (size_t)t->len);
 		t = peek(ps);
-	} while (t->adjacent && (t->kind == TK_IDENT || t->kind == TK_NUM || tok_is(t, TK_OP, "*")));
+	} while (t->adjacent &&
+		 (t->kind == TK_IDENT || t->kind == TK_NUM || tok_is(t, TK_OP, "*")));
 	char *r = stap_strdup(ps->p, b.s ? b.s : "");
 	free(b.s);
 	return r;
@@ -825,8 +832,9 @@ static void parse_probe(struct parser *ps, const struct token *kw, struct ptrvec
 		a->epilogue = next(ps)->text[0] == '+';
 		for (size_t k = 0; k < nspecs; k++)
 			if (specs[k]->cond || specs[k]->optional || strchr(specs[k]->text, '*'))
-				parse_fail_msg(ps, &specs[k]->loc,
-					       "a probe alias name cannot have wildcards, '?', '!' or 'if'");
+				parse_fail_msg(
+				    ps, &specs[k]->loc,
+				    "a probe alias name cannot have wildcards, '?', '!' or 'if'");
 		a->names = specs;
 		a->nnames = nspecs;
 		parse_spec_list(ps, &a->specs, &a->nspecs);
@@ -916,8 +924,8 @@ static void parse_function(struct parser *ps, const struct token *kw, struct ptr
 	expect_op(ps, "(");
 	if (!accept_op(ps, ")")) {
 		do {
-			struct stap_var *v = new_var(ps, expect_name(ps, "expected a parameter name"),
-						     STAP_VAR_PARAM);
+			struct stap_var *v = new_var(
+			    ps, expect_name(ps, "expected a parameter name"), STAP_VAR_PARAM);
 			if (accept_op(ps, ":"))
 				v->type = parse_type(ps);
 			v->index = (int)params.n;
@@ -934,8 +942,9 @@ static void parse_function(struct parser *ps, const struct token *kw, struct ptr
 	if (peek(ps)->kind == TK_EMBEDDED) {
 		const struct token *e = next(ps);
 		if (!ps->guru)
-			parse_fail_msg(ps, &e->loc,
-				       "embedded code in unprivileged script; need stap -g (guru mode)");
+			parse_fail_msg(
+			    ps, &e->loc,
+			    "embedded code in unprivileged script; need stap -g (guru mode)");
 		f->embedded = e->str;
 		f->pure = strstr(e->str, "/* pure */") != NULL;
 		f->unprivileged = strstr(e->str, "/* unprivileged */") != NULL;
@@ -964,8 +973,9 @@ static void parse_toplevel(struct parser *ps, struct ptrvec *pr, struct ptrvec *
 		parse_function(ps, t, fl, private_);
 	else if (t->kind == TK_EMBEDDED) {
 		if (!ps->guru)
-			parse_fail_msg(ps, &t->loc,
-				       "embedded code in unprivileged script; need stap -g (guru mode)");
+			parse_fail_msg(
+			    ps, &t->loc,
+			    "embedded code in unprivileged script; need stap -g (guru mode)");
 		pv_push(ps->p, em, t->str);
 	} else if (tok_is(t, TK_OP, ";"))
 		return;

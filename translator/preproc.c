@@ -7,7 +7,7 @@
 
 #include "translator/front_int.h"
 
-#define PP_MAX_DEPTH 64      /* nested macro expansions */
+#define PP_MAX_DEPTH 64	     /* nested macro expansions */
 #define PP_MAX_TOKENS 500000 /* after expansion: stops exponential macros */
 
 struct macro {
@@ -178,7 +178,9 @@ static int cond_compare(struct cond *c)
 	else if (lhs->kind == TK_IDENT && lhs->len > 7 && memcmp(lhs->text, "CONFIG_", 7) == 0)
 		sval = config_value(c->st, lhs, buf, sizeof(buf));
 	else {
-		cond_fail(c, "expected kernel_v, kernel_vr, arch, CONFIG_..., systemtap_v, $# or guru_mode");
+		cond_fail(
+		    c,
+		    "expected kernel_v, kernel_vr, arch, CONFIG_..., systemtap_v, $# or guru_mode");
 		return 0;
 	}
 	c->i++;
@@ -280,7 +282,8 @@ static int pp_conditional(struct pp *st, const struct token *t, size_t n, size_t
 	while (q < n && !tok_is(&t[q], TK_OP, "%?") && !tok_is(&t[q], TK_OP, "%("))
 		q++;
 	if (q >= n || !tok_is(&t[q], TK_OP, "%?")) {
-		diag_error(st->d, &t[start].loc, "parse error: preprocessor conditional without %%?");
+		diag_error(st->d, &t[start].loc,
+			   "parse error: preprocessor conditional without %%?");
 		return -1;
 	}
 	struct cond c = {st, t + start + 1, 0, q - start - 1, 0};
@@ -295,7 +298,8 @@ static int pp_conditional(struct pp *st, const struct token *t, size_t n, size_t
 		b_end = pp_branch_end(t, b, n, 0);
 	}
 	if (b_end >= n) {
-		diag_error(st->d, &t[start].loc, "parse error: preprocessor conditional without its %%)");
+		diag_error(st->d, &t[start].loc,
+			   "parse error: preprocessor conditional without its %%)");
 		return -1;
 	}
 	*i = b_end + 1;
@@ -326,7 +330,8 @@ static int pp_define(struct pp *st, const struct token *t, size_t n, size_t *i)
 	if (k < n && tok_is(&t[k], TK_OP, "(")) {
 		for (k++; k < n && !tok_is(&t[k], TK_OP, ")"); k++) {
 			if (t[k].kind != TK_IDENT) {
-				diag_error(st->d, &t[k].loc, "parse error: macro parameter must be a name");
+				diag_error(st->d, &t[k].loc,
+					   "parse error: macro parameter must be a name");
 				free(m.params);
 				return -1;
 			}
@@ -404,8 +409,9 @@ static int pp_macro_args(struct pp *st, const struct macro *m, const struct toke
 			depth--;
 	}
 	if (k >= n || na != m->nparams) {
-		diag_error(st->d, &t[*i].loc, "parse error: macro %.*s wants %zu argument(s), got %zu",
-			   t[*i].len, t[*i].text, m->nparams, na);
+		diag_error(st->d, &t[*i].loc,
+			   "parse error: macro %.*s wants %zu argument(s), got %zu", t[*i].len,
+			   t[*i].text, m->nparams, na);
 		return -1;
 	}
 	*i = k + 1;
@@ -437,7 +443,8 @@ static int pp_expand(struct pp *st, const struct macro *m, const struct token *t
 		if (b->kind == TK_AT)
 			for (pi = 0; pi < m->nparams; pi++)
 				if (b->len == m->params[pi].len + 1 &&
-				    memcmp(b->text + 1, m->params[pi].text, (size_t)b->len - 1) == 0)
+				    memcmp(b->text + 1, m->params[pi].text, (size_t)b->len - 1) ==
+					0)
 					break;
 		if (pi < m->nparams)
 			for (size_t a = 0; a < args[pi].n; a++)
@@ -472,7 +479,8 @@ static int pp_script_arg(struct pp *st, const struct token *t, struct tokvec *ou
 	}
 	long idx = strtol(t->text + 1, NULL, 10);
 	if (idx < 1 || idx > e->nargs) {
-		diag_error(st->d, &t->loc, "parse error: command line argument index %.*s out of range [1-%d]",
+		diag_error(st->d, &t->loc,
+			   "parse error: command line argument index %.*s out of range [1-%d]",
 			   t->len - 1, t->text + 1, e->nargs);
 		return -1;
 	}
@@ -489,7 +497,8 @@ static int pp_script_arg(struct pp *st, const struct token *t, struct tokvec *ou
 	quiet.out = NULL;
 	int rc = lex_tokens(st->p, &quiet, t->loc.file, a, strlen(a), &sub);
 	if (rc < 0 || sub.n == 1) {
-		diag_error(st->d, &t->loc, "parse error: command line argument %.*s ('%s') is not a valid token",
+		diag_error(st->d, &t->loc,
+			   "parse error: command line argument %.*s ('%s') is not a valid token",
 			   t->len, t->text, a);
 		tokvec_free(&sub);
 		return -1;
@@ -517,14 +526,17 @@ static int pp_run(struct pp *st, const struct token *t, size_t n, struct tokvec 
 		int r = 0;
 		struct macro *m;
 		if (out->n > PP_MAX_TOKENS) {
-			diag_error(st->d, &u->loc, "parse error: script too large after macro expansion");
+			diag_error(st->d, &u->loc,
+				   "parse error: script too large after macro expansion");
 			return -1;
 		}
 		if (tok_is(u, TK_OP, "%(")) {
 			r = pp_conditional(st, t, n, &i, out);
-		} else if (tok_is(u, TK_OP, "%?") || tok_is(u, TK_OP, "%:") || tok_is(u, TK_OP, "%)")) {
-			diag_error(st->d, &u->loc, "parse error: '%.*s' outside a preprocessor conditional",
-				   u->len, u->text);
+		} else if (tok_is(u, TK_OP, "%?") || tok_is(u, TK_OP, "%:") ||
+			   tok_is(u, TK_OP, "%)")) {
+			diag_error(st->d, &u->loc,
+				   "parse error: '%.*s' outside a preprocessor conditional", u->len,
+				   u->text);
 			r = -1;
 		} else if (tok_is(u, TK_AT, "@define")) {
 			r = pp_define(st, t, n, &i);

@@ -12,41 +12,74 @@
 static const char *op_text(enum stap_op op)
 {
 	switch (op) {
-	case OP_ADD: return "+";
-	case OP_SUB: return "-";
-	case OP_MUL: return "*";
-	case OP_DIV: return "/";
-	case OP_MOD: return "%";
-	case OP_SHL: return "<<";
-	case OP_SHR: return ">>";
-	case OP_AND: return "&";
-	case OP_OR: return "|";
-	case OP_XOR: return "^";
-	case OP_CONCAT: return ".";
-	case OP_LAND: return "&&";
-	case OP_LOR: return "||";
-	case OP_LT: return "<";
-	case OP_LE: return "<=";
-	case OP_GT: return ">";
-	case OP_GE: return ">=";
-	case OP_EQ: return "==";
-	case OP_NE: return "!=";
-	case OP_NEG: return "-";
-	case OP_PLUS: return "+";
-	case OP_NOT: return "!";
-	case OP_BITNOT: return "~";
+	case OP_ADD:
+		return "+";
+	case OP_SUB:
+		return "-";
+	case OP_MUL:
+		return "*";
+	case OP_DIV:
+		return "/";
+	case OP_MOD:
+		return "%";
+	case OP_SHL:
+		return "<<";
+	case OP_SHR:
+		return ">>";
+	case OP_AND:
+		return "&";
+	case OP_OR:
+		return "|";
+	case OP_XOR:
+		return "^";
+	case OP_CONCAT:
+		return ".";
+	case OP_LAND:
+		return "&&";
+	case OP_LOR:
+		return "||";
+	case OP_LT:
+		return "<";
+	case OP_LE:
+		return "<=";
+	case OP_GT:
+		return ">";
+	case OP_GE:
+		return ">=";
+	case OP_EQ:
+		return "==";
+	case OP_NE:
+		return "!=";
+	case OP_NEG:
+		return "-";
+	case OP_PLUS:
+		return "+";
+	case OP_NOT:
+		return "!";
+	case OP_BITNOT:
+		return "~";
 	case OP_PREINC:
-	case OP_POSTINC: return "++";
+	case OP_POSTINC:
+		return "++";
 	case OP_PREDEC:
-	case OP_POSTDEC: return "--";
-	case OP_COUNT: return "@count";
-	case OP_SUM: return "@sum";
-	case OP_MIN: return "@min";
-	case OP_MAX: return "@max";
-	case OP_AVG: return "@avg";
-	case OP_HIST_LINEAR: return "@hist_linear";
-	case OP_HIST_LOG: return "@hist_log";
-	default: return "?";
+	case OP_POSTDEC:
+		return "--";
+	case OP_COUNT:
+		return "@count";
+	case OP_SUM:
+		return "@sum";
+	case OP_MIN:
+		return "@min";
+	case OP_MAX:
+		return "@max";
+	case OP_AVG:
+		return "@avg";
+	case OP_HIST_LINEAR:
+		return "@hist_linear";
+	case OP_HIST_LOG:
+		return "@hist_log";
+	default:
+		return "?";
 	}
 }
 
@@ -73,11 +106,19 @@ static const char *expr_name(const struct stap_expr *e)
 void print_expr(struct strbuf *b, const struct stap_expr *e, int typed)
 {
 	switch (e->kind) {
-	case E_NUM: sb_printf(b, "%lld", (long long)e->num); break;
-	case E_STR: sb_quote(b, e->str, e->str_len); break;
+	case E_NUM:
+		sb_printf(b, "%lld", (long long)e->num);
+		break;
+	case E_STR:
+		sb_quote(b, e->str, e->str_len);
+		break;
 	case E_VAR:
-	case E_TARGET: sb_puts(b, expr_name(e)); break;
-	case E_ARG: sb_printf(b, "$%lld", (long long)e->num); break;
+	case E_TARGET:
+		sb_puts(b, expr_name(e));
+		break;
+	case E_ARG:
+		sb_printf(b, "$%lld", (long long)e->num);
+		break;
 	case E_INDEX:
 		sb_printf(b, "%s[", expr_name(e));
 		print_args(b, e->args, e->nargs, typed);
@@ -122,7 +163,10 @@ void print_expr(struct strbuf *b, const struct stap_expr *e, int typed)
 	case E_ASSIGN:
 	case E_STATS_ADD:
 		print_expr(b, e->a, typed);
-		sb_printf(b, " %s%s ", e->kind == E_STATS_ADD ? "<<<" : e->op == OP_ASSIGN ? "" : op_text(e->op),
+		sb_printf(b, " %s%s ",
+			  e->kind == E_STATS_ADD ? "<<<"
+			  : e->op == OP_ASSIGN	 ? ""
+						 : op_text(e->op),
 			  e->kind == E_STATS_ADD ? "" : "=");
 		print_expr(b, e->b, typed);
 		break;
@@ -170,7 +214,8 @@ static void print_foreach(struct strbuf *b, const struct stap_stmt *s, int typed
 	const char *mark = s->sort_dir > 0 ? "+" : "-";
 	sb_puts(b, "foreach (");
 	if (s->value)
-		sb_printf(b, "%s%s = ", s->value->name, s->sort_dir && s->sort_column == -1 ? mark : "");
+		sb_printf(b, "%s%s = ", s->value->name,
+			  s->sort_dir && s->sort_column == -1 ? mark : "");
 	sb_puts(b, "[");
 	for (size_t k = 0; k < s->nkeys; k++)
 		sb_printf(b, "%s%s%s", k ? ", " : "", s->keys[k]->name,
@@ -190,7 +235,9 @@ static void print_stmt(struct strbuf *b, const struct stap_stmt *s, int ind, int
 {
 	indent(b, ind);
 	switch (s->kind) {
-	case S_NULL: sb_puts(b, ";\n"); break;
+	case S_NULL:
+		sb_puts(b, ";\n");
+		break;
 	case S_BLOCK:
 		sb_puts(b, "{\n");
 		for (size_t i = 0; i < s->nstmts; i++)
@@ -236,9 +283,15 @@ static void print_stmt(struct strbuf *b, const struct stap_stmt *s, int ind, int
 		print_foreach(b, s, typed);
 		print_body(b, s->body, ind, typed);
 		break;
-	case S_BREAK: sb_puts(b, "break;\n"); break;
-	case S_CONTINUE: sb_puts(b, "continue;\n"); break;
-	case S_NEXT: sb_puts(b, "next;\n"); break;
+	case S_BREAK:
+		sb_puts(b, "break;\n");
+		break;
+	case S_CONTINUE:
+		sb_puts(b, "continue;\n");
+		break;
+	case S_NEXT:
+		sb_puts(b, "next;\n");
+		break;
 	case S_RETURN:
 		sb_puts(b, "return");
 		if (s->expr) {
@@ -262,7 +315,9 @@ static void print_stmt(struct strbuf *b, const struct stap_stmt *s, int ind, int
 		sb_puts(b, "\n");
 		print_body(b, s->els, ind, typed);
 		break;
-	case S_EMBEDDED: sb_printf(b, "%%{%s%%}\n", s->code); break;
+	case S_EMBEDDED:
+		sb_printf(b, "%%{%s%%}\n", s->code);
+		break;
 	}
 }
 

@@ -21,12 +21,12 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"disable-cache", no_argument, NULL, OPT_DISABLE_CACHE},
-	{"poison-cache", no_argument, NULL, OPT_POISON_CACHE},
-	{"clean-cache", no_argument, NULL, OPT_CLEAN_CACHE},
-	{"help", no_argument, NULL, OPT_HELP},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"disable-cache", no_argument, NULL, OPT_DISABLE_CACHE},
+    {"poison-cache", no_argument, NULL, OPT_POISON_CACHE},
+    {"clean-cache", no_argument, NULL, OPT_CLEAN_CACHE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 static void session_usage(FILE *f)
@@ -88,11 +88,21 @@ static int session_option(struct stap_session *s, int c, char *arg)
 			return -1;
 		s->last_pass = (int)n;
 		return 0;
-	case 'v': s->verbose++; return 0;
-	case 'w': s->suppress_warnings = 1; return 0;
-	case 'g': s->guru = 1; return 0;
-	case 'u': s->unoptimized = 1; return 0;
-	case 'k': s->keep_tmp = 1; return 0;
+	case 'v':
+		s->verbose++;
+		return 0;
+	case 'w':
+		s->suppress_warnings = 1;
+		return 0;
+	case 'g':
+		s->guru = 1;
+		return 0;
+	case 'u':
+		s->unoptimized = 1;
+		return 0;
+	case 'k':
+		s->keep_tmp = 1;
+		return 0;
 	case 'e':
 		if (s->script_text) {
 			fputs("stap: only one -e SCRIPT is allowed\n", stderr);
@@ -100,11 +110,21 @@ static int session_option(struct stap_session *s, int c, char *arg)
 		}
 		s->script_text = arg;
 		return 0;
-	case 'r': s->release_opt = arg; return 0;
-	case 'm': s->module_name = arg; return 0;
-	case 'c': s->cmd = arg; return 0;
-	case 'o': s->output_file = arg; return 0;
-	case 'T': s->reserved_T = arg; return 0;
+	case 'r':
+		s->release_opt = arg;
+		return 0;
+	case 'm':
+		s->module_name = arg;
+		return 0;
+	case 'c':
+		s->cmd = arg;
+		return 0;
+	case 'o':
+		s->output_file = arg;
+		return 0;
+	case 'T':
+		s->reserved_T = arg;
+		return 0;
 	case 'x':
 		if (session_parse_long("-x", arg, 1, INT_MAX, &n) < 0)
 			return -1;
@@ -115,23 +135,35 @@ static int session_option(struct stap_session *s, int c, char *arg)
 		s->list_mode = c == 'l' ? STAP_LIST_PROBES : STAP_LIST_PROBES_VARS;
 		s->list_pattern = arg;
 		return 0;
-	case 'B': return session_push(&s->kbuild_opts, &s->nkbuild_opts, arg);
-	case 'D': return session_push(&s->defines, &s->ndefines, arg);
+	case 'B':
+		return session_push(&s->kbuild_opts, &s->nkbuild_opts, arg);
+	case 'D':
+		return session_push(&s->defines, &s->ndefines, arg);
 	case 'G':
 		if (!strchr(arg, '=') || arg[0] == '=') {
 			fprintf(stderr, "stap: -G wants NAME=VALUE, not '%s'\n", arg);
 			return -1;
 		}
 		return session_push(&s->global_sets, &s->nglobal_sets, arg);
-	case OPT_DISABLE_CACHE: s->disable_cache = 1; return 0;
-	case OPT_POISON_CACHE: s->poison_cache = 1; return 0;
-	case OPT_CLEAN_CACHE: s->clean_cache = 1; return 0;
-	case OPT_HELP: session_usage(stdout); return 1;
+	case OPT_DISABLE_CACHE:
+		s->disable_cache = 1;
+		return 0;
+	case OPT_POISON_CACHE:
+		s->poison_cache = 1;
+		return 0;
+	case OPT_CLEAN_CACHE:
+		s->clean_cache = 1;
+		return 0;
+	case OPT_HELP:
+		session_usage(stdout);
+		return 1;
 	case OPT_VERSION:
 		printf("stapauth stap " STAPAUTH_VERSION
 		       " (SystemTap language, version 4.8 compatible)\n");
 		return 1;
-	default: session_usage(stderr); return -1;
+	default:
+		session_usage(stderr);
+		return -1;
 	}
 }
 
@@ -415,8 +447,10 @@ int session_find_kernel(struct stap_session *s)
 		}
 		k->release = uts_release(k->build_dir);
 		if (!k->release) {
-			fprintf(stderr, "stap: -r %s: no include/config/kernel.release in this build tree\n",
-				s->release_opt);
+			fprintf(
+			    stderr,
+			    "stap: -r %s: no include/config/kernel.release in this build tree\n",
+			    s->release_opt);
 			return -1;
 		}
 	} else if (s->release_opt) {
@@ -429,8 +463,9 @@ int session_find_kernel(struct stap_session *s)
 		k->release = kernel_newest_installed();
 		k->build_dir = k->release ? kernel_build_dir(k->release) : NULL;
 		if (!k->release) {
-			fprintf(stderr, "stap: no kernel build tree found for the running kernel "
-					"(%s) nor any kernel in /boot; use -r RELEASE\n",
+			fprintf(stderr,
+				"stap: no kernel build tree found for the running kernel "
+				"(%s) nor any kernel in /boot; use -r RELEASE\n",
 				u.release);
 			return -1;
 		}

@@ -132,9 +132,27 @@ struct btf {
 	size_t ntypes;
 };
 
-enum { BTF_INT = 1, BTF_PTR, BTF_ARRAY, BTF_STRUCT, BTF_UNION, BTF_ENUM, BTF_FWD,
-       BTF_TYPEDEF, BTF_VOLATILE, BTF_CONST, BTF_RESTRICT, BTF_FUNC, BTF_FUNC_PROTO,
-       BTF_VAR, BTF_DATASEC, BTF_FLOAT, BTF_DECL_TAG, BTF_TYPE_TAG, BTF_ENUM64 };
+enum {
+	BTF_INT = 1,
+	BTF_PTR,
+	BTF_ARRAY,
+	BTF_STRUCT,
+	BTF_UNION,
+	BTF_ENUM,
+	BTF_FWD,
+	BTF_TYPEDEF,
+	BTF_VOLATILE,
+	BTF_CONST,
+	BTF_RESTRICT,
+	BTF_FUNC,
+	BTF_FUNC_PROTO,
+	BTF_VAR,
+	BTF_DATASEC,
+	BTF_FLOAT,
+	BTF_DECL_TAG,
+	BTF_TYPE_TAG,
+	BTF_ENUM64
+};
 
 static uint32_t rd32(const unsigned char *p)
 {
@@ -146,11 +164,22 @@ static uint32_t rd32(const unsigned char *p)
 static size_t btf_extra(unsigned kind, unsigned vlen)
 {
 	switch (kind) {
-	case BTF_INT: case BTF_VAR: case BTF_DECL_TAG: return 4;
-	case BTF_ARRAY: return 12;
-	case BTF_STRUCT: case BTF_UNION: case BTF_DATASEC: case BTF_ENUM64: return 12 * (size_t)vlen;
-	case BTF_ENUM: case BTF_FUNC_PROTO: return 8 * (size_t)vlen;
-	default: return 0;
+	case BTF_INT:
+	case BTF_VAR:
+	case BTF_DECL_TAG:
+		return 4;
+	case BTF_ARRAY:
+		return 12;
+	case BTF_STRUCT:
+	case BTF_UNION:
+	case BTF_DATASEC:
+	case BTF_ENUM64:
+		return 12 * (size_t)vlen;
+	case BTF_ENUM:
+	case BTF_FUNC_PROTO:
+		return 8 * (size_t)vlen;
+	default:
+		return 0;
 	}
 }
 
@@ -200,18 +229,32 @@ static void btf_type_name(const struct btf *b, uint32_t id, struct strbuf *out, 
 		btf_type_name(b, ref, out, depth + 1);
 		sb_puts(out, "*");
 		break;
-	case BTF_STRUCT: sb_printf(out, "struct %s", name); break;
-	case BTF_UNION: sb_printf(out, "union %s", name); break;
-	case BTF_ENUM: case BTF_ENUM64: sb_printf(out, "enum %s", name); break;
+	case BTF_STRUCT:
+		sb_printf(out, "struct %s", name);
+		break;
+	case BTF_UNION:
+		sb_printf(out, "union %s", name);
+		break;
+	case BTF_ENUM:
+	case BTF_ENUM64:
+		sb_printf(out, "enum %s", name);
+		break;
 	case BTF_ARRAY:
 		btf_type_name(b, rd32(t + 12), out, depth + 1);
 		sb_puts(out, "[]");
 		break;
-	case BTF_CONST: case BTF_VOLATILE: case BTF_RESTRICT: case BTF_TYPE_TAG:
+	case BTF_CONST:
+	case BTF_VOLATILE:
+	case BTF_RESTRICT:
+	case BTF_TYPE_TAG:
 		btf_type_name(b, ref, out, depth + 1);
 		break;
-	case BTF_FUNC_PROTO: sb_puts(out, "func"); break;
-	default: sb_puts(out, *name ? name : "?"); break;
+	case BTF_FUNC_PROTO:
+		sb_puts(out, "func");
+		break;
+	default:
+		sb_puts(out, *name ? name : "?");
+		break;
 	}
 }
 
@@ -487,15 +530,25 @@ static void dw_type_name(Dwarf_Die *die, struct strbuf *out, int depth)
 		break;
 	case DW_TAG_const_type:
 	case DW_TAG_volatile_type:
-	case DW_TAG_restrict_type: dw_type_name(&t, out, depth + 1); break;
+	case DW_TAG_restrict_type:
+		dw_type_name(&t, out, depth + 1);
+		break;
 	case DW_TAG_array_type:
 		dw_type_name(&t, out, depth + 1);
 		sb_puts(out, "[]");
 		break;
-	case DW_TAG_structure_type: sb_printf(out, "struct %s", n ? n : "?"); break;
-	case DW_TAG_union_type: sb_printf(out, "union %s", n ? n : "?"); break;
-	case DW_TAG_enumeration_type: sb_printf(out, "enum %s", n ? n : "?"); break;
-	default: sb_puts(out, n ? n : "?"); break;
+	case DW_TAG_structure_type:
+		sb_printf(out, "struct %s", n ? n : "?");
+		break;
+	case DW_TAG_union_type:
+		sb_printf(out, "union %s", n ? n : "?");
+		break;
+	case DW_TAG_enumeration_type:
+		sb_printf(out, "enum %s", n ? n : "?");
+		break;
+	default:
+		sb_puts(out, n ? n : "?");
+		break;
 	}
 }
 
@@ -669,8 +722,8 @@ static int find_module(void *arg, const char *name, const char *rel)
 	return 1;
 }
 
-int symbols_module(const struct stap_kernel *k, const char *module, struct sym_table *t,
-		   char *why, size_t whylen)
+int symbols_module(const struct stap_kernel *k, const char *module, struct sym_table *t, char *why,
+		   size_t whylen)
 {
 	struct find_mod fm;
 	char path[8192];
