@@ -131,9 +131,7 @@ static int finish(struct stap_session *s, const char *c_path, const char *ko_pat
 		printf("%s\n", ko_path);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
-	if (s->verbose)
-		fprintf(stderr, "Pass 5: starting run.\n");
-	return run_module(s, ko_path);
+	return run_module(s, ko_path); /* prints the "Pass 5" line */
 }
 
 /* Pass 3 into c_path.  0 or -1. */
