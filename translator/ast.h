@@ -225,7 +225,7 @@ struct stap_stmt {
 	size_t nkeys;
 	struct stap_var *value;  /* optional "v =" binding, or NULL */
 	struct stap_expr *array; /* E_VAR of an array, or E_HIST */
-	int sort_column;         /* 0 none; -1 the value; k>0 the k-th key */
+	int sort_column;         /* 0 none; -1 the value (@count of a stats array); k>0 key k */
 	int sort_dir;            /* +1 ascending ('+'), -1 descending ('-') */
 	struct stap_expr *limit; /* NULL or long expression */
 	/* S_TRY */

@@ -881,9 +881,6 @@ static void ty_foreach(struct tctx *c, struct stap_stmt *s)
 					   "the foreach value");
 			}
 		}
-		if (c->check && s->sort_column == -1 && a->type == STAP_T_STATS)
-			serr(c->el, &s->loc,
-			     "sorting a statistics array by value is not supported");
 	}
 	if (s->limit)
 		expect(c, s->limit, STAP_T_LONG, "the foreach limit");
