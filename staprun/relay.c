@@ -16,6 +16,7 @@
 #include "staprun/err.h"
 
 #define RELAY_BUF (64u << 10)
+#define RELAY_READS 16
 
 static int write_all(int fd, const unsigned char *p, size_t n)
 {
@@ -133,13 +134,15 @@ int relay_pump(struct relay *r, int timeout_ms, const sigset_t *sigmask, struct 
 {
 	struct pollfd pfd = { .fd = r->data_fd, .events = POLLIN };
 	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
-	ssize_t n;
+	ssize_t n = 1;
 
 	if (r->eof)
 		return 1;
 	if (ppoll(&pfd, 1, timeout_ms < 0 ? NULL : &ts, sigmask) < 0)
 		return errno == EINTR ? -EINTR : loader_fail(e, -errno, "poll: %s", strerror(errno));
-	for (;;) {
+	/* A bounded number of reads: a module that never stops printing must
+	 * not keep the caller from seeing its signals. */
+	for (int i = 0; i < RELAY_READS; i++) {
 		n = read(r->data_fd, r->buf, r->buflen);
 		if (n == 0) {
 			r->eof = 1;
@@ -150,7 +153,7 @@ int relay_pump(struct relay *r, int timeout_ms, const sigset_t *sigmask, struct 
 		if (relay_feed(r, r->buf, (size_t)n, e) != 0)
 			return -EPROTO;
 	}
-	if (errno == EAGAIN || errno == EINTR)
+	if (n > 0 || errno == EAGAIN || errno == EINTR)
 		return 0;
 	return loader_fail(e, -errno, "reading the module's output: %s", strerror(errno));
 }

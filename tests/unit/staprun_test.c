@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -291,4 +292,44 @@ TEST(relay_splits_channels_and_reports_drops)
 	close(out[1]);
 	close(err[0]);
 	close(err[1]);
+}
+
+/* A module that never stops printing: one relay_pump does a bounded number
+ * of reads, so the caller gets back to its signals. */
+TEST(relay_pump_returns_under_endless_output)
+{
+	int data[2], out;
+	unsigned char *rec = malloc(STP_HDR_LEN + STP_REC_MAX), *p = rec, payload[STP_REC_MAX];
+	struct relay r;
+	struct loader_err e;
+	struct stat st;
+	int i;
+
+	CHECK(rec && pipe(data) == 0);
+	if (fcntl(data[1], F_SETPIPE_SZ, 1 << 20) < (1 << 20))
+		SKIP("cannot grow a pipe to 1 MiB");
+	fcntl(data[0], F_SETFL, O_NONBLOCK);
+	memset(payload, 'x', sizeof payload);
+	put_rec(&p, STP_CHAN_OUT, payload, sizeof payload);
+	for (i = 0; i < 40; i++)
+		CHECK(write(data[1], rec, (size_t)(p - rec)) == p - rec);
+	snprintf((char *)payload, sizeof payload, "%s/out", unit_tmpdir());
+	out = open((char *)payload, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	memset(&r, 0, sizeof r);
+	r.data_fd = data[0];
+	r.ctl_fd = -1;
+	r.out_fd = out;
+	r.err_fd = out;
+	r.buflen = STP_READ_MIN; /* one record per read */
+	r.buf = malloc(r.buflen);
+	CHECK(relay_pump(&r, 0, NULL, &e) == 0);
+	CHECK(fstat(out, &st) == 0 && st.st_size > 0 && st.st_size < 40 * STP_REC_MAX);
+	for (i = 0; i < 40 && relay_pump(&r, 0, NULL, &e) == 0; i++)
+		;
+	CHECK(fstat(out, &st) == 0 && st.st_size == 40 * STP_REC_MAX);
+	free(r.buf);
+	free(rec);
+	close(out);
+	close(data[0]);
+	close(data[1]);
 }
