@@ -201,6 +201,74 @@ static void make_builtin(struct stap_program *p, struct stap_expr *e, enum stap_
 
 /* $return -> returnval(); $param -> long_arg(N) / pointer_arg(N) when the
  * kernel's BTF gives the parameter's position in every probed function. */
+static struct stap_expr *node(struct stap_program *p, enum stap_expr_kind k,
+			      const struct stap_loc *loc)
+{
+	struct stap_expr *n = stap_alloc(p, sizeof(*n));
+	n->kind = k;
+	n->loc = *loc;
+	return n;
+}
+
+/* The parameter list every point of the probe shares, or NULL. */
+static const char *probe_params(const struct stap_probe *pr)
+{
+	if (!(probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE)))
+		return NULL;
+	for (size_t i = 1; i < pr->npoints; i++)
+		if (!pr->points[i].params || !pr->points[0].params ||
+		    strcmp(pr->points[i].params, pr->points[0].params) != 0)
+			return NULL;
+	return pr->points[0].params;
+}
+
+/* $$parms / $$vars -> sprintf("a=%#x b=%#x", int_arg(1), pointer_arg(2)),
+ * $$return -> sprintf("return=%#x", returnval()); 1 when e was one. */
+static int bind_pretty(struct scope *sc, struct stap_expr *e)
+{
+	struct stap_program *p = sc->el->p;
+	size_t len = 2 + strcspn(e->str + 2, "$");
+	int ret = len == 8 && strncmp(e->str, "$$return", 8) == 0;
+	int parms = (len == 7 && strncmp(e->str, "$$parms", 7) == 0) ||
+		    (len == 6 && strncmp(e->str, "$$vars", 6) == 0);
+	const char *params = parms ? probe_params(sc->probe) : NULL;
+	struct strbuf fmt = {0};
+	struct stap_expr *args[8];
+	size_t n = 1;
+
+	if (ret && probe_all(sc->probe, PP_KRETPROBE, PP_URETPROBE)) {
+		sb_puts(&fmt, "return=%#x");
+		args[n] = node(p, E_BUILTIN, &e->loc);
+		make_builtin(p, args[n++], BI_RETURNVAL, 0);
+	} else if (params) {
+		for (const char *q = strchr(params, '$'); q && n <= 6; q = strstr(q + 1, " $")) {
+			q += *q == ' ';
+			char name[128];
+			enum stap_builtin reader = BI_LONG_ARG;
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(q + 1, ":"), q + 1);
+			if (proto_index(params, name, &reader) != (int)n)
+				break;
+			sb_printf(&fmt, "%s%s=%%#x", n > 1 ? " " : "", name);
+			args[n] = node(p, E_BUILTIN, &e->loc);
+			make_builtin(p, args[n], reader, (int64_t)n);
+			n++;
+		}
+	} else {
+		return 0;
+	}
+	args[0] = node(p, E_STR, &e->loc);
+	args[0]->str = stap_strdup(p, fmt.s ? fmt.s : "");
+	args[0]->str_len = fmt.n;
+	free(fmt.s);
+	e->kind = E_BUILTIN;
+	e->builtin = BI_SPRINTF;
+	e->str = (char *)stap_builtin_name(BI_SPRINTF);
+	e->args = stap_alloc(p, n * sizeof(*e->args));
+	memcpy(e->args, args, n * sizeof(*e->args));
+	e->nargs = n;
+	return 1;
+}
+
 static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 {
 	struct elab *el = sc->el;
@@ -209,6 +277,8 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		serr(el, &e->loc, "write to context variable %s not permitted", e->str);
 		return;
 	}
+	if (strncmp(e->str, "$$", 2) == 0 && bind_pretty(sc, e))
+		return;
 	if (strcmp(e->str, "$return") == 0 && probe_all(pr, PP_KRETPROBE, PP_URETPROBE)) {
 		make_builtin(el->p, e, BI_RETURNVAL, 0);
 		return;

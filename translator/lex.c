@@ -319,7 +319,7 @@ static int lex_sigil(struct lexer *lx, struct token *t)
 		while (q < lx->end && is_ident_char(*q))
 			q++;
 	}
-	if (q == lx->cur + 1) {
+	if (q == lx->cur + 1 && t->kind == TK_AT) { /* a bare '$' is the pretty-print suffix */
 		diag_error(lx->d, &t->loc, "parse error: '%c' must be followed by a name",
 			   *lx->cur);
 		return -1;

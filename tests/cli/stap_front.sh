@@ -145,6 +145,7 @@ if [ $have_kernel = 1 ]; then
 		run "-r build tree" 0 'kernel.function\("vfs_read"\)' -- "$STAP" -r "/lib/modules/$rel/build/" -p2 -e 'probe kernel.function("vfs_read") {}'
 		run "-r release" 0 '"yes"' -- "$STAP" -r "$rel" -p2 -e "probe begin { %( kernel_vr == \"$rel\" && CONFIG_MODULES == \"y\" %? println(\"yes\") %: println(\"no\") %) }"
 	fi
+	run "\$\$return" 0 'sprintf\("return=%#x", returnval\(\)\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read").return { println($$return) }'
 	run "param -> long_arg" 0 'long_arg\(3\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($count) }'
 else
 	skip "-l/-L" "no symbols for the target kernel"
@@ -156,6 +157,8 @@ if cc -g -O0 -o "$TMP/prog" "$TMP/prog.c" 2>/dev/null; then
 	run "process \$param" 0 'int_arg\(1\), user_string\(pointer_arg\(2\)\), long_arg\(3\)' \
 		-- "$STAP" -p2 -e "probe process(\"$TMP/prog\").function(\"foo\") { printf(\"%d %s %d\\n\", \$a, user_string(\$b), \$c) }"
 	run "process .return \$return" 0 'returnval\(\)' -- "$STAP" -p2 -e "probe process(\"$TMP/prog\").function(\"foo\").return { println(\$return) }"
+	run "process \$\$parms" 0 'sprintf\("a=%#x b=%#x c=%#x", int_arg\(1\), pointer_arg\(2\), long_arg\(3\)\)' \
+		-- "$STAP" -p2 -e "probe process(\"$TMP/prog\").function(\"foo\") { println(\$\$parms\$) }"
 	run "process no such param" 1 'unable to find context variable \$zz' -- "$STAP" -p2 -e "probe process(\"$TMP/prog\").function(\"foo\") { println(\$zz) }"
 else
 	skip "process DWARF" "no C compiler"
