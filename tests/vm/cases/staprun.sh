@@ -167,10 +167,14 @@ cat /proc/stp_quick/data >"$TMP/raw" &
 rpid=$!
 sleep 2.5
 check "while the reader stays, the module keeps running" grep -qx 'state running' /proc/stp_quick/control
-kill $rpid
+timeout 30 rmmod stp_quick
+ok "rmmod while a reader is blocked in read(2) does not hang"
+wait_for 10 sh -c "! kill -0 $rpid"
+ok "the blocked reader gets the end of the stream"
+check "rmmod of a running module runs the end probes" grep -aq 'end: ' "$TMP/raw"
+kill $rpid 2>/dev/null
 wait $rpid 2>/dev/null
-rmmod stp_quick
-check "rmmod of a running module (end runs at unload)" not_loaded
+check "rmmod of a running module" not_loaded
 
 # --- bad input: one clear line each, nothing loaded ---
 bad() { # NAME PATTERN ARGS...
