@@ -622,19 +622,19 @@ static int add_inputs(const struct key_input *in, struct key_memo *m, struct cac
 	r = s ? key_add(k, "compiler", "%s", s) : -1;
 	free(s);
 	if (r < 0 || key_add(k, "euid", "%u", (unsigned)geteuid()) < 0 ||
-	    key_add(k, "guru", "%d", in->guru ? 1 : 0) < 0)
+	    key_add(k, "option.g", "%d", in->guru ? 1 : 0) < 0)
 		return -1;
 	s = join_list(in->defines, in->ndefines);
-	r = s ? key_add(k, "defines", "%s", s) : -1;
+	r = s ? key_add(k, "option.D", "%s", s) : -1;
 	free(s);
 	if (r < 0)
 		return -1;
 	s = join_list(in->kbuild_opts, in->nkbuild_opts);
-	r = s ? key_add(k, "kbuild", "%s", s) : -1;
+	r = s ? key_add(k, "option.B", "%s", s) : -1;
 	free(s);
 	if (r < 0)
 		return -1;
-	return key_add(k, "modname", "%s", in->modname_opt ? in->modname_opt : "(from key)");
+	return key_add(k, "option.m", "%s", in->modname_opt ? in->modname_opt : "");
 }
 
 /* SHA-256 over "name=LEN:value\n" for every field, in order. */
