@@ -984,9 +984,11 @@ static int has_embedded(const struct stap_stmt *s)
 }
 
 static struct stap_stmt *norm_owner(struct stap_program *p, struct stap_stmt *body,
-				    struct stap_var ***locals, size_t *nlocals, size_t nparams)
+				    struct stap_var ***locals, size_t *nlocals, size_t nparams,
+				    int unoptimized)
 {
-	struct norm n = {p, *locals, *nlocals, has_embedded(body)};
+	/* -u keeps every store and local: follow no values, remove no stores. */
+	struct norm n = {p, *locals, *nlocals, unoptimized || has_embedded(body)};
 	struct env env = {NULL, *nlocals};
 	struct stmts out = {0};
 	struct stap_stmt *b;
@@ -1090,16 +1092,17 @@ static int cmp_func(const void *a, const void *b)
 
 int normalize_program(struct stap_session *s, struct stap_program *p)
 {
-	(void)s;
+	int unopt = s && s->unoptimized;
+
 	for (size_t i = 0; i < p->nprobes; i++) {
 		struct stap_probe *pr = p->probes[i];
-		pr->body = norm_owner(p, pr->body, &pr->locals, &pr->nlocals, 0);
+		pr->body = norm_owner(p, pr->body, &pr->locals, &pr->nlocals, 0, unopt);
 		if (pr->npoints > 1)
 			qsort(pr->points, pr->npoints, sizeof *pr->points, cmp_point);
 	}
 	for (size_t i = 0; i < p->nfuncs; i++) {
 		struct stap_func *f = p->funcs[i];
-		f->body = norm_owner(p, f->body, &f->locals, &f->nlocals, f->nparams);
+		f->body = norm_owner(p, f->body, &f->locals, &f->nlocals, f->nparams, unopt);
 	}
 	order_probes(p);
 	if (p->nfuncs > 1)
