@@ -7,7 +7,8 @@ $(O)/policy/libpolicy.a: $(POLICY_LIB_SRCS:%.c=$(O)/%.o)
 LIBS_ORDERED := $(O)/policy/libpolicy.a $(LIBS_ORDERED)
 
 AUTHORIZE_SRCS := $(wildcard policy/authorize/*.c)
-$(O)/bin/stap-authorize: $(AUTHORIZE_SRCS:%.c=$(O)/%.o) $(O)/policy/libpolicy.a \
+$(O)/bin/stap-authorize: $(AUTHORIZE_SRCS:%.c=$(O)/%.o) \
+		$(O)/staprun-auth/libstaprun-auth.a $(O)/policy/libpolicy.a \
 		$(O)/keys/libkeys.a $(O)/lib/libstap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)

@@ -64,5 +64,6 @@ int az_cmd_verify(struct az *az);
 int az_cmd_keygen(struct az *az);
 int az_cmd_trust(struct az *az);
 int az_cmd_sign(struct az *az);
+int az_cmd_status(struct az *az);
 
 #endif

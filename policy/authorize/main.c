@@ -34,8 +34,7 @@ static const struct command {
     {"trust", az_cmd_trust, 1, 1, "", "CERT.pem|CERT.der"},
     {"sign", az_cmd_sign, 1, 1, "key cert out hash",
      "--key KEY.pem --cert CERT [--hash sha256|sha384|sha512] MOD.ko [-o OUT]"},
-    /* `status` (loaded modules, for staprun.auth's records) belongs here
-     * once staprun-auth/ exports what it needs. */
+    {"status", az_cmd_status, 0, 0, "", ""},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

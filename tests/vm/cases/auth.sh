@@ -122,6 +122,10 @@ nb=${nb##*/}
 grep -q "^digest=$D$" "/run/stapauth/$na" && grep -q '^user=alice$' "/run/stapauth/$na" &&
 	[ "$(stat -c '%u %a' /run/stapauth)" = "0 755" ] && [ "$(stat -c %u "/run/stapauth/$na")" = 0 ]
 ok "root-owned record of the live load: digest, user" "$(cat "/run/stapauth/$na" 2>&1)"
+/stap/bin/stap-authorize status >"$TMP/status" 2>&1
+grep -q "^$na $D user=alice uid=1000 pid=[0-9]* since=20" "$TMP/status" &&
+	grep -q "^$nb $D user=bob uid=1001 " "$TMP/status"
+ok "stap-authorize status lists both live loads" "$(cat "$TMP/status")"
 [ -n "$na" ] && [ "$(stat -c '%u %a' "/proc/$na/data" 2>/dev/null)" = "1000 600" ]
 ok "transport files belong to the loading user, mode 600" "$na $(stat -c '%u %a' "/proc/$na/data" 2>&1)"
 ! as_user bob cat "/proc/$na/data" >/dev/null 2>&1
