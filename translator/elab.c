@@ -344,7 +344,8 @@ static void bind_call(struct scope *sc, struct stap_expr *e)
 		return;
 	}
 	const char *best = NULL;
-	int bestd = 3;
+	/* Short names are all close to each other: ask for a closer match. */
+	int bestd = strlen(e->str) < 5 ? 2 : 3;
 	for (size_t i = 0; i < el->p->nfuncs; i++) {
 		int d = front_edit_distance(e->str, el->p->funcs[i]->name, 2);
 		if (d < bestd)

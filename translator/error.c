@@ -152,12 +152,14 @@ void sb_quote(struct strbuf *b, const char *s, size_t n)
 	sb_putn(b, "\"", 1);
 }
 
+/* Optimal string alignment distance: insertions, deletions, substitutions
+ * and swaps of neighbours ("pdi" is one step from "pid"); above cap, cap+1. */
 int front_edit_distance(const char *a, const char *b, int cap)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 64 || lb > 64)
 		return cap + 1;
-	int prev[65], cur[65];
+	int rows[3][65], *pp = rows[0], *prev = rows[1], *cur = rows[2];
 	for (size_t j = 0; j <= lb; j++)
 		prev[j] = (int)j;
 	for (size_t i = 1; i <= la; i++) {
@@ -166,13 +168,20 @@ int front_edit_distance(const char *a, const char *b, int cap)
 		for (size_t j = 1; j <= lb; j++) {
 			int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
 			int del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			if (cur[j] < best)
-				best = cur[j];
+			int d = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < d)
+				d = pp[j - 2] + 1;
+			cur[j] = d;
+			if (d < best)
+				best = d;
 		}
 		if (best > cap)
 			return cap + 1;
-		memcpy(prev, cur, sizeof(int) * (lb + 1));
+		int *t = pp;
+		pp = prev;
+		prev = cur;
+		cur = t;
 	}
 	return prev[lb];
 }
