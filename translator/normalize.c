@@ -1013,24 +1013,47 @@ static struct stap_stmt *norm_owner(struct stap_program *p, struct stap_stmt *bo
 
 /* ---- probe and function order ---- */
 
-/* The event a point fires on, for ordering: probes sharing one keep order. */
+/* The event a point fires on, for ordering: probes sharing one keep their
+ * order.  Kernel and user probes are named by what they attach to, not by
+ * how the script spelled it (kernel.function("f") and kprobe.function("f")
+ * are one event); all timer.profile probes fire on the same tick. */
 static const char *point_event(const struct stap_probe_point *pt, char *buf, size_t len)
 {
 	static const char *const kinds[] = {"begin", "end", "error"};
 
-	if (pt->kind == PP_BEGIN || pt->kind == PP_END || pt->kind == PP_ERROR) {
+	switch (pt->kind) {
+	case PP_BEGIN:
+	case PP_END:
+	case PP_ERROR:
 		snprintf(buf, len, "%s(%d)", kinds[pt->kind - PP_BEGIN], pt->sequence);
-		return buf;
+		break;
+	case PP_PROFILE:
+		snprintf(buf, len, "profile");
+		break;
+	case PP_KPROBE:
+	case PP_KRETPROBE:
+		snprintf(buf, len, "%s:%s:%s", pt->kind == PP_KPROBE ? "kprobe" : "kretprobe",
+			 pt->module ? pt->module : "kernel", pt->symbol ? pt->symbol : pt->pp);
+		break;
+	case PP_UPROBE:
+	case PP_URETPROBE:
+		snprintf(buf, len, "%s:%s:%llx", pt->kind == PP_UPROBE ? "uprobe" : "uretprobe",
+			 pt->path ? pt->path : pt->pp, (unsigned long long)pt->offset);
+		break;
+	default:
+		snprintf(buf, len, "%d:%s", (int)pt->kind, pt->pp ? pt->pp : "");
+		break;
 	}
-	snprintf(buf, len, "%d:%s", (int)pt->kind, pt->pp ? pt->pp : "");
 	return buf;
 }
 
 static int cmp_point(const void *a, const void *b)
 {
-	char x[512], y[512];
+	const struct stap_probe_point *x = a, *y = b;
+	char ex[512], ey[512];
+	int c = strcmp(point_event(x, ex, sizeof ex), point_event(y, ey, sizeof ey));
 
-	return strcmp(point_event(a, x, sizeof x), point_event(b, y, sizeof y));
+	return c ? c : strcmp(x->pp ? x->pp : "", y->pp ? y->pp : "");
 }
 
 static int probes_share_event(const struct stap_probe *a, const struct stap_probe *b)

@@ -72,6 +72,13 @@ same "group: probes on different events" \
 	'probe begin { log("a") } probe end { log("b") }' \
 	'probe end { log("b") } probe begin { log("a") }'
 
+same "group: kernel probes on different functions" \
+	'probe kernel.function("vfs_read") { log("a") } probe kernel.function("vfs_write") { log("b") }' \
+	'probe kernel.function("vfs_write") { log("b") } probe kernel.function("vfs_read") { log("a") }'
+
+differ "near miss: one function spelled two ways, probes swapped" \
+	'probe kernel.function("vfs_read") { log("a") } probe kprobe.function("vfs_read") { log("b") }' \
+	'probe kprobe.function("vfs_read") { log("b") } probe kernel.function("vfs_read") { log("a") }'
 differ "near miss: same-event probes swapped" \
 	'probe begin { log("a") } probe begin { log("b") }' \
 	'probe begin { log("b") } probe begin { log("a") }'
