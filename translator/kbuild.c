@@ -177,6 +177,8 @@ static int kb_make(const struct stap_session *s, const char *dir)
 		if (errno != EINTR)
 			return -1;
 	kb_child = 0;
+	if (kb_signal) /* compilers make left behind must not write into the folder */
+		kill(-pid, SIGKILL);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

@@ -77,4 +77,26 @@ wait $pid
 st=$?
 [ $st -ne 0 ] && empty_tmp && [ ! -f "$TMP/w/stap_cliint.ko" ]
 [ $? -eq 0 ] && pass "SIGINT during pass 4: no module, temporary folder removed (status $st)" ||
-	fail "SIGINT during pass 4: no module, temporary folder removed" "status $st, left: $(ls "$TMP/tmpdir")"
+	fail "SIGINT during pass 4: no module, temporary folder removed" \
+		"status $st, left: $(ls -A "$TMP/tmpdir" "$TMP/w")"
+
+# Pass 5 hands -o, -c, -x, the module and every -G name=value to the loader
+# (a stand-in that prints its arguments; the real ones run in the VM bench).
+cat >"$TMP/loader" <<'L'
+#!/bin/sh
+for a in "$@"; do printf '[%s]' "$a"; done
+echo
+exit 3
+L
+chmod +x "$TMP/loader"
+(cd "$TMP/w" && STAPAUTH_STAPRUN="$TMP/loader" "$STAP" --disable-cache -r "$REL" -m stap_clirun \
+	-G count=9 -G name=x -o out.txt -c 'echo hi' -e "$S") >"$TMP/out" 2>&1
+st=$?
+grep -qx '\[-o\]\[out.txt\]\[-c\]\[echo hi\]\[stap_clirun.ko\]\[count=9\]\[name=x\]' "$TMP/out" &&
+	[ $st -eq 3 ]
+[ $? -eq 0 ] && pass "pass 5: loader gets -o, -c, the module and -G values; its status comes back" ||
+	{ fail "pass 5: loader arguments" "status $st"; sed 's/^/#   /' "$TMP/out" | head -5; }
+(cd "$TMP/w" && STAPAUTH_STAPRUN="$TMP/loader" "$STAP" --disable-cache -r "$REL" -m stap_clirun \
+	-x 1 -e "$S") >"$TMP/out" 2>&1
+grep -q '\[-x\]\[1\]\[stap_clirun.ko\]' "$TMP/out" && pass "pass 5: -x PID reaches the loader" ||
+	{ fail "pass 5: -x PID reaches the loader"; sed 's/^/#   /' "$TMP/out" | head -5; }
