@@ -1056,53 +1056,95 @@ static int cmp_point(const void *a, const void *b)
 	return c ? c : strcmp(x->pp ? x->pp : "", y->pp ? y->pp : "");
 }
 
-static int probes_share_event(const struct stap_probe *a, const struct stap_probe *b)
+/* A probe's events, computed once: its points are sorted already. */
+struct probe_events {
+	char **ev;
+	size_t n;
+};
+
+static int cmp_events(const struct probe_events *a, const struct probe_events *b)
 {
-	char x[512], y[512];
-
-	for (size_t i = 0; i < a->npoints; i++)
-		for (size_t j = 0; j < b->npoints; j++)
-			if (strcmp(point_event(&a->points[i], x, sizeof x),
-				   point_event(&b->points[j], y, sizeof y)) == 0)
-				return 1;
-	return 0;
-}
-
-static int cmp_probe(const struct stap_probe *a, const struct stap_probe *b)
-{
-	char x[512], y[512];
-
-	for (size_t i = 0; i < a->npoints && i < b->npoints; i++) {
-		int c = strcmp(point_event(&a->points[i], x, sizeof x),
-			       point_event(&b->points[i], y, sizeof y));
+	for (size_t i = 0; i < a->n && i < b->n; i++) {
+		int c = strcmp(a->ev[i], b->ev[i]);
 		if (c)
 			return c;
 	}
-	return a->npoints < b->npoints ? -1 : a->npoints > b->npoints;
+	return a->n < b->n ? -1 : a->n > b->n;
 }
 
-/* The smallest order that keeps every pair sharing an event in source order:
- * repeatedly take the least probe no earlier remaining probe conflicts with. */
+struct event_use {
+	const char *ev;
+	size_t probe;
+};
+
+static int cmp_use(const void *a, const void *b)
+{
+	const struct event_use *x = a, *y = b;
+	int c = strcmp(x->ev, y->ev);
+
+	return c ? c : x->probe < y->probe ? -1 : x->probe > y->probe;
+}
+
+/* Edges "j before i" for probes sharing an event, j < i in source order: per
+ * event, between consecutive users (the rest follows).  Returns the edge
+ * count; from[k] -> to[k]. */
+static size_t order_edges(struct stap_program *p, const struct probe_events *pe, size_t n,
+			  size_t **from, size_t **to)
+{
+	size_t nuse = 0, k = 0, ne = 0;
+	struct event_use *use;
+
+	for (size_t i = 0; i < n; i++)
+		nuse += pe[i].n;
+	use = stap_alloc(p, nuse * sizeof *use + 1);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < pe[i].n; j++)
+			use[k++] = (struct event_use){pe[i].ev[j], i};
+	qsort(use, nuse, sizeof *use, cmp_use);
+	*from = stap_alloc(p, nuse * sizeof **from + 1);
+	*to = stap_alloc(p, nuse * sizeof **to + 1);
+	for (size_t u = 1; u < nuse; u++)
+		if (strcmp(use[u - 1].ev, use[u].ev) == 0 && use[u - 1].probe != use[u].probe) {
+			(*from)[ne] = use[u - 1].probe;
+			(*to)[ne++] = use[u].probe;
+		}
+	return ne;
+}
+
+/* The smallest order (by events) that keeps every pair of probes sharing an
+ * event in source order: repeatedly take the least probe whose predecessors
+ * are all placed (Kahn's algorithm). */
 static void order_probes(struct stap_program *p)
 {
-	size_t n = p->nprobes;
+	size_t n = p->nprobes, ne, *from, *to;
 	struct stap_probe **src = stap_alloc(p, n * sizeof *src + 1);
+	struct probe_events *pe = stap_alloc(p, n * sizeof *pe + 1);
+	size_t *indeg = stap_alloc(p, n * sizeof *indeg + 1);
 	char *done = stap_alloc(p, n + 1);
 
 	memcpy(src, p->probes, n * sizeof *src);
-	memset(done, 0, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		pe[i].n = src[i]->npoints;
+		pe[i].ev = stap_alloc(p, pe[i].n * sizeof *pe[i].ev + 1);
+		for (size_t j = 0; j < pe[i].n; j++) {
+			char buf[512];
+			pe[i].ev[j] =
+			    stap_strdup(p, point_event(&src[i]->points[j], buf, sizeof buf));
+		}
+	}
+	ne = order_edges(p, pe, n, &from, &to);
+	for (size_t e = 0; e < ne; e++)
+		indeg[to[e]]++;
 	for (size_t k = 0; k < n; k++) {
 		size_t best = n;
-		for (size_t i = 0; i < n; i++) {
-			if (done[i])
-				continue;
-			int blocked = 0;
-			for (size_t j = 0; j < i && !blocked; j++)
-				blocked = !done[j] && probes_share_event(src[j], src[i]);
-			if (!blocked && (best == n || cmp_probe(src[i], src[best]) < 0))
+		for (size_t i = 0; i < n; i++)
+			if (!done[i] && !indeg[i] &&
+			    (best == n || cmp_events(&pe[i], &pe[best]) < 0))
 				best = i;
-		}
 		done[best] = 1;
+		for (size_t e = 0; e < ne; e++)
+			if (from[e] == best)
+				indeg[to[e]]--;
 		p->probes[k] = src[best];
 		p->probes[k]->index = (int)k;
 	}
