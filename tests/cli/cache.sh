@@ -79,6 +79,23 @@ same "group: kernel probes on different functions" \
 differ "near miss: one function spelled two ways, probes swapped" \
 	'probe kernel.function("vfs_read") { log("a") } probe kprobe.function("vfs_read") { log("b") }' \
 	'probe kprobe.function("vfs_read") { log("b") } probe kernel.function("vfs_read") { log("a") }'
+# 300 probes on six events, shuffled across events but not within one.
+python3 - "$TMP/big1.stp" "$TMP/big2.stp" <<'PY'
+import random, sys
+random.seed(7)
+ev = ['begin', 'end', 'timer.ms(100)', 'timer.ms(200)',
+      'kernel.function("vfs_read")', 'kernel.function("vfs_write")']
+ps = [(random.choice(ev), i) for i in range(300)]
+rank = {e: random.random() for e in ev}
+for path, order in ((sys.argv[1], ps), (sys.argv[2], sorted(ps, key=lambda p: rank[p[0]]))):
+    with open(path, 'w') as f:
+        f.write('global n\n' + ''.join('probe %s { n += %d }\n' % p for p in order))
+PY
+k1=$(key "$TMP/big1.stp")
+k2=$(key "$TMP/big2.stp")
+[ -n "$k1" ] && [ "$k1" = "$k2" ] && pass "group: 300 probes regrouped by event" ||
+	fail "group: 300 probes regrouped by event" "$k1 / $k2"
+
 differ "near miss: same-event probes swapped" \
 	'probe begin { log("a") } probe begin { log("b") }' \
 	'probe begin { log("b") } probe begin { log("a") }'
