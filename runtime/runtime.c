@@ -18,6 +18,8 @@
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/timex.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
