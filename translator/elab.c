@@ -164,7 +164,7 @@ static int proto_index(const char *proto, const char *name, enum stap_builtin *r
 		if (len > n + 1 && memcmp(p + 1, name, n) == 0 && p[n + 1] == ':') {
 			char type[128];
 			snprintf(type, sizeof(type), "%.*s", (int)(len - n - 2), p + n + 2);
-			if (type[strlen(type) - 1] == '*')
+			if (type[0] && type[strlen(type) - 1] == '*')
 				*reader = BI_POINTER_ARG;
 			else if (strstr(type, "long"))
 				*reader = strstr(type, "unsigned") ? BI_ULONG_ARG : BI_LONG_ARG;
