@@ -1133,6 +1133,10 @@ static void types_round(struct elab *el, struct worklist *wl, int check, int *ch
 
 static void check_var(struct elab *el, struct stap_var *v, const char *owner)
 {
+	if (v->arity < 0 && (v->read || v->written)) {
+		serr(el, &v->loc, "unresolved arity for array '%s': it is never indexed", v->name);
+		return;
+	}
 	if (v->type == STAP_T_UNKNOWN && (v->read || v->written || v->scope == STAP_VAR_PARAM)) {
 		serr(el, &v->loc, "unresolved type for %s '%s'%s%s",
 		     v->scope == STAP_VAR_GLOBAL  ? "global"
