@@ -151,6 +151,17 @@ else
 	skip "rebuilt tree" "no kernel build tree found"
 fi
 
+# --clean-cache alone: leftovers of killed runs and orphan files go.
+mkdir -p "$SYSTEMTAP_DIR/cache/ab"
+orphan="$SYSTEMTAP_DIR/cache/ab/stap_ab$(printf '%062d' 0).ko"
+tmpf="$SYSTEMTAP_DIR/cache/ab/.tmp.999999999.stap_x.ko.AAAAAA"
+echo x >"$orphan"
+echo x >"$tmpf"
+touch -d '2001-01-01' "$orphan"
+run "--clean-cache alone" 0 -- "$STAP" --clean-cache
+[ ! -e "$orphan" ] && [ ! -e "$tmpf" ] && pass "--clean-cache removed leftovers" ||
+	fail "--clean-cache removed leftovers"
+
 # ---- pass 4: needs the back end ----
 if ! "$STAP" -p4 -e 'probe begin { exit() }' >"$TMP/p4" 2>&1; then
 	skip "pass 4 cache cases" "stap -p4 does not build a module yet"
