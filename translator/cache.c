@@ -52,15 +52,19 @@ static int mkdir_p(const char *path, mode_t mode)
 	return chmod(buf, mode) < 0 ? -errno : 0;
 }
 
+/* $HOME when it belongs to the effective user, else that user's home from
+ * the password database: root under "sudo -E" must not build its cache in a
+ * folder the user owns (lookups there would refuse every entry). */
 static const char *home_dir(void)
 {
 	const char *h = getenv("HOME");
 	struct passwd *pw;
+	struct stat st;
 
-	if (h && *h)
+	if (h && *h && stat(h, &st) == 0 && st.st_uid == geteuid())
 		return h;
 	pw = getpwuid(geteuid());
-	return pw ? pw->pw_dir : NULL;
+	return pw ? pw->pw_dir : h;
 }
 
 int cache_open(struct cache *c)
