@@ -185,7 +185,7 @@ cmp -s "$TMP/c" "${ko%.ko}.c" && pass "hit: -p3 prints the cached C" ||
 s8='probe begin { log("eight") exit() }'
 i=0
 while [ $i -lt 8 ]; do
-	("$STAP" -p4 -e "$s8" >"$TMP/c8.$i" 2>&1; echo $? >"$TMP/rc8.$i") &
+	("$STAP" -v -p4 -e "$s8" >"$TMP/c8.$i" 2>&1; echo $? >"$TMP/rc8.$i") &
 	i=$((i + 1))
 done
 wait
@@ -195,10 +195,11 @@ for i in 0 1 2 3 4 5 6 7; do
 done
 n=$(cat "$TMP"/c8.* | grep -c '\.ko$')
 paths=$(cat "$TMP"/c8.* | grep '\.ko$' | sort -u | wc -l)
-if [ $ok = 1 ] && [ "$n" = 8 ] && [ "$paths" = 1 ]; then
-	pass "8 concurrent compiles: all succeed, one entry"
+built=$(cat "$TMP"/c8.* | grep -c '^Pass 4: compiled')
+if [ $ok = 1 ] && [ "$n" = 8 ] && [ "$paths" = 1 ] && [ "$built" = 1 ]; then
+	pass "8 concurrent compiles: all succeed, one build, one entry"
 else
-	fail "8 concurrent compiles" "ok=$ok paths=$paths"
+	fail "8 concurrent compiles" "ok=$ok paths=$paths builds=$built"
 	cat "$TMP"/c8.* | sed 's/^/#   /' | head -10
 fi
 
