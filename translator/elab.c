@@ -269,6 +269,74 @@ static int bind_pretty(struct scope *sc, struct stap_expr *e)
 	return 1;
 }
 
+static struct stap_expr *builtin1(struct stap_program *p, enum stap_builtin b,
+				  struct stap_expr *arg, const struct stap_loc *loc)
+{
+	struct stap_expr *e = node(p, E_BUILTIN, loc);
+	make_builtin(p, e, b, 0);
+	e->args = stap_alloc(p, sizeof(*e->args));
+	e->args[0] = arg;
+	e->nargs = 1;
+	return e;
+}
+
+/* kernel_int(kernel_pointer(pointer_arg(1) + 16) + 8) for $a->b->c. */
+static struct stap_expr *access_expr(struct stap_program *p, const struct btf_access *a,
+				     const struct stap_loc *loc)
+{
+	struct stap_expr *cur = node(p, E_BUILTIN, loc);
+	make_builtin(p, cur, BI_POINTER_ARG, a->param);
+	for (int i = 0; i < a->nsteps; i++) {
+		if (a->deref[i])
+			cur = builtin1(p, BI_KERNEL_POINTER, cur, loc);
+		if (a->off[i]) {
+			struct stap_expr *add = node(p, E_BINARY, loc);
+			add->op = OP_ADD;
+			add->a = cur;
+			add->b = node(p, E_NUM, loc);
+			add->b->num = a->off[i];
+			cur = add;
+		}
+	}
+	return builtin1(p, a->reader, cur, loc);
+}
+
+/* $param->a->b at kernel function entries: the same access in every point. */
+static int bind_member_chain(struct scope *sc, struct stap_expr *e)
+{
+	struct elab *el = sc->el;
+	const struct stap_probe *pr = sc->probe;
+	const char *arrow = strstr(e->str, "->");
+	char param[128], why[256] = "";
+	struct btf_access acc, first;
+
+	if (!arrow || !probe_all(pr, PP_KPROBE, PP_KPROBE) || el->kbtf_failed)
+		return 0;
+	if (!el->kbtf && !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why)))) {
+		el->kbtf_failed = 1;
+		serr(el, &e->loc, "cannot resolve %s: %s", e->str, why);
+		return 1;
+	}
+	snprintf(param, sizeof(param), "%.*s", (int)(arrow - e->str - 1), e->str + 1);
+	for (size_t i = 0; i < pr->npoints; i++) {
+		const struct stap_probe_point *pt = &pr->points[i];
+		if (pt->module ||
+		    kbtf_access(el->kbtf, pt->symbol, param, arrow, &acc, why, sizeof(why)) < 0) {
+			serr(el, &e->loc, "cannot resolve %s in %s: %s", e->str, pt->pp,
+			     pt->module ? "no BTF for module functions" : why);
+			return 1;
+		}
+		if (i && memcmp(&acc, &first, sizeof(acc)) != 0) {
+			serr(el, &e->loc, "%s has different layouts in %s and %s", e->str,
+			     pr->points[0].pp, pt->pp);
+			return 1;
+		}
+		first = acc;
+	}
+	*e = *access_expr(el->p, &first, &e->loc);
+	return 1;
+}
+
 static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 {
 	struct elab *el = sc->el;
@@ -278,6 +346,8 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		return;
 	}
 	if (strncmp(e->str, "$$", 2) == 0 && bind_pretty(sc, e))
+		return;
+	if (bind_member_chain(sc, e))
 		return;
 	if (strcmp(e->str, "$return") == 0 && probe_all(pr, PP_KRETPROBE, PP_URETPROBE)) {
 		make_builtin(el->p, e, BI_RETURNVAL, 0);
@@ -1277,5 +1347,6 @@ int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *err
 	if (p->nprobes == 0 && el.d.nerrors == 0)
 		diag_error(&el.d, NULL, "semantic error: no probes found");
 	symbols_free(&el.ksyms);
+	kbtf_close(el.kbtf);
 	return el.d.nerrors ? -1 : 0;
 }

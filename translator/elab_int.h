@@ -12,6 +12,9 @@ struct elab {
 	struct sym_table ksyms;
 	int ksyms_loaded; /* 1 ok, -1 failed */
 	char ksyms_why[512];
+	/* The kernel's BTF for $param->member, loaded on first use. */
+	struct kbtf *kbtf;
+	int kbtf_failed;
 	/* Listing mode (-l/-L): collect pp strings instead of failing. */
 	int listing;
 	/* Context of the probe point being resolved, for $param -> *_arg(N). */

@@ -123,6 +123,24 @@ int symbols_module_names(const struct stap_kernel *k, struct sym_table *t);
 int symbols_elf(const char *path, struct sym_table *t, char *why, size_t whylen);
 void symbols_free(struct sym_table *t);
 
+/* How to read $param->a->b at the entry of a kernel function, from the target
+ * kernel's BTF: start from the pointer in argument `param`; before step i,
+ * load a pointer at the address so far when deref[i]; add off[i]; finally
+ * read the address with `reader` (kernel_long/int/short/char/pointer/string). */
+#define BTF_MAX_STEPS 16
+struct btf_access {
+	int param; /* 1-based */
+	int nsteps;
+	int deref[BTF_MAX_STEPS];
+	uint32_t off[BTF_MAX_STEPS];
+	enum stap_builtin reader;
+};
+struct kbtf; /* the target kernel's BTF, loaded */
+struct kbtf *kbtf_open(const struct stap_kernel *k, char *why, size_t whylen);
+int kbtf_access(struct kbtf *h, const char *func, const char *param, const char *chain,
+		struct btf_access *out, char *why, size_t whylen);
+void kbtf_close(struct kbtf *h);
+
 /* Edit distance, for "did you mean". */
 int front_edit_distance(const char *a, const char *b, int cap);
 

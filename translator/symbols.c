@@ -288,7 +288,7 @@ static void btf_funcs(const struct btf *b, struct sym_table *t)
 	}
 }
 
-static int btf_parse(const unsigned char *d, size_t len, struct sym_table *t)
+static int btf_load(const unsigned char *d, size_t len, struct btf *bp)
 {
 	struct btf b = {0};
 	if (len < 24 || d[0] != 0x9f || d[1] != 0xeb)
@@ -305,13 +305,24 @@ static int btf_parse(const unsigned char *d, size_t len, struct sym_table *t)
 		free(b.off);
 		return -1;
 	}
+	*bp = b;
+	return 0;
+}
+
+static int btf_parse(const unsigned char *d, size_t len, struct sym_table *t)
+{
+	struct btf b;
+	if (btf_load(d, len, &b) < 0)
+		return -1;
 	btf_funcs(&b, t);
 	free(b.off);
 	return 0;
 }
 
-/* Decompress vmlinuz (libdwelf knows bzImage) and read its .BTF. */
-static int symbols_vmlinuz_btf(const char *path, struct sym_table *t, char *why, size_t n)
+/* Decompress vmlinuz (libdwelf knows bzImage) and read its .BTF; *raw gets a
+ * copy of the section for the type cache (may stay NULL). */
+static int symbols_vmlinuz_btf(const char *path, struct sym_table *t, unsigned char **raw,
+			       size_t *rawlen, char *why, size_t n)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int r = -1;
@@ -334,8 +345,14 @@ static int symbols_vmlinuz_btf(const char *path, struct sym_table *t, char *why,
 		    strcmp(name, ".BTF") != 0)
 			continue;
 		Elf_Data *d = elf_rawdata(scn, NULL);
-		if (d && btf_parse(d->d_buf, d->d_size, t) == 0)
+		if (d && btf_parse(d->d_buf, d->d_size, t) == 0) {
 			r = 0;
+			*raw = malloc(d->d_size);
+			if (*raw) {
+				memcpy(*raw, d->d_buf, d->d_size);
+				*rawlen = d->d_size;
+			}
+		}
 		break;
 	}
 	if (r < 0)
@@ -349,17 +366,17 @@ out:
 
 /* ~/.systemtap/symbols/kernel-REL.funcs: "stapauth-funcs 1 SIZE MTIME" then
  * "name\tproto" lines, so only the first run pays for decompression. */
-static char *symcache_path(const char *release)
+static char *symcache_path(const char *release, const char *suffix)
 {
 	const char *dir = getenv("SYSTEMTAP_DIR"), *home = getenv("HOME");
 	char *p;
 	if (strchr(release, '/'))
 		return NULL;
 	if (dir && *dir) {
-		if (asprintf(&p, "%s/symbols/kernel-%s.funcs", dir, release) < 0)
+		if (asprintf(&p, "%s/symbols/kernel-%s.%s", dir, release, suffix) < 0)
 			return NULL;
 	} else if (home && *home) {
-		if (asprintf(&p, "%s/.systemtap/symbols/kernel-%s.funcs", home, release) < 0)
+		if (asprintf(&p, "%s/.systemtap/symbols/kernel-%s.%s", home, release, suffix) < 0)
 			return NULL;
 	} else {
 		return NULL;
@@ -400,11 +417,12 @@ static int symcache_read(const char *path, const struct stat *img, struct sym_ta
 	return t->n ? 0 : -1;
 }
 
-static void symcache_write(const char *path, const struct stat *img, const struct sym_table *t)
+/* A new cache file written atomically: tmp name, then rename. */
+static FILE *symcache_create(const char *path, char **tmp)
 {
-	char *tmp, *dir = strdup(path);
+	char *dir = strdup(path);
 	if (!dir)
-		return;
+		return NULL;
 	/* mkdir -p of the two levels we may need ($HOME/.systemtap/symbols). */
 	char *slash = strrchr(dir, '/');
 	if (slash) {
@@ -418,21 +436,49 @@ static void symcache_write(const char *path, const struct stat *img, const struc
 		mkdir(dir, 0700);
 	}
 	free(dir);
-	if (asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0)
-		return;
-	FILE *f = fopen(tmp, "w");
-	if (f) {
-		fprintf(f, "stapauth-funcs 1 %lld %lld\n", (long long)img->st_size,
-			(long long)img->st_mtime);
-		for (size_t i = 0; i < t->n; i++)
-			fprintf(f, "%s\t%s\n", t->v[i].name, t->v[i].proto ? t->v[i].proto : "");
-		if (fclose(f) == 0 && rename(tmp, path) == 0) {
-			free(tmp);
-			return;
-		}
+	if (asprintf(tmp, "%s.%d.tmp", path, (int)getpid()) < 0)
+		return NULL;
+	FILE *f = fopen(*tmp, "w");
+	if (!f) {
+		free(*tmp);
+		*tmp = NULL;
 	}
-	unlink(tmp);
+	return f;
+}
+
+static void symcache_commit(FILE *f, char *tmp, const char *path)
+{
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		unlink(tmp);
 	free(tmp);
+}
+
+static void symcache_write(const char *path, const struct stat *img, const struct sym_table *t)
+{
+	char *tmp;
+	FILE *f = symcache_create(path, &tmp);
+	if (!f)
+		return;
+	fprintf(f, "stapauth-funcs 1 %lld %lld\n", (long long)img->st_size,
+		(long long)img->st_mtime);
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(f, "%s\t%s\n", t->v[i].name, t->v[i].proto ? t->v[i].proto : "");
+	symcache_commit(f, tmp, path);
+}
+
+/* ~/.systemtap/symbols/kernel-REL.btf: "stapauth-btf 1 SIZE MTIME\n" + .BTF */
+static void btfcache_write(const struct stap_kernel *k, const struct stat *img,
+			   const unsigned char *raw, size_t len)
+{
+	char *path = symcache_path(k->release, "btf"), *tmp;
+	FILE *f = path ? symcache_create(path, &tmp) : NULL;
+	if (f) {
+		fprintf(f, "stapauth-btf 1 %lld %lld\n", (long long)img->st_size,
+			(long long)img->st_mtime);
+		fwrite(raw, 1, len, f);
+		symcache_commit(f, tmp, path);
+	}
+	free(path);
 }
 
 int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, size_t whylen)
@@ -444,7 +490,7 @@ int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, 
 		return 0;
 	}
 	if (k->vmlinuz && stat(k->vmlinuz, &img) == 0) {
-		char *cache = symcache_path(k->release);
+		char *cache = symcache_path(k->release, "funcs");
 		t->source = "the kernel's BTF";
 		if (cache && symcache_read(cache, &img, t) == 0) {
 			free(cache);
@@ -453,13 +499,19 @@ int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, 
 		}
 		symbols_free(t);
 		t->source = "the kernel's BTF";
-		if (symbols_vmlinuz_btf(k->vmlinuz, t, why, whylen) == 0 && t->n) {
+		unsigned char *raw = NULL;
+		size_t rawlen = 0;
+		if (symbols_vmlinuz_btf(k->vmlinuz, t, &raw, &rawlen, why, whylen) == 0 && t->n) {
 			sym_finish(t);
 			if (cache)
 				symcache_write(cache, &img, t);
+			if (raw)
+				btfcache_write(k, &img, raw, rawlen);
+			free(raw);
 			free(cache);
 			return 0;
 		}
+		free(raw);
 		free(cache);
 		symbols_free(t);
 	}
@@ -739,4 +791,240 @@ int symbols_module(const struct stap_kernel *k, const char *module, struct sym_t
 	snprintf(path, sizeof(path), "%s/%s", k->modules_dir, fm.rel);
 	t->source = "the module's symtab";
 	return elf_functions(path, t, why, whylen);
+}
+
+/* ---- $param->member chains from the kernel's BTF ---- */
+
+static const unsigned char *btf_type(const struct btf *b, uint32_t id)
+{
+	return id > 0 && id < b->ntypes ? b->types + b->off[id] : NULL;
+}
+
+static unsigned btf_kind_of(const unsigned char *t)
+{
+	return t ? (rd32(t + 4) >> 24) & 0x1f : 0;
+}
+
+/* Past typedef, const, volatile, restrict and type tags. */
+static uint32_t btf_skip(const struct btf *b, uint32_t id)
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned k = btf_kind_of(btf_type(b, id));
+		if (k != BTF_TYPEDEF && k != BTF_CONST && k != BTF_VOLATILE && k != BTF_RESTRICT &&
+		    k != BTF_TYPE_TAG)
+			return id;
+		id = rd32(btf_type(b, id) + 8);
+	}
+	return 0;
+}
+
+/* Member name of struct/union sid (anonymous members searched too):
+ * its bit offset and type.  0 found, -1 absent, -2 a bit field. */
+static int btf_member(const struct btf *b, uint32_t sid, const char *name, uint32_t *bits,
+		      uint32_t *type, int depth)
+{
+	const unsigned char *t = btf_type(b, sid);
+	unsigned k = btf_kind_of(t);
+	if (depth > 8 || (k != BTF_STRUCT && k != BTF_UNION))
+		return -1;
+	uint32_t info = rd32(t + 4);
+	unsigned vlen = info & 0xffff, kflag = info >> 31;
+	for (unsigned i = 0; i < vlen; i++) {
+		const unsigned char *m = t + 12 + 12 * i;
+		uint32_t off = rd32(m + 8), mbits = kflag ? off & 0xffffff : off;
+		const char *mn = btf_str(b, rd32(m));
+		if (*mn && strcmp(mn, name) == 0) {
+			if ((kflag && off >> 24) || mbits % 8)
+				return -2;
+			*bits = mbits;
+			*type = rd32(m + 4);
+			return 0;
+		}
+		if (!*mn) {
+			uint32_t sub;
+			int r =
+			    btf_member(b, btf_skip(b, rd32(m + 4)), name, &sub, type, depth + 1);
+			if (r != -1) {
+				*bits = mbits + sub;
+				return r;
+			}
+		}
+	}
+	return -1;
+}
+
+static int btf_param(const struct btf *b, const char *func, const char *param, int *idx,
+		     uint32_t *type)
+{
+	for (size_t id = 1; id < b->ntypes; id++) {
+		const unsigned char *t = btf_type(b, (uint32_t)id);
+		if (btf_kind_of(t) != BTF_FUNC || strcmp(btf_str(b, rd32(t)), func) != 0)
+			continue;
+		const unsigned char *fp = btf_type(b, rd32(t + 8));
+		if (btf_kind_of(fp) != BTF_FUNC_PROTO)
+			return -1;
+		unsigned vlen = rd32(fp + 4) & 0xffff;
+		for (unsigned k = 0; k < vlen; k++)
+			if (strcmp(btf_str(b, rd32(fp + 12 + 8 * k)), param) == 0) {
+				*idx = (int)k + 1;
+				*type = rd32(fp + 12 + 8 * k + 4);
+				return 0;
+			}
+		return -1;
+	}
+	return -1;
+}
+
+/* The reader for the final member's type. */
+static int btf_reader(const struct btf *b, uint32_t id, enum stap_builtin *r)
+{
+	const unsigned char *t = btf_type(b, btf_skip(b, id));
+	switch (btf_kind_of(t)) {
+	case BTF_INT:
+	case BTF_ENUM:
+	case BTF_ENUM64: {
+		uint32_t size = rd32(t + 8);
+		*r = size >= 8	 ? BI_KERNEL_LONG
+		     : size == 4 ? BI_KERNEL_INT
+		     : size == 2 ? BI_KERNEL_SHORT
+				 : BI_KERNEL_CHAR;
+		return 0;
+	}
+	case BTF_PTR:
+		*r = BI_KERNEL_POINTER;
+		return 0;
+	case BTF_ARRAY: {
+		const unsigned char *el = btf_type(b, btf_skip(b, rd32(t + 12)));
+		if (btf_kind_of(el) == BTF_INT && rd32(el + 8) == 1) {
+			*r = BI_KERNEL_STRING; /* char name[N] */
+			return 0;
+		}
+		return -1;
+	}
+	default:
+		return -1;
+	}
+}
+
+static int btf_walk(const struct btf *b, const char *func, const char *param, const char *chain,
+		    struct btf_access *out, char *why, size_t n)
+{
+	uint32_t type;
+	int have_value = 1; /* else: an address of an object of `type` */
+	memset(out, 0, sizeof(*out));
+	if (btf_param(b, func, param, &out->param, &type) < 0) {
+		snprintf(why, n, "%s has no parameter '%s' in the kernel's BTF", func, param);
+		return -1;
+	}
+	for (const char *p = chain; *p;) {
+		char name[128];
+		if (strncmp(p, "->", 2) != 0 || out->nsteps == BTF_MAX_STEPS) {
+			snprintf(why, n, "only ->member chains are supported, not '%s'", p);
+			return -1;
+		}
+		p += 2;
+		size_t len = strcspn(p, "-");
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		p += len;
+		uint32_t t = btf_skip(b, type);
+		unsigned k = btf_kind_of(btf_type(b, t));
+		if (!have_value && k == BTF_PTR) {
+			out->deref[out->nsteps] = 1;
+			have_value = 1;
+		}
+		if (have_value) {
+			if (k != BTF_PTR) {
+				snprintf(why, n, "'->%s' on something that is not a pointer", name);
+				return -1;
+			}
+			t = btf_skip(b, rd32(btf_type(b, t) + 8));
+		}
+		uint32_t bits;
+		int r = btf_member(b, t, name, &bits, &type, 0);
+		if (r < 0) {
+			snprintf(why, n,
+				 r == -2 ? "member '%s' is a bit field" : "no member '%s' there",
+				 name);
+			return -1;
+		}
+		out->off[out->nsteps++] = bits / 8;
+		have_value = 0;
+	}
+	if (btf_reader(b, type, &out->reader) < 0) {
+		snprintf(why, n, "%s%s is a structure or an array: name one of its members", param,
+			 chain);
+		return -1;
+	}
+	return 0;
+}
+
+/* The raw .BTF of the target kernel: from ~/.systemtap/symbols/kernel-REL.btf,
+ * else decompressed from vmlinuz (and cached). */
+static unsigned char *kernel_btf(const struct stap_kernel *k, size_t *off, size_t *len, char *why,
+				 size_t n)
+{
+	struct stat img;
+	unsigned char *data = NULL, *raw = NULL;
+	size_t dlen;
+	long long size, mtime;
+	int hdr = 0;
+	if (!k->vmlinuz || stat(k->vmlinuz, &img) < 0) {
+		snprintf(why, n, "no vmlinuz for kernel %s", k->release ? k->release : "?");
+		return NULL;
+	}
+	char *path = symcache_path(k->release, "btf");
+	if (path && readfile_path(path, 256 << 20, &data, &dlen) == 0 &&
+	    sscanf((char *)data, "stapauth-btf 1 %lld %lld\n%n", &size, &mtime, &hdr) == 2 && hdr &&
+	    size == (long long)img.st_size && mtime == (long long)img.st_mtime) {
+		free(path);
+		*off = (size_t)hdr;
+		*len = dlen - (size_t)hdr;
+		return data;
+	}
+	free(data);
+	free(path);
+	struct sym_table t = {0};
+	size_t rawlen = 0;
+	if (symbols_vmlinuz_btf(k->vmlinuz, &t, &raw, &rawlen, why, n) == 0 && raw)
+		btfcache_write(k, &img, raw, rawlen);
+	symbols_free(&t);
+	*off = 0;
+	*len = rawlen;
+	return raw;
+}
+
+struct kbtf {
+	unsigned char *data;
+	struct btf b;
+};
+
+struct kbtf *kbtf_open(const struct stap_kernel *k, char *why, size_t whylen)
+{
+	size_t off, len;
+	struct kbtf *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->data = kernel_btf(k, &off, &len, why, whylen);
+	if (h->data && btf_load(h->data + off, len, &h->b) == 0)
+		return h;
+	if (h->data)
+		snprintf(why, whylen, "the kernel's BTF is unreadable");
+	free(h->data);
+	free(h);
+	return NULL;
+}
+
+int kbtf_access(struct kbtf *h, const char *func, const char *param, const char *chain,
+		struct btf_access *out, char *why, size_t whylen)
+{
+	return btf_walk(&h->b, func, param, chain, out, why, whylen);
+}
+
+void kbtf_close(struct kbtf *h)
+{
+	if (!h)
+		return;
+	free(h->b.off);
+	free(h->data);
+	free(h);
 }

@@ -146,6 +146,12 @@ if [ $have_kernel = 1 ]; then
 		run "-r release" 0 '"yes"' -- "$STAP" -r "$rel" -p2 -e "probe begin { %( kernel_vr == \"$rel\" && CONFIG_MODULES == \"y\" %? println(\"yes\") %: println(\"no\") %) }"
 	fi
 	run "\$\$return" 0 'sprintf\("return=%#x", returnval\(\)\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read").return { println($$return) }'
+	run "\$file->f_path->dentry->d_iname" 0 'kernel_string\(\(kernel_pointer\(\(\(pointer_arg\(1\) \+ [0-9]+\) \+ 8\)\) \+ [0-9]+\)\)' \
+		-- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($file->f_path->dentry->d_iname) }'
+	run "\$file->f_pos" 0 'kernel_long\(\(pointer_arg\(1\) \+ [0-9]+\)\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($file->f_pos) }'
+	run "no such member" 1 "cannot resolve \\\$file->nosuch in kernel.function\\(\"vfs_read\"\\): no member 'nosuch'" \
+		-- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($file->nosuch) }'
+	run "member is a struct" 1 "is a structure or an array" -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($file->f_path) }'
 	run "param -> long_arg" 0 'long_arg\(3\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($count) }'
 else
 	skip "-l/-L" "no symbols for the target kernel"
