@@ -228,9 +228,11 @@ static void *stp_frame_push(struct stp_context *c, size_t size, const char *loc)
 	return p;
 }
 
-static void stp_frame_pop(struct stp_context *c, size_t size)
+/* Back to the frame memory in use before a push (the function's or
+ * handler's exit, whatever foreach buffers were taken since). */
+static void stp_frame_restore(struct stp_context *c, size_t saved)
 {
-	c->frame_used -= ALIGN(size, 8);
+	c->frame_used = saved;
 	c->nesting--;
 }
 

@@ -34,7 +34,6 @@ struct stp_map {
 	u32 *heads;
 	u32 free_head;
 	char *pool;
-	u32 *order; /* foreach: entry indexes, sorted */
 };
 
 static inline struct stp_ment *stp_map_ent(const struct stp_map *m, u32 i)
@@ -61,10 +60,8 @@ static void stp_map_free(struct stp_map *m)
 {
 	vfree(m->pool);
 	vfree(m->heads);
-	vfree(m->order);
 	m->pool = NULL;
 	m->heads = NULL;
-	m->order = NULL;
 }
 
 static void stp_map_clear(struct stp_map *m)
@@ -112,8 +109,7 @@ static int stp_map_init(struct stp_map *m, const char *name, const char *keys,
 	m->nbuckets = roundup_pow_of_two(m->max);
 	m->pool = vzalloc((size_t)m->max * m->esize);
 	m->heads = vzalloc(m->nbuckets * sizeof(u32));
-	m->order = vzalloc(m->max * sizeof(u32));
-	if (!m->pool || !m->heads || !m->order) {
+	if (!m->pool || !m->heads) {
 		stp_map_free(m);
 		return -ENOMEM;
 	}
@@ -321,17 +317,30 @@ static int stp_map_cmp(const void *pa, const void *pb, const void *priv)
 	return sp->dir < 0 ? -r : r;
 }
 
-/* Fill m->order with the used entries, sorted when column != 0, and return
- * how many there are. */
-static u32 stp_map_sort(struct stp_map *m, int column, int dir)
+/* The used entries of m, sorted when column != 0, in frame memory of the
+ * running probe (so nested and concurrent foreach loops over one map each
+ * have their own); *n gets their number.  NULL after a script error. */
+static u32 *stp_map_order(struct stp_context *c, struct stp_map *m, int column, int dir, u32 *n,
+			  const char *loc)
 {
 	struct stp_sort_spec sp = { m, column, dir };
-	u32 i, n = 0;
+	size_t size = ALIGN((size_t)m->count * sizeof(u32), 8);
+	u32 i, k = 0, *o;
 
-	for (i = 0; i < m->max; i++)
+	*n = 0;
+	if (c->abort)
+		return NULL;
+	if (size > STP_FRAME_BYTES - c->frame_used) {
+		stp_error(c, loc, "out of memory for foreach (STP_FRAME_BYTES)");
+		return NULL;
+	}
+	o = (u32 *)(c->frames + c->frame_used);
+	c->frame_used += size;
+	for (i = 0; i < m->max && k < m->count; i++)
 		if (stp_map_ent(m, i)->used)
-			m->order[n++] = i;
+			o[k++] = i;
 	if (column)
-		sort_r(m->order, n, sizeof(u32), stp_map_cmp, NULL, &sp);
-	return n;
+		sort_r(o, k, sizeof(u32), stp_map_cmp, NULL, &sp);
+	*n = k;
+	return o;
 }

@@ -63,8 +63,7 @@ module_param(_stp_target, int, 0);
 MODULE_PARM_DESC(_stp_target, "internal: target process id (-c/-x)");
 
 enum stp_state { STP_STARTING, STP_RUNNING, STP_STOPPING, STP_FINISHED };
-static const char *const stp_state_names[] = { "starting", "running", "stopping",
-					       "finished" };
+static const char *const stp_state_names[] = {"starting", "running", "stopping", "finished"};
 
 struct stp_transport {
 	raw_spinlock_t lock; /* ring, head, tail, drop_pending */
@@ -129,8 +128,8 @@ static void stp_put_header(unsigned int chan, unsigned long len)
 
 static void stp_put_drop_record(void)
 {
-	__le64 v[2] = { cpu_to_le64(atomic64_read(&stp_tr.dropped_bytes)),
-			cpu_to_le64(atomic64_read(&stp_tr.dropped_records)) };
+	__le64 v[2] = {cpu_to_le64(atomic64_read(&stp_tr.dropped_bytes)),
+		       cpu_to_le64(atomic64_read(&stp_tr.dropped_records))};
 
 	stp_put_header(STP_CHAN_DROP, STP_DROP_PAYLOAD);
 	stp_ring_put(v, STP_DROP_PAYLOAD);
@@ -216,8 +215,7 @@ static void __maybe_unused stp_request_exit(void)
 
 static int __maybe_unused stp_exiting(void)
 {
-	return atomic_read(&stp_tr.exit_requested) ||
-	       atomic_read(&stp_tr.state) >= STP_STOPPING;
+	return atomic_read(&stp_tr.exit_requested) || atomic_read(&stp_tr.state) >= STP_STOPPING;
 }
 
 /* Process context.  Runs stop and end at most once, whoever asks first
@@ -257,7 +255,7 @@ static bool stp_reader_gone(void)
 		return false;
 	if (atomic_read(&stp_tr.ever_opened))
 		return time_after(now, READ_ONCE(stp_tr.closed_at) +
-					       msecs_to_jiffies(STP_READER_GRACE_MS));
+					   msecs_to_jiffies(STP_READER_GRACE_MS));
 	return time_after(now, stp_tr.loaded_at + msecs_to_jiffies(STP_OPEN_TIMEOUT_MS));
 }
 
@@ -372,8 +370,7 @@ static ssize_t stp_control_read(struct file *f, char __user *ubuf, size_t count,
 		      stp_state_names[atomic_read(&stp_tr.state)],
 		      (long long)atomic64_read(&stp_tr.dropped_bytes),
 		      (long long)atomic64_read(&stp_tr.dropped_records),
-		      atomic_read(&stp_tr.errors), atomic_read(&stp_tr.reader_gone),
-		      _stp_target);
+		      atomic_read(&stp_tr.errors), atomic_read(&stp_tr.reader_gone), _stp_target);
 	return simple_read_from_buffer(ubuf, count, ppos, buf, n);
 }
 
@@ -395,17 +392,17 @@ static ssize_t stp_control_write(struct file *f, const char __user *ubuf, size_t
 }
 
 static const struct proc_ops stp_data_ops = {
-	.proc_open = stp_data_open,
-	.proc_release = stp_data_release,
-	.proc_read = stp_data_read,
-	.proc_poll = stp_data_poll,
-	.proc_lseek = no_llseek,
+    .proc_open = stp_data_open,
+    .proc_release = stp_data_release,
+    .proc_read = stp_data_read,
+    .proc_poll = stp_data_poll,
+    .proc_lseek = no_llseek,
 };
 
 static const struct proc_ops stp_control_ops = {
-	.proc_read = stp_control_read,
-	.proc_write = stp_control_write,
-	.proc_lseek = default_llseek,
+    .proc_read = stp_control_read,
+    .proc_write = stp_control_write,
+    .proc_lseek = default_llseek,
 };
 
 static int stp_proc_create(void)

@@ -22,8 +22,8 @@ static void stp_module_end(void);  /* run end probes; called exactly once */
 /* Provided by the transport; callable from any context (kprobe, hrtimer,
  * irq, NMI) and never sleep.  When the buffer is full the bytes are
  * dropped and counted. */
-static void stp_print(const char *buf, size_t len);     /* probe stdout */
-static void stp_warn_msg(const char *buf, size_t len);  /* "WARNING: ..." */
+static void stp_print(const char *buf, size_t len);	/* probe stdout */
+static void stp_warn_msg(const char *buf, size_t len);	/* "WARNING: ..." */
 static void stp_error_msg(const char *buf, size_t len); /* "ERROR: ..." */
 /* exit(): stop the probes, run the end probes once, then finish.  Takes
  * effect from a timer shortly after (never wakes anything itself). */
@@ -34,6 +34,6 @@ static int stp_exiting(void);
 /* Internal parameters, set only by loaders. */
 static unsigned int _stp_uid; /* owner of /proc/<module>/ */
 static unsigned int _stp_gid;
-static int _stp_target;       /* -c/-x pid, 0 for none */
+static int _stp_target; /* -c/-x pid, 0 for none */
 
 #endif

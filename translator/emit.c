@@ -330,7 +330,7 @@ static void emit_func(struct emit *e, FILE *o, const struct stap_func *f)
 	snprintf(sname, sizeof sname, "stp_locals_fn_%s", f->name);
 	emit_locals_struct(o, sname, f->locals, f->nlocals, e->ntemps);
 	emit_func_proto(o, f);
-	fprintf(o, "\n{\n\tstruct %s *l = stp_frame_push(c, sizeof(*l), ", sname);
+	fprintf(o, "\n{\n\tconst size_t stp_fu = c->frame_used;\n\tstruct %s *l = stp_frame_push(c, sizeof(*l), ", sname);
 	{
 		FILE *saved = e->out;
 		char what[300];
@@ -359,7 +359,7 @@ static void emit_func(struct emit *e, FILE *o, const struct stap_func *f)
 	emit_locals_zero(o, f->locals, f->nlocals, f->nparams);
 	fputs(body, o);
 	free(body);
-	fputs("stp_out:\n\tstp_frame_pop(c, sizeof(*l));\n", o);
+	fputs("stp_out:\n\tstp_frame_restore(c, stp_fu);\n", o);
 	if (f->ret == STAP_T_LONG || f->ret == STAP_T_STRING)
 		fputs("\treturn stp_ret;\n", o);
 	fputs("}\n\n", o);
@@ -380,6 +380,7 @@ static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr
 	snprintf(sname, sizeof sname, "stp_locals_probe_%d", pr->index);
 	emit_locals_struct(o, sname, pr->locals, pr->nlocals, e->ntemps);
 	fprintf(o, "static void stp_probe_body_%d(struct stp_context *c)\n{\n"
+		   "\tconst size_t stp_fu = c->frame_used;\n"
 		   "\tstruct %s *l = stp_frame_push(c, sizeof(*l), ",
 		pr->index, sname);
 	{
@@ -393,7 +394,7 @@ static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr
 	emit_locals_zero(o, pr->locals, pr->nlocals, 0);
 	fputs(body, o);
 	free(body);
-	fputs("stp_out:\n\tstp_frame_pop(c, sizeof(*l));\n}\n\n", o);
+	fputs("stp_out:\n\tstp_frame_restore(c, stp_fu);\n}\n\n", o);
 }
 
 static int emit_probe_locks(struct emit *e, FILE *o, const struct stap_probe *pr)

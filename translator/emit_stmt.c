@@ -125,8 +125,11 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 	arr = st->array->var;
 	n = ++e->label;
 	snprintf(m, sizeof m, "&stp_m_%s", arr->name);
-	fprintf(e->out, "\t{\n\tu32 _i%d, _n%d = stp_map_sort(%s, %d, %d);\n\tint64_t _lim%d = ", n, n,
-		m, st->sort_column, st->sort_dir < 0 ? -1 : 1, n);
+	fprintf(e->out, "\t{\n\tconst size_t _fu%d = c->frame_used;\n\tu32 _i%d, _n%d;\n", n, n, n);
+	fprintf(e->out, "\tconst u32 *_o%d = stp_map_order(c, %s, %d, %d, &_n%d, ", n, m,
+		st->sort_column, st->sort_dir < 0 ? -1 : 1, n);
+	emit_loc_string(e, &st->loc, "keyword");
+	fprintf(e->out, ");\n\tint64_t _lim%d = ", n);
 	if (st->limit)
 		emit_top_expr(e, st->limit);
 	else
@@ -135,8 +138,7 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 	emit_check(e);
 	fprintf(e->out, "\tfor (_i%d = 0; _i%d < _n%d && (_lim%d < 0 || _i%d < _lim%d); _i%d++) {\n",
 		n, n, n, n, n, n, n);
-	fprintf(e->out, "\tstruct stp_ment *_e%d = stp_map_ent(%s, %s.order[_i%d]);\n", n, m, m + 1,
-		n);
+	fprintf(e->out, "\tstruct stp_ment *_e%d = stp_map_ent(%s, _o%d[_i%d]);\n", n, m, n, n);
 	saved = e->label;
 	e->label = n;
 	for (k = 0; k < st->nkeys; k++)
@@ -158,7 +160,8 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 	emit_loop_body(e, st->body, n, n);
 	fprintf(e->out, "\tstp_cont_%d:\n\tif (unlikely(!stp_action(c, 1, ", n);
 	emit_loc_string(e, &st->loc, "keyword");
-	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:;\n\t}\n", e->err_label, n);
+	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:\n\tc->frame_used = _fu%d;\n\t}\n",
+		e->err_label, n, n);
 }
 
 static void emit_delete(struct emit *e, const struct stap_stmt *st)
@@ -227,16 +230,16 @@ static void emit_try(struct emit *e, const struct stap_stmt *st)
 
 	snprintf(label, sizeof label, "stp_catch_%d", n);
 	e->err_label = label;
-	fputs("\t{\n", e->out);
+	fprintf(e->out, "\t{\n\tconst size_t _tf%d = c->frame_used;\n\t{\n", n);
 	emit_stmt(e, st->body);
 	e->err_label = outer;
-	fprintf(e->out, "\t}\n\tstp_catch_%d:\n\tif (c->abort == STP_ABORT_ERROR) {\n"
-			"\tc->abort = STP_ABORT_NONE;\n", n);
+	fprintf(e->out, "\t}\n\tstp_catch_%d:\n\tc->frame_used = _tf%d; /* foreach buffers left by the error */\n"
+			"\tif (c->abort == STP_ABORT_ERROR) {\n\tc->abort = STP_ABORT_NONE;\n", n, n);
 	if (st->catch_var)
 		fprintf(e->out, "\tstp_strcpy(l->v%d, c->err_msg);\n", st->catch_var->index);
 	if (st->els)
 		emit_stmt(e, st->els);
-	fprintf(e->out, "\t}\n\tif (unlikely(c->abort)) goto %s;\n", e->err_label);
+	fprintf(e->out, "\t}\n\t}\n\tif (unlikely(c->abort)) goto %s;\n", e->err_label);
 }
 
 void emit_stmt(struct emit *e, const struct stap_stmt *st)
