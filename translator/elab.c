@@ -282,10 +282,13 @@ static struct stap_expr *builtin1(struct stap_program *p, enum stap_builtin b,
 
 /* kernel_int(kernel_pointer(pointer_arg(1) + 16) + 8) for $a->b->c. */
 static struct stap_expr *access_expr(struct stap_program *p, const struct btf_access *a,
-				     const struct stap_loc *loc)
+				     struct stap_expr *start, const struct stap_loc *loc)
 {
-	struct stap_expr *cur = node(p, E_BUILTIN, loc);
-	make_builtin(p, cur, BI_POINTER_ARG, a->param);
+	struct stap_expr *cur = start;
+	if (!cur) {
+		cur = node(p, E_BUILTIN, loc);
+		make_builtin(p, cur, BI_POINTER_ARG, a->param);
+	}
 	for (int i = 0; i < a->nsteps; i++) {
 		if (a->deref[i])
 			cur = builtin1(p, BI_KERNEL_POINTER, cur, loc);
@@ -333,8 +336,42 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 		}
 		first = acc;
 	}
-	*e = *access_expr(el->p, &first, &e->loc);
+	*e = *access_expr(el->p, &first, NULL, &e->loc);
 	return 1;
+}
+
+/* @cast(addr, "struct file")->a->b: kernel memory, any probe. */
+static void bind_cast(struct scope *sc, struct stap_expr *e)
+{
+	struct elab *el = sc->el;
+	char why[256] = "", type[128];
+	struct btf_access acc;
+
+	bind_expr(sc, e->a, USE_READ);
+	snprintf(type, sizeof(type), "%.*s", (int)e->b->str_len, e->b->str);
+	if (e->c && (e->c->str_len != 6 || memcmp(e->c->str, "kernel", 6) != 0)) {
+		serr(el, &e->loc,
+		     "@cast into the types of '%.*s' is not supported (only \"kernel\")",
+		     (int)e->c->str_len, e->c->str);
+		return;
+	}
+	if (!*e->str) {
+		serr(el, &e->loc, "@cast(..., \"%s\") needs ->member", type);
+		return;
+	}
+	if (!el->kbtf && !el->kbtf_failed &&
+	    !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why))))
+		el->kbtf_failed = 1;
+	if (!el->kbtf) {
+		serr(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str,
+		     why[0] ? why : "the kernel's BTF is unavailable");
+		return;
+	}
+	if (kbtf_cast(el->kbtf, type, e->str, &acc, why, sizeof(why)) < 0) {
+		serr(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str, why);
+		return;
+	}
+	*e = *access_expr(el->p, &acc, e->a, &e->loc);
 }
 
 static void bind_target(struct scope *sc, struct stap_expr *e, int use)
@@ -343,6 +380,10 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 	const struct stap_probe *pr = sc->probe;
 	if (use & USE_WRITE) {
 		serr(el, &e->loc, "write to context variable %s not permitted", e->str);
+		return;
+	}
+	if (e->a) {
+		bind_cast(sc, e);
 		return;
 	}
 	if (strncmp(e->str, "$$", 2) == 0 && bind_pretty(sc, e))

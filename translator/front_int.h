@@ -139,6 +139,9 @@ struct kbtf; /* the target kernel's BTF, loaded */
 struct kbtf *kbtf_open(const struct stap_kernel *k, char *why, size_t whylen);
 int kbtf_access(struct kbtf *h, const char *func, const char *param, const char *chain,
 		struct btf_access *out, char *why, size_t whylen);
+/* @cast(addr, "struct file")->a->b: param stays 0, the walk starts at addr. */
+int kbtf_cast(struct kbtf *h, const char *type, const char *chain, struct btf_access *out,
+	      char *why, size_t whylen);
 void kbtf_close(struct kbtf *h);
 
 /* Edit distance, for "did you mean". */

@@ -163,6 +163,7 @@ static struct stap_var *new_var(struct parser *ps, const struct token *name,
 static struct stap_expr *parse_expr(struct parser *ps);
 static struct stap_expr *parse_ternary(struct parser *ps);
 static struct stap_expr *parse_unary(struct parser *ps);
+static struct stap_expr *parse_string_lit(struct parser *ps);
 
 struct opmap {
 	const char *text;
@@ -233,6 +234,36 @@ static struct stap_expr *parse_target(struct parser *ps)
 	return e;
 }
 
+/* @cast(addr, "struct file" [, "kernel"])->a->b: E_TARGET with a = addr,
+ * b = the type name, c = the module (or NULL), str = "->a->b". */
+static struct stap_expr *parse_cast(struct parser *ps, const struct token *t)
+{
+	struct stap_expr *e = new_expr(ps, E_TARGET, &t->loc);
+	struct strbuf b = {0};
+
+	expect_op(ps, "(");
+	e->a = parse_expr(ps);
+	expect_op(ps, ",");
+	if (peek(ps)->kind != TK_STR)
+		parse_fail(ps, peek(ps), "expected the type name as a string");
+	e->b = parse_string_lit(ps);
+	if (accept_op(ps, ",")) {
+		if (peek(ps)->kind != TK_STR)
+			parse_fail(ps, peek(ps), "expected the module name as a string");
+		e->c = parse_string_lit(ps);
+	}
+	expect_op(ps, ")");
+	while (is_op(ps, "->") && peek2(ps)->kind == TK_IDENT) {
+		next(ps);
+		const struct token *f = next(ps);
+		sb_puts(&b, "->");
+		sb_putn(&b, f->text, (size_t)f->len);
+	}
+	e->str = stap_strdup(ps->p, b.s ? b.s : "");
+	free(b.s);
+	return e;
+}
+
 static struct stap_expr *parse_at(struct parser *ps)
 {
 	static const struct opmap stats[] = {
@@ -276,6 +307,8 @@ static struct stap_expr *parse_at(struct parser *ps)
 		parse_list(ps, ")", &e->args, &e->nargs);
 		return e;
 	}
+	if (tok_is(t, TK_AT, "@cast"))
+		return parse_cast(ps, t);
 	if (tok_is(t, TK_AT, "@var")) {
 		e = new_expr(ps, E_TARGET, &t->loc);
 		expect_op(ps, "(");

@@ -113,7 +113,20 @@ void print_expr(struct strbuf *b, const struct stap_expr *e, int typed)
 		sb_quote(b, e->str, e->str_len);
 		break;
 	case E_VAR:
+		sb_puts(b, expr_name(e));
+		break;
 	case E_TARGET:
+		if (e->a) { /* @cast */
+			sb_puts(b, "@cast(");
+			print_expr(b, e->a, typed);
+			sb_puts(b, ", ");
+			print_expr(b, e->b, typed);
+			if (e->c) {
+				sb_puts(b, ", ");
+				print_expr(b, e->c, typed);
+			}
+			sb_puts(b, ")");
+		}
 		sb_puts(b, expr_name(e));
 		break;
 	case E_ARG:

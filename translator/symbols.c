@@ -906,16 +906,10 @@ static int btf_reader(const struct btf *b, uint32_t id, enum stap_builtin *r)
 	}
 }
 
-static int btf_walk(const struct btf *b, const char *func, const char *param, const char *chain,
-		    struct btf_access *out, char *why, size_t n)
+/* Follow chain from a value (have_value) or an object address of type. */
+static int btf_chain(const struct btf *b, uint32_t type, int have_value, const char *what,
+		     const char *chain, struct btf_access *out, char *why, size_t n)
 {
-	uint32_t type;
-	int have_value = 1; /* else: an address of an object of `type` */
-	memset(out, 0, sizeof(*out));
-	if (btf_param(b, func, param, &out->param, &type) < 0) {
-		snprintf(why, n, "%s has no parameter '%s' in the kernel's BTF", func, param);
-		return -1;
-	}
 	for (const char *p = chain; *p;) {
 		char name[128];
 		if (strncmp(p, "->", 2) != 0 || out->nsteps == BTF_MAX_STEPS) {
@@ -951,9 +945,37 @@ static int btf_walk(const struct btf *b, const char *func, const char *param, co
 		have_value = 0;
 	}
 	if (btf_reader(b, type, &out->reader) < 0) {
-		snprintf(why, n, "%s%s is a structure or an array: name one of its members", param,
+		snprintf(why, n, "%s%s is a structure or an array: name one of its members", what,
 			 chain);
 		return -1;
+	}
+	return 0;
+}
+
+static int btf_walk(const struct btf *b, const char *func, const char *param, const char *chain,
+		    struct btf_access *out, char *why, size_t n)
+{
+	uint32_t type;
+	memset(out, 0, sizeof(*out));
+	if (btf_param(b, func, param, &out->param, &type) < 0) {
+		snprintf(why, n, "%s has no parameter '%s' in the kernel's BTF", func, param);
+		return -1;
+	}
+	return btf_chain(b, type, 1, param, chain, out, why, n);
+}
+
+/* "struct file", "union x" or a typedef name. */
+static uint32_t btf_named(const struct btf *b, const char *name)
+{
+	unsigned want = BTF_TYPEDEF;
+	if (strncmp(name, "struct ", 7) == 0)
+		want = BTF_STRUCT, name += 7;
+	else if (strncmp(name, "union ", 6) == 0)
+		want = BTF_UNION, name += 6;
+	for (size_t id = 1; id < b->ntypes; id++) {
+		const unsigned char *t = btf_type(b, (uint32_t)id);
+		if (btf_kind_of(t) == want && strcmp(btf_str(b, rd32(t)), name) == 0)
+			return (uint32_t)id;
 	}
 	return 0;
 }
@@ -1018,6 +1040,18 @@ int kbtf_access(struct kbtf *h, const char *func, const char *param, const char 
 		struct btf_access *out, char *why, size_t whylen)
 {
 	return btf_walk(&h->b, func, param, chain, out, why, whylen);
+}
+
+int kbtf_cast(struct kbtf *h, const char *type, const char *chain, struct btf_access *out,
+	      char *why, size_t whylen)
+{
+	uint32_t id = btf_named(&h->b, type);
+	memset(out, 0, sizeof(*out));
+	if (!id) {
+		snprintf(why, whylen, "no type '%s' in the kernel's BTF", type);
+		return -1;
+	}
+	return btf_chain(&h->b, id, 0, type, chain, out, why, whylen);
 }
 
 void kbtf_close(struct kbtf *h)

@@ -151,6 +151,8 @@ if [ $have_kernel = 1 ]; then
 	run "\$file->f_pos" 0 'kernel_long\(\(pointer_arg\(1\) \+ [0-9]+\)\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($file->f_pos) }'
 	run "no such member" 1 "cannot resolve \\\$file->nosuch in kernel.function\\(\"vfs_read\"\\): no member 'nosuch'" \
 		-- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($file->nosuch) }'
+	run "@cast" 0 'kernel_int\(\(pointer_arg\(1\) \+ [0-9]+\)\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println(@cast(pointer_arg(1), "struct file")->f_flags) }'
+	run "@cast unknown type" 1 "no type 'struct zz_nosuch'" -- "$STAP" -p2 -e 'probe begin { println(@cast(0, "struct zz_nosuch")->x) }'
 	run "member is a struct" 1 "is a structure or an array" -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($file->f_path) }'
 	run "param -> long_arg" 0 'long_arg\(3\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($count) }'
 else
