@@ -15,7 +15,7 @@ extern char **environ;
 
 static void child_reset_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE};
 	sigset_t none;
 
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
@@ -26,8 +26,8 @@ static void child_reset_signals(void)
 
 static void child_main(const struct loader_child_opts *o, int go_fd)
 {
-	struct loader_err e = { "" };
-	char *argv[] = { "sh", "-c", (char *)o->cmd, NULL };
+	struct loader_err e = {""};
+	char *argv[] = {"sh", "-c", (char *)o->cmd, NULL};
 	char b;
 	ssize_t n;
 

@@ -41,8 +41,7 @@ const char *loader_load_strerror(int err)
 	}
 }
 
-int loader_load(const struct loader_module *m, const struct loader_params *p,
-		struct loader_err *e)
+int loader_load(const struct loader_module *m, const struct loader_params *p, struct loader_err *e)
 {
 	struct utsname u;
 	int err;
@@ -58,17 +57,17 @@ int loader_load(const struct loader_module *m, const struct loader_params *p,
 	if (err == ENOEXEC) {
 		if (uname(&u) != 0)
 			snprintf(u.release, sizeof u.release, "?");
-		return loader_fail(e, -err,
-				   "%s: not built for this kernel (vermagic %.*s, running %s; see dmesg)",
-				   m->label, m->mi.vermagic ? (int)loader_vermagic_len(m->mi.vermagic) : 4,
-				   m->mi.vermagic ? m->mi.vermagic : "none", u.release);
+		return loader_fail(
+		    e, -err, "%s: not built for this kernel (vermagic %.*s, running %s; see dmesg)",
+		    m->label, m->mi.vermagic ? (int)loader_vermagic_len(m->mi.vermagic) : 4,
+		    m->mi.vermagic ? m->mi.vermagic : "none", u.release);
 	}
 	return loader_fail(e, -err, "%s: cannot load: %s", m->label, loader_load_strerror(err));
 }
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;

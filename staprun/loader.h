@@ -28,8 +28,8 @@ struct loader_err {
 struct loader_module {
 	unsigned char *buf; /* the bytes that are checked and loaded */
 	size_t len;
-	int owned;          /* buf is freed by loader_module_free */
-	char label[256];    /* how errors name it (the path given) */
+	int owned;			 /* buf is freed by loader_module_free */
+	char label[256];		 /* how errors name it (the path given) */
 	char name[MODINFO_NAME_MAX + 1]; /* kernel module name, from .modinfo */
 	struct modinfo mi;
 };
@@ -39,8 +39,8 @@ int loader_module_read(const char *path, struct loader_module *m, struct loader_
 /* Use a buffer the caller already read and verified (staprun.auth).  buf is
  * borrowed: it must outlive m and is not freed by loader_module_free.  If
  * the caller renames the in-memory copy it must call this (again) after. */
-int loader_module_use(unsigned char *buf, size_t len, const char *label,
-		      struct loader_module *m, struct loader_err *e);
+int loader_module_use(unsigned char *buf, size_t len, const char *label, struct loader_module *m,
+		      struct loader_err *e);
 void loader_module_free(struct loader_module *m);
 /* The running kernel's release matches the module's vermagic:  0, or
  * -ENOEXEC with a message. */
@@ -48,12 +48,12 @@ int loader_module_check_release(const struct loader_module *m, struct loader_err
 
 /* Module parameters as init_module(2) takes them. */
 struct loader_params {
-	char *str;          /* "a=1 b=\"x y\"", never NULL after init */
-	char **names;       /* every parameter name set, in order */
+	char *str;    /* "a=1 b=\"x y\"", never NULL after init */
+	char **names; /* every parameter name set, in order */
 	size_t n;
 };
 
-#define LOADER_PARAM_STRICT 0x1   /* values only [A-Za-z0-9_.,:+-] (staprun.auth) */
+#define LOADER_PARAM_STRICT 0x1	  /* values only [A-Za-z0-9_.:+-] (staprun.auth) */
 #define LOADER_PARAM_INTERNAL 0x2 /* allow names starting "_stp_" */
 
 void loader_params_init(struct loader_params *p);
@@ -62,16 +62,15 @@ void loader_params_free(struct loader_params *p);
  * (its .modinfo parm/parmtype) and set at most once; "_stp_*" names need
  * LOADER_PARAM_INTERNAL; values are printable ASCII without '"' or '\',
  * at most 1024 bytes (stricter with LOADER_PARAM_STRICT). */
-int loader_params_add(struct loader_params *p, const struct loader_module *m,
-		      const char *arg, int flags, struct loader_err *e);
+int loader_params_add(struct loader_params *p, const struct loader_module *m, const char *arg,
+		      int flags, struct loader_err *e);
 /* Add an internal parameter (_stp_uid, _stp_gid, _stp_target) by value. */
 int loader_params_add_internal(struct loader_params *p, const struct loader_module *m,
 			       const char *name, long long value, struct loader_err *e);
 
 /* init_module(2) of m's buffer, never with MODULE_INIT_IGNORE_* flags.
  * Kernel errors become lines such as "a module named X is already loaded". */
-int loader_load(const struct loader_module *m, const struct loader_params *p,
-		struct loader_err *e);
+int loader_load(const struct loader_module *m, const struct loader_params *p, struct loader_err *e);
 /* Phrase for an init_module errno (used by loader_load). */
 const char *loader_load_strerror(int err);
 
@@ -96,9 +95,9 @@ struct loader_child {
 typedef int (*loader_child_hook)(void *arg, struct loader_err *e);
 
 struct loader_child_opts {
-	const char *cmd;          /* run as /bin/sh -c CMD */
-	char *const *envp;        /* environment for exec; NULL: environ */
-	loader_child_hook hook;   /* may be NULL */
+	const char *cmd;	/* run as /bin/sh -c CMD */
+	char *const *envp;	/* environment for exec; NULL: environ */
+	loader_child_hook hook; /* may be NULL */
 	void *hook_arg;
 };
 
@@ -111,10 +110,10 @@ void loader_child_abort(struct loader_child *c);
 
 /* Relaying output: see relay.h.  The whole staprun session: */
 struct loader_run_opts {
-	int out_fd;                    /* probe output (-o FILE opened by the caller), -1: stdout */
+	int out_fd; /* probe output (-o FILE opened by the caller), -1: stdout */
 	const struct loader_child_opts *child; /* -c CMD, or NULL */
-	pid_t target_pid;              /* -x PID, or 0 */
-	uid_t owner_uid;               /* _stp_uid / _stp_gid for the proc files */
+	pid_t target_pid;		       /* -x PID, or 0 */
+	uid_t owner_uid;		       /* _stp_uid / _stp_gid for the proc files */
 	gid_t owner_gid;
 	int verbose;
 	/* Called after a successful load, with the module loaded (staprun.auth
@@ -130,7 +129,7 @@ struct loader_run_opts {
  * drain, unload.  Returns the exit status for the program: the child's
  * status with -c (128+signal if killed), else 0; or -errno with e set when
  * the load itself failed. */
-int loader_run(struct loader_module *m, struct loader_params *p,
-	       const struct loader_run_opts *o, struct loader_err *e);
+int loader_run(struct loader_module *m, struct loader_params *p, const struct loader_run_opts *o,
+	       struct loader_err *e);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "staprun/err.h"
 #include "staprun/loader.h"
 
 struct staprun_opts {
@@ -23,8 +24,8 @@ struct staprun_opts {
 
 static void usage(const char *why)
 {
-	fprintf(stderr, "usage: staprun [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...]%s\n",
-		why);
+	fprintf(stderr,
+		"usage: staprun [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...]%s\n", why);
 }
 
 static int parse_pid(const char *s, pid_t *pid)
@@ -88,8 +89,8 @@ static int parse_args(int argc, char **argv, struct staprun_opts *o)
 	return 0;
 }
 
-static int prepare(const struct staprun_opts *o, struct loader_module *m,
-		   struct loader_params *p, struct loader_err *e)
+static int prepare(const struct staprun_opts *o, struct loader_module *m, struct loader_params *p,
+		   struct loader_err *e)
 {
 	int rc = loader_module_read(o->module, m, e);
 
@@ -98,28 +99,27 @@ static int prepare(const struct staprun_opts *o, struct loader_module *m,
 	if (!rc)
 		rc = loader_module_check_release(m, e);
 	if (!rc && o->target && kill(o->target, 0) != 0 && errno == ESRCH)
-		rc = -ESRCH, snprintf(e->msg, sizeof e->msg, "-x %d: no such process",
-				      (int)o->target);
+		rc = loader_fail(e, -ESRCH, "-x %d: no such process", (int)o->target);
 	return rc;
 }
 
 static int run(const struct staprun_opts *o, struct loader_module *m, struct loader_params *p)
 {
-	struct loader_child_opts child = { .cmd = o->cmd };
+	struct loader_child_opts child = {.cmd = o->cmd};
 	struct loader_run_opts ro = {
-		.out_fd = -1,
-		.child = o->cmd ? &child : NULL,
-		.target_pid = o->target,
-		.owner_uid = getuid(),
-		.owner_gid = getgid(),
-		.verbose = o->verbose,
+	    .out_fd = -1,
+	    .child = o->cmd ? &child : NULL,
+	    .target_pid = o->target,
+	    .owner_uid = getuid(),
+	    .owner_gid = getgid(),
+	    .verbose = o->verbose,
 	};
-	struct loader_err e = { "" };
+	struct loader_err e = {""};
 	int rc;
 
 	if (o->outfile) {
-		ro.out_fd = open(o->outfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-				 0600);
+		ro.out_fd =
+		    open(o->outfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (ro.out_fd < 0) {
 			fprintf(stderr, "staprun: %s: %s\n", o->outfile, strerror(errno));
 			return 1;
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	struct staprun_opts o;
 	struct loader_module m;
 	struct loader_params p;
-	struct loader_err e = { "" };
+	struct loader_err e = {""};
 	int rc;
 
 	if (parse_args(argc, argv, &o))

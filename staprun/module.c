@@ -33,8 +33,8 @@ static int module_name_ok(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
-int loader_module_use(unsigned char *buf, size_t len, const char *label,
-		      struct loader_module *m, struct loader_err *e)
+int loader_module_use(unsigned char *buf, size_t len, const char *label, struct loader_module *m,
+		      struct loader_err *e)
 {
 	const char *why = NULL;
 	int rc;
@@ -99,9 +99,8 @@ int loader_module_check_release(const struct loader_module *m, struct loader_err
 		return loader_fail(e, -errno, "uname: %s", strerror(errno));
 	n = strcspn(m->mi.vermagic, " ");
 	if (n != strlen(u.release) || memcmp(m->mi.vermagic, u.release, n) != 0)
-		return loader_fail(e, -ENOEXEC,
-				   "%s: not built for this kernel (vermagic %.*s, running %s)",
-				   m->label, (int)loader_vermagic_len(m->mi.vermagic), m->mi.vermagic,
-				   u.release);
+		return loader_fail(
+		    e, -ENOEXEC, "%s: not built for this kernel (vermagic %.*s, running %s)",
+		    m->label, (int)loader_vermagic_len(m->mi.vermagic), m->mi.vermagic, u.release);
 	return 0;
 }

@@ -13,8 +13,10 @@
 #define INTERNAL_PREFIX "_stp_"
 
 static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+/* No ',' (the kernel splits array parameters there: one value must stay one
+ * value), no blank, no quote. */
 static const char strict_chars[] =
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,:+-";
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:+-";
 
 void loader_params_init(struct loader_params *p)
 {
@@ -46,8 +48,8 @@ static int value_ok(const char *v, int flags)
 /* Integer types must hold a number: a clear error here, not EINVAL later. */
 static int value_fits_type(const char *type, const char *v)
 {
-	static const char *const ints[] = { "int",  "uint",  "long", "ulong",
-					    "short", "ushort", "byte", "ullong" };
+	static const char *const ints[] = {"int",   "uint",   "long", "ulong",
+					   "short", "ushort", "byte", "ullong"};
 	char *end;
 
 	if (!type)
@@ -95,8 +97,8 @@ static int params_has(const struct loader_params *p, const char *name)
 	return 0;
 }
 
-int loader_params_add(struct loader_params *p, const struct loader_module *m,
-		      const char *arg, int flags, struct loader_err *e)
+int loader_params_add(struct loader_params *p, const struct loader_module *m, const char *arg,
+		      int flags, struct loader_err *e)
 {
 	const char *eq = strchr(arg, '=');
 	const struct modinfo_parm *parm;
@@ -124,7 +126,8 @@ int loader_params_add(struct loader_params *p, const struct loader_module *m,
 	if (params_has(p, name))
 		return loader_fail(e, -EINVAL, "parameter %s given twice", name);
 	if (!value_ok(eq + 1, flags))
-		return loader_fail(e, -EINVAL, "parameter %s: value has a forbidden character or is too long",
+		return loader_fail(e, -EINVAL,
+				   "parameter %s: value has a forbidden character or is too long",
 				   name);
 	if (!value_fits_type(parm->type, eq + 1))
 		return loader_fail(e, -EINVAL, "parameter %s: \"%s\" is not a valid %s", name,
@@ -140,8 +143,7 @@ int loader_params_add_internal(struct loader_params *p, const struct loader_modu
 	char arg[PARAM_NAME_MAX + 32];
 
 	if (!modinfo_parm(&m->mi, name))
-		return loader_fail(e, -ENOENT,
-				   "%s: not a stapauth probe module (no %s parameter)",
+		return loader_fail(e, -ENOENT, "%s: not a stapauth probe module (no %s parameter)",
 				   m->label, name);
 	snprintf(arg, sizeof arg, "%s=%lld", name, value);
 	return loader_params_add(p, m, arg, LOADER_PARAM_INTERNAL | LOADER_PARAM_STRICT, e);

@@ -90,7 +90,7 @@ int relay_open(const char *modname, int out_fd, int err_fd, int timeout_ms, stru
 	       struct loader_err *e)
 {
 	char path[128];
-	struct timespec pause = { 0, 20 * 1000000L };
+	struct timespec pause = {0, 20 * 1000000L};
 
 	memset(r, 0, sizeof *r);
 	r->data_fd = r->ctl_fd = -1;
@@ -124,22 +124,22 @@ int relay_request_exit(struct relay *r, struct loader_err *e)
 	if (r->exit_requested)
 		return 0;
 	if (pwrite(r->ctl_fd, STP_CTL_EXIT "\n", sizeof STP_CTL_EXIT, 0) < 0)
-		return loader_fail(e, -errno, "cannot ask the module to exit: %s",
-				   strerror(errno));
+		return loader_fail(e, -errno, "cannot ask the module to exit: %s", strerror(errno));
 	r->exit_requested = 1;
 	return 0;
 }
 
 int relay_pump(struct relay *r, int timeout_ms, const sigset_t *sigmask, struct loader_err *e)
 {
-	struct pollfd pfd = { .fd = r->data_fd, .events = POLLIN };
-	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+	struct pollfd pfd = {.fd = r->data_fd, .events = POLLIN};
+	struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
 	ssize_t n = 1;
 
 	if (r->eof)
 		return 1;
 	if (ppoll(&pfd, 1, timeout_ms < 0 ? NULL : &ts, sigmask) < 0)
-		return errno == EINTR ? -EINTR : loader_fail(e, -errno, "poll: %s", strerror(errno));
+		return errno == EINTR ? -EINTR
+				      : loader_fail(e, -errno, "poll: %s", strerror(errno));
 	/* A bounded number of reads: a module that never stops printing must
 	 * not keep the caller from seeing its signals. */
 	for (int i = 0; i < RELAY_READS; i++) {

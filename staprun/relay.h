@@ -11,11 +11,11 @@
 struct relay {
 	int data_fd;
 	int ctl_fd;
-	int out_fd;  /* probe output: stdout or -o FILE */
-	int err_fd;  /* warnings and errors: stderr */
-	int eof;     /* the module finished and everything was read */
+	int out_fd; /* probe output: stdout or -o FILE */
+	int err_fd; /* warnings and errors: stderr */
+	int eof;    /* the module finished and everything was read */
 	int exit_requested;
-	int out_err; /* first errno writing probe output (then discarded) */
+	int out_err;		/* first errno writing probe output (then discarded) */
 	uint64_t dropped_bytes; /* last cumulative figures the module reported */
 	uint64_t dropped_records;
 	unsigned char *buf;
@@ -24,8 +24,8 @@ struct relay {
 
 /* Open the module's data and control files (waiting up to timeout_ms for
  * them to appear).  out_fd/err_fd are not closed by relay_close. */
-int relay_open(const char *modname, int out_fd, int err_fd, int timeout_ms,
-	       struct relay *r, struct loader_err *e);
+int relay_open(const char *modname, int out_fd, int err_fd, int timeout_ms, struct relay *r,
+	       struct loader_err *e);
 /* Write "exit" to the control file (once; later calls do nothing). */
 int relay_request_exit(struct relay *r, struct loader_err *e);
 /* Wait up to timeout_ms for data, copy what arrived to out/err.  Returns 1

@@ -21,7 +21,7 @@
 /* Set by the signal handler, which can reach nothing else. */
 static volatile sig_atomic_t run_signal;
 
-static const int run_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE };
+static const int run_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE};
 #define RUN_NSIGS (sizeof run_sigs / sizeof run_sigs[0])
 
 struct run_state {
@@ -158,8 +158,8 @@ static int run_params(struct loader_module *m, struct loader_params *p,
 }
 
 /* After a successful load: run, unload.  Returns the exit status. */
-static int run_loaded(struct run_state *s, struct loader_module *m,
-		      const struct loader_run_opts *o, int out_fd)
+static int run_loaded(struct run_state *s, struct loader_module *m, const struct loader_run_opts *o,
+		      int out_fd)
 {
 	struct loader_err e;
 	struct relay r;
@@ -192,8 +192,8 @@ static int run_loaded(struct run_state *s, struct loader_module *m,
 	return errors > 0 || r.out_err ? 1 : 0;
 }
 
-int loader_run(struct loader_module *m, struct loader_params *p,
-	       const struct loader_run_opts *o, struct loader_err *e)
+int loader_run(struct loader_module *m, struct loader_params *p, const struct loader_run_opts *o,
+	       struct loader_err *e)
 {
 	struct run_state s;
 	int rc;
@@ -216,7 +216,8 @@ int loader_run(struct loader_module *m, struct loader_params *p,
 	if (o->loaded && o->loaded(o->loaded_arg, m) != 0) {
 		loader_child_abort(&s.child);
 		loader_unload(m->name, NULL);
-		rc = loader_fail(e, -ECANCELED, "%s: the run was cancelled after loading", m->label);
+		rc =
+		    loader_fail(e, -ECANCELED, "%s: the run was cancelled after loading", m->label);
 		goto out;
 	}
 	rc = run_loaded(&s, m, o, o->out_fd >= 0 ? o->out_fd : 1);

@@ -55,7 +55,7 @@ static int count_read(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe kp = { .symbol_name = "vfs_read", .pre_handler = count_read };
+static struct kprobe kp = {.symbol_name = "vfs_read", .pre_handler = count_read};
 
 static enum hrtimer_restart tick_fn(struct hrtimer *t)
 {

@@ -27,12 +27,13 @@ static int fake_module(const char *vermagic, unsigned char **buf, size_t *len)
 	f = fopen(src, "w");
 	if (!f)
 		return -1;
-	fprintf(f,
-		"__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
-		"\"license=GPL\\0name=stp_fake\\0vermagic=%s\\0\"\n"
-		"\"parmtype=_stp_uid:uint\\0parmtype=_stp_gid:uint\\0parmtype=_stp_target:int\\0\"\n"
-		"\"parmtype=lines:int\\0parmtype=prefix:charp\\0parmtype=on:bool\\0\";\n",
-		vermagic);
+	fprintf(
+	    f,
+	    "__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
+	    "\"license=GPL\\0name=stp_fake\\0vermagic=%s\\0\"\n"
+	    "\"parmtype=_stp_uid:uint\\0parmtype=_stp_gid:uint\\0parmtype=_stp_target:int\\0\"\n"
+	    "\"parmtype=lines:int\\0parmtype=prefix:charp\\0parmtype=on:bool\\0\";\n",
+	    vermagic);
 	fclose(f);
 	snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, src);
 	rc = system(cmd);
@@ -106,7 +107,8 @@ TEST(params_values_strict_and_types)
 	CHECK(loader_params_add(&p, &m, "lines=12x", 0, &e) == -EINVAL);
 	CHECK(loader_params_add(&p, &m, "lines=", 0, &e) == -EINVAL);
 	CHECK(loader_params_add(&p, &m, "lines=-0x10", 0, &e) == 0);
-	CHECK(loader_params_add(&p, &m, "prefix=a.b,c:d+e-f_9", LOADER_PARAM_STRICT, &e) == 0);
+	CHECK(loader_params_add(&p, &m, "prefix=a,b", LOADER_PARAM_STRICT, &e) == -EINVAL);
+	CHECK(loader_params_add(&p, &m, "prefix=a.b:d+e-f_9", LOADER_PARAM_STRICT, &e) == 0);
 	CHECK(p.n == 2);
 	loader_params_free(&p);
 	loader_module_free(&m);
@@ -130,7 +132,9 @@ TEST(module_release_check)
 	free(buf);
 	CHECK(setup(&m, &buf, "0.0.1-other SMP mod_unload ") == 0);
 	CHECK(loader_module_check_release(&m, &e) == -ENOEXEC);
-	CHECK(strstr(e.msg, "not built for this kernel (vermagic 0.0.1-other SMP mod_unload, running") != NULL);
+	CHECK(strstr(e.msg,
+		     "not built for this kernel (vermagic 0.0.1-other SMP mod_unload, running") !=
+	      NULL);
 	loader_module_free(&m);
 	free(buf);
 }
@@ -192,7 +196,7 @@ static int child_status(pid_t pid)
 
 TEST(child_runs_only_when_released)
 {
-	struct loader_child_opts o = { .cmd = "exit 42" };
+	struct loader_child_opts o = {.cmd = "exit 42"};
 	struct loader_child c;
 	struct loader_err e;
 	char cmd[600], mark[512];
@@ -248,7 +252,7 @@ static size_t slurp(int fd, char *buf, size_t n)
 TEST(relay_splits_channels_and_reports_drops)
 {
 	int data[2], out[2], err[2];
-	unsigned char rec[256], *p = rec, drop[16] = { 0 };
+	unsigned char rec[256], *p = rec, drop[16] = {0};
 	struct relay r;
 	struct loader_err e;
 	char got[256];
