@@ -33,6 +33,10 @@ static int fail;
 module_param(fail, int, 0);
 MODULE_PARM_DESC(fail, "1: the begin probe fails (with an error message) and the load fails");
 
+static int readlines;
+module_param(readlines, int, 0);
+MODULE_PARM_DESC(readlines, "1: every vfs_read hit prints a numbered line (many writers)");
+
 static atomic64_t hits;
 static int printed; /* only the timer touches it */
 static struct hrtimer tick;
@@ -51,7 +55,10 @@ static void out(const char *fmt, ...)
 
 static int count_read(struct kprobe *p, struct pt_regs *regs)
 {
-	atomic64_inc(&hits);
+	long long n = atomic64_inc_return(&hits);
+
+	if (readlines)
+		out("read %lld\n", n);
 	return 0;
 }
 
@@ -118,6 +125,8 @@ static void stp_module_stop(void)
 
 static void stp_module_end(void)
 {
+	if (readlines)
+		out("end: reads %lld\n", (long long)atomic64_read(&hits));
 	out("end: %d lines, vfs_read hits %s\n", printed,
 	    atomic64_read(&hits) > 0 ? "counted" : "none");
 }

@@ -42,6 +42,20 @@ seq_ok=$(awk '/^line / { if ($2 != ++i) bad = 1 } END { print bad ? "no" : "yes"
 [ "$n" -eq 3000 ] && [ "$seq_ok" = yes ] && ! grep -q dropped "$TMP/e"
 ok "3000 lines complete and in order while the reader keeps up ($n)"
 
+# Many writers: every vfs_read on any CPU prints, while the timer prints too.
+(for i in $(seq 200); do cat /proc/version >/dev/null; done) &
+$S $M readlines=1 lines=40 >"$TMP/o" 2>"$TMP/e"
+wait
+n=$(sed -n 's/^end: reads //p' "$TMP/o")
+got=$(grep -c '^read [0-9]*$' "$TMP/o")
+uniq=$(grep '^read ' "$TMP/o" | sort -u | wc -l)
+bad=$(grep -cvE '^(begin|line [0-9]+|read [0-9]+|end: .*)$' "$TMP/o")
+[ -n "$n" ] && [ "$got" -eq "$n" ] && [ "$uniq" -eq "$n" ] && [ "$bad" -eq 0 ] &&
+	! grep -q dropped "$TMP/e"
+ok "concurrent writers: all $got of ${n:-?} reads arrive whole, $bad malformed lines"
+seq_ok=$(awk '/^line / { if ($2 != ++i) bad = 1 } END { print bad ? "no" : "yes" }' "$TMP/o")
+check "concurrent writers: the timer's lines stay in order" [ "$seq_ok" = yes ]
+
 $S -o "$TMP/file" $M lines=2 >"$TMP/o" 2>&1
 expect "-o FILE receives the output" "$TMP/file" begin "line 1" "line 2" \
 	"end: 2 lines, vfs_read hits counted"
