@@ -18,15 +18,15 @@ enum stp_rstate {
 enum stp_abort {
 	STP_ABORT_NONE = 0,
 	STP_ABORT_ERROR, /* a script error: unwinds to the nearest try or out */
-	STP_ABORT_NEXT,  /* "next": leaves the probe handler, no error */
+	STP_ABORT_NEXT,	 /* "next": leaves the probe handler, no error */
 };
 
 struct stp_context {
 	atomic_t busy;
-	const char *pp;        /* pp() */
+	const char *pp;	       /* pp() */
 	const char *probefunc; /* probefunc(); "" when none */
 	struct pt_regs *regs;  /* NULL for begin/end/timer probes */
-	bool user_regs;        /* regs are user-mode registers (uprobes) */
+	bool user_regs;	       /* regs are user-mode registers (uprobes) */
 	bool is_return;
 	unsigned long *entry_args; /* .return: argument registers saved at entry */
 	long actions;
@@ -54,7 +54,8 @@ static void stp_contexts_free(void)
 
 	if (!stp_contexts)
 		return;
-	for_each_possible_cpu(cpu) {
+	for_each_possible_cpu(cpu)
+	{
 		struct stp_context *c = stp_contexts[cpu];
 
 		if (!c)
@@ -73,7 +74,8 @@ static int stp_contexts_alloc(void)
 	stp_contexts = kcalloc(nr_cpu_ids, sizeof(*stp_contexts), GFP_KERNEL);
 	if (!stp_contexts)
 		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
+	for_each_possible_cpu(cpu)
+	{
 		struct stp_context *c = vzalloc(sizeof(*c));
 
 		if (!c)
@@ -167,8 +169,7 @@ static void stp_exit(void)
 
 /* Record a script error; the generated code unwinds to the nearest try block
  * or to the end of the handler, where stp_report_error prints it. */
-static __printf(3, 4) void stp_error(struct stp_context *c, const char *loc,
-				     const char *fmt, ...)
+static __printf(3, 4) void stp_error(struct stp_context *c, const char *loc, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -80,8 +80,8 @@ static void stp_map_clear(struct stp_map *m)
 }
 
 /* keys: a string of 'l'/'s', one per key. */
-static int stp_map_init(struct stp_map *m, const char *name, const char *keys,
-			enum stp_vtype vtype, u32 max)
+static int stp_map_init(struct stp_map *m, const char *name, const char *keys, enum stp_vtype vtype,
+			u32 max)
 {
 	u32 off = sizeof(struct stp_ment);
 	unsigned int k;
@@ -261,8 +261,8 @@ static int64_t stp_map_add_n(struct stp_context *c, struct stp_map *m, const uni
 	return *v;
 }
 
-static const char *stp_map_set_s(struct stp_context *c, struct stp_map *m,
-				 const union stp_key *key, const char *s, const char *loc)
+static const char *stp_map_set_s(struct stp_context *c, struct stp_map *m, const union stp_key *key,
+				 const char *s, const char *loc)
 {
 	struct stp_ment *e = stp_map_slot(c, m, key, loc);
 
@@ -323,7 +323,7 @@ static int stp_map_cmp(const void *pa, const void *pb, const void *priv)
 static u32 *stp_map_order(struct stp_context *c, struct stp_map *m, int column, int dir, u32 *n,
 			  const char *loc)
 {
-	struct stp_sort_spec sp = { m, column, dir };
+	struct stp_sort_spec sp = {m, column, dir};
 	size_t size = ALIGN((size_t)m->count * sizeof(u32), 8);
 	u32 i, k = 0, *o;
 

@@ -17,7 +17,7 @@ struct stp_probe {
 
 enum {
 	STP_RUN_ALWAYS = 1 << 0, /* begin/end/error: run while not RUNNING */
-	STP_RUN_USER = 1 << 1,   /* regs are user registers */
+	STP_RUN_USER = 1 << 1,	 /* regs are user registers */
 	STP_RUN_RETURN = 1 << 2,
 };
 

@@ -19,8 +19,8 @@ struct stp_stat {
 	int64_t hist[];
 };
 
-static int stp_hist_init(struct stp_hist *h, enum stp_hist_type type, int64_t start,
-			 int64_t stop, int64_t interval)
+static int stp_hist_init(struct stp_hist *h, enum stp_hist_type type, int64_t start, int64_t stop,
+			 int64_t interval)
 {
 	h->type = type;
 	h->start = start;

@@ -35,7 +35,7 @@ void emit_error(struct emit *e, const struct stap_loc *loc, const char *fmt, ...
 /* ---- which globals each probe touches (for its locks) ---- */
 
 struct uses {
-	unsigned char *g; /* per global: 1 read, 2 written */
+	unsigned char *g;     /* per global: 1 read, 2 written */
 	unsigned char *fseen; /* per function index in p->funcs */
 	const struct stap_program *p;
 };
@@ -195,9 +195,9 @@ static void emit_globals_init(struct emit *e, FILE *o)
 			for (k = 0; k < v->arity && k < STAP_MAX_ARITY; k++)
 				keys[k] = v->key_types[k] == STAP_T_STRING ? 's' : 'l';
 			keys[k] = '\0';
-			fprintf(o, "\trc = stp_map_init(&stp_m_%s, \"%s\", \"%s\", %s, %ld);\n", v->name,
-				v->name, keys,
-				is_stats(v)			? "STP_V_STAT"
+			fprintf(o, "\trc = stp_map_init(&stp_m_%s, \"%s\", \"%s\", %s, %ld);\n",
+				v->name, v->name, keys,
+				is_stats(v)		   ? "STP_V_STAT"
 				: v->type == STAP_T_STRING ? "STP_V_STRING"
 							   : "STP_V_LONG",
 				v->maxsize > 0 ? v->maxsize : 0L);
@@ -213,8 +213,8 @@ static void emit_globals_init(struct emit *e, FILE *o)
 
 /* ---- functions and probe bodies ---- */
 
-static void emit_locals_struct(FILE *o, const char *name, struct stap_var *const *locals,
-			       size_t n, int ntemps)
+static void emit_locals_struct(FILE *o, const char *name, struct stap_var *const *locals, size_t n,
+			       int ntemps)
 {
 	size_t i;
 	int t;
@@ -277,14 +277,15 @@ static void emit_func_proto(FILE *o, const struct stap_func *f)
 	size_t i;
 
 	if (f->ret == STAP_T_STRING)
-		fprintf(o, "static const char *stp_fn_%s(struct stp_context *c, char *stp_ret", f->name);
+		fprintf(o, "static const char *stp_fn_%s(struct stp_context *c, char *stp_ret",
+			f->name);
 	else if (f->ret == STAP_T_LONG)
 		fprintf(o, "static int64_t stp_fn_%s(struct stp_context *c", f->name);
 	else
 		fprintf(o, "static void stp_fn_%s(struct stp_context *c", f->name);
 	for (i = 0; i < f->nparams; i++)
-		fprintf(o, ", %s a%zu", f->params[i]->type == STAP_T_STRING ? "const char *" : "int64_t",
-			i);
+		fprintf(o, ", %s a%zu",
+			f->params[i]->type == STAP_T_STRING ? "const char *" : "int64_t", i);
 	fputs(")", o);
 }
 
@@ -330,7 +331,10 @@ static void emit_func(struct emit *e, FILE *o, const struct stap_func *f)
 	snprintf(sname, sizeof sname, "stp_locals_fn_%s", f->name);
 	emit_locals_struct(o, sname, f->locals, f->nlocals, e->ntemps);
 	emit_func_proto(o, f);
-	fprintf(o, "\n{\n\tconst size_t stp_fu = c->frame_used;\n\tstruct %s *l = stp_frame_push(c, sizeof(*l), ", sname);
+	fprintf(o,
+		"\n{\n\tconst size_t stp_fu = c->frame_used;\n\tstruct %s *l = stp_frame_push(c, "
+		"sizeof(*l), ",
+		sname);
 	{
 		FILE *saved = e->out;
 		char what[300];
@@ -379,9 +383,10 @@ static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr
 	}
 	snprintf(sname, sizeof sname, "stp_locals_probe_%d", pr->index);
 	emit_locals_struct(o, sname, pr->locals, pr->nlocals, e->ntemps);
-	fprintf(o, "static void stp_probe_body_%d(struct stp_context *c)\n{\n"
-		   "\tconst size_t stp_fu = c->frame_used;\n"
-		   "\tstruct %s *l = stp_frame_push(c, sizeof(*l), ",
+	fprintf(o,
+		"static void stp_probe_body_%d(struct stp_context *c)\n{\n"
+		"\tconst size_t stp_fu = c->frame_used;\n"
+		"\tstruct %s *l = stp_frame_push(c, sizeof(*l), ",
 		pr->index, sname);
 	{
 		FILE *saved = e->out;
@@ -400,7 +405,7 @@ static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr
 static int emit_probe_locks(struct emit *e, FILE *o, const struct stap_probe *pr)
 {
 	const struct stap_program *p = e->p;
-	struct uses u = { calloc(p->nglobals + 1, 1), calloc(p->nfuncs + 1, 1), p };
+	struct uses u = {calloc(p->nglobals + 1, 1), calloc(p->nfuncs + 1, 1), p};
 	size_t i;
 	int n = 0;
 
@@ -433,8 +438,8 @@ struct counts {
 	int begin, end, error, kprobe, timer, uprobe;
 };
 
-static void emit_point(FILE *o, const struct stap_probe *pr,
-		       const struct stap_probe_point *pt, size_t j, struct counts *n)
+static void emit_point(FILE *o, const struct stap_probe *pr, const struct stap_probe_point *pt,
+		       size_t j, struct counts *n)
 {
 	fprintf(o, "static const struct stp_probe stp_probe_%d_%zu = { ", pr->index, j);
 	emit_c_string(o, pt->pp ? pt->pp : "?", strlen(pt->pp ? pt->pp : "?"));
@@ -469,9 +474,11 @@ static void emit_point(FILE *o, const struct stap_probe *pr,
 	}
 	case PP_KPROBE:
 	case PP_KRETPROBE:
-		fprintf(o, "static struct stp_kprobe stp_kprobe_%d_%zu = { .probe = &stp_probe_%d_%zu, "
-			   ".symbol = ",
-			pr->index, j, pr->index, j);
+		fprintf(
+		    o,
+		    "static struct stp_kprobe stp_kprobe_%d_%zu = { .probe = &stp_probe_%d_%zu, "
+		    ".symbol = ",
+		    pr->index, j, pr->index, j);
 		if (pt->module) {
 			char sym[600];
 
@@ -486,12 +493,15 @@ static void emit_point(FILE *o, const struct stap_probe *pr,
 		break;
 	case PP_UPROBE:
 	case PP_URETPROBE:
-		fprintf(o, "static struct stp_uprobe stp_uprobe_%d_%zu = { .probe = &stp_probe_%d_%zu, "
-			   ".path = ",
-			pr->index, j, pr->index, j);
+		fprintf(
+		    o,
+		    "static struct stp_uprobe stp_uprobe_%d_%zu = { .probe = &stp_probe_%d_%zu, "
+		    ".path = ",
+		    pr->index, j, pr->index, j);
 		emit_c_string(o, pt->path, strlen(pt->path));
 		fputs(", .symbol = ", o);
-		emit_c_string(o, pt->symbol ? pt->symbol : "", strlen(pt->symbol ? pt->symbol : ""));
+		emit_c_string(o, pt->symbol ? pt->symbol : "",
+			      strlen(pt->symbol ? pt->symbol : ""));
 		fprintf(o, ", .offset = 0x%llxULL, .ret = %s };\n", (unsigned long long)pt->offset,
 			pt->kind == PP_URETPROBE ? "true" : "false");
 		n->uprobe++;
@@ -607,9 +617,8 @@ static void emit_registration(FILE *o, const struct counts *n)
 {
 	static const struct {
 		const char *table, *kind;
-	} kinds[] = { { "stp_kprobes", "kprobe" }, { "stp_uprobes", "uprobe" },
-		      { "stp_timers", "timer" } };
-	int have[3] = { n->kprobe > 0, n->uprobe > 0, n->timer > 0 };
+	} kinds[] = {{"stp_kprobes", "kprobe"}, {"stp_uprobes", "uprobe"}, {"stp_timers", "timer"}};
+	int have[3] = {n->kprobe > 0, n->uprobe > 0, n->timer > 0};
 	size_t i;
 
 	fputs("static void stp_unregister_all(void)\n{\n\tsize_t i = 0;\n\n", o);
@@ -622,81 +631,83 @@ static void emit_registration(FILE *o, const struct counts *n)
 	      o);
 	for (i = 0; i < 3; i++)
 		if (have[i])
-			fprintf(o, "\tfor (i = 0; %s[i]; i++)\n\t\tif ((rc = stp_%s_register(%s[i])))\n"
-				   "\t\t\treturn rc;\n",
-				kinds[i].table, kinds[i].kind, kinds[i].table);
+			fprintf(
+			    o,
+			    "\tfor (i = 0; %s[i]; i++)\n\t\tif ((rc = stp_%s_register(%s[i])))\n"
+			    "\t\t\treturn rc;\n",
+			    kinds[i].table, kinds[i].kind, kinds[i].table);
 	fputs("\t(void)i;\n\treturn rc;\n}\n\n", o);
 }
 
 static const char module_glue[] =
-	"static void stp_run_list(const struct stp_probe *const *list)\n"
-	"{\n"
-	"\tfor (; *list; list++)\n"
-	"\t\tstp_probe_run(*list, NULL, STP_RUN_ALWAYS, NULL, NULL);\n"
-	"}\n"
-	"\n"
-	"static bool stp_ready;\n"
-	"\n"
-	"static int stp_module_start(void)\n"
-	"{\n"
-	"\tint rc = stp_contexts_alloc();\n"
-	"\n"
-	"\tif (rc)\n"
-	"\t\treturn rc;\n"
-	"\trc = stp_globals_init();\n"
-	"\tif (rc) {\n"
-	"\t\tstp_contexts_free();\n"
-	"\t\treturn rc;\n"
-	"\t}\n"
-	"\tstp_ready = true;\n"
-	"\tatomic_set(&stp_rstate, STP_STATE_STARTING);\n"
-	"\tstp_run_list(stp_begin_probes);\n"
-	"\tif (atomic_read(&stp_exit_called)) {\n"
-	"\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
-	"\t\treturn 0;\n"
-	"\t}\n"
-	"\t/* running before registering: a timer may fire at once */\n"
-	"\tatomic_set(&stp_rstate, STP_STATE_RUNNING);\n"
-	"\trc = stp_register_all();\n"
-	"\tif (rc) {\n"
-	"\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
-	"\t\tstp_unregister_all();\n"
-	"\t\tstp_globals_free();\n"
-	"\t\tstp_contexts_free();\n"
-	"\t\tstp_ready = false;\n"
-	"\t\treturn rc;\n"
-	"\t}\n"
-	"\treturn 0;\n"
-	"}\n"
-	"\n"
-	"static void stp_module_stop(void)\n"
-	"{\n"
-	"\tif (atomic_read(&stp_rstate) < STP_STATE_STOPPING)\n"
-	"\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
-	"\tstp_unregister_all();\n"
-	"}\n"
-	"\n"
-	"static void stp_module_end(void)\n"
-	"{\n"
-	"\tint errors, skipped;\n"
-	"\n"
-	"\tif (!stp_ready)\n"
-	"\t\treturn;\n"
-	"\tstp_module_stop();\n"
-	"\tatomic_set(&stp_rstate, STP_STATE_ENDING);\n"
-	"\tif (atomic_read(&stp_errors) && stp_error_probes[0])\n"
-	"\t\tstp_run_list(stp_error_probes);\n"
-	"\telse\n"
-	"\t\tstp_run_list(stp_end_probes);\n"
-	"\tatomic_set(&stp_rstate, STP_STATE_DONE);\n"
-	"\terrors = atomic_read(&stp_errors);\n"
-	"\tskipped = atomic_read(&stp_skipped);\n"
-	"\tif (errors || skipped)\n"
-	"\t\tstp_warnf(\"WARNING: Number of errors: %d, skipped probes: %d\\n\", errors, skipped);\n"
-	"\tstp_globals_free();\n"
-	"\tstp_contexts_free();\n"
-	"\tstp_ready = false;\n"
-	"}\n";
+    "static void stp_run_list(const struct stp_probe *const *list)\n"
+    "{\n"
+    "\tfor (; *list; list++)\n"
+    "\t\tstp_probe_run(*list, NULL, STP_RUN_ALWAYS, NULL, NULL);\n"
+    "}\n"
+    "\n"
+    "static bool stp_ready;\n"
+    "\n"
+    "static int stp_module_start(void)\n"
+    "{\n"
+    "\tint rc = stp_contexts_alloc();\n"
+    "\n"
+    "\tif (rc)\n"
+    "\t\treturn rc;\n"
+    "\trc = stp_globals_init();\n"
+    "\tif (rc) {\n"
+    "\t\tstp_contexts_free();\n"
+    "\t\treturn rc;\n"
+    "\t}\n"
+    "\tstp_ready = true;\n"
+    "\tatomic_set(&stp_rstate, STP_STATE_STARTING);\n"
+    "\tstp_run_list(stp_begin_probes);\n"
+    "\tif (atomic_read(&stp_exit_called)) {\n"
+    "\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
+    "\t\treturn 0;\n"
+    "\t}\n"
+    "\t/* running before registering: a timer may fire at once */\n"
+    "\tatomic_set(&stp_rstate, STP_STATE_RUNNING);\n"
+    "\trc = stp_register_all();\n"
+    "\tif (rc) {\n"
+    "\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
+    "\t\tstp_unregister_all();\n"
+    "\t\tstp_globals_free();\n"
+    "\t\tstp_contexts_free();\n"
+    "\t\tstp_ready = false;\n"
+    "\t\treturn rc;\n"
+    "\t}\n"
+    "\treturn 0;\n"
+    "}\n"
+    "\n"
+    "static void stp_module_stop(void)\n"
+    "{\n"
+    "\tif (atomic_read(&stp_rstate) < STP_STATE_STOPPING)\n"
+    "\t\tatomic_set(&stp_rstate, STP_STATE_STOPPING);\n"
+    "\tstp_unregister_all();\n"
+    "}\n"
+    "\n"
+    "static void stp_module_end(void)\n"
+    "{\n"
+    "\tint errors, skipped;\n"
+    "\n"
+    "\tif (!stp_ready)\n"
+    "\t\treturn;\n"
+    "\tstp_module_stop();\n"
+    "\tatomic_set(&stp_rstate, STP_STATE_ENDING);\n"
+    "\tif (atomic_read(&stp_errors) && stp_error_probes[0])\n"
+    "\t\tstp_run_list(stp_error_probes);\n"
+    "\telse\n"
+    "\t\tstp_run_list(stp_end_probes);\n"
+    "\tatomic_set(&stp_rstate, STP_STATE_DONE);\n"
+    "\terrors = atomic_read(&stp_errors);\n"
+    "\tskipped = atomic_read(&stp_skipped);\n"
+    "\tif (errors || skipped)\n"
+    "\t\tstp_warnf(\"WARNING: Number of errors: %d, skipped probes: %d\\n\", errors, skipped);\n"
+    "\tstp_globals_free();\n"
+    "\tstp_contexts_free();\n"
+    "\tstp_ready = false;\n"
+    "}\n";
 
 static int valid_ident(const char *s, size_t n)
 {
@@ -778,8 +789,8 @@ static int check_names(struct emit *e)
 int emit_module(const struct stap_session *s, const struct stap_program *p, const char *modname,
 		FILE *out)
 {
-	struct emit e = { .s = s, .p = p, .modname = modname, .out = out };
-	struct counts n = { 0 }, seen = { 0 };
+	struct emit e = {.s = s, .p = p, .modname = modname, .out = out};
+	struct counts n = {0}, seen = {0};
 	size_t i;
 
 	if (check_names(&e) < 0 || emit_defines(&e, NULL) < 0)

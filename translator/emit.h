@@ -11,15 +11,15 @@ struct emit {
 	const struct stap_session *s;
 	const struct stap_program *p;
 	const char *modname;
-	FILE *out;      /* where the current function body goes (a memory stream) */
-	int errors;     /* pass-3 errors printed */
-	int label;      /* counter for unique C labels */
+	FILE *out;  /* where the current function body goes (a memory stream) */
+	int errors; /* pass-3 errors printed */
+	int label;  /* counter for unique C labels */
 	/* The function or probe being emitted. */
-	int ntemps;     /* string temporaries t0..: max used by any statement */
-	int cur_temp;   /* next free temporary in the current statement */
+	int ntemps;	       /* string temporaries t0..: max used by any statement */
+	int cur_temp;	       /* next free temporary in the current statement */
 	const char *err_label; /* where a script error unwinds to */
-	int brk, cont;  /* labels of the innermost loop, 0 outside loops */
-	enum stap_type ret; /* return type of the current function; VOID in probes */
+	int brk, cont;	       /* labels of the innermost loop, 0 outside loops */
+	enum stap_type ret;    /* return type of the current function; VOID in probes */
 	int in_func;
 };
 
@@ -40,6 +40,6 @@ void emit_stmt(struct emit *e, const struct stap_stmt *st);
 
 /* emit.c */
 __attribute__((format(printf, 3, 4))) void emit_error(struct emit *e, const struct stap_loc *loc,
-						       const char *fmt, ...);
+						      const char *fmt, ...);
 
 #endif

@@ -54,12 +54,12 @@ void emit_loc_string(struct emit *e, const struct stap_loc *loc, const char *wha
 static const char *op_text(enum stap_op op)
 {
 	static const char *const t[] = {
-		[OP_ADD] = "+",	 [OP_SUB] = "-",  [OP_MUL] = "*",   [OP_DIV] = "/",
-		[OP_MOD] = "%",	 [OP_SHL] = "<<", [OP_SHR] = ">>",  [OP_AND] = "&",
-		[OP_OR] = "|",	 [OP_XOR] = "^",  [OP_CONCAT] = ".", [OP_LAND] = "&&",
-		[OP_LOR] = "||", [OP_LT] = "<",	  [OP_LE] = "<=",   [OP_GT] = ">",
-		[OP_GE] = ">=",	 [OP_EQ] = "==",  [OP_NE] = "!=",   [OP_NEG] = "-",
-		[OP_PLUS] = "+", [OP_NOT] = "!",  [OP_BITNOT] = "~", [OP_ASSIGN] = "=",
+	    [OP_ADD] = "+",  [OP_SUB] = "-",  [OP_MUL] = "*",	 [OP_DIV] = "/",
+	    [OP_MOD] = "%",  [OP_SHL] = "<<", [OP_SHR] = ">>",	 [OP_AND] = "&",
+	    [OP_OR] = "|",   [OP_XOR] = "^",  [OP_CONCAT] = ".", [OP_LAND] = "&&",
+	    [OP_LOR] = "||", [OP_LT] = "<",   [OP_LE] = "<=",	 [OP_GT] = ">",
+	    [OP_GE] = ">=",  [OP_EQ] = "==",  [OP_NE] = "!=",	 [OP_NEG] = "-",
+	    [OP_PLUS] = "+", [OP_NOT] = "!",  [OP_BITNOT] = "~", [OP_ASSIGN] = "=",
 	};
 
 	if ((size_t)op < sizeof t / sizeof t[0] && t[op])
@@ -355,19 +355,13 @@ struct bi_simple {
 };
 
 static const struct bi_simple bi_table[] = {
-	{ BI_STRLEN, "stp_strlen(", 0, 0, 0 },
-	{ BI_SUBSTR, "stp_substr(", 1, 0, 0 },
-	{ BI_ISINSTR, "stp_isinstr(", 0, 0, 0 },
-	{ BI_STRPOS, "stp_strpos(", 0, 0, 0 },
-	{ BI_STRTOL, "stp_strtol(", 0, 1, 1 },
-	{ BI_STR_REPLACE, "stp_str_replace(", 1, 0, 0 },
-	{ BI_STRINGAT, "stp_stringat(", 0, 1, 1 },
-	{ BI_TOKENIZE, "stp_tokenize(c, ", 1, 0, 0 },
-	{ BI_PPID, "stp_ppid(", 0, 0, 0 },
-	{ BI_EXECNAME, "stp_execname(", 1, 0, 0 },
-	{ BI_PEXECNAME, "stp_pexecname(", 1, 0, 0 },
-	{ BI_RETURNVAL, "stp_returnval(", 0, 1, 1 },
-	{ BI_RANDINT, "stp_randint(", 0, 1, 1 },
+    {BI_STRLEN, "stp_strlen(", 0, 0, 0},       {BI_SUBSTR, "stp_substr(", 1, 0, 0},
+    {BI_ISINSTR, "stp_isinstr(", 0, 0, 0},     {BI_STRPOS, "stp_strpos(", 0, 0, 0},
+    {BI_STRTOL, "stp_strtol(", 0, 1, 1},       {BI_STR_REPLACE, "stp_str_replace(", 1, 0, 0},
+    {BI_STRINGAT, "stp_stringat(", 0, 1, 1},   {BI_TOKENIZE, "stp_tokenize(c, ", 1, 0, 0},
+    {BI_PPID, "stp_ppid(", 0, 0, 0},	       {BI_EXECNAME, "stp_execname(", 1, 0, 0},
+    {BI_PEXECNAME, "stp_pexecname(", 1, 0, 0}, {BI_RETURNVAL, "stp_returnval(", 0, 1, 1},
+    {BI_RANDINT, "stp_randint(", 0, 1, 1},
 };
 
 static void emit_args(struct emit *e, const struct stap_expr *x, int first)
@@ -458,15 +452,23 @@ static void emit_builtin(struct emit *e, const struct stap_expr *x)
 	if (emit_builtin_simple(e, x))
 		return;
 	switch (x->builtin) {
-	case BI_PRINTF: case BI_SPRINTF: case BI_PRINTLN: case BI_PRINT: case BI_SPRINT:
-	case BI_SPRINTLN: case BI_PRINTD: case BI_PRINTDLN: case BI_SPRINTD:
+	case BI_PRINTF:
+	case BI_SPRINTF:
+	case BI_PRINTLN:
+	case BI_PRINT:
+	case BI_SPRINT:
+	case BI_SPRINTLN:
+	case BI_PRINTD:
+	case BI_PRINTDLN:
+	case BI_SPRINTD:
 		emit_printf_call(e, x);
 		return;
 	case BI_EXIT:
 		emit_fixed(e, "(stp_exit(), (int64_t)0)");
 		return;
 	case BI_ABORT:
-		emit_fixed(e, "(stp_exit(), c->abort = c->abort ? c->abort : STP_ABORT_NEXT, (int64_t)0)");
+		emit_fixed(
+		    e, "(stp_exit(), c->abort = c->abort ? c->abort : STP_ABORT_NEXT, (int64_t)0)");
 		return;
 	case BI_ERROR:
 		fputs("(stp_error(c, ", e->out);
@@ -508,29 +510,78 @@ static void emit_builtin(struct emit *e, const struct stap_expr *x)
 		emit_expr(e, x->args[0]);
 		fprintf(e->out, ", %s)", x->builtin == BI_TOUPPER ? "true" : "false");
 		return;
-	case BI_PID: emit_fixed(e, "((int64_t)current->tgid)"); return;
-	case BI_TID: emit_fixed(e, "((int64_t)current->pid)"); return;
-	case BI_UID: emit_fixed(e, "stp_uid(false)"); return;
-	case BI_EUID: emit_fixed(e, "stp_uid(true)"); return;
-	case BI_GID: emit_fixed(e, "stp_gid(false)"); return;
-	case BI_EGID: emit_fixed(e, "stp_gid(true)"); return;
-	case BI_CPU: emit_fixed(e, "((int64_t)smp_processor_id())"); return;
-	case BI_GETTIMEOFDAY_S: emit_fixed(e, "(stp_time_ns() / 1000000000LL)"); return;
-	case BI_GETTIMEOFDAY_MS: emit_fixed(e, "(stp_time_ns() / 1000000LL)"); return;
-	case BI_GETTIMEOFDAY_US: emit_fixed(e, "(stp_time_ns() / 1000LL)"); return;
-	case BI_GETTIMEOFDAY_NS: emit_fixed(e, "stp_time_ns()"); return;
-	case BI_LOCAL_CLOCK_NS: emit_fixed(e, "((int64_t)local_clock())"); return;
-	case BI_JIFFIES: emit_fixed(e, "((int64_t)jiffies)"); return;
-	case BI_GET_CYCLES: emit_fixed(e, "((int64_t)get_cycles())"); return;
-	case BI_PROBEFUNC: emit_fixed(e, "c->probefunc"); return;
-	case BI_PP: emit_fixed(e, "c->pp"); return;
-	case BI_TARGET: emit_fixed(e, "((int64_t)_stp_target)"); return;
-	case BI_IS_RETURN: emit_fixed(e, "((int64_t)c->is_return)"); return;
-	case BI_STP_PID: emit_fixed(e, "((int64_t)0)"); return;
-	case BI_INT_ARG: case BI_S32_ARG: emit_arg_reg(e, x, "int"); return;
-	case BI_UINT_ARG: case BI_U32_ARG: emit_arg_reg(e, x, "unsigned int"); return;
-	case BI_LONG_ARG: case BI_S64_ARG: emit_arg_reg(e, x, "long"); return;
-	case BI_ULONG_ARG: case BI_POINTER_ARG: case BI_U64_ARG:
+	case BI_PID:
+		emit_fixed(e, "((int64_t)current->tgid)");
+		return;
+	case BI_TID:
+		emit_fixed(e, "((int64_t)current->pid)");
+		return;
+	case BI_UID:
+		emit_fixed(e, "stp_uid(false)");
+		return;
+	case BI_EUID:
+		emit_fixed(e, "stp_uid(true)");
+		return;
+	case BI_GID:
+		emit_fixed(e, "stp_gid(false)");
+		return;
+	case BI_EGID:
+		emit_fixed(e, "stp_gid(true)");
+		return;
+	case BI_CPU:
+		emit_fixed(e, "((int64_t)smp_processor_id())");
+		return;
+	case BI_GETTIMEOFDAY_S:
+		emit_fixed(e, "(stp_time_ns() / 1000000000LL)");
+		return;
+	case BI_GETTIMEOFDAY_MS:
+		emit_fixed(e, "(stp_time_ns() / 1000000LL)");
+		return;
+	case BI_GETTIMEOFDAY_US:
+		emit_fixed(e, "(stp_time_ns() / 1000LL)");
+		return;
+	case BI_GETTIMEOFDAY_NS:
+		emit_fixed(e, "stp_time_ns()");
+		return;
+	case BI_LOCAL_CLOCK_NS:
+		emit_fixed(e, "((int64_t)local_clock())");
+		return;
+	case BI_JIFFIES:
+		emit_fixed(e, "((int64_t)jiffies)");
+		return;
+	case BI_GET_CYCLES:
+		emit_fixed(e, "((int64_t)get_cycles())");
+		return;
+	case BI_PROBEFUNC:
+		emit_fixed(e, "c->probefunc");
+		return;
+	case BI_PP:
+		emit_fixed(e, "c->pp");
+		return;
+	case BI_TARGET:
+		emit_fixed(e, "((int64_t)_stp_target)");
+		return;
+	case BI_IS_RETURN:
+		emit_fixed(e, "((int64_t)c->is_return)");
+		return;
+	case BI_STP_PID:
+		emit_fixed(e, "((int64_t)0)");
+		return;
+	case BI_INT_ARG:
+	case BI_S32_ARG:
+		emit_arg_reg(e, x, "int");
+		return;
+	case BI_UINT_ARG:
+	case BI_U32_ARG:
+		emit_arg_reg(e, x, "unsigned int");
+		return;
+	case BI_LONG_ARG:
+	case BI_S64_ARG:
+		emit_arg_reg(e, x, "long");
+		return;
+	case BI_ULONG_ARG:
+	case BI_POINTER_ARG:
+	case BI_U64_ARG:
 		emit_arg_reg(e, x, "unsigned long");
 		return;
 	case BI_REGISTER:
@@ -538,18 +589,44 @@ static void emit_builtin(struct emit *e, const struct stap_expr *x)
 		emit_loc_ident(e, x);
 		fputs(", \"register() is not supported\"), (int64_t)0)", e->out);
 		return;
-	case BI_KERNEL_STRING: emit_mem_string(e, x, 0, 0); return;
-	case BI_KERNEL_STRING_N: emit_mem_string(e, x, 0, 1); return;
-	case BI_USER_STRING: emit_mem_string(e, x, 1, 0); return;
-	case BI_USER_STRING_N: emit_mem_string(e, x, 1, 1); return;
-	case BI_KERNEL_LONG: case BI_KERNEL_POINTER: emit_mem_read(e, x, 8, 0); return;
-	case BI_KERNEL_INT: emit_mem_read(e, x, 4, 0); return;
-	case BI_KERNEL_SHORT: emit_mem_read(e, x, 2, 0); return;
-	case BI_KERNEL_CHAR: emit_mem_read(e, x, 1, 0); return;
-	case BI_USER_LONG: case BI_USER_POINTER: emit_mem_read(e, x, 8, 1); return;
-	case BI_USER_INT: emit_mem_read(e, x, 4, 1); return;
-	case BI_USER_SHORT: emit_mem_read(e, x, 2, 1); return;
-	case BI_USER_CHAR: emit_mem_read(e, x, 1, 1); return;
+	case BI_KERNEL_STRING:
+		emit_mem_string(e, x, 0, 0);
+		return;
+	case BI_KERNEL_STRING_N:
+		emit_mem_string(e, x, 0, 1);
+		return;
+	case BI_USER_STRING:
+		emit_mem_string(e, x, 1, 0);
+		return;
+	case BI_USER_STRING_N:
+		emit_mem_string(e, x, 1, 1);
+		return;
+	case BI_KERNEL_LONG:
+	case BI_KERNEL_POINTER:
+		emit_mem_read(e, x, 8, 0);
+		return;
+	case BI_KERNEL_INT:
+		emit_mem_read(e, x, 4, 0);
+		return;
+	case BI_KERNEL_SHORT:
+		emit_mem_read(e, x, 2, 0);
+		return;
+	case BI_KERNEL_CHAR:
+		emit_mem_read(e, x, 1, 0);
+		return;
+	case BI_USER_LONG:
+	case BI_USER_POINTER:
+		emit_mem_read(e, x, 8, 1);
+		return;
+	case BI_USER_INT:
+		emit_mem_read(e, x, 4, 1);
+		return;
+	case BI_USER_SHORT:
+		emit_mem_read(e, x, 2, 1);
+		return;
+	case BI_USER_CHAR:
+		emit_mem_read(e, x, 1, 1);
+		return;
 	case BI_MODULE_NAME:
 		emit_c_string(e->out, e->modname, strlen(e->modname));
 		return;
@@ -596,8 +673,8 @@ static void emit_stats_add(struct emit *e, const struct stap_expr *x)
 static void emit_stat(struct emit *e, const struct stap_expr *x)
 {
 	static const char *const ops[] = {
-		[OP_COUNT] = "STP_COUNT", [OP_SUM] = "STP_SUM", [OP_MIN] = "STP_MIN",
-		[OP_MAX] = "STP_MAX",	  [OP_AVG] = "STP_AVG",
+	    [OP_COUNT] = "STP_COUNT", [OP_SUM] = "STP_SUM", [OP_MIN] = "STP_MIN",
+	    [OP_MAX] = "STP_MAX",     [OP_AVG] = "STP_AVG",
 	};
 
 	fputs("stp_stat_get(c, ", e->out);
@@ -693,8 +770,9 @@ void emit_expr(struct emit *e, const struct stap_expr *x)
 		emit_hist(e, x);
 		return;
 	case E_TARGET:
-		emit_error(e, &x->loc, "context variable %s needs debug information, which "
-				       "this translator does not read; use int_arg()/returnval()",
+		emit_error(e, &x->loc,
+			   "context variable %s needs debug information, which "
+			   "this translator does not read; use int_arg()/returnval()",
 			   x->str ? x->str : "$?");
 		fputs("((int64_t)0)", e->out);
 		return;

@@ -92,13 +92,19 @@ static int emit_format(struct emit *e, const struct stap_expr *fx, struct stap_e
 		case '%':
 			fputc('%', b.f);
 			break;
-		case 'd': case 'i': case 'u': case 'x': case 'X': case 'o':
+		case 'd':
+		case 'i':
+		case 'u':
+		case 'x':
+		case 'X':
+		case 'o':
 			fprintf(b.f, "ll%c", *s == 'i' ? 'd' : *s);
 			break;
 		case 'p':
 			fputs("#llx", b.f);
 			break;
-		case 's': case 'c':
+		case 's':
+		case 'c':
 			fputc(*s, b.f);
 			break;
 		default:

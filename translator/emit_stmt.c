@@ -107,7 +107,8 @@ static void emit_bind_key(struct emit *e, const struct stap_var *v, const char *
 		fprintf(e->out, "\tstp_strcpy(l->v%d, stp_ment_str(%s, _e%d, %d));\n", v->index, m,
 			e->label, k);
 	} else {
-		fprintf(e->out, "\tl->v%d = stp_ment_num(%s, _e%d, %d);\n", v->index, m, e->label, k);
+		fprintf(e->out, "\tl->v%d = stp_ment_num(%s, _e%d, %d);\n", v->index, m, e->label,
+			k);
 	}
 }
 
@@ -136,8 +137,9 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 		fputs("-1", e->out);
 	fprintf(e->out, ";\n");
 	emit_check(e);
-	fprintf(e->out, "\tfor (_i%d = 0; _i%d < _n%d && (_lim%d < 0 || _i%d < _lim%d); _i%d++) {\n",
-		n, n, n, n, n, n, n);
+	fprintf(e->out,
+		"\tfor (_i%d = 0; _i%d < _n%d && (_lim%d < 0 || _i%d < _lim%d); _i%d++) {\n", n, n,
+		n, n, n, n, n);
 	fprintf(e->out, "\tstruct stp_ment *_e%d = stp_map_ent(%s, _o%d[_i%d]);\n", n, m, n, n);
 	saved = e->label;
 	e->label = n;
@@ -149,13 +151,14 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 		const struct stap_var *v = st->value;
 
 		if (v->type == STAP_T_STRING)
-			fprintf(e->out, "\tstp_strcpy(l->v%d, stp_ment_val(%s, _e%d));\n", v->index, m,
-				n);
+			fprintf(e->out, "\tstp_strcpy(l->v%d, stp_ment_val(%s, _e%d));\n", v->index,
+				m, n);
 		else if (arr->type == STAP_T_LONG)
-			fprintf(e->out, "\tl->v%d = *(int64_t *)stp_ment_val(%s, _e%d);\n", v->index, m,
-				n);
+			fprintf(e->out, "\tl->v%d = *(int64_t *)stp_ment_val(%s, _e%d);\n",
+				v->index, m, n);
 		else
-			emit_error(e, &st->loc, "foreach value of a statistics array is not supported");
+			emit_error(e, &st->loc,
+				   "foreach value of a statistics array is not supported");
 	}
 	emit_loop_body(e, st->body, n, n);
 	fprintf(e->out, "\tstp_cont_%d:\n\tif (unlikely(!stp_action(c, 1, ", n);
@@ -188,7 +191,8 @@ static void emit_delete(struct emit *e, const struct stap_stmt *st)
 	} else if (v->arity) {
 		fprintf(e->out, "\tstp_map_clear(&stp_m_%s);\n", v->name);
 	} else if (v->type == STAP_T_STATS) {
-		fprintf(e->out, "\tmemset(stp_s_%s, 0, stp_stat_size(&stp_h_%s));\n", v->name, v->name);
+		fprintf(e->out, "\tmemset(stp_s_%s, 0, stp_stat_size(&stp_h_%s));\n", v->name,
+			v->name);
 	} else if (v->type == STAP_T_STRING) {
 		fputs("\t", e->out);
 		emit_var_ref(e, v);
@@ -233,8 +237,11 @@ static void emit_try(struct emit *e, const struct stap_stmt *st)
 	fprintf(e->out, "\t{\n\tconst size_t _tf%d = c->frame_used;\n\t{\n", n);
 	emit_stmt(e, st->body);
 	e->err_label = outer;
-	fprintf(e->out, "\t}\n\tstp_catch_%d:\n\tc->frame_used = _tf%d; /* foreach buffers left by the error */\n"
-			"\tif (c->abort == STP_ABORT_ERROR) {\n\tc->abort = STP_ABORT_NONE;\n", n, n);
+	fprintf(e->out,
+		"\t}\n\tstp_catch_%d:\n\tc->frame_used = _tf%d; /* foreach buffers left by the "
+		"error */\n"
+		"\tif (c->abort == STP_ABORT_ERROR) {\n\tc->abort = STP_ABORT_NONE;\n",
+		n, n);
 	if (st->catch_var)
 		fprintf(e->out, "\tstp_strcpy(l->v%d, c->err_msg);\n", st->catch_var->index);
 	if (st->els)

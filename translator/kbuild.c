@@ -20,8 +20,8 @@
 static volatile sig_atomic_t kb_signal;
 
 /* snprintf for paths: -1 (ENAMETOOLONG) instead of a truncated path. */
-__attribute__((format(printf, 3, 4))) static int kb_path(char *buf, size_t size,
-							  const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int kb_path(char *buf, size_t size, const char *fmt,
+							 ...)
 {
 	va_list ap;
 	int n;
@@ -136,7 +136,8 @@ static int kb_make(const struct stap_session *s, const char *dir)
 	int status;
 	pid_t pid;
 
-	if (kb_path(m, sizeof m, "M=%s", dir) < 0 || kb_path(log, sizeof log, "%s/build.log", dir) < 0)
+	if (kb_path(m, sizeof m, "M=%s", dir) < 0 ||
+	    kb_path(log, sizeof log, "%s/build.log", dir) < 0)
 		return -1;
 	argv[n++] = "make";
 	argv[n++] = "-C";
@@ -201,7 +202,8 @@ static int kb_build(const struct stap_session *s, const char *dir, const char *c
 		return -1;
 	if (r != 0) {
 		kb_print_log(dir);
-		fprintf(stderr, "stap: kbuild in %s failed (make exit %d)\n", s->kernel.build_dir, r);
+		fprintf(stderr, "stap: kbuild in %s failed (make exit %d)\n", s->kernel.build_dir,
+			r);
 		return -1;
 	}
 	if (kb_path(path, sizeof path, "%s/%s.ko", dir, modname) < 0 || kb_copy(path, ko_out) < 0) {
@@ -215,17 +217,19 @@ int kbuild_module(const struct stap_session *s, const char *c_path, const char *
 		  const char *ko_out)
 {
 	struct sigaction sa, old[3];
-	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
 	const char *tmp = getenv("TMPDIR");
 	char dir[4096];
 	int i, r;
 
 	if (!s->kernel.build_dir) {
-		fprintf(stderr, "stap: no kernel build tree for %s (install its headers, or use -r DIR)\n",
+		fprintf(stderr,
+			"stap: no kernel build tree for %s (install its headers, or use -r DIR)\n",
 			s->kernel.release ? s->kernel.release : "the target kernel");
 		return -1;
 	}
-	if (kb_path(dir, sizeof dir, "%s/stapkbuildXXXXXX", tmp && *tmp == '/' ? tmp : "/tmp") < 0) {
+	if (kb_path(dir, sizeof dir, "%s/stapkbuildXXXXXX", tmp && *tmp == '/' ? tmp : "/tmp") <
+	    0) {
 		fprintf(stderr, "stap: TMPDIR is too long\n");
 		return -1;
 	}

@@ -15,7 +15,7 @@
 #include "translator/session.h"
 
 static struct stap_program *prog;
-static const struct stap_loc L = { "t.stp", 1, 1 };
+static const struct stap_loc L = {"t.stp", 1, 1};
 
 static struct stap_expr *ex(enum stap_expr_kind k, enum stap_type t)
 {
@@ -118,8 +118,7 @@ static struct stap_stmt *block(size_t n, ...)
 	return b;
 }
 
-static struct stap_var *mkvar(const char *name, enum stap_var_scope sc, enum stap_type t,
-			      int index)
+static struct stap_var *mkvar(const char *name, enum stap_var_scope sc, enum stap_type t, int index)
 {
 	struct stap_var *v = stap_alloc(prog, sizeof(*v));
 
@@ -182,8 +181,8 @@ static void build_program(void)
 	e->a = var(lat);
 	e->b = bin(E_BINARY, OP_DIV, num(10), var(count));
 	t = st(S_TRY, NULL);
-	t->body = st(S_EXPR, bin(E_ASSIGN, OP_ASSIGN, var(count),
-				 bin(E_BINARY, OP_DIV, num(1), num(0))));
+	t->body =
+	    st(S_EXPR, bin(E_ASSIGN, OP_ASSIGN, var(count), bin(E_BINARY, OP_DIV, num(1), num(0))));
 	t->catch_var = m;
 	t->els = st(S_EXPR, bin(E_ASSIGN, OP_ASSIGN, var(name),
 				bin(E_BINARY, OP_CONCAT, var(m), str("!"))));
@@ -239,8 +238,8 @@ static char *emit_text(struct stap_session *s, int *rc)
 
 TEST(emit_module_shape)
 {
-	struct stap_session s = { 0 };
-	char *defs[] = { "MAXACTION=77" };
+	struct stap_session s = {0};
+	char *defs[] = {"MAXACTION=77"};
 	int rc;
 	char *c;
 
@@ -269,8 +268,8 @@ TEST(emit_module_shape)
 
 TEST(emit_guru_and_bad_define)
 {
-	struct stap_session s = { 0 };
-	char *bad[] = { "1BAD=2" };
+	struct stap_session s = {0};
+	char *bad[] = {"1BAD=2"};
 	int rc;
 	char *c;
 
@@ -290,7 +289,7 @@ TEST(emit_guru_and_bad_define)
 
 TEST(emit_rejects_context_variables)
 {
-	struct stap_session s = { 0 };
+	struct stap_session s = {0};
 	struct stap_expr *t;
 	int rc;
 	char *c;
@@ -332,7 +331,7 @@ static int find_headers(char *rel, size_t size)
 
 TEST(emit_builds_with_kbuild)
 {
-	struct stap_session s = { 0 };
+	struct stap_session s = {0};
 	char rel[256], kdir[512], cpath[512], ko[512];
 	struct stat sb;
 	FILE *f;
