@@ -176,11 +176,20 @@ void auth_record_format(const struct auth_record *r, char *out, size_t outlen);
 /* unload.c (MUST 9). sysmod: "/sys/module" (tests pass a fixture tree). */
 int auth_unload_check(const char *rundir, const char *sysmod, const char *name, uid_t uid,
 		      char *err, size_t errlen);
+/* The owner of a loaded module: its _stp_uid in sysfs, else the owner of its
+ * /proc/<name> transport directory.  0, -ENOENT when neither exists. */
+int auth_module_owner(const char *sysmod, const char *procdir, const char *name, uid_t *owner);
 /* The same with the /proc directory given (tests). */
 int auth_unload_check_at(const char *rundir, const char *sysmod, const char *procdir,
 			 const char *name, uid_t uid, char *err, size_t errlen);
 
 /* user.c: -x PID must be a process of the same user, all of its uids. */
 int auth_target_check(const char *procdir, pid_t pid, uid_t uid, char *err, size_t errlen);
+/* The same, holding the process by a pidfd (close-on-exec) taken before the
+ * check; auth_target_alive(fd) after the load proves the pid the module got
+ * was still that process (never a reused pid of another user's). */
+int auth_target_open(const char *procdir, pid_t pid, uid_t uid, int *fd, char *err, size_t errlen);
+/* 1 while the process behind the pidfd has not exited. */
+int auth_target_alive(int fd);
 
 #endif

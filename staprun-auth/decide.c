@@ -126,6 +126,11 @@ static int decide_params(const struct auth_opts *o, struct auth_decision *d)
 		if (!strncmp(o->params[i], "_stp_", 5))
 			return refuse(d, "parameter %.64s is internal: only staprun.auth sets it",
 				      o->params[i]);
+		/* MUST 6: a comma separates the elements of an array parameter:
+		 * one value must stay one value. */
+		if (strchr(o->params[i], ','))
+			return refuse(d, "parameter %.64s: value has a forbidden character (,)",
+				      o->params[i]);
 		if (loader_params_add(&d->p, &d->m, o->params[i], LOADER_PARAM_STRICT, &le) < 0)
 			return refuse(d, "%s", le.msg);
 	}

@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,13 +30,22 @@ static void guard_sleep_ms(long ms)
 		;
 }
 
-static void guard_cleanup(const char *rundir, const char *name)
+/* Unload name, but only while it is ours: a module of that name whose
+ * transport belongs to someone else (a namesake loaded by another user or by
+ * root, when our own init_module failed) is never touched. */
+static void guard_cleanup(const char *rundir, const char *sysmod, uid_t uid, const char *name)
 {
 	struct loader_err le;
+	uid_t owner;
 	int i;
 
 	for (i = 0; i < GUARD_TRIES && loader_is_loaded(name) == 1; i++) {
-		if (loader_unload(name, &le) == -ENOENT)
+		int e = auth_module_owner(sysmod, "/proc", name, &owner);
+
+		if (e == 0 && owner != uid)
+			return;
+		/* -ENOENT: no transport yet (still starting): wait. */
+		if (e == 0 && loader_unload(name, &le) == -ENOENT)
 			break;
 		guard_sleep_ms(100);
 	}
@@ -42,17 +53,29 @@ static void guard_cleanup(const char *rundir, const char *name)
 		auth_record_remove(rundir, name);
 }
 
-/* Read "load NAME\n" and "done\n" lines until end of file. */
-static void guard_loop(int fd, const char *rundir)
+/* Read "load NAME\n" and "done\n" lines until end of file, or until the
+ * loader (lfd, its pidfd) is gone with nothing more to read: a process it
+ * forked (a -c child the user stopped before it closed our pipe) may still
+ * hold the write end, and must not keep us waiting. */
+static void guard_loop(int fd, int lfd, const char *rundir, const char *sysmod, uid_t uid)
 {
 	char buf[128], name[AUTH_NAME_MAX + 1] = "";
 	size_t have = 0;
 	int done = 0;
 
 	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = lfd, .events = POLLIN}};
+		ssize_t n;
 		char *nl;
 
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!pf[0].revents && pf[1].revents)
+			break;
+		n = read(fd, buf + have, sizeof buf - 1 - have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -72,15 +95,52 @@ static void guard_loop(int fd, const char *rundir)
 			break; /* garbage: treat as the loader's death */
 	}
 	if (name[0] && !done)
-		guard_cleanup(rundir, name);
+		guard_cleanup(rundir, sysmod, uid, name);
 }
 
-static void guard_main(int fd, const char *rundir)
+/* Close every descriptor from 3 on but a and b. */
+static void guard_close_others(int a, int b)
 {
-	char err[256];
-	int null = open("/dev/null", O_RDWR);
+	int lo = a < b ? a : b, hi = a < b ? b : a;
 
+	if (lo > 3)
+		close_range(3, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+static void guard_main(int fd, int ready, pid_t loader, const char *rundir, const char *sysmod,
+		       uid_t uid)
+{
+	static const int ign[] = {SIGINT,  SIGTERM, SIGHUP,  SIGPIPE,
+				  SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
+	char err[256];
+	size_t i;
+	int null, lfd;
+
+	/* Out of the user's session and process group: the terminal's ^C, ^\
+	 * and ^Z reach a process group without a permission check, and SIGCONT
+	 * may be sent to anything in one's own session. */
+	if (setsid() < 0)
+		_exit(1);
+	for (i = 0; i < sizeof ign / sizeof ign[0]; i++)
+		signal(ign[i], SIG_IGN);
+	/* Until this, the real uid is the user's and so is the right to kill
+	 * us: the loader waits for the byte below before it loads anything. */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		_exit(1);
+	if (auth_privs_reduce(err, sizeof err) < 0)
+		_exit(1);
+	/* Still our parent after pidfd_open: the pidfd is the loader's. */
+	lfd = (int)syscall(SYS_pidfd_open, loader, 0);
+	if (lfd < 0 || getppid() != loader)
+		_exit(1);
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	close(ready);
 	/* Not holding the user's terminal or pipe open after the loader ends. */
+	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
@@ -89,24 +149,28 @@ static void guard_main(int fd, const char *rundir)
 			close(null);
 	}
 	/* Nor the user's -o file or anything else but our pipe. */
-	if (fd > 3)
-		close_range(3, (unsigned)fd - 1, 0);
-	close_range((unsigned)fd + 1, ~0U, 0);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		_exit(1);
-	if (auth_privs_reduce(err, sizeof err) < 0)
-		_exit(1);
-	guard_loop(fd, rundir);
+	guard_close_others(fd, lfd);
+	guard_loop(fd, lfd, rundir, sysmod, uid);
 	_exit(0);
 }
 
-int auth_guard_start(struct auth_guard *g, const char *rundir, char *err, size_t errlen)
+/* The guard's "r": it is root now.  0, or -1 when it died or failed. */
+static int guard_wait_ready(int fd)
 {
-	int p[2];
+	char b = 0;
+	ssize_t n;
+
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 && b == 'r' ? 0 : -1;
+}
+
+int auth_guard_start(struct auth_guard *g, const char *rundir, const char *sysmod, uid_t uid,
+		     char *err, size_t errlen)
+{
+	pid_t loader = getpid();
+	int p[2], r[2];
 
 	g->pid = 0;
 	g->fd = -1;
@@ -114,20 +178,37 @@ int auth_guard_start(struct auth_guard *g, const char *rundir, char *err, size_t
 		snprintf(err, errlen, "guard: pipe: %s", strerror(errno));
 		return -1;
 	}
+	if (pipe2(r, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "guard: pipe: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
 	g->pid = fork();
 	if (g->pid < 0) {
 		snprintf(err, errlen, "guard: fork: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
+		close(r[0]);
+		close(r[1]);
 		return -1;
 	}
 	if (g->pid == 0) {
 		close(p[1]);
-		guard_main(p[0], rundir);
+		close(r[0]);
+		guard_main(p[0], r[1], loader, rundir, sysmod, uid);
 		_exit(1); /* fail safe */
 	}
 	close(p[0]);
+	close(r[1]);
 	g->fd = p[1];
+	if (guard_wait_ready(r[0]) < 0) {
+		close(r[0]);
+		auth_guard_finish(g, 1);
+		snprintf(err, errlen, "guard: the unload guard did not start");
+		return -1;
+	}
+	close(r[0]);
 	return 0;
 }
 

@@ -26,6 +26,8 @@ struct auth_ctx {
 	struct auth_decision dec;
 	struct auth_guard guard;
 	char name[AUTH_NAME_MAX + 1]; /* kernel module name as loaded */
+	int loaded;		      /* our init_module succeeded */
+	int target_fd;		      /* pidfd of the -x process, or -1 */
 	char err[1024];
 };
 
@@ -61,6 +63,10 @@ static int auth_child_hook(void *arg, struct loader_err *e)
 {
 	const struct auth_ctx *c = arg;
 
+	/* The guard's pipe must close when the loader dies, not stay open in
+	 * a child the user may stop before it execs. */
+	if (c->guard.fd >= 0)
+		close(c->guard.fd);
 	if (auth_privs_drop_child(c->user.uid, c->user.gid, e->msg, sizeof e->msg) < 0)
 		return -EPERM;
 	if (auth_env_limits(&c->env) < 0) {
@@ -77,6 +83,12 @@ static int auth_loaded(void *arg, const struct loader_module *m)
 	struct auth_record r = {0};
 	int e;
 
+	c->loaded = 1;
+	/* -x: the pid the module was given is still the process we checked. */
+	if (c->target_fd >= 0 && !auth_target_alive(c->target_fd)) {
+		say("refused", "-x: the process ended before the probes started");
+		return -1;
+	}
 	snprintf(r.module, sizeof r.module, "%s", m->name);
 	snprintf(r.digest, sizeof r.digest, "%s", c->dec.digest);
 	snprintf(r.user, sizeof r.user, "%s", c->user.name);
@@ -186,7 +198,8 @@ static int auth_run(struct auth_ctx *c)
 		if (ro.out_fd < 0)
 			return -1;
 	}
-	if (auth_guard_start(&c->guard, AUTH_RUN_DIR, c->err, sizeof c->err) < 0)
+	if (auth_guard_start(&c->guard, AUTH_RUN_DIR, AUTH_SYSMOD_DIR, c->user.uid, c->err,
+			     sizeof c->err) < 0)
 		return -1;
 	if (auth_privs_reduce(c->err, sizeof c->err) < 0 || auth_name_copy(c) < 0 ||
 	    auth_guard_arm(&c->guard, c->name) < 0) {
@@ -202,8 +215,11 @@ static int auth_run(struct auth_ctx *c)
 	}
 	st = loader_run(&c->dec.m, &c->dec.p, &ro, &le);
 	auth_as_user_end();
-	auth_record_remove(AUTH_RUN_DIR, c->name);
-	auth_guard_finish(&c->guard, loader_is_loaded(c->name) != 1);
+	/* Only what we loaded is ours to forget or unload: when init_module
+	 * failed, a module of that name is someone else's (EEXIST). */
+	if (c->loaded)
+		auth_record_remove(AUTH_RUN_DIR, c->name);
+	auth_guard_finish(&c->guard, !c->loaded || loader_is_loaded(c->name) != 1);
 	if (st < 0) {
 		snprintf(c->err, sizeof c->err, "%s", le.msg);
 		audit(c, "load", "failed", le.msg);
@@ -243,8 +259,8 @@ static int auth_load(struct auth_ctx *c)
 	const char *event = c->opts.mode == AUTH_CHECK ? "check" : "load";
 	int r;
 
-	if (c->opts.target &&
-	    auth_target_check("/proc", c->opts.target, c->user.uid, c->err, sizeof c->err) < 0) {
+	if (c->opts.target && auth_target_open("/proc", c->opts.target, c->user.uid, &c->target_fd,
+					       c->err, sizeof c->err) < 0) {
 		audit(c, event, "refused", c->err);
 		say("refused", c->err);
 		return 1;
@@ -277,6 +293,7 @@ int main(int argc, char *argv[])
 	int r;
 
 	memset(&c, 0, sizeof c);
+	c.target_fd = -1;
 	/* MUST 2 before anything else can open a file or read a variable. */
 	if (auth_hygiene_start(&c.env) < 0) {
 		/* fds 0-2 may be what failed: best effort, then out. */

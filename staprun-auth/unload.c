@@ -14,8 +14,7 @@
 
 /* The module's owner: its _stp_uid parameter when sysfs shows it, else the
  * owner of its /proc/<name> directory.  -ENOENT when neither exists. */
-static int unload_module_owner(const char *sysmod, const char *procdir, const char *name,
-			       uid_t *owner)
+int auth_module_owner(const char *sysmod, const char *procdir, const char *name, uid_t *owner)
 {
 	char path[512], text[32], *end;
 	struct stat st;
@@ -67,7 +66,7 @@ int auth_unload_check_at(const char *rundir, const char *sysmod, const char *pro
 	}
 	/* MUST 9: and the module must still say so: a record that outlived its
 	 * module must not let anyone unload a namesake loaded since. */
-	e = unload_module_owner(sysmod, procdir, name, &owner);
+	e = auth_module_owner(sysmod, procdir, name, &owner);
 	if (e == -ENOENT) {
 		snprintf(err, errlen, "%s is not loaded", name);
 		return -ENOENT;

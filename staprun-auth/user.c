@@ -4,10 +4,12 @@
 #include "staprun-auth/auth.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int auth_user_get(struct auth_user *u, char *err, size_t errlen)
@@ -60,4 +62,36 @@ int auth_target_check(const char *procdir, pid_t pid, uid_t uid, char *err, size
 		return -EPERM;
 	}
 	return 0;
+}
+
+int auth_target_alive(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	/* A pidfd polls readable once its process has exited. */
+	return poll(&p, 1, 0) == 0;
+}
+
+/* The pidfd is taken before the check: if the process is still alive after
+ * /proc/PID/status was read, that status was its own, and the pid cannot
+ * have been reused by someone else's process in between. */
+int auth_target_open(const char *procdir, pid_t pid, uid_t uid, int *fd, char *err, size_t errlen)
+{
+	int e;
+
+	*fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (*fd < 0) {
+		snprintf(err, errlen, "-x %d: no such process", (int)pid);
+		return -ESRCH;
+	}
+	e = auth_target_check(procdir, pid, uid, err, errlen);
+	if (e == 0 && !auth_target_alive(*fd)) {
+		snprintf(err, errlen, "-x %d: no such process", (int)pid);
+		e = -ESRCH;
+	}
+	if (e < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return e;
 }

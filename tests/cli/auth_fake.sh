@@ -29,7 +29,8 @@ FAKE=$TMP/fake
 cat >"$TMP/m.c" <<'C'
 __attribute__((section(".modinfo"), used)) static const char m[] =
 "license=GPL\0name=stp_fix\0vermagic=6.1.0 SMP mod_unload\0"
-"parmtype=lines:int\0parmtype=_stp_uid:uint\0parmtype=_stp_gid:uint\0parmtype=_stp_target:int\0";
+"parmtype=lines:int\0parmtype=prefix:charp\0"
+"parmtype=_stp_uid:uint\0parmtype=_stp_gid:uint\0parmtype=_stp_target:int\0";
 struct mod { int s; void *l[2]; char name[56]; char rest[200]; };
 __attribute__((section(".gnu.linkonce.this_module"), used))
 struct mod this_module = { .name = "stp_fix" };
@@ -61,6 +62,11 @@ run internal_param 1 'internal' -- fake -- "$TMP/m.ko" _stp_uid=0
 loaded_nothing && pass internal_param_loads_nothing || fail internal_param_loads_nothing
 run undeclared_param 1 'does not declare' -- fake -- "$TMP/m.ko" nosuch=1
 run bad_value 1 'forbidden character' -- fake -- "$TMP/m.ko" 'lines=1 _stp_uid=0'
+# ... a comma, even in a string the policy allows: one value stays one value
+printf '%s params=lines,prefix\n' "$D" >"$POL"
+run comma_value 1 'forbidden character' -- fake -- "$TMP/m.ko" 'prefix=a,b'
+loaded_nothing && pass comma_value_loads_nothing || fail comma_value_loads_nothing
+printf '%s params=lines\n' "$D" >"$POL"
 
 # A grant whose init_module fails (ENOEXEC=8): the call made is visible.
 run grant_load_attempt 1 'not built for this kernel' -- fake 8 -- "$TMP/m.ko" lines=3

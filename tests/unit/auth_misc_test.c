@@ -5,13 +5,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/modinfo.h"
 #include "lib/readfile.h"
 #include "staprun-auth/auth.h"
+#include "staprun-auth/guard.h"
 #include "staprun-auth/status.h"
 
 static const char *tmp(const char *name)
@@ -290,6 +293,138 @@ TEST(target_must_be_same_user)
 	CHECK(put(tmp("p/7/status"), "Name:\tpasswd\nUid:\t1000\t0\t0\t0\n") == 0);
 	CHECK(auth_target_check(tmp("p"), 7, 1000, err, sizeof err) == -EPERM);
 	CHECK(auth_target_check(tmp("p"), 8, 1000, err, sizeof err) == -ESRCH);
+}
+
+/* -x PID: a pid checked, then dead (and free for reuse by anyone) before the
+ * load, must be noticed: the pidfd taken before the check says so. */
+TEST(target_held_by_pidfd)
+{
+	char err[256];
+	pid_t kid = fork();
+	int fd = -1;
+
+	CHECK(kid >= 0);
+	if (kid == 0) {
+		pause();
+		_exit(0);
+	}
+	CHECK(auth_target_open("/proc", kid, getuid(), &fd, err, sizeof err) == 0 && fd >= 0);
+	CHECK(auth_target_alive(fd));
+	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	kill(kid, SIGKILL);
+	CHECK(waitpid(kid, NULL, 0) == kid);
+	CHECK(!auth_target_alive(fd));
+	close(fd);
+	fd = 7;
+	CHECK(auth_target_open("/proc", kid, getuid(), &fd, err, sizeof err) == -ESRCH);
+	CHECK(fd == -1 && strstr(err, "no such process"));
+	CHECK(auth_target_open("/proc", getpid(), getuid() + 1, &fd, err, sizeof err) == -EPERM);
+	CHECK(fd == -1);
+}
+
+/* Session id of pid from /proc/PID/stat (field 6), or -1. */
+static long stat_session(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	long sid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 1, " %*c %*d %*d %ld", &sid) != 1)
+		sid = -1;
+	fclose(f);
+	return sid;
+}
+
+/* The guard must be out of reach once auth_guard_start returns: root in all
+ * its ids (it was the user's to kill until then) and out of the user's
+ * session (the terminal's ^\ and ^Z need no permission). */
+TEST(guard_is_out_of_reach_when_started)
+{
+	struct auth_guard g;
+	char err[256];
+	unsigned r = 1, e = 1, sv = 1;
+	char path[64], line[256];
+	FILE *f;
+
+	if (geteuid() != 0)
+		SKIP("needs root (the guard becomes root in all its ids)");
+	if (auth_guard_start(&g, tmp("grun"), tmp("gsys"), getuid(), err, sizeof err) < 0) {
+		if (strstr(err, "did not start"))
+			SKIP("the guard cannot reduce its capabilities here (container?)");
+		CHECK(!"auth_guard_start");
+	}
+	CHECK(g.pid > 0 && g.fd >= 0);
+	CHECK(stat_session(g.pid) == g.pid && stat_session(g.pid) != getsid(0));
+	snprintf(path, sizeof path, "/proc/%d/status", (int)g.pid);
+	f = fopen(path, "re");
+	CHECK(f);
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Uid: %u %u %u", &r, &e, &sv) == 3)
+			break;
+	fclose(f);
+	auth_guard_finish(&g, 1);
+	CHECK(r == 0 && e == 0 && sv == 0);
+	CHECK(g.pid == 0 && g.fd == -1);
+}
+
+/* A loader killed while a process it forked (a -c child the user stopped
+ * before exec) still holds the guard's pipe: the guard must act anyway.  The
+ * module is not loaded here, so the guard's cleanup shows as the removal of
+ * its record. */
+TEST(guard_acts_when_loader_dies_though_pipe_held)
+{
+	const char *rec = tmp("grun2/stp_guard_probe");
+	int p[2], i, gone = 0;
+	pid_t loader, holder = 0;
+
+	if (geteuid() != 0)
+		SKIP("needs root (the guard becomes root in all its ids)");
+	CHECK(mkdir(tmp("grun2"), 0755) == 0 && put(rec, "x\n") == 0);
+	CHECK(pipe(p) == 0);
+	loader = fork();
+	CHECK(loader >= 0);
+	if (loader == 0) {
+		struct auth_guard g;
+		char err[256];
+
+		close(p[0]);
+		if (auth_guard_start(&g, tmp("grun2"), tmp("gsys"), getuid(), err, sizeof err) < 0)
+			_exit(2);
+		if (auth_guard_arm(&g, "stp_guard_probe") < 0)
+			_exit(3);
+		holder = fork();
+		if (holder == 0) {
+			close(p[1]);
+			sleep(20); /* holds g.fd, as a stopped child would */
+			_exit(0);
+		}
+		if (write(p[1], &holder, sizeof holder) != sizeof holder)
+			_exit(4);
+		_exit(0); /* dies without "done" */
+	}
+	close(p[1]);
+	i = (int)read(p[0], &holder, sizeof holder);
+	close(p[0]);
+	{
+		int st = -1;
+
+		CHECK(waitpid(loader, &st, 0) == loader);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
+			SKIP("the guard cannot start here (capabilities)");
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && i == sizeof holder && holder > 0);
+	}
+	for (i = 0; i < 50 && !gone; i++) {
+		gone = access(rec, F_OK) < 0;
+		if (!gone)
+			usleep(100000);
+	}
+	kill(holder, SIGKILL);
+	CHECK(gone);
 }
 
 TEST(status_lists_live_loads)

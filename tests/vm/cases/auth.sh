@@ -257,3 +257,85 @@ for d in 0.05 0.3 1 2; do
 	wait_for 5 sh -c '[ -z "$(ls /run/stapauth 2>/dev/null)" ]'
 	ok "SIGKILL after ${d}s: no live-load record left"
 done
+
+# --- review cases ---
+# A comma in a string value the policy allows: one value stays one value.
+pol "$D params=lines,prefix"
+refuse "value with a comma in a string parameter" 'forbidden' alice "$A/m.ko" 'prefix=a,b'
+
+# The -c command gets the user's standard fds and nothing of staprun.auth's.
+run "-c child holds only fds 0-2" 0 '^FDS 0 1 2 3$' -- alice -c 'echo FDS $(ls /proc/self/fd)' \
+	"$A/m.ko" lines=0
+
+# A failed load must not unload a namesake of someone else: with the kernel
+# said to enforce signatures (the file staprun.auth reads, bound over), a
+# signed module keeps its own name, and root already runs a module of that
+# name.  alice's init_module fails (EEXIST); root's module stays loaded.
+SE=/sys/module/module/parameters/sig_enforce
+if [ -f "$A/signed-trusted.ko" ] && [ -e "$SE" ]; then
+	pol "signer:$FPR params=lines"
+	"$BIN/staprun" "$A/signed-trusted.ko" lines=0 >/dev/null 2>&1 &
+	rootjob=$!
+	wait_for 10 mod_loaded stp_test
+	ok "namesake: root's stp_test is loaded" "$(grep stp_ /proc/modules)"
+	echo Y >"$TMP/sig_enforce"
+	if mount -o bind "$TMP/sig_enforce" "$SE" 2>/dev/null; then
+		run "namesake: alice's load of the same name fails" 1 'already loaded' -- \
+			alice "$A/signed-trusted.ko" lines=0
+		sleep 1
+		mod_loaded stp_test
+		ok "namesake: root's module still loaded after alice's failed load" \
+			"$(grep stp_ /proc/modules)"
+		umount "$SE"
+	else
+		skip namesake "cannot bind a file over $SE"
+	fi
+	kill "$rootjob" 2>/dev/null
+	wait "$rootjob" 2>/dev/null
+	wait_for 10 not_loaded
+	ok "namesake: nothing left loaded" "$(grep stp_ /proc/modules)"
+fi
+
+# A -c child the user stops before it execs must not keep the unload guard
+# waiting: SIGKILL of the loader still ends with nothing loaded.
+pol "sha256:$(sha256sum "$A/quick.ko" | cut -d' ' -f1) params=lines"
+alice -c 'sleep 1' "$A/quick.ko" lines=0 >/dev/null 2>&1 &
+job=$!
+# find_child BASE: "CHILD LOADER" of a -c child not yet exec'd (staprun.auth,
+# all uids 1000, its parent a staprun.auth) among pids BASE+1..BASE+40.  One
+# awk polls (the child lives from the fork to its release after the load):
+# polling with a process per look would take the very pids it looks for.
+find_child() {
+	awk -v base="$1" 'BEGIN {
+		for (t = 0; t < 3000; t++)
+			for (p = base + 1; p <= base + 40; p++) {
+				f = "/proc/" p "/status"; nm = ""; pp = ""; u = ""
+				while ((getline l < f) > 0) {
+					split(l, w, /[ \t]+/)
+					if (w[1] == "Name:") nm = w[2]
+					else if (w[1] == "PPid:") pp = w[2]
+					else if (w[1] == "Uid:") u = w[2] "_" w[3] "_" w[4]
+				}
+				close(f)
+				if (nm != "staprun.auth" || u != "1000_1000_1000") continue
+				g = "/proc/" pp "/status"; pn = ""
+				if ((getline l < g) > 0) { split(l, w, /[ \t]+/); pn = w[2] }
+				close(g)
+				if (pn == "staprun.auth") { print p, pp; exit 0 }
+			}
+		exit 1
+	}'
+}
+set -- $(find_child "$job")
+cp=${1:-} lp=${2:-}
+[ -n "$lp" ] && [ -n "$cp" ] && as_user alice kill -STOP "$cp"
+ok "stopped child: the user stops the -c child before it execs" "loader=$lp child=$cp"
+wait_for 10 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'
+ok "stopped child: the module is loaded"
+as_user alice kill -9 "$lp"
+wait "$job" 2>/dev/null
+wait_for 15 not_loaded
+ok "stopped child: SIGKILL of the loader still leaves nothing loaded" "$(grep stp_ /proc/modules)"
+[ -n "$cp" ] && kill -9 "$cp" 2>/dev/null
+wait_for 5 sh -c '[ -z "$(ls /run/stapauth 2>/dev/null)" ]'
+ok "stopped child: no live-load record left"
