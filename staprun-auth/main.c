@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +70,13 @@ static int auth_child_hook(void *arg, struct loader_err *e)
 		close(c->guard.fd);
 	if (auth_privs_drop_child(c->user.uid, c->user.gid, e->msg, sizeof e->msg) < 0)
 		return -EPERM;
+	/* MUST 7, across exec too: a setuid, setgid or file-capability
+	 * program run as CMD gains nothing, so no probe ever targets a
+	 * privileged process through -c. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(e->msg, sizeof e->msg, "cannot set no_new_privs");
+		return -EPERM;
+	}
 	if (auth_env_limits(&c->env) < 0) {
 		snprintf(e->msg, sizeof e->msg, "cannot restore resource limits");
 		return -EPERM;

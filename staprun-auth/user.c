@@ -37,13 +37,16 @@ int auth_user_get(struct auth_user *u, char *err, size_t errlen)
 }
 
 /* "Uid:\tR\tE\tS\tFS" of /proc/PID/status, all four must be uid: a user may
- * not aim a probe at a setuid program they started. */
+ * not aim a probe at a setuid program they started.  Nor at a setgid one
+ * (its four gids differ) or one holding capabilities (file capabilities,
+ * CapPrm not zero): it holds more than the user. */
 int auth_target_check(const char *procdir, pid_t pid, uid_t uid, char *err, size_t errlen)
 {
 	char path[128], line[256];
-	unsigned r, e, s, fs;
+	unsigned r, e, s, fs, gr, ge, gs, gfs;
+	unsigned long long prm = ~0ULL;
 	FILE *f;
-	int found = 0;
+	int found = 0, gfound = 0;
 
 	snprintf(path, sizeof path, "%s/%d/status", procdir, (int)pid);
 	f = fopen(path, "re");
@@ -51,14 +54,22 @@ int auth_target_check(const char *procdir, pid_t pid, uid_t uid, char *err, size
 		snprintf(err, errlen, "-x %d: no such process", (int)pid);
 		return -ESRCH;
 	}
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "Uid: %u %u %u %u", &r, &e, &s, &fs) == 4) {
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "Uid: %u %u %u %u", &r, &e, &s, &fs) == 4)
 			found = 1;
-			break;
-		}
+		else if (sscanf(line, "Gid: %u %u %u %u", &gr, &ge, &gs, &gfs) == 4)
+			gfound = 1;
+		else if (!strncmp(line, "CapPrm:", 7))
+			prm = strtoull(line + 7, NULL, 16);
+	}
 	fclose(f);
 	if (!found || r != uid || e != uid || s != uid || fs != uid) {
 		snprintf(err, errlen, "-x %d: not a process of yours", (int)pid);
+		return -EPERM;
+	}
+	if (uid != 0 && (!gfound || ge != gr || gs != gr || gfs != gr || prm != 0)) {
+		snprintf(err, errlen, "-x %d: not a process of yours (setgid or privileged)",
+			 (int)pid);
 		return -EPERM;
 	}
 	return 0;

@@ -295,6 +295,28 @@ TEST(target_must_be_same_user)
 	CHECK(auth_target_check(tmp("p"), 8, 1000, err, sizeof err) == -ESRCH);
 }
 
+/* -x PID of the user's own setgid or file-capability program: it holds more
+ * than the user, like a setuid one. */
+TEST(target_not_setgid_or_privileged)
+{
+	char err[256];
+
+	CHECK(mkdir(tmp("q"), 0755) == 0 && mkdir(tmp("q/9"), 0755) == 0 &&
+	      mkdir(tmp("q/10"), 0755) == 0 && mkdir(tmp("q/11"), 0755) == 0);
+	CHECK(put(tmp("q/9/status"), "Name:\tcrontab\nUid:\t1000\t1000\t1000\t1000\n"
+				     "Gid:\t1000\t42\t42\t42\nCapPrm:\t0000000000000000\n") == 0);
+	CHECK(put(tmp("q/10/status"),
+		  "Name:\tping\nUid:\t1000\t1000\t1000\t1000\n"
+		  "Gid:\t1000\t1000\t1000\t1000\nCapPrm:\t0000000000002000\n") == 0);
+	CHECK(put(tmp("q/11/status"),
+		  "Name:\tsh\nUid:\t1000\t1000\t1000\t1000\n"
+		  "Gid:\t1000\t1000\t1000\t1000\nCapPrm:\t0000000000000000\n") == 0);
+	CHECK(auth_target_check(tmp("q"), 9, 1000, err, sizeof err) == -EPERM);
+	CHECK(strstr(err, "setgid or privileged"));
+	CHECK(auth_target_check(tmp("q"), 10, 1000, err, sizeof err) == -EPERM);
+	CHECK(auth_target_check(tmp("q"), 11, 1000, err, sizeof err) == 0);
+}
+
 /* -x PID: a pid checked, then dead (and free for reuse by anyone) before the
  * load, must be noticed: the pidfd taken before the check says so. */
 TEST(target_held_by_pidfd)

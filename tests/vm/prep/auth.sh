@@ -51,6 +51,9 @@ sha256sum "$A/trusted.der" | cut -d' ' -f1 >"$A/trusted.fpr"
 
 # Hostile-start helpers: argc == 0, and a preload library that leaves a mark.
 gcc -static -O2 -Wall -Werror -o "$A/noargv" "$REPO/tests/fake/noargv.c"
+# A program that prints its effective uid, to be installed setuid root.
+printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("euid=%%u\\n", (unsigned)geteuid()); return 0; }\n' >"$W/build/euid.c"
+gcc -static -O2 -Wall -Werror -o "$A/euid" "$W/build/euid.c"
 cat >"$W/build/evil.c" <<'C'
 #include <fcntl.h>
 #include <unistd.h>
