@@ -154,6 +154,8 @@ static int kb_make(const struct stap_session *s, const char *dir)
 		return -1;
 	if (pid == 0) {
 		setpgid(0, 0);
+		/* the compiler's own temporary files go into the folder we remove */
+		setenv("TMPDIR", dir, 1);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
