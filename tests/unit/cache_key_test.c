@@ -13,7 +13,8 @@ static void put(const char *dir, const char *rel, const char *text)
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	if (snprintf(path, sizeof path, "%s/%s", dir, rel) >= (int)sizeof path)
+		return;
 	f = fopen(path, "w");
 	if (f) {
 		fputs(text, f);

@@ -16,8 +16,9 @@ static int make_object(const char *path, const char *code)
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof cmd, "printf '%%s' '%s' | cc -c -x c - -o '%s' 2>/dev/null", code,
-		 path);
+	if (snprintf(cmd, sizeof cmd, "printf '%%s' '%s' | cc -c -x c - -o '%s' 2>/dev/null", code,
+		     path) >= (int)sizeof cmd)
+		return -1;
 	return system(cmd) == 0 ? 0 : -1;
 }
 
