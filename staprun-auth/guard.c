@@ -204,7 +204,8 @@ int auth_guard_start(struct auth_guard *g, const char *rundir, const char *sysmo
 	g->fd = p[1];
 	if (guard_wait_ready(r[0]) < 0) {
 		close(r[0]);
-		auth_guard_finish(g, 1);
+		/* nothing armed: no "done" to a guard that is gone (SIGPIPE) */
+		auth_guard_finish(g, 0);
 		snprintf(err, errlen, "guard: the unload guard did not start");
 		return -1;
 	}
