@@ -12,36 +12,9 @@
 
 #include "translator/ast.h"
 #include "translator/cache.h"
+#include "translator/passclock.h"
 #include "translator/passes.h"
 #include "translator/session.h"
-
-struct pass_clock {
-	struct timespec real;
-	struct rusage ru;
-};
-
-static void clock_start(struct pass_clock *c)
-{
-	clock_gettime(CLOCK_MONOTONIC, &c->real);
-	getrusage(RUSAGE_SELF, &c->ru);
-}
-
-static long tv_ms(struct timeval a, struct timeval b)
-{
-	return (b.tv_sec - a.tv_sec) * 1000L + (b.tv_usec - a.tv_usec) / 1000L;
-}
-
-/* " in Nusr/Nsys/Nreal ms." as stap prints it. */
-static void clock_print(const struct pass_clock *c, FILE *out)
-{
-	struct pass_clock now;
-
-	clock_start(&now);
-	fprintf(out, " in %ldusr/%ldsys/%ldreal ms.\n", tv_ms(c->ru.ru_utime, now.ru.ru_utime),
-		tv_ms(c->ru.ru_stime, now.ru.ru_stime),
-		(now.real.tv_sec - c->real.tv_sec) * 1000L +
-		    (now.real.tv_nsec - c->real.tv_nsec) / 1000000L);
-}
 
 static int key_for(struct stap_session *s, struct stap_program *p, struct key_memo *m,
 		   struct cache_key *k)
@@ -142,7 +115,7 @@ static int pass3(struct stap_session *s, struct stap_program *p, const char *mod
 	FILE *f;
 	int r;
 
-	clock_start(&clk);
+	passclock_start(&clk);
 	f = fopen(c_path, "we");
 	if (!f) {
 		fprintf(stderr, "stap: %s: %s\n", c_path, strerror(errno));
@@ -154,8 +127,8 @@ static int pass3(struct stap_session *s, struct stap_program *p, const char *mod
 		r = -1;
 	}
 	if (r == 0 && s->verbose) {
-		fprintf(stderr, "Pass 3: translated to C into \"%s\"", c_path);
-		clock_print(&clk, stderr);
+		fprintf(stderr, "Pass 3: translated to C into \"%s\" ", c_path);
+		passclock_report(&clk, stderr);
 	}
 	return r;
 }
@@ -166,11 +139,11 @@ static int pass4(struct stap_session *s, const char *c_path, const char *modname
 	struct pass_clock clk;
 	int r;
 
-	clock_start(&clk);
+	passclock_start(&clk);
 	r = kbuild_module(s, c_path, modname, ko_path);
 	if (r == 0 && s->verbose) {
-		fprintf(stderr, "Pass 4: compiled C into \"%s.ko\"", modname);
-		clock_print(&clk, stderr);
+		fprintf(stderr, "Pass 4: compiled C into \"%s.ko\" ", modname);
+		passclock_report(&clk, stderr);
 	}
 	return r;
 }

@@ -8,45 +8,9 @@
 
 #include "translator/front.h"
 #include "translator/cache.h"
+#include "translator/passclock.h"
 #include "translator/passes.h"
 #include "translator/session.h"
-
-struct pass_clock {
-	struct timespec real;
-	struct rusage ru;
-};
-
-static void clock_start(struct pass_clock *c)
-{
-	clock_gettime(CLOCK_MONOTONIC, &c->real);
-	getrusage(RUSAGE_SELF, &c->ru);
-}
-
-static double tv_ms(struct timeval a, struct timeval b)
-{
-	return (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_usec - a.tv_usec) / 1e3;
-}
-
-/* stap's "using ...virt/...res/...shr/...data kb, in ...usr/...sys/...real ms." */
-static void clock_report(const struct pass_clock *c)
-{
-	struct pass_clock now;
-	long pg = 4, virt = 0, res = 0, shr = 0, text = 0, lib = 0, data = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	if (f) {
-		if (fscanf(f, "%ld %ld %ld %ld %ld %ld", &virt, &res, &shr, &text, &lib, &data) !=
-		    6)
-			virt = res = shr = data = 0;
-		fclose(f);
-	}
-	clock_start(&now);
-	double real = (double)(now.real.tv_sec - c->real.tv_sec) * 1e3 +
-		      (double)(now.real.tv_nsec - c->real.tv_nsec) / 1e6;
-	fprintf(stderr, "using %ldvirt/%ldres/%ldshr/%lddata kb, in %.0fusr/%.0fsys/%.0freal ms.\n",
-		virt * pg, res * pg, shr * pg, data * pg, tv_ms(c->ru.ru_utime, now.ru.ru_utime),
-		tv_ms(c->ru.ru_stime, now.ru.ru_stime), real);
-}
 
 static void pass2_report(const struct stap_program *p, const struct pass_clock *c)
 {
@@ -58,7 +22,7 @@ static void pass2_report(const struct stap_program *p, const struct pass_clock *
 		"%zu global%s ",
 		p->nprobes, p->nprobes == 1 ? "" : "s", p->nfuncs, p->nfuncs == 1 ? "" : "s",
 		nembeds, nembeds == 1 ? "" : "s", p->nglobals, p->nglobals == 1 ? "" : "s");
-	clock_report(c);
+	passclock_report(c, stderr);
 }
 
 static int print_owned(char *text)
@@ -80,20 +44,20 @@ static int stap_translate(struct stap_session *s)
 		return 1;
 	if (session_find_kernel(s) < 0 && s->last_pass > 1)
 		return 1;
-	clock_start(&c);
+	passclock_start(&c);
 	p = front_parse(s);
 	if (!p)
 		return 1;
 	if (s->verbose) {
 		fputs("Pass 1: parsed user script and 0 library scripts ", stderr);
-		clock_report(&c);
+		passclock_report(&c, stderr);
 	}
 	if (s->last_pass == 1) {
 		rc = print_owned(front_p1_text(p));
 		stap_program_free(p);
 		return rc;
 	}
-	clock_start(&c);
+	passclock_start(&c);
 	if (front_elaborate(s, p) < 0 || normalize_program(s, p) < 0) {
 		stap_program_free(p);
 		fputs("Pass 2: analysis failed.  [man error::pass2]\n", stderr);
