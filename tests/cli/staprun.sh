@@ -42,7 +42,8 @@ if [ -z "$rel" ]; then
 fi
 mkdir -p "$TMP/kmod"
 cp tests/kmod/* "$TMP/kmod/"
-if ! make -s -C "/usr/src/linux-headers-$rel" M="$TMP/kmod" RUNTIME="$PWD/runtime" modules \
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	make -s -C "/usr/src/linux-headers-$rel" M="$TMP/kmod" RUNTIME="$PWD/runtime" modules \
 	>"$TMP/kbuild.log" 2>&1; then
 	fail "test module builds" "kbuild failed"
 	sed 's/^/#   /' "$TMP/kbuild.log" | tail -20

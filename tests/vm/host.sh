@@ -7,7 +7,10 @@
 vm_kbuild() {
 	b=$W/build/$2
 	rm -rf "$b" && mkdir -p "$b" && cp -R "$1"/. "$b"/ || return 1
-	if ! make -s -C "$KDIR" M="$b" RUNTIME="$REPO/runtime" EXTRA_CFLAGS="${3:-}" \
+	# Under `make demo O=...` MAKEFLAGS carries O=, which kbuild would take
+	# for its output directory.
+	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		make -s -C "$KDIR" M="$b" RUNTIME="$REPO/runtime" EXTRA_CFLAGS="${3:-}" \
 		modules >"$b/kbuild.log" 2>&1; then
 		cat "$b/kbuild.log" >&2
 		return 1
