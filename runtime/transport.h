@@ -4,7 +4,11 @@
  *
  * The MODULE provides the three hooks below; transport.c provides
  * module_init/module_exit, the /proc/<module>/ files and the output
- * functions.  Stream format: transport_proto.h. */
+ * functions.  Stream format: transport_proto.h.  The directory is
+ * /proc/<THIS_MODULE->name> (a loader may rename the in-memory copy).
+ * Tunables, as -D before the include: STP_BUFSIZE_SHIFT (20: 1 MiB ring),
+ * STP_TIMER_MS (20: reader wake-up and exit polling), STP_READER_GRACE_MS
+ * (5000), STP_OPEN_TIMEOUT_MS (30000). */
 #ifndef STP_TRANSPORT_H
 #define STP_TRANSPORT_H
 
