@@ -1,5 +1,5 @@
 /* Per-CPU probe context: reentrancy guard, action counter, nesting, errors
- * with their script location, locals memory and the output buffer.
+ * with their script location or probe/function, locals memory and the output buffer.
  *
  * A probe handler runs with interrupts off on one CPU from start to end, so
  * the context of that CPU is its own; a second probe firing inside it (from
@@ -32,7 +32,9 @@ struct stp_context {
 	long actions;
 	int nesting;
 	int abort;
-	const char *err_loc;
+	const char *err_loc;  /* "operator '/' at f.stp:3:9": the error is near it */
+	bool err_limit;	      /* a resource limit: the error is in err_func or c->pp */
+	const char *err_func; /* the function that hit the limit; NULL: the probe */
 	char err_msg[MAXSTRINGLEN];
 	size_t frame_used;
 	char *frames;
@@ -179,7 +181,18 @@ static __printf(3, 4) void stp_error(struct stp_context *c, const char *loc, con
 	vscnprintf(c->err_msg, sizeof(c->err_msg), fmt, ap);
 	va_end(ap);
 	c->err_loc = loc;
+	c->err_limit = false;
 	c->abort = STP_ABORT_ERROR;
+}
+
+/* A resource limit that any statement may hit: the message names the
+ * function or the probe point, not a source position, which the cache key
+ * does not cover for statements (translator/errloc.h). */
+static void stp_limit_error(struct stp_context *c, const char *func, const char *msg)
+{
+	stp_error(c, NULL, "%s", msg);
+	c->err_limit = true;
+	c->err_func = func;
 }
 
 static void stp_report_error(struct stp_context *c)
@@ -189,6 +202,11 @@ static void stp_report_error(struct stp_context *c)
 
 	if (c->err_loc)
 		n = scnprintf(buf, sizeof(buf), "ERROR: %s near %s\n", c->err_msg, c->err_loc);
+	else if (c->err_limit && c->err_func)
+		n = scnprintf(buf, sizeof(buf), "ERROR: %s in function %s\n", c->err_msg,
+			      c->err_func);
+	else if (c->err_limit)
+		n = scnprintf(buf, sizeof(buf), "ERROR: %s in probe %s\n", c->err_msg, c->pp);
 	else
 		n = scnprintf(buf, sizeof(buf), "ERROR: %s\n", c->err_msg);
 	stp_error_msg(buf, n);
@@ -208,7 +226,7 @@ static void stp_skip(void)
 
 /* Locals of a handler or function live in the CPU's frame memory, not on the
  * small kernel stack. */
-static void *stp_frame_push(struct stp_context *c, size_t size, const char *loc)
+static void *stp_frame_push(struct stp_context *c, size_t size, const char *func)
 {
 	void *p;
 
@@ -216,11 +234,11 @@ static void *stp_frame_push(struct stp_context *c, size_t size, const char *loc)
 	if (c->abort)
 		return NULL;
 	if (c->nesting > MAXNESTING) { /* the handler's own frame is one */
-		stp_error(c, loc, "MAXNESTING exceeded");
+		stp_limit_error(c, func, "MAXNESTING exceeded");
 		return NULL;
 	}
 	if (size > STP_FRAME_BYTES - c->frame_used) {
-		stp_error(c, loc, "out of memory for locals (STP_FRAME_BYTES)");
+		stp_limit_error(c, func, "out of memory for locals (STP_FRAME_BYTES)");
 		return NULL;
 	}
 	p = c->frames + c->frame_used;
@@ -237,11 +255,11 @@ static void stp_frame_restore(struct stp_context *c, size_t saved)
 	c->nesting--;
 }
 
-static inline bool stp_action(struct stp_context *c, long n, const char *loc)
+static inline bool stp_action(struct stp_context *c, long n, const char *func)
 {
 	c->actions += n;
 	if (likely(c->actions <= MAXACTION))
 		return true;
-	stp_error(c, loc, "MAXACTION exceeded");
+	stp_limit_error(c, func, "MAXACTION exceeded");
 	return false;
 }

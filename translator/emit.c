@@ -322,6 +322,7 @@ static void emit_func(struct emit *e, FILE *o, const struct stap_func *f)
 		return;
 	}
 	e->in_func = 1;
+	e->func_name = f->name;
 	e->ret = f->ret;
 	body = emit_body(e, f->body, NULL);
 	if (!body) {
@@ -337,11 +338,9 @@ static void emit_func(struct emit *e, FILE *o, const struct stap_func *f)
 		sname);
 	{
 		FILE *saved = e->out;
-		char what[300];
 
 		e->out = o;
-		snprintf(what, sizeof what, "function '%s'", f->name);
-		emit_loc_string(e, &f->loc, what);
+		emit_where(e);
 		e->out = saved;
 	}
 	fputs(");\n", o);
@@ -368,6 +367,7 @@ static void emit_func(struct emit *e, FILE *o, const struct stap_func *f)
 		fputs("\treturn stp_ret;\n", o);
 	fputs("}\n\n", o);
 	e->in_func = 0;
+	e->func_name = NULL;
 }
 
 static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr)
@@ -375,6 +375,7 @@ static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr
 	char sname[64], *body;
 
 	e->in_func = 0;
+	e->func_name = NULL;
 	e->ret = STAP_T_VOID;
 	body = emit_body(e, pr->body, pr->cond);
 	if (!body) {
@@ -392,7 +393,7 @@ static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr
 		FILE *saved = e->out;
 
 		e->out = o;
-		emit_loc_string(e, &pr->loc, "probe");
+		emit_where(e);
 		e->out = saved;
 	}
 	fputs(");\n\n\tif (!l)\n\t\treturn;\n", o);

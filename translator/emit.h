@@ -21,6 +21,7 @@ struct emit {
 	int brk, cont;	       /* labels of the innermost loop, 0 outside loops */
 	enum stap_type ret;    /* return type of the current function; VOID in probes */
 	int in_func;
+	const char *func_name; /* the function being emitted; NULL in a probe */
 };
 
 /* emit_expr.c */
@@ -31,6 +32,9 @@ int emit_new_temp(struct emit *e);
 void emit_loc_string(struct emit *e, const struct stap_loc *loc, const char *what);
 void emit_c_string(FILE *f, const char *s, size_t n);
 void emit_var_ref(struct emit *e, const struct stap_var *v);
+/* Where a resource limit (MAXACTION, MAXNESTING) was hit, for the runtime:
+ * the function's name, or NULL for "the probe point that fired". */
+void emit_where(struct emit *e);
 
 /* emit_fmt.c: the printf family. */
 void emit_printf_call(struct emit *e, const struct stap_expr *x);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "translator/emit.h"
+#include "translator/errloc.h"
 
 int emit_new_temp(struct emit *e)
 {
@@ -51,6 +52,14 @@ void emit_loc_string(struct emit *e, const struct stap_loc *loc, const char *wha
 	emit_c_string(e->out, buf, n);
 }
 
+void emit_where(struct emit *e)
+{
+	if (e->func_name)
+		emit_c_string(e->out, e->func_name, strlen(e->func_name));
+	else
+		fputs("NULL", e->out);
+}
+
 static const char *op_text(enum stap_op op)
 {
 	static const char *const t[] = {
@@ -67,20 +76,33 @@ static const char *op_text(enum stap_op op)
 	return "?";
 }
 
+/* The place an error of node x names, as errloc_expr() has it (print.c puts
+ * the same in the canonical text); NULL where x cannot fail. */
+static void emit_errloc(struct emit *e, const struct stap_expr *x, const char *what)
+{
+	const struct stap_loc *loc = errloc_expr(x);
+
+	if (loc)
+		emit_loc_string(e, loc, what);
+	else
+		fputs("NULL", e->out);
+}
+
 static void emit_loc_op(struct emit *e, const struct stap_expr *x, enum stap_op op)
 {
 	char what[64];
 
 	snprintf(what, sizeof what, "operator '%s'", op_text(op));
-	emit_loc_string(e, &x->loc, what);
+	emit_errloc(e, x, what);
 }
 
-static void emit_loc_ident(struct emit *e, const struct stap_expr *x)
+/* An error of node x near identifier id (x itself or its array operand). */
+static void emit_loc_ident(struct emit *e, const struct stap_expr *x, const struct stap_expr *id)
 {
 	char what[160];
 
-	snprintf(what, sizeof what, "identifier '%s'", x->str ? x->str : "?");
-	emit_loc_string(e, &x->loc, what);
+	snprintf(what, sizeof what, "identifier '%s'", id->str ? id->str : "?");
+	emit_errloc(e, x, what);
 }
 
 void emit_var_ref(struct emit *e, const struct stap_var *v)
@@ -262,7 +284,7 @@ static void emit_assign(struct emit *e, const struct stap_expr *x)
 			fputs(x->op == OP_SUB ? ", -(" : ", (", e->out);
 			emit_expr(e, x->b);
 			fputs("), ", e->out);
-			emit_loc_ident(e, a);
+			emit_loc_ident(e, x, a);
 			fputs(")", e->out);
 			return;
 		}
@@ -276,7 +298,7 @@ static void emit_assign(struct emit *e, const struct stap_expr *x)
 		else
 			emit_compound(e, x, emit_old_elem);
 		fputs(", ", e->out);
-		emit_loc_ident(e, a);
+		emit_loc_ident(e, x, a);
 		fputs(")", e->out);
 		return;
 	}
@@ -313,7 +335,7 @@ static void emit_incdec(struct emit *e, const struct stap_expr *x)
 		fputs(", ", e->out);
 		emit_keys(e, a->args, a->nargs);
 		fprintf(e->out, ", %s, ", inc ? "1" : "-1");
-		emit_loc_ident(e, a);
+		emit_loc_ident(e, x, a);
 		fprintf(e->out, ")%s)", post ? (inc ? " - 1" : " + 1") : "");
 		return;
 	}
@@ -397,7 +419,7 @@ static int emit_builtin_simple(struct emit *e, const struct stap_expr *x)
 		emit_args(e, x, first);
 		if (b->loc) {
 			fputs(", ", e->out);
-			emit_loc_ident(e, x);
+			emit_loc_ident(e, x, x);
 		}
 		fputs(")", e->out);
 		return 1;
@@ -410,7 +432,7 @@ static void emit_arg_reg(struct emit *e, const struct stap_expr *x, const char *
 	fprintf(e->out, "((int64_t)(%s)stp_arg(c, ", cast);
 	emit_expr(e, x->args[0]);
 	fputs(", ", e->out);
-	emit_loc_ident(e, x);
+	emit_loc_ident(e, x, x);
 	fputs("))", e->out);
 }
 
@@ -429,7 +451,7 @@ static void emit_mem_string(struct emit *e, const struct stap_expr *x, int user,
 	else
 		fputs("NULL", e->out);
 	fputs(", ", e->out);
-	emit_loc_ident(e, x);
+	emit_loc_ident(e, x, x);
 	fputs(")", e->out);
 }
 
@@ -438,7 +460,7 @@ static void emit_mem_read(struct emit *e, const struct stap_expr *x, int size, i
 	fputs("stp_mem_read(c, ", e->out);
 	emit_expr(e, x->args[0]);
 	fprintf(e->out, ", %d, %s, ", size, user ? "true" : "false");
-	emit_loc_ident(e, x);
+	emit_loc_ident(e, x, x);
 	fputs(")", e->out);
 }
 
@@ -472,7 +494,7 @@ static void emit_builtin(struct emit *e, const struct stap_expr *x)
 		return;
 	case BI_ERROR:
 		fputs("(stp_error(c, ", e->out);
-		emit_loc_ident(e, x);
+		emit_loc_ident(e, x, x);
 		fputs(", \"%s\", ", e->out);
 		emit_expr(e, x->args[0]);
 		fputs("), (int64_t)0)", e->out);
@@ -586,7 +608,7 @@ static void emit_builtin(struct emit *e, const struct stap_expr *x)
 		return;
 	case BI_REGISTER:
 		fputs("(stp_error(c, ", e->out);
-		emit_loc_ident(e, x);
+		emit_loc_ident(e, x, x);
 		fputs(", \"register() is not supported\"), (int64_t)0)", e->out);
 		return;
 	case BI_KERNEL_STRING:
@@ -659,7 +681,7 @@ static void emit_stats_add(struct emit *e, const struct stap_expr *x)
 		fputs(", ", e->out);
 		emit_expr(e, x->b);
 		fputs(", ", e->out);
-		emit_loc_ident(e, a);
+		emit_loc_ident(e, x, a);
 		fputs("), (int64_t)0)", e->out);
 		return;
 	}
@@ -680,7 +702,7 @@ static void emit_stat(struct emit *e, const struct stap_expr *x)
 	fputs("stp_stat_get(c, ", e->out);
 	emit_stat_ptr(e, x->a);
 	fprintf(e->out, ", %s, ", ops[x->op]);
-	emit_loc_ident(e, x->a);
+	emit_loc_ident(e, x, x->a);
 	fputs(")", e->out);
 }
 

@@ -4,11 +4,13 @@
 #include <string.h>
 
 #include "translator/emit.h"
+#include "translator/errloc.h"
 
 static void emit_action(struct emit *e, const struct stap_stmt *st)
 {
+	(void)st;
 	fputs("\tif (unlikely(!stp_action(c, 1, ", e->out);
-	emit_loc_string(e, &st->loc, "statement");
+	emit_where(e);
 	fprintf(e->out, "))) goto %s;\n", e->err_label);
 }
 
@@ -66,7 +68,7 @@ static void emit_while(struct emit *e, const struct stap_stmt *st)
 	fputs(") || unlikely(c->abort)) break;\n", e->out);
 	emit_loop_body(e, st->body, n, n);
 	fprintf(e->out, "\tstp_cont_%d:;\n\tif (unlikely(!stp_action(c, 1, ", n);
-	emit_loc_string(e, &st->loc, "keyword");
+	emit_where(e);
 	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:;\n", e->err_label, n);
 	emit_check(e);
 }
@@ -96,7 +98,7 @@ static void emit_for(struct emit *e, const struct stap_stmt *st)
 		emit_check(e);
 	}
 	fputs("\tif (unlikely(!stp_action(c, 1, ", e->out);
-	emit_loc_string(e, &st->loc, "keyword");
+	emit_where(e);
 	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:;\n", e->err_label, n);
 	emit_check(e);
 }
@@ -129,7 +131,7 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 	fprintf(e->out, "\t{\n\tconst size_t _fu%d = c->frame_used;\n\tu32 _i%d, _n%d;\n", n, n, n);
 	fprintf(e->out, "\tconst u32 *_o%d = stp_map_order(c, %s, %d, %d, &_n%d, ", n, m,
 		st->sort_column, st->sort_dir < 0 ? -1 : 1, n);
-	emit_loc_string(e, &st->loc, "keyword");
+	emit_loc_string(e, errloc_stmt(st), "keyword");
 	fprintf(e->out, ");\n\tint64_t _lim%d = ", n);
 	if (st->limit)
 		emit_top_expr(e, st->limit);
@@ -162,7 +164,7 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 	}
 	emit_loop_body(e, st->body, n, n);
 	fprintf(e->out, "\tstp_cont_%d:\n\tif (unlikely(!stp_action(c, 1, ", n);
-	emit_loc_string(e, &st->loc, "keyword");
+	emit_where(e);
 	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:\n\tc->frame_used = _fu%d;\n\t}\n",
 		e->err_label, n, n);
 }

@@ -1,10 +1,13 @@
 /* The -p1 text (the script as parsed) and the -p2 canonical text (the
  * elaborated program).  The canonical text is what the cache key hashes: it
- * depends only on the program, never on addresses in memory, hash order or
- * source positions, so the same program gives the same bytes. */
+ * depends only on the program, never on addresses in memory or hash order, so
+ * the same program gives the same bytes.  Source positions appear only where
+ * the module embeds them in an error message (translator/errloc.h), as
+ * comments like  a / b /\* at f.stp:3:9 *\/. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "translator/errloc.h"
 #include "translator/front.h"
 #include "translator/front_int.h"
 #include "translator/passes.h"
@@ -103,7 +106,23 @@ static const char *expr_name(const struct stap_expr *e)
 	return e->str ? e->str : "?";
 }
 
+static void print_errloc(struct strbuf *b, const struct stap_loc *loc)
+{
+	if (loc)
+		sb_printf(b, " /* at %s:%d:%d */", loc->file ? loc->file : "?", loc->line,
+			  loc->col);
+}
+
+static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typed);
+
 void print_expr(struct strbuf *b, const struct stap_expr *e, int typed)
+{
+	print_expr_node(b, e, typed);
+	if (typed)
+		print_errloc(b, errloc_expr(e));
+}
+
+static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typed)
 {
 	switch (e->kind) {
 	case E_NUM:
@@ -241,7 +260,10 @@ static void print_foreach(struct strbuf *b, const struct stap_stmt *s, int typed
 		sb_puts(b, " limit ");
 		print_expr(b, s->limit, typed);
 	}
-	sb_puts(b, ")\n");
+	sb_puts(b, ")");
+	if (typed)
+		print_errloc(b, errloc_stmt(s));
+	sb_puts(b, "\n");
 }
 
 static void print_stmt(struct strbuf *b, const struct stap_stmt *s, int ind, int typed)

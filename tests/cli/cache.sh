@@ -115,6 +115,58 @@ differ "near miss: string" 'probe begin { log("foo") }' 'probe begin { log("Foo"
 differ "near miss: -D" 'probe begin { exit() }' 'probe begin { exit() }' -D MAXACTION=10
 differ "near miss: -g" 'probe begin { exit() }' 'probe begin { exit() }' -g
 
+# Source positions: only those a runtime error message names are in the key
+# (division, array elements, memory reads, error()...); MAXACTION and
+# MAXNESTING name the probe point or function, so layout elsewhere is free.
+same "group: layout of a script without error sites" \
+	'global n probe begin { n++ if (n > 1) log("x") else log(sprint(n * 2)) }' \
+	'# a comment
+
+global n
+probe begin {
+	/* count */   n ++
+	if (n>1)   log("x")  // twice?
+
+	else log(sprint(n*2))
+}'
+same "group: layout around a division that cannot fail" \
+	'global y probe begin { x = y / 2 log(sprint(x)) }' \
+	'global y
+probe begin {
+	x = y / 2
+	log(sprint(x))
+}'
+differ "near miss: a division on another line" \
+	'global y probe begin { x = 10 / y log(sprint(x)) }' \
+	'global y probe begin {
+	x = 10 / y log(sprint(x)) }'
+differ "near miss: a division in another column" \
+	'global y probe begin { x = 10 / y log(sprint(x)) }' \
+	'global y probe begin {  x = 10 / y log(sprint(x)) }'
+differ "near miss: an array element on another line" \
+	'global a probe begin { a[1] = 2 }' 'global a probe begin {
+a[1] = 2 }'
+differ "near miss: error() on another line" 'probe begin { error("e") }' \
+	'probe begin {
+error("e") }'
+"$STAP" -p2 -e 'global y probe begin { x = 10 / y log(sprint(x)) }' >"$TMP/loc" 2>/dev/null
+grep -q '(10 / y) /\* at <input>:1:31 \*/' "$TMP/loc" &&
+	pass "-p2 names the place of a division" ||
+	{ fail "-p2 names the place of a division"; sed 's/^/#   /' "$TMP/loc"; }
+printf 'global y\nprobe begin { x = 10 / y log(sprint(x)) }\n' >"$TMP/one.stp"
+cp "$TMP/one.stp" "$TMP/two.stp"
+printf 'global y\nprobe begin { x = y * 10 log(sprint(x)) }\n' >"$TMP/three.stp"
+cp "$TMP/three.stp" "$TMP/four.stp"
+k1=$(key "$TMP/one.stp")
+k2=$(key "$TMP/two.stp")
+[ -n "$k1" ] && [ -n "$k2" ] && [ "$k1" != "$k2" ] &&
+	pass "near miss: a script with a division renamed" ||
+	fail "near miss: a script with a division renamed" "$k1 / $k2"
+k1=$(key "$TMP/three.stp")
+k2=$(key "$TMP/four.stp")
+[ -n "$k1" ] && [ "$k1" = "$k2" ] && pass "group: a script without error sites renamed" ||
+	fail "group: a script without error sites renamed" "$k1 / $k2"
+
 # The key shows its fields.
 "$STAP" -p2 -v -e 'probe begin { exit() }' 2>"$TMP/fields" >/dev/null
 if grep -q '^cache: kernel.symvers: sha256:' "$TMP/fields" &&
