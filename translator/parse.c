@@ -220,7 +220,11 @@ static struct stap_expr *parse_target(struct parser *ps)
 		} else if (is_op(ps, "[") && peek2(ps)->kind == TK_NUM) {
 			next(ps);
 			sb_printf(&b, "[%lld]", (long long)next(ps)->num);
-			expect_op(ps, "]");
+			if (!is_op(ps, "]")) {
+				free(b.s); /* expect_op does not return */
+				expect_op(ps, "]");
+			}
+			next(ps);
 		} else if (peek(ps)->kind == TK_DOLLAR && peek(ps)->adjacent &&
 			   peek(ps)->len <= 2) {
 			const struct token *d = next(ps);
