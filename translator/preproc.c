@@ -538,6 +538,10 @@ static int pp_run(struct pp *st, const struct token *t, size_t n, struct tokvec 
 				   "parse error: '%.*s' outside a preprocessor conditional", u->len,
 				   u->text);
 			r = -1;
+		} else if (tok_is(u, TK_AT, "@define") && st->depth > 0) {
+			/* A macro's tokens live only while it expands. */
+			diag_error(st->d, &u->loc, "parse error: @define inside a macro body");
+			r = -1;
 		} else if (tok_is(u, TK_AT, "@define")) {
 			r = pp_define(st, t, n, &i);
 		} else if (is_script_arg(u)) {
