@@ -102,8 +102,7 @@ static int modinfo_section(struct modinfo *mi, const unsigned char *base, size_t
 	return 0;
 }
 
-static void this_module_section(struct modinfo *mi, const unsigned char *base,
-				const GElf_Shdr *sh)
+static void this_module_section(struct modinfo *mi, const unsigned char *base, const GElf_Shdr *sh)
 {
 	const char *name = (const char *)base + sh->sh_offset + THIS_MODULE_NAME_OFF;
 
@@ -114,8 +113,8 @@ static void this_module_section(struct modinfo *mi, const unsigned char *base,
 	mi->this_module_name_off = sh->sh_offset + THIS_MODULE_NAME_OFF;
 }
 
-static int sections_walk(Elf *elf, struct modinfo *mi, const unsigned char *base,
-			 size_t len, const char **why)
+static int sections_walk(Elf *elf, struct modinfo *mi, const unsigned char *base, size_t len,
+			 const char **why)
 {
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
@@ -131,7 +130,8 @@ static int sections_walk(Elf *elf, struct modinfo *mi, const unsigned char *base
 
 		if (!gelf_getshdr(scn, &sh) || !(nm = elf_strptr(elf, shstrndx, sh.sh_name)))
 			continue;
-		if (sh.sh_type == SHT_NOBITS || sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)
+		if (sh.sh_type == SHT_NOBITS || sh.sh_offset > len ||
+		    sh.sh_size > len - sh.sh_offset)
 			continue;
 		if (!strcmp(nm, ".modinfo")) {
 			int r = modinfo_section(mi, base, len, &sh, why);

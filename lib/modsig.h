@@ -11,7 +11,7 @@
 #define MODSIG_ID_PKCS7 2
 
 struct modsig {
-	size_t payload_len;       /* bytes the digest and signature cover */
+	size_t payload_len;	  /* bytes the digest and signature cover */
 	const unsigned char *sig; /* DER PKCS#7 inside the caller's buffer, or NULL */
 	size_t sig_len;
 };

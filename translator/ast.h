@@ -20,63 +20,89 @@
 
 struct stap_loc {
 	const char *file; /* script name as the user gave it; "<input>" for -e */
-	int line;         /* 1-based */
-	int col;          /* 1-based, in bytes */
+	int line;	  /* 1-based */
+	int col;	  /* 1-based, in bytes */
 };
 
 enum stap_type {
 	STAP_T_UNKNOWN = 0, /* not inferred yet (pass 1), or void for functions */
-	STAP_T_LONG,        /* int64_t */
-	STAP_T_STRING,      /* at most MAXSTRINGLEN bytes at run time */
-	STAP_T_STATS,       /* aggregate filled by <<< */
-	STAP_T_VOID,        /* a function or builtin returning nothing */
+	STAP_T_LONG,	    /* int64_t */
+	STAP_T_STRING,	    /* at most MAXSTRINGLEN bytes at run time */
+	STAP_T_STATS,	    /* aggregate filled by <<< */
+	STAP_T_VOID,	    /* a function or builtin returning nothing */
 };
 
 /* ---- expressions ---- */
 
 enum stap_expr_kind {
-	E_NUM,      /* num */
-	E_STR,      /* str (decoded bytes, str_len long; may hold NUL) */
-	E_VAR,      /* scalar local/global/param: name, var */
-	E_INDEX,    /* array element: var (global or local array), args[] = keys */
-	E_CALL,     /* user function: name, func, args[] */
-	E_BUILTIN,  /* builtin function: name, builtin, args[] */
-	E_UNARY,    /* op (-, +, !, ~) a */
-	E_BINARY,   /* a op b: arithmetic, bitwise, shifts, '.' (concat) */
-	E_COMPARE,  /* a op b: < <= > >= == != (long or string, per a->type) */
-	E_LOGICAL,  /* a && b, a || b */
-	E_TERNARY,  /* a ? b : c */
-	E_ASSIGN,   /* a op= b; a is E_VAR or E_INDEX; op OP_ASSIGN or OP_ADD... */
-	E_INCDEC,   /* ++a a++ --a a--: op OP_PREINC..OP_POSTDEC, a lvalue */
-	E_IN,       /* [args...] in var (array membership) */
+	E_NUM,	     /* num */
+	E_STR,	     /* str (decoded bytes, str_len long; may hold NUL) */
+	E_VAR,	     /* scalar local/global/param: name, var */
+	E_INDEX,     /* array element: var (global or local array), args[] = keys */
+	E_CALL,	     /* user function: name, func, args[] */
+	E_BUILTIN,   /* builtin function: name, builtin, args[] */
+	E_UNARY,     /* op (-, +, !, ~) a */
+	E_BINARY,    /* a op b: arithmetic, bitwise, shifts, '.' (concat) */
+	E_COMPARE,   /* a op b: < <= > >= == != (long or string, per a->type) */
+	E_LOGICAL,   /* a && b, a || b */
+	E_TERNARY,   /* a ? b : c */
+	E_ASSIGN,    /* a op= b; a is E_VAR or E_INDEX; op OP_ASSIGN or OP_ADD... */
+	E_INCDEC,    /* ++a a++ --a a--: op OP_PREINC..OP_POSTDEC, a lvalue */
+	E_IN,	     /* [args...] in var (array membership) */
 	E_STATS_ADD, /* a <<< b: a is E_VAR/E_INDEX of stats type, b long */
-	E_STAT,     /* @count(a) ... : stat op, a is E_VAR/E_INDEX of stats */
-	E_HIST,     /* @hist_linear(a, lo, hi, step) / @hist_log(a): only as
-		     * print argument or foreach array; args[] = lo, hi, step */
-	E_TARGET,   /* $name / $name->f / @var(...): context variable (name) */
-	E_ARG,      /* $N (num) or @N (str): script argument, resolved by pass 2
-		     * into E_NUM / E_STR; kept only in -p1 output */
+	E_STAT,	     /* @count(a) ... : stat op, a is E_VAR/E_INDEX of stats */
+	E_HIST,	     /* @hist_linear(a, lo, hi, step) / @hist_log(a): only as
+		      * print argument or foreach array; args[] = lo, hi, step */
+	E_TARGET,    /* $name / $name->f / @var(...): context variable (name) */
+	E_ARG,	     /* $N (num) or @N (str): script argument, resolved by pass 2
+		      * into E_NUM / E_STR; kept only in -p1 output */
 };
 
 enum stap_op {
 	OP_NONE = 0,
 	/* binary */
-	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_SHL, OP_SHR,
-	OP_AND, OP_OR, OP_XOR, OP_CONCAT,
+	OP_ADD,
+	OP_SUB,
+	OP_MUL,
+	OP_DIV,
+	OP_MOD,
+	OP_SHL,
+	OP_SHR,
+	OP_AND,
+	OP_OR,
+	OP_XOR,
+	OP_CONCAT,
 	/* logical */
-	OP_LAND, OP_LOR,
+	OP_LAND,
+	OP_LOR,
 	/* comparison */
-	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_EQ,
+	OP_NE,
 	/* unary */
-	OP_NEG, OP_PLUS, OP_NOT, OP_BITNOT,
+	OP_NEG,
+	OP_PLUS,
+	OP_NOT,
+	OP_BITNOT,
 	/* assignment: OP_ASSIGN for '=', otherwise the binary op of 'op=' */
 	OP_ASSIGN,
 	/* ++ / -- */
-	OP_PREINC, OP_PREDEC, OP_POSTINC, OP_POSTDEC,
+	OP_PREINC,
+	OP_PREDEC,
+	OP_POSTINC,
+	OP_POSTDEC,
 	/* E_STAT */
-	OP_COUNT, OP_SUM, OP_MIN, OP_MAX, OP_AVG,
+	OP_COUNT,
+	OP_SUM,
+	OP_MIN,
+	OP_MAX,
+	OP_AVG,
 	/* E_HIST */
-	OP_HIST_LINEAR, OP_HIST_LOG,
+	OP_HIST_LINEAR,
+	OP_HIST_LOG,
 };
 
 /* Builtin functions, declared in C (no tapset library is parsed).
@@ -84,86 +110,86 @@ enum stap_op {
  * of 'l' long, 's' string, 'a' any (long or string); a trailing '*' means "any
  * number more of the previous kind", '?' marks the start of optional ones.
  * The printf family is checked against its format string by pass 2. */
-#define STAP_BUILTINS(X)                                                          \
-	X(PRINTF, "printf", STAP_T_VOID, "sa*")                                   \
-	X(SPRINTF, "sprintf", STAP_T_STRING, "sa*")                               \
-	X(PRINTLN, "println", STAP_T_VOID, "?a*")                                 \
-	X(PRINT, "print", STAP_T_VOID, "?a*")                                     \
-	X(SPRINT, "sprint", STAP_T_STRING, "?a*")                                 \
-	X(SPRINTLN, "sprintln", STAP_T_STRING, "?a*")                             \
-	X(PRINTD, "printd", STAP_T_VOID, "sa*")                                   \
-	X(PRINTDLN, "printdln", STAP_T_VOID, "sa*")                               \
-	X(SPRINTD, "sprintd", STAP_T_STRING, "sa*")                               \
-	X(EXIT, "exit", STAP_T_VOID, "")                                          \
-	X(ERROR, "error", STAP_T_VOID, "s")                                       \
-	X(WARN, "warn", STAP_T_VOID, "s")                                         \
-	X(LOG, "log", STAP_T_VOID, "s")                                           \
-	X(ABORT, "abort", STAP_T_VOID, "")                                        \
-	X(STRLEN, "strlen", STAP_T_LONG, "s")                                     \
-	X(SUBSTR, "substr", STAP_T_STRING, "sll")                                 \
-	X(ISINSTR, "isinstr", STAP_T_LONG, "ss")                                  \
-	X(STRPOS, "strpos", STAP_T_LONG, "ss")                                    \
-	X(STRTOL, "strtol", STAP_T_LONG, "sl")                                    \
-	X(STR_REPLACE, "str_replace", STAP_T_STRING, "sss")                       \
-	X(STRINGAT, "stringat", STAP_T_LONG, "sl")                                \
-	X(TEXT_STR, "text_str", STAP_T_STRING, "s")                               \
-	X(TEXT_STRN, "text_strn", STAP_T_STRING, "sll")                           \
-	X(TOKENIZE, "tokenize", STAP_T_STRING, "ss")                              \
-	X(STRING, "string", STAP_T_STRING, "l")                                   \
-	X(HEXSTRING, "hexstring", STAP_T_STRING, "l")                             \
-	X(TOUPPER, "str_toupper", STAP_T_STRING, "s")                             \
-	X(TOLOWER, "str_tolower", STAP_T_STRING, "s")                             \
-	X(PID, "pid", STAP_T_LONG, "")                                            \
-	X(TID, "tid", STAP_T_LONG, "")                                            \
-	X(PPID, "ppid", STAP_T_LONG, "")                                          \
-	X(UID, "uid", STAP_T_LONG, "")                                            \
-	X(GID, "gid", STAP_T_LONG, "")                                            \
-	X(EUID, "euid", STAP_T_LONG, "")                                          \
-	X(EGID, "egid", STAP_T_LONG, "")                                          \
-	X(EXECNAME, "execname", STAP_T_STRING, "")                                \
-	X(PEXECNAME, "pexecname", STAP_T_STRING, "")                              \
-	X(CPU, "cpu", STAP_T_LONG, "")                                            \
-	X(GETTIMEOFDAY_S, "gettimeofday_s", STAP_T_LONG, "")                      \
-	X(GETTIMEOFDAY_MS, "gettimeofday_ms", STAP_T_LONG, "")                    \
-	X(GETTIMEOFDAY_US, "gettimeofday_us", STAP_T_LONG, "")                    \
-	X(GETTIMEOFDAY_NS, "gettimeofday_ns", STAP_T_LONG, "")                    \
-	X(LOCAL_CLOCK_NS, "local_clock_ns", STAP_T_LONG, "")                      \
-	X(JIFFIES, "jiffies", STAP_T_LONG, "")                                    \
-	X(GET_CYCLES, "get_cycles", STAP_T_LONG, "")                              \
-	X(PROBEFUNC, "probefunc", STAP_T_STRING, "")                              \
-	X(PP, "pp", STAP_T_STRING, "")                                            \
-	X(TARGET, "target", STAP_T_LONG, "")                                      \
-	X(IS_RETURN, "is_return", STAP_T_LONG, "")                                \
-	X(INT_ARG, "int_arg", STAP_T_LONG, "l")                                   \
-	X(UINT_ARG, "uint_arg", STAP_T_LONG, "l")                                 \
-	X(LONG_ARG, "long_arg", STAP_T_LONG, "l")                                 \
-	X(ULONG_ARG, "ulong_arg", STAP_T_LONG, "l")                               \
-	X(POINTER_ARG, "pointer_arg", STAP_T_LONG, "l")                           \
-	X(S32_ARG, "s32_arg", STAP_T_LONG, "l")                                   \
-	X(U32_ARG, "u32_arg", STAP_T_LONG, "l")                                   \
-	X(S64_ARG, "s64_arg", STAP_T_LONG, "l")                                   \
-	X(U64_ARG, "u64_arg", STAP_T_LONG, "l")                                   \
-	X(RETURNVAL, "returnval", STAP_T_LONG, "")                                \
-	X(REGISTER, "register", STAP_T_LONG, "s")                                 \
-	X(KERNEL_STRING, "kernel_string", STAP_T_STRING, "l?s")                   \
-	X(KERNEL_STRING_N, "kernel_string_n", STAP_T_STRING, "ll")                \
-	X(KERNEL_LONG, "kernel_long", STAP_T_LONG, "l")                           \
-	X(KERNEL_INT, "kernel_int", STAP_T_LONG, "l")                             \
-	X(KERNEL_SHORT, "kernel_short", STAP_T_LONG, "l")                         \
-	X(KERNEL_CHAR, "kernel_char", STAP_T_LONG, "l")                           \
-	X(KERNEL_POINTER, "kernel_pointer", STAP_T_LONG, "l")                     \
-	X(USER_STRING, "user_string", STAP_T_STRING, "l?s")                       \
-	X(USER_STRING_N, "user_string_n", STAP_T_STRING, "ll")                    \
-	X(USER_LONG, "user_long", STAP_T_LONG, "l")                               \
-	X(USER_INT, "user_int", STAP_T_LONG, "l")                                 \
-	X(USER_SHORT, "user_short", STAP_T_LONG, "l")                             \
-	X(USER_CHAR, "user_char", STAP_T_LONG, "l")                               \
-	X(USER_POINTER, "user_pointer", STAP_T_LONG, "l")                         \
-	X(MODULE_NAME, "module_name", STAP_T_STRING, "")                          \
-	X(STP_PID, "stp_pid", STAP_T_LONG, "")                                    \
-	X(RANDINT, "randint", STAP_T_LONG, "l")                                   \
-	X(ABS, "abs", STAP_T_LONG, "l")                                           \
-	X(MIN, "min", STAP_T_LONG, "ll")                                          \
+#define STAP_BUILTINS(X)                                                                           \
+	X(PRINTF, "printf", STAP_T_VOID, "sa*")                                                    \
+	X(SPRINTF, "sprintf", STAP_T_STRING, "sa*")                                                \
+	X(PRINTLN, "println", STAP_T_VOID, "?a*")                                                  \
+	X(PRINT, "print", STAP_T_VOID, "?a*")                                                      \
+	X(SPRINT, "sprint", STAP_T_STRING, "?a*")                                                  \
+	X(SPRINTLN, "sprintln", STAP_T_STRING, "?a*")                                              \
+	X(PRINTD, "printd", STAP_T_VOID, "sa*")                                                    \
+	X(PRINTDLN, "printdln", STAP_T_VOID, "sa*")                                                \
+	X(SPRINTD, "sprintd", STAP_T_STRING, "sa*")                                                \
+	X(EXIT, "exit", STAP_T_VOID, "")                                                           \
+	X(ERROR, "error", STAP_T_VOID, "s")                                                        \
+	X(WARN, "warn", STAP_T_VOID, "s")                                                          \
+	X(LOG, "log", STAP_T_VOID, "s")                                                            \
+	X(ABORT, "abort", STAP_T_VOID, "")                                                         \
+	X(STRLEN, "strlen", STAP_T_LONG, "s")                                                      \
+	X(SUBSTR, "substr", STAP_T_STRING, "sll")                                                  \
+	X(ISINSTR, "isinstr", STAP_T_LONG, "ss")                                                   \
+	X(STRPOS, "strpos", STAP_T_LONG, "ss")                                                     \
+	X(STRTOL, "strtol", STAP_T_LONG, "sl")                                                     \
+	X(STR_REPLACE, "str_replace", STAP_T_STRING, "sss")                                        \
+	X(STRINGAT, "stringat", STAP_T_LONG, "sl")                                                 \
+	X(TEXT_STR, "text_str", STAP_T_STRING, "s")                                                \
+	X(TEXT_STRN, "text_strn", STAP_T_STRING, "sll")                                            \
+	X(TOKENIZE, "tokenize", STAP_T_STRING, "ss")                                               \
+	X(STRING, "string", STAP_T_STRING, "l")                                                    \
+	X(HEXSTRING, "hexstring", STAP_T_STRING, "l")                                              \
+	X(TOUPPER, "str_toupper", STAP_T_STRING, "s")                                              \
+	X(TOLOWER, "str_tolower", STAP_T_STRING, "s")                                              \
+	X(PID, "pid", STAP_T_LONG, "")                                                             \
+	X(TID, "tid", STAP_T_LONG, "")                                                             \
+	X(PPID, "ppid", STAP_T_LONG, "")                                                           \
+	X(UID, "uid", STAP_T_LONG, "")                                                             \
+	X(GID, "gid", STAP_T_LONG, "")                                                             \
+	X(EUID, "euid", STAP_T_LONG, "")                                                           \
+	X(EGID, "egid", STAP_T_LONG, "")                                                           \
+	X(EXECNAME, "execname", STAP_T_STRING, "")                                                 \
+	X(PEXECNAME, "pexecname", STAP_T_STRING, "")                                               \
+	X(CPU, "cpu", STAP_T_LONG, "")                                                             \
+	X(GETTIMEOFDAY_S, "gettimeofday_s", STAP_T_LONG, "")                                       \
+	X(GETTIMEOFDAY_MS, "gettimeofday_ms", STAP_T_LONG, "")                                     \
+	X(GETTIMEOFDAY_US, "gettimeofday_us", STAP_T_LONG, "")                                     \
+	X(GETTIMEOFDAY_NS, "gettimeofday_ns", STAP_T_LONG, "")                                     \
+	X(LOCAL_CLOCK_NS, "local_clock_ns", STAP_T_LONG, "")                                       \
+	X(JIFFIES, "jiffies", STAP_T_LONG, "")                                                     \
+	X(GET_CYCLES, "get_cycles", STAP_T_LONG, "")                                               \
+	X(PROBEFUNC, "probefunc", STAP_T_STRING, "")                                               \
+	X(PP, "pp", STAP_T_STRING, "")                                                             \
+	X(TARGET, "target", STAP_T_LONG, "")                                                       \
+	X(IS_RETURN, "is_return", STAP_T_LONG, "")                                                 \
+	X(INT_ARG, "int_arg", STAP_T_LONG, "l")                                                    \
+	X(UINT_ARG, "uint_arg", STAP_T_LONG, "l")                                                  \
+	X(LONG_ARG, "long_arg", STAP_T_LONG, "l")                                                  \
+	X(ULONG_ARG, "ulong_arg", STAP_T_LONG, "l")                                                \
+	X(POINTER_ARG, "pointer_arg", STAP_T_LONG, "l")                                            \
+	X(S32_ARG, "s32_arg", STAP_T_LONG, "l")                                                    \
+	X(U32_ARG, "u32_arg", STAP_T_LONG, "l")                                                    \
+	X(S64_ARG, "s64_arg", STAP_T_LONG, "l")                                                    \
+	X(U64_ARG, "u64_arg", STAP_T_LONG, "l")                                                    \
+	X(RETURNVAL, "returnval", STAP_T_LONG, "")                                                 \
+	X(REGISTER, "register", STAP_T_LONG, "s")                                                  \
+	X(KERNEL_STRING, "kernel_string", STAP_T_STRING, "l?s")                                    \
+	X(KERNEL_STRING_N, "kernel_string_n", STAP_T_STRING, "ll")                                 \
+	X(KERNEL_LONG, "kernel_long", STAP_T_LONG, "l")                                            \
+	X(KERNEL_INT, "kernel_int", STAP_T_LONG, "l")                                              \
+	X(KERNEL_SHORT, "kernel_short", STAP_T_LONG, "l")                                          \
+	X(KERNEL_CHAR, "kernel_char", STAP_T_LONG, "l")                                            \
+	X(KERNEL_POINTER, "kernel_pointer", STAP_T_LONG, "l")                                      \
+	X(USER_STRING, "user_string", STAP_T_STRING, "l?s")                                        \
+	X(USER_STRING_N, "user_string_n", STAP_T_STRING, "ll")                                     \
+	X(USER_LONG, "user_long", STAP_T_LONG, "l")                                                \
+	X(USER_INT, "user_int", STAP_T_LONG, "l")                                                  \
+	X(USER_SHORT, "user_short", STAP_T_LONG, "l")                                              \
+	X(USER_CHAR, "user_char", STAP_T_LONG, "l")                                                \
+	X(USER_POINTER, "user_pointer", STAP_T_LONG, "l")                                          \
+	X(MODULE_NAME, "module_name", STAP_T_STRING, "")                                           \
+	X(STP_PID, "stp_pid", STAP_T_LONG, "")                                                     \
+	X(RANDINT, "randint", STAP_T_LONG, "l")                                                    \
+	X(ABS, "abs", STAP_T_LONG, "l")                                                            \
+	X(MIN, "min", STAP_T_LONG, "ll")                                                           \
 	X(MAX, "max", STAP_T_LONG, "ll")
 
 enum stap_builtin {
@@ -171,7 +197,7 @@ enum stap_builtin {
 #define STAP_BI_ENUM(id, name, ret, args) BI_##id,
 	STAP_BUILTINS(STAP_BI_ENUM)
 #undef STAP_BI_ENUM
-	BI_COUNT_
+	    BI_COUNT_
 };
 
 struct stap_var;
@@ -182,33 +208,33 @@ struct stap_expr {
 	enum stap_op op;
 	enum stap_type type; /* set by pass 2 */
 	struct stap_loc loc;
-	int64_t num;   /* E_NUM value; E_ARG argument number */
-	char *str;     /* E_STR bytes; identifier for E_VAR/E_INDEX/E_CALL/E_BUILTIN/E_TARGET */
+	int64_t num; /* E_NUM value; E_ARG argument number */
+	char *str;   /* E_STR bytes; identifier for E_VAR/E_INDEX/E_CALL/E_BUILTIN/E_TARGET */
 	size_t str_len;
 	struct stap_expr *a, *b, *c;
 	struct stap_expr **args; /* call arguments, array keys, E_HIST lo/hi/step */
 	size_t nargs;
-	struct stap_var *var;        /* pass 2: E_VAR, E_INDEX, E_IN */
-	struct stap_func *func;      /* pass 2: E_CALL */
-	enum stap_builtin builtin;   /* pass 2: E_BUILTIN */
+	struct stap_var *var;	   /* pass 2: E_VAR, E_INDEX, E_IN */
+	struct stap_func *func;	   /* pass 2: E_CALL */
+	enum stap_builtin builtin; /* pass 2: E_BUILTIN */
 };
 
 /* ---- statements ---- */
 
 enum stap_stmt_kind {
-	S_NULL,     /* ; */
-	S_BLOCK,    /* { stmts } */
-	S_EXPR,     /* expr ; */
-	S_IF,       /* if (expr) body else els */
-	S_WHILE,    /* while (expr) body */
-	S_FOR,      /* for (init; expr; step) body; any of the three may be NULL */
-	S_FOREACH,  /* see foreach fields */
+	S_NULL,	   /* ; */
+	S_BLOCK,   /* { stmts } */
+	S_EXPR,	   /* expr ; */
+	S_IF,	   /* if (expr) body else els */
+	S_WHILE,   /* while (expr) body */
+	S_FOR,	   /* for (init; expr; step) body; any of the three may be NULL */
+	S_FOREACH, /* see foreach fields */
 	S_BREAK,
 	S_CONTINUE,
-	S_NEXT,     /* leave the probe handler */
+	S_NEXT,	    /* leave the probe handler */
 	S_RETURN,   /* return expr (NULL in a void function) */
 	S_DELETE,   /* delete expr: E_VAR (whole array or scalar) or E_INDEX */
-	S_TRY,      /* try body catch (catch_var) els */
+	S_TRY,	    /* try body catch (catch_var) els */
 	S_EMBEDDED, /* %{ code %} as a statement inside a function (guru) */
 };
 
@@ -217,16 +243,16 @@ struct stap_stmt {
 	struct stap_loc loc;
 	struct stap_stmt **stmts; /* S_BLOCK */
 	size_t nstmts;
-	struct stap_expr *expr; /* S_EXPR, condition of IF/WHILE/FOR, RETURN, DELETE */
+	struct stap_expr *expr;	       /* S_EXPR, condition of IF/WHILE/FOR, RETURN, DELETE */
 	struct stap_expr *init, *step; /* S_FOR */
 	struct stap_stmt *body, *els;  /* IF/WHILE/FOR/FOREACH body; else; catch */
 	/* S_FOREACH: foreach (value = [keys...] in array sort limit N) */
 	struct stap_var **keys; /* loop variables bound to the keys */
 	size_t nkeys;
-	struct stap_var *value;  /* optional "v =" binding, or NULL */
+	struct stap_var *value;	 /* optional "v =" binding, or NULL */
 	struct stap_expr *array; /* E_VAR of an array, or E_HIST */
-	int sort_column;         /* 0 none; -1 the value (@count of a stats array); k>0 key k */
-	int sort_dir;            /* +1 ascending ('+'), -1 descending ('-') */
+	int sort_column;	 /* 0 none; -1 the value (@count of a stats array); k>0 key k */
+	int sort_dir;		 /* +1 ascending ('+'), -1 descending ('-') */
 	struct stap_expr *limit; /* NULL or long expression */
 	/* S_TRY */
 	struct stap_var *catch_var; /* NULL when "catch" has no variable */
@@ -260,18 +286,18 @@ struct stap_var {
 	char *name;
 	struct stap_loc loc; /* declaration or first use */
 	enum stap_var_scope scope;
-	enum stap_type type;  /* scalar type, or the array's value type */
-	int arity;            /* 0 scalar; else number of array keys */
+	enum stap_type type; /* scalar type, or the array's value type */
+	int arity;	     /* 0 scalar; else number of array keys */
 	enum stap_type key_types[STAP_MAX_ARITY];
-	long maxsize;         /* global arr[N]: N; 0 = default MAXMAPENTRIES */
-	int wrap;             /* global arr[N]% : wrap around when full */
-	int index;            /* position in its owner's vars[] (globals[] / locals[]) */
+	long maxsize;		/* global arr[N]: N; 0 = default MAXMAPENTRIES */
+	int wrap;		/* global arr[N]% : wrap around when full */
+	int index;		/* position in its owner's vars[] (globals[] / locals[]) */
 	struct stap_expr *init; /* global initializer (E_NUM / E_STR), or NULL */
-	int stat_ops;           /* STAP_STAT_* used on it */
+	int stat_ops;		/* STAP_STAT_* used on it */
 	int64_t hist_lo, hist_hi, hist_step; /* @hist_linear parameters (one set) */
-	int read, written;      /* pass 2 usage, for warnings */
-	int private_;           /* declared "private" */
-	int from_cmdline;       /* set by -G name=value */
+	int read, written;		     /* pass 2 usage, for warnings */
+	int private_;			     /* declared "private" */
+	int from_cmdline;		     /* set by -G name=value */
 };
 
 struct stap_func {
@@ -284,9 +310,9 @@ struct stap_func {
 	struct stap_var **locals; /* params first, then other locals */
 	size_t nlocals;
 	struct stap_stmt *body; /* NULL when the body is embedded C */
-	char *embedded;         /* %{ ... %} body (guru only) */
+	char *embedded;		/* %{ ... %} body (guru only) */
 	int pure, unprivileged; /* the pure / unprivileged markers */
-	int used;               /* pass 2: reachable from a probe */
+	int used;		/* pass 2: reachable from a probe */
 };
 
 /* ---- probe points ---- */
@@ -305,43 +331,43 @@ struct stap_pp_spec {
 	struct stap_loc loc;
 	struct stap_pp_comp *comps;
 	size_t ncomps;
-	int optional;   /* '?': matching nothing is not an error */
-	int sufficient; /* '!': stop at the first of the list that resolves */
+	int optional;		/* '?': matching nothing is not an error */
+	int sufficient;		/* '!': stop at the first of the list that resolves */
 	struct stap_expr *cond; /* "if (expr)" condition, or NULL */
-	char *text;     /* as written, canonical spacing */
+	char *text;		/* as written, canonical spacing */
 };
 
 enum stap_pp_kind {
 	PP_BEGIN,
 	PP_END,
 	PP_ERROR,
-	PP_TIMER,      /* timer.ms(N) etc.: period_ns, randomize_ns, jiffies */
-	PP_PROFILE,    /* timer.profile: every tick on every CPU */
-	PP_KPROBE,     /* kernel/module function entry: symbol, module */
-	PP_KRETPROBE,  /* ... .return */
-	PP_UPROBE,     /* process("PATH").function("F"): path, symbol, offset */
+	PP_TIMER,     /* timer.ms(N) etc.: period_ns, randomize_ns, jiffies */
+	PP_PROFILE,   /* timer.profile: every tick on every CPU */
+	PP_KPROBE,    /* kernel/module function entry: symbol, module */
+	PP_KRETPROBE, /* ... .return */
+	PP_UPROBE,    /* process("PATH").function("F"): path, symbol, offset */
 	PP_URETPROBE,
 };
 
 /* A resolved probe point: everything passes 3-5 need. */
 struct stap_probe_point {
 	enum stap_pp_kind kind;
-	char *pp;          /* the pp() string, e.g. kernel.function("vfs_read").return */
-	int sequence;      /* begin(N) / end(N) order; 0 default */
+	char *pp;     /* the pp() string, e.g. kernel.function("vfs_read").return */
+	int sequence; /* begin(N) / end(N) order; 0 default */
 	/* PP_TIMER */
 	int64_t period_ns;    /* 0 when jiffies is used */
 	int64_t randomize_ns; /* .randomize(N) in the same unit, converted */
 	int64_t jiffies;      /* timer.jiffies(N) / timer.hz(N) stay in jiffies/hz */
 	int64_t hz;
 	/* PP_KPROBE / PP_KRETPROBE */
-	char *symbol;     /* function name as in System.map / the symtab */
-	char *module;     /* NULL for the kernel, else module name ("ext4") */
+	char *symbol;	  /* function name as in System.map / the symtab */
+	char *module;	  /* NULL for the kernel, else module name ("ext4") */
 	uint64_t address; /* System.map / symtab address (informational) */
 	/* PP_UPROBE / PP_URETPROBE */
-	char *path;       /* absolute path of the ELF file */
-	uint64_t offset;  /* file offset of the function's entry (uprobe_register) */
-	uint64_t vaddr;   /* ELF st_value */
-	int maxactive;    /* .maxactive(N) for kretprobes, 0 default */
+	char *path;	 /* absolute path of the ELF file */
+	uint64_t offset; /* file offset of the function's entry (uprobe_register) */
+	uint64_t vaddr;	 /* ELF st_value */
+	int maxactive;	 /* .maxactive(N) for kretprobes, 0 default */
 	/* Front end: the function's parameters as "$a:int $b:char*" when known
 	 * (kernel BTF, program DWARF), else NULL. */
 	char *params;
@@ -353,11 +379,11 @@ struct stap_probe {
 	size_t nspecs;
 	struct stap_probe_point *points; /* pass 2: resolved (aliases expanded) */
 	size_t npoints;
-	struct stap_stmt *body;   /* pass 2: alias prologues/epilogues spliced in */
+	struct stap_stmt *body; /* pass 2: alias prologues/epilogues spliced in */
 	struct stap_var **locals;
 	size_t nlocals;
-	struct stap_expr *cond;   /* pass 2: combined "if" condition, or NULL */
-	int index;                /* position in probes[] */
+	struct stap_expr *cond; /* pass 2: combined "if" condition, or NULL */
+	int index;		/* position in probes[] */
 };
 
 /* probe name = point, point { prologue }  (or += for an epilogue) */
@@ -377,7 +403,7 @@ struct stap_arena;
 
 struct stap_program {
 	struct stap_arena *arena; /* owns every node */
-	const char *file;         /* script name for messages */
+	const char *file;	  /* script name for messages */
 	struct stap_probe **probes;
 	size_t nprobes;
 	struct stap_alias **aliases;
@@ -386,11 +412,11 @@ struct stap_program {
 	size_t nglobals;
 	struct stap_func **funcs; /* pass 2: only the used ones, by name */
 	size_t nfuncs;
-	char **embedded;          /* top-level %{ %} blocks (guru), in order */
+	char **embedded; /* top-level %{ %} blocks (guru), in order */
 	size_t nembedded;
-	int guru;                 /* embedded C was allowed (-g) */
+	int guru; /* embedded C was allowed (-g) */
 	/* Pass 2 facts the back end needs. */
-	int uses_target;          /* target() used */
+	int uses_target; /* target() used */
 	int has_kernel_probes, has_user_probes, has_timers;
 };
 

@@ -24,8 +24,8 @@ int driver_run(struct stap_session *s, struct stap_program *p);
 
 /* Pass 3 (emit*.c): the module's C source for p, module name modname, to out.
  * 0, or -1 after printing an error. */
-int emit_module(const struct stap_session *s, const struct stap_program *p,
-		const char *modname, FILE *out);
+int emit_module(const struct stap_session *s, const struct stap_program *p, const char *modname,
+		FILE *out);
 
 /* Pass 4 (kbuild.c): build c_path into a module named modname with kbuild for
  * the session's target, in a temporary folder always removed; the .ko is

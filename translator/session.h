@@ -16,20 +16,20 @@
 
 /* The kernel the module is built for (not necessarily the running one). */
 struct stap_kernel {
-	char *release;     /* "6.1.0-56-amd64" */
+	char *release;	   /* "6.1.0-56-amd64" */
 	char *build_dir;   /* kbuild tree: /lib/modules/REL/build or /usr/src/linux-headers-REL */
 	char *modules_dir; /* /lib/modules/REL (module("M") probes), may not exist */
 	char *system_map;  /* /boot/System.map-REL, or BUILD/System.map; NULL if none */
-	char *config;      /* BUILD/.config or /boot/config-REL; NULL if none */
-	char *arch;        /* kernel arch name: "x86_64" ("arch" in %( %)) */
-	char *srcarch;     /* kbuild ARCH: "x86" */
-	char *vmlinuz;     /* /boot/vmlinuz-REL or BUILD/vmlinux, NULL if none */
+	char *config;	   /* BUILD/.config or /boot/config-REL; NULL if none */
+	char *arch;	   /* kernel arch name: "x86_64" ("arch" in %( %)) */
+	char *srcarch;	   /* kbuild ARCH: "x86" */
+	char *vmlinuz;	   /* /boot/vmlinuz-REL or BUILD/vmlinux, NULL if none */
 };
 
 enum stap_list_mode {
 	STAP_LIST_NONE = 0,
-	STAP_LIST_PROBES,       /* -l */
-	STAP_LIST_PROBES_VARS,  /* -L */
+	STAP_LIST_PROBES,      /* -l */
+	STAP_LIST_PROBES_VARS, /* -L */
 };
 
 struct stap_session {
@@ -38,42 +38,42 @@ struct stap_session {
 	/* What to translate. */
 	const char *script_file; /* FILE, "-" for stdin, or NULL with -e */
 	const char *script_text; /* -e SCRIPT */
-	char *script_buf;        /* the script text read (owned) */
+	char *script_buf;	 /* the script text read (owned) */
 	size_t script_len;
 	const char *script_name; /* for messages: FILE, "<input>" (-e), "<stdin>" */
-	char **args;             /* script arguments $1.. / @1.. */
+	char **args;		 /* script arguments $1.. / @1.. */
 	int nargs;
 
 	/* Passes. */
-	int last_pass;           /* -p N: 1..5; 5 when absent */
-	int verbose;             /* -v count */
-	int suppress_warnings;   /* -w */
-	int guru;                /* -g: embedded C allowed */
-	int unoptimized;         /* -u: keep unused functions/variables */
+	int last_pass;		       /* -p N: 1..5; 5 when absent */
+	int verbose;		       /* -v count */
+	int suppress_warnings;	       /* -w */
+	int guru;		       /* -g: embedded C allowed */
+	int unoptimized;	       /* -u: keep unused functions/variables */
 	enum stap_list_mode list_mode; /* -l / -L */
 	const char *list_pattern;
 
 	/* Module build and run. */
-	const char *module_name;  /* -m NAME, or NULL (derived from the cache key) */
-	char **defines;           /* -D NAME[=VAL], in order */
+	const char *module_name; /* -m NAME, or NULL (derived from the cache key) */
+	char **defines;		 /* -D NAME[=VAL], in order */
 	size_t ndefines;
-	char **kbuild_opts;       /* -B OPT, in order */
+	char **kbuild_opts; /* -B OPT, in order */
 	size_t nkbuild_opts;
-	char **global_sets;       /* -G name=value, in order */
+	char **global_sets; /* -G name=value, in order */
 	size_t nglobal_sets;
-	const char *cmd;          /* -c CMD */
-	pid_t target_pid;         /* -x PID (0 = none) */
-	const char *output_file;  /* -o FILE */
-	int keep_tmp;             /* -k */
-	const char *reserved_T;   /* -T NAME (reserved, accepted and stored) */
+	const char *cmd;	 /* -c CMD */
+	pid_t target_pid;	 /* -x PID (0 = none) */
+	const char *output_file; /* -o FILE */
+	int keep_tmp;		 /* -k */
+	const char *reserved_T;	 /* -T NAME (reserved, accepted and stored) */
 
 	/* Cache. */
-	int disable_cache;        /* --disable-cache */
-	int poison_cache;         /* --poison-cache */
-	int clean_cache;          /* --clean-cache */
+	int disable_cache; /* --disable-cache */
+	int poison_cache;  /* --poison-cache */
+	int clean_cache;   /* --clean-cache */
 
 	/* Target kernel. */
-	const char *release_opt;  /* -r RELEASE or -r DIR, as given */
+	const char *release_opt; /* -r RELEASE or -r DIR, as given */
 	struct stap_kernel kernel;
 
 	/* Pass timings for -v (ms, filled by main.c). */

@@ -86,7 +86,8 @@ TEST(digest_known_vector)
 TEST(digest_parse_is_strict)
 {
 	unsigned char md[DIGEST_LEN];
-	const char *good = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	const char *good =
+	    "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 	char buf[100];
 
 	CHECK(digest_parse(good, md) == 0);
@@ -158,12 +159,12 @@ static int build_fake_module(const char *obj)
 {
 	char src[512], cmd[1200];
 	const char *code =
-		"__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
-		"\"license=GPL\\0name=stp_fake\\0vermagic=6.1.0 SMP mod_unload\\0\"\n"
-		"\"parm=lines:how many lines\\0parmtype=lines:int\\0parmtype=prefix:charp\\0\";\n"
-		"struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
-		"__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
-		"struct mod this_module = { .name = \"stp_fake\" };\n";
+	    "__attribute__((section(\".modinfo\"), used)) static const char m[] =\n"
+	    "\"license=GPL\\0name=stp_fake\\0vermagic=6.1.0 SMP mod_unload\\0\"\n"
+	    "\"parm=lines:how many lines\\0parmtype=lines:int\\0parmtype=prefix:charp\\0\";\n"
+	    "struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
+	    "__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
+	    "struct mod this_module = { .name = \"stp_fake\" };\n";
 
 	snprintf(src, sizeof src, "%s/fake.c", unit_tmpdir());
 	if (write_file(src, code, strlen(code)) < 0)
@@ -191,7 +192,8 @@ TEST(modinfo_reads_fields_and_parms)
 	CHECK_STR(mi.vermagic, "6.1.0 SMP mod_unload");
 	CHECK(mi.nparms == 2);
 	p = modinfo_parm(&mi, "lines");
-	CHECK(p && p->type && !strcmp(p->type, "int") && p->desc && !strcmp(p->desc, "how many lines"));
+	CHECK(p && p->type && !strcmp(p->type, "int") && p->desc &&
+	      !strcmp(p->desc, "how many lines"));
 	p = modinfo_parm(&mi, "prefix");
 	CHECK(p && !strcmp(p->type, "charp") && p->desc == NULL);
 	CHECK(modinfo_parm(&mi, "nope") == NULL);

@@ -13,39 +13,38 @@ void unit_skip(const char *why);
 /* Directory for scratch files of the running test (created, emptied). */
 const char *unit_tmpdir(void);
 
-#define TEST(name)                                                             \
-	static void name(void);                                                \
-	__attribute__((constructor)) static void unit_reg_##name(void)         \
-	{                                                                      \
-		unit_register(#name, name);                                    \
-	}                                                                      \
+#define TEST(name)                                                                                 \
+	static void name(void);                                                                    \
+	__attribute__((constructor)) static void unit_reg_##name(void)                             \
+	{                                                                                          \
+		unit_register(#name, name);                                                        \
+	}                                                                                          \
 	static void name(void)
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			unit_fail(__FILE__, __LINE__, #cond);                  \
-			return;                                                \
-		}                                                              \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			unit_fail(__FILE__, __LINE__, #cond);                                      \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                        \
-	do {                                                                   \
-		const char *unit_a_ = (a), *unit_b_ = (b);                     \
-		if (!unit_a_ || !unit_b_ || strcmp(unit_a_, unit_b_) != 0) {   \
-			char unit_m_[512];                                     \
-			snprintf(unit_m_, sizeof unit_m_, "%s == %s (\"%s\" vs \"%s\")", \
-				 #a, #b, unit_a_ ? unit_a_ : "(null)",         \
-				 unit_b_ ? unit_b_ : "(null)");                \
-			unit_fail(__FILE__, __LINE__, unit_m_);                \
-			return;                                                \
-		}                                                              \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *unit_a_ = (a), *unit_b_ = (b);                                         \
+		if (!unit_a_ || !unit_b_ || strcmp(unit_a_, unit_b_) != 0) {                       \
+			char unit_m_[512];                                                         \
+			snprintf(unit_m_, sizeof unit_m_, "%s == %s (\"%s\" vs \"%s\")", #a, #b,   \
+				 unit_a_ ? unit_a_ : "(null)", unit_b_ ? unit_b_ : "(null)");      \
+			unit_fail(__FILE__, __LINE__, unit_m_);                                    \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
-#define SKIP(why)                                                              \
-	do {                                                                   \
-		unit_skip(why);                                                \
-		return;                                                        \
+#define SKIP(why)                                                                                  \
+	do {                                                                                       \
+		unit_skip(why);                                                                    \
+		return;                                                                            \
 	} while (0)
 
 #endif
