@@ -12,22 +12,6 @@
 
 #include "staprun-auth/auth.h"
 
-/* Runs fn in a child; the child's exit code is the number of the first
- * failed check (0: all passed). */
-static int in_child(int (*fn)(void))
-{
-	int st;
-	pid_t p;
-
-	fflush(stdout);
-	p = fork();
-	if (p == 0)
-		_exit(fn());
-	if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 static int child_fds(void)
 {
 	struct auth_env env;
@@ -50,7 +34,7 @@ static int child_fds(void)
 
 TEST(hygiene_fds_valid_and_cloexec)
 {
-	CHECK(in_child(child_fds) == 0);
+	CHECK(unit_in_child(child_fds) == 0);
 }
 
 static int child_env(void)
@@ -87,7 +71,7 @@ static int child_env(void)
 
 TEST(hygiene_env_saved_then_cleared_umask_core)
 {
-	CHECK(in_child(child_env) == 0);
+	CHECK(unit_in_child(child_env) == 0);
 }
 
 static int child_fsize(void)
@@ -121,5 +105,5 @@ TEST(hygiene_fsize_limit_raised_and_restored)
 	cap_free(c);
 	if (geteuid() != 0 || v != CAP_SET)
 		SKIP("needs CAP_SYS_RESOURCE to raise RLIMIT_FSIZE (the VM bench checks it)");
-	CHECK(in_child(child_fsize) == 0);
+	CHECK(unit_in_child(child_fsize) == 0);
 }

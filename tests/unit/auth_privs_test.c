@@ -11,20 +11,6 @@
 
 #include "staprun-auth/auth.h"
 
-static int in_child(int (*fn)(void))
-{
-	int st;
-	pid_t p;
-
-	fflush(stdout);
-	p = fork();
-	if (p == 0)
-		_exit(fn());
-	if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 static int child_reduce(void)
 {
 	char err[256];
@@ -55,7 +41,7 @@ TEST(privs_reduce_to_sys_module)
 {
 	if (geteuid() != 0)
 		SKIP("needs root");
-	CHECK(in_child(child_reduce) == 0);
+	CHECK(unit_in_child(child_reduce) == 0);
 }
 
 static int child_drop(void)
@@ -81,7 +67,7 @@ TEST(privs_child_drop_cannot_regain)
 {
 	if (geteuid() != 0)
 		SKIP("needs root");
-	CHECK(in_child(child_drop) == 0);
+	CHECK(unit_in_child(child_drop) == 0);
 }
 
 static int child_drop_full_caps(void)
@@ -100,7 +86,7 @@ TEST(privs_child_drop_from_full_root)
 {
 	if (geteuid() != 0)
 		SKIP("needs root");
-	CHECK(in_child(child_drop_full_caps) == 0);
+	CHECK(unit_in_child(child_drop_full_caps) == 0);
 }
 
 static int child_fs_identity(void)
@@ -132,5 +118,5 @@ TEST(privs_user_fs_identity)
 		SKIP("needs root");
 	if (access("/etc/shadow", F_OK) != 0)
 		SKIP("no /etc/shadow");
-	CHECK(in_child(child_fs_identity) == 0);
+	CHECK(unit_in_child(child_fs_identity) == 0);
 }

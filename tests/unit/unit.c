@@ -1,6 +1,7 @@
 #include "tests/unit/unit.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define UNIT_MAX 512
@@ -35,6 +36,20 @@ void unit_skip(const char *why)
 {
 	snprintf(skip_why, sizeof skip_why, "%s", why);
 	skipped_now = 1;
+}
+
+int unit_in_child(int (*fn)(void))
+{
+	int st;
+	pid_t p;
+
+	fflush(stdout);
+	p = fork();
+	if (p == 0)
+		_exit(fn());
+	if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
 }
 
 const char *unit_tmpdir(void)
