@@ -330,17 +330,25 @@ find_child() {
 }
 set -- $(find_child "$job")
 cp=${1:-} lp=${2:-}
-[ -n "$lp" ] && [ -n "$cp" ] && as_user alice kill -STOP "$cp"
-ok "stopped child: the user stops the -c child before it execs" "loader=$lp child=$cp"
-wait_for 10 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'
-ok "stopped child: the module is loaded"
-as_user alice kill -9 "$lp"
-wait "$job" 2>/dev/null
-wait_for 15 not_loaded
-ok "stopped child: SIGKILL of the loader still leaves nothing loaded" "$(grep stp_ /proc/modules)"
-[ -n "$cp" ] && kill -9 "$cp" 2>/dev/null
-wait_for 5 sh -c '[ -z "$(ls /run/stapauth 2>/dev/null)" ]'
-ok "stopped child: no live-load record left"
+# Catching the child is a race the emulated machine sometimes loses; then
+# there is nothing to test here (the unit test above still is).
+if [ -n "$lp" ] && [ -n "$cp" ] && as_user alice kill -STOP "$cp"; then
+	pass "stopped child: the user stops the -c child before it execs"
+	wait_for 10 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'
+	ok "stopped child: the module is loaded"
+	as_user alice kill -9 "$lp"
+	wait "$job" 2>/dev/null
+	wait_for 15 not_loaded
+	ok "stopped child: SIGKILL of the loader still leaves nothing loaded" "$(grep stp_ /proc/modules)"
+	kill -9 "$cp" 2>/dev/null
+	wait_for 5 sh -c '[ -z "$(ls /run/stapauth 2>/dev/null)" ]'
+	ok "stopped child: no live-load record left"
+else
+	skip "stopped child" "the -c child ran before it could be caught and stopped (a race under TCG; guard_acts_when_loader_dies_though_pipe_held covers it)"
+	wait "$job" 2>/dev/null
+	wait_for 15 not_loaded
+	ok "stopped child: nothing left loaded after the run" "$(grep stp_ /proc/modules)"
+fi
 
 # -c CMD runs with no_new_privs: a setuid program started as CMD gains
 # nothing, so a probe never targets a privileged process through -c.
