@@ -16,16 +16,6 @@
 #include "lib/readfile.h"
 #include "staprun-auth/auth.h"
 
-static const char *tmp(const char *name)
-{
-	static char p[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof p[i], "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
-
 static int put(const char *path, const void *data, size_t n)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -54,9 +44,9 @@ static int fixture_module(const char *obj)
 	    "__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
 	    "struct mod this_module = { .name = \"stp_fix\" };\n";
 
-	if (puts_file(tmp("fix.c"), code) < 0)
+	if (puts_file(unit_path("fix.c"), code) < 0)
 		return -1;
-	snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, tmp("fix.c"));
+	snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, unit_path("fix.c"));
 	return system(cmd);
 }
 
@@ -73,16 +63,16 @@ static int fx_setup(struct fx *f)
 	size_t n;
 
 	memset(f, 0, sizeof *f);
-	snprintf(f->mod, sizeof f->mod, "%s", tmp("m.ko"));
-	snprintf(f->policy, sizeof f->policy, "%s", tmp("authorized_probes"));
-	snprintf(f->keys, sizeof f->keys, "%s", tmp("keys"));
+	snprintf(f->mod, sizeof f->mod, "%s", unit_path("m.ko"));
+	snprintf(f->policy, sizeof f->policy, "%s", unit_path("authorized_probes"));
+	snprintf(f->keys, sizeof f->keys, "%s", unit_path("keys"));
 	if (fixture_module(f->mod) != 0)
 		return -1;
 	if (readfile_path(f->mod, 1 << 20, &d, &n) < 0)
 		return -1;
 	digest_sha256_str(d, n, f->digest);
 	free(d);
-	mkdir(tmp("keys"), 0755);
+	mkdir(unit_path("keys"), 0755);
 	f->paths.policy = f->policy;
 	f->paths.keys = f->keys;
 	f->paths.owner = getuid();
@@ -96,7 +86,7 @@ static int fx_policy(struct fx *f, const char *fmt, const char *a)
 
 	snprintf(text, sizeof text, fmt, a, a);
 	(void)f;
-	return puts_file(tmp("authorized_probes"), text);
+	return puts_file(unit_path("authorized_probes"), text);
 }
 
 /* Decide with argv-style params; returns 0 grant, -1 refused; reason in why. */
@@ -146,11 +136,11 @@ TEST(decide_refusals_of_the_policy)
 	CHECK(strstr(why, "not approved"));
 	/* a user outside users= */
 	snprintf(line, sizeof line, "%s users=nobody_%s\n", f.digest, me);
-	CHECK(puts_file(tmp("authorized_probes"), line) == 0);
+	CHECK(puts_file(unit_path("authorized_probes"), line) == 0);
 	CHECK(decide(&f, f.mod, NULL, 0, why, sizeof why) < 0);
 	/* a group outside groups= */
 	snprintf(line, sizeof line, "%s groups=no_such_group_x\n", f.digest);
-	CHECK(puts_file(tmp("authorized_probes"), line) == 0);
+	CHECK(puts_file(unit_path("authorized_probes"), line) == 0);
 	CHECK(decide(&f, f.mod, NULL, 0, why, sizeof why) < 0);
 	/* expired */
 	CHECK(fx_policy(&f, "%s expires=2001-01-01\n", f.digest) == 0);
@@ -177,9 +167,9 @@ TEST(decide_one_byte_changed)
 	CHECK(fx_policy(&f, "%s\n", f.digest) == 0);
 	CHECK(readfile_path(f.mod, 1 << 20, &d, &n) == 0);
 	d[n - 1] ^= 1;
-	CHECK(put(tmp("changed.ko"), d, n) == 0);
+	CHECK(put(unit_path("changed.ko"), d, n) == 0);
 	free(d);
-	CHECK(decide(&f, tmp("changed.ko"), NULL, 0, why, sizeof why) < 0);
+	CHECK(decide(&f, unit_path("changed.ko"), NULL, 0, why, sizeof why) < 0);
 	CHECK(strstr(why, "not approved"));
 }
 
@@ -190,20 +180,20 @@ TEST(decide_unsafe_policy_or_parent)
 
 	SETUP(f);
 	CHECK(fx_policy(&f, "%s\n", f.digest) == 0);
-	CHECK(chmod(tmp("authorized_probes"), 0664) == 0);
+	CHECK(chmod(unit_path("authorized_probes"), 0664) == 0);
 	CHECK(decide(&f, f.mod, NULL, 0, why, sizeof why) < 0);
 	CHECK(strstr(why, "unsafe policy"));
-	CHECK(chmod(tmp("authorized_probes"), 0644) == 0);
+	CHECK(chmod(unit_path("authorized_probes"), 0644) == 0);
 	/* a parent directory writable by a group */
 	CHECK(chmod(unit_tmpdir(), 0775) == 0);
 	CHECK(decide(&f, f.mod, NULL, 0, why, sizeof why) < 0);
 	CHECK(strstr(why, "unsafe"));
 	CHECK(chmod(unit_tmpdir(), 0700) == 0);
 	/* a writable keys folder refuses too */
-	CHECK(chmod(tmp("keys"), 0777) == 0);
+	CHECK(chmod(unit_path("keys"), 0777) == 0);
 	CHECK(decide(&f, f.mod, NULL, 0, why, sizeof why) < 0);
 	CHECK(strstr(why, "unsafe keys"));
-	CHECK(chmod(tmp("keys"), 0755) == 0);
+	CHECK(chmod(unit_path("keys"), 0755) == 0);
 	CHECK(decide(&f, f.mod, NULL, 0, why, sizeof why) == 0);
 }
 
@@ -243,13 +233,13 @@ TEST(decide_symlink_and_odd_files)
 
 	SETUP(f);
 	CHECK(fx_policy(&f, "%s\n", f.digest) == 0);
-	CHECK(symlink(f.mod, tmp("link.ko")) == 0);
-	CHECK(decide(&f, tmp("link.ko"), NULL, 0, why, sizeof why) < 0);
+	CHECK(symlink(f.mod, unit_path("link.ko")) == 0);
+	CHECK(decide(&f, unit_path("link.ko"), NULL, 0, why, sizeof why) < 0);
 	CHECK(strstr(why, "symbolic link"));
 	CHECK(decide(&f, unit_tmpdir(), NULL, 0, why, sizeof why) < 0);
-	CHECK(decide(&f, tmp("missing.ko"), NULL, 0, why, sizeof why) < 0);
-	CHECK(puts_file(tmp("empty.ko"), "") == 0);
-	CHECK(decide(&f, tmp("empty.ko"), NULL, 0, why, sizeof why) < 0);
+	CHECK(decide(&f, unit_path("missing.ko"), NULL, 0, why, sizeof why) < 0);
+	CHECK(puts_file(unit_path("empty.ko"), "") == 0);
+	CHECK(decide(&f, unit_path("empty.ko"), NULL, 0, why, sizeof why) < 0);
 }
 
 /* Sign the fixture with a fresh key; trust the cert when trusted. */
@@ -299,24 +289,24 @@ TEST(decide_signer)
 	unsigned char fpr[DIGEST_LEN], fpr2[DIGEST_LEN];
 
 	SETUP(f);
-	mkdir(tmp("k1"), 0700);
-	mkdir(tmp("k2"), 0700);
-	if (fx_signed(&f, tmp("k1"), 1, tmp("signed.ko"), fpr) < 0)
+	mkdir(unit_path("k1"), 0700);
+	mkdir(unit_path("k2"), 0700);
+	if (fx_signed(&f, unit_path("k1"), 1, unit_path("signed.ko"), fpr) < 0)
 		SKIP("keys_keygen/keys_sign_module failed");
-	CHECK(fx_signed(&f, tmp("k2"), 0, tmp("untrusted.ko"), fpr2) == 0);
+	CHECK(fx_signed(&f, unit_path("k2"), 0, unit_path("untrusted.ko"), fpr2) == 0);
 	digest_hex(fpr, DIGEST_LEN, hex);
 	snprintf(line, sizeof line, "signer:sha256:%s\n", hex);
-	CHECK(puts_file(tmp("authorized_probes"), line) == 0);
+	CHECK(puts_file(unit_path("authorized_probes"), line) == 0);
 	/* a trusted signer approves; the payload digest is the unsigned one */
-	CHECK(decide(&f, tmp("signed.ko"), NULL, 0, why, sizeof why) == 0);
+	CHECK(decide(&f, unit_path("signed.ko"), NULL, 0, why, sizeof why) == 0);
 	CHECK(strstr(why, "authorized_probes:1"));
 	/* the unsigned module is not approved by a signer line */
 	CHECK(decide(&f, f.mod, NULL, 0, why, sizeof why) < 0);
 	/* signed by a key that is not pinned */
-	CHECK(decide(&f, tmp("untrusted.ko"), NULL, 0, why, sizeof why) < 0);
+	CHECK(decide(&f, unit_path("untrusted.ko"), NULL, 0, why, sizeof why) < 0);
 	/* revoked even though signed by the trusted signer */
 	snprintf(line, sizeof line, "signer:sha256:%s\nrevoke:%s\n", hex, f.digest);
-	CHECK(puts_file(tmp("authorized_probes"), line) == 0);
-	CHECK(decide(&f, tmp("signed.ko"), NULL, 0, why, sizeof why) < 0);
+	CHECK(puts_file(unit_path("authorized_probes"), line) == 0);
+	CHECK(decide(&f, unit_path("signed.ko"), NULL, 0, why, sizeof why) < 0);
 	CHECK(strstr(why, "revoked"));
 }

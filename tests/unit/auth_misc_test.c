@@ -17,16 +17,6 @@
 #include "staprun-auth/guard.h"
 #include "staprun-auth/status.h"
 
-static const char *tmp(const char *name)
-{
-	static char p[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof p[i], "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
-
 static int put(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -116,15 +106,15 @@ static int build_fixture(const char *obj)
 			   "__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
 			   "struct mod this_module = { .name = \"stp_fake\" };\n";
 
-	if (put(tmp("fake.c"), code) < 0)
+	if (put(unit_path("fake.c"), code) < 0)
 		return -1;
-	snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, tmp("fake.c"));
+	snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, unit_path("fake.c"));
 	return system(cmd);
 }
 
 TEST(rename_changes_only_the_name)
 {
-	const char *obj = tmp("fake.o");
+	const char *obj = unit_path("fake.o");
 	unsigned char *d, *orig;
 	size_t n, i, changed = 0;
 	struct modinfo mi, mi2;
@@ -165,7 +155,7 @@ TEST(rename_changes_only_the_name)
 
 TEST(record_write_read_list_remove)
 {
-	const char *dir = tmp("run");
+	const char *dir = unit_path("run");
 	struct auth_record r = {.uid = 1000, .pid = 4242, .since = 1700000000}, got;
 	char line[512];
 
@@ -180,7 +170,7 @@ TEST(record_write_read_list_remove)
 	CHECK(strstr(line, "stp_a_u1000_4242 sha256:") && strstr(line, "user=alice") &&
 	      strstr(line, "pid=4242") && strstr(line, "since=2023-11-14T22:13:20Z"));
 	/* a record cannot speak for another module */
-	CHECK(rename(tmp("run/stp_a_u1000_4242"), tmp("run/stp_b")) == 0);
+	CHECK(rename(unit_path("run/stp_a_u1000_4242"), unit_path("run/stp_b")) == 0);
 	CHECK(auth_record_read(dir, "stp_b", &got) == -EBADMSG);
 	CHECK(auth_record_remove(dir, "stp_b") == 0);
 	CHECK(auth_record_read(dir, "stp_b", &got) == -ENOENT);
@@ -189,7 +179,7 @@ TEST(record_write_read_list_remove)
 
 TEST(record_dir_must_not_be_writable_by_others)
 {
-	const char *dir = tmp("run2");
+	const char *dir = unit_path("run2");
 	struct auth_record r = {.uid = 1};
 
 	snprintf(r.module, sizeof r.module, "m");
@@ -207,20 +197,20 @@ static void count(const struct auth_record *r, void *arg)
 
 TEST(record_list_sorted_and_skips_junk)
 {
-	const char *dir = tmp("run3");
+	const char *dir = unit_path("run3");
 	struct auth_record r = {.uid = 5};
 
 	snprintf(r.module, sizeof r.module, "b_mod");
 	CHECK(auth_record_write(dir, &r) == 0);
 	snprintf(r.module, sizeof r.module, "a_mod");
 	CHECK(auth_record_write(dir, &r) == 0);
-	CHECK(put(tmp("run3/x.tmp"), "junk") == 0);
-	CHECK(put(tmp("run3/c_bad"), "garbage\n") == 0);
+	CHECK(put(unit_path("run3/x.tmp"), "junk") == 0);
+	CHECK(put(unit_path("run3/c_bad"), "garbage\n") == 0);
 	n_listed = 0;
 	CHECK(auth_record_list(dir, count, NULL) == 0);
 	CHECK(n_listed == 2);
 	n_listed = 0;
-	CHECK(auth_record_list(tmp("nonexistent"), count, NULL) == 0);
+	CHECK(auth_record_list(unit_path("nonexistent"), count, NULL) == 0);
 	CHECK(n_listed == 0);
 }
 
@@ -231,14 +221,14 @@ static void unload_fixture(const char *name, uid_t rec_uid, const char *param)
 	char p[512];
 
 	snprintf(r.module, sizeof r.module, "%s", name);
-	if (auth_record_write(tmp("run"), &r) != 0)
+	if (auth_record_write(unit_path("run"), &r) != 0)
 		unit_fail(__FILE__, __LINE__, "record");
 	if (!param)
 		return;
-	snprintf(p, sizeof p, "mkdir -p '%s/%s/parameters'", tmp("sys"), name);
+	snprintf(p, sizeof p, "mkdir -p '%s/%s/parameters'", unit_path("sys"), name);
 	if (system(p) != 0)
 		unit_fail(__FILE__, __LINE__, "mkdir");
-	snprintf(p, sizeof p, "%s/%s/parameters/_stp_uid", tmp("sys"), name);
+	snprintf(p, sizeof p, "%s/%s/parameters/_stp_uid", unit_path("sys"), name);
 	put(p, param);
 }
 
@@ -246,27 +236,27 @@ TEST(unload_only_own_modules)
 {
 	char err[256];
 
-	mkdir(tmp("proc"), 0755);
+	mkdir(unit_path("proc"), 0755);
 	unload_fixture("mine", 1000, "1000\n");
 	unload_fixture("theirs", 1001, "1001\n");
 	unload_fixture("lying_record", 1000, "1001\n");
 	unload_fixture("gone", 1000, NULL);
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "mine", 1000, err,
-				   sizeof err) == 0);
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "theirs", 1000, err,
-				   sizeof err) == -EPERM);
+	CHECK(auth_unload_check_at(unit_path("run"), unit_path("sys"), unit_path("proc"), "mine",
+				   1000, err, sizeof err) == 0);
+	CHECK(auth_unload_check_at(unit_path("run"), unit_path("sys"), unit_path("proc"), "theirs",
+				   1000, err, sizeof err) == -EPERM);
 	CHECK(strstr(err, "another user"));
 	/* the module's own owner parameter must agree with the record */
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "lying_record", 1000, err,
-				   sizeof err) == -EPERM);
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "gone", 1000, err,
-				   sizeof err) == -ENOENT);
+	CHECK(auth_unload_check_at(unit_path("run"), unit_path("sys"), unit_path("proc"),
+				   "lying_record", 1000, err, sizeof err) == -EPERM);
+	CHECK(auth_unload_check_at(unit_path("run"), unit_path("sys"), unit_path("proc"), "gone",
+				   1000, err, sizeof err) == -ENOENT);
 	/* never loaded by staprun.auth: no record */
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "ext4", 1000, err,
-				   sizeof err) == -EPERM);
+	CHECK(auth_unload_check_at(unit_path("run"), unit_path("sys"), unit_path("proc"), "ext4",
+				   1000, err, sizeof err) == -EPERM);
 	CHECK(strstr(err, "not loaded by staprun.auth"));
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "../x", 1000, err,
-				   sizeof err) == -EINVAL);
+	CHECK(auth_unload_check_at(unit_path("run"), unit_path("sys"), unit_path("proc"), "../x",
+				   1000, err, sizeof err) == -EINVAL);
 }
 
 TEST(unload_owner_from_proc_dir)
@@ -274,11 +264,11 @@ TEST(unload_owner_from_proc_dir)
 	char err[256];
 
 	unload_fixture("viaproc", getuid(), NULL);
-	CHECK(mkdir(tmp("proc"), 0755) == 0 && mkdir(tmp("proc/viaproc"), 0700) == 0);
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "viaproc", getuid(), err,
-				   sizeof err) == 0);
-	CHECK(auth_unload_check_at(tmp("run"), tmp("sys"), tmp("proc"), "viaproc", getuid() + 1,
-				   err, sizeof err) == -EPERM);
+	CHECK(mkdir(unit_path("proc"), 0755) == 0 && mkdir(unit_path("proc/viaproc"), 0700) == 0);
+	CHECK(auth_unload_check_at(unit_path("run"), unit_path("sys"), unit_path("proc"), "viaproc",
+				   getuid(), err, sizeof err) == 0);
+	CHECK(auth_unload_check_at(unit_path("run"), unit_path("sys"), unit_path("proc"), "viaproc",
+				   getuid() + 1, err, sizeof err) == -EPERM);
 }
 
 TEST(target_must_be_same_user)
@@ -289,10 +279,10 @@ TEST(target_must_be_same_user)
 	CHECK(auth_target_check("/proc", getpid(), getuid() + 1, err, sizeof err) == -EPERM);
 	CHECK(strstr(err, "not a process of yours"));
 	/* a setuid process of the user: real uid theirs, effective root */
-	CHECK(mkdir(tmp("p"), 0755) == 0 && mkdir(tmp("p/7"), 0755) == 0);
-	CHECK(put(tmp("p/7/status"), "Name:\tpasswd\nUid:\t1000\t0\t0\t0\n") == 0);
-	CHECK(auth_target_check(tmp("p"), 7, 1000, err, sizeof err) == -EPERM);
-	CHECK(auth_target_check(tmp("p"), 8, 1000, err, sizeof err) == -ESRCH);
+	CHECK(mkdir(unit_path("p"), 0755) == 0 && mkdir(unit_path("p/7"), 0755) == 0);
+	CHECK(put(unit_path("p/7/status"), "Name:\tpasswd\nUid:\t1000\t0\t0\t0\n") == 0);
+	CHECK(auth_target_check(unit_path("p"), 7, 1000, err, sizeof err) == -EPERM);
+	CHECK(auth_target_check(unit_path("p"), 8, 1000, err, sizeof err) == -ESRCH);
 }
 
 /* -x PID of the user's own setgid or file-capability program: it holds more
@@ -301,20 +291,21 @@ TEST(target_not_setgid_or_privileged)
 {
 	char err[256];
 
-	CHECK(mkdir(tmp("q"), 0755) == 0 && mkdir(tmp("q/9"), 0755) == 0 &&
-	      mkdir(tmp("q/10"), 0755) == 0 && mkdir(tmp("q/11"), 0755) == 0);
-	CHECK(put(tmp("q/9/status"), "Name:\tcrontab\nUid:\t1000\t1000\t1000\t1000\n"
-				     "Gid:\t1000\t42\t42\t42\nCapPrm:\t0000000000000000\n") == 0);
-	CHECK(put(tmp("q/10/status"),
+	CHECK(mkdir(unit_path("q"), 0755) == 0 && mkdir(unit_path("q/9"), 0755) == 0 &&
+	      mkdir(unit_path("q/10"), 0755) == 0 && mkdir(unit_path("q/11"), 0755) == 0);
+	CHECK(put(unit_path("q/9/status"),
+		  "Name:\tcrontab\nUid:\t1000\t1000\t1000\t1000\n"
+		  "Gid:\t1000\t42\t42\t42\nCapPrm:\t0000000000000000\n") == 0);
+	CHECK(put(unit_path("q/10/status"),
 		  "Name:\tping\nUid:\t1000\t1000\t1000\t1000\n"
 		  "Gid:\t1000\t1000\t1000\t1000\nCapPrm:\t0000000000002000\n") == 0);
-	CHECK(put(tmp("q/11/status"),
+	CHECK(put(unit_path("q/11/status"),
 		  "Name:\tsh\nUid:\t1000\t1000\t1000\t1000\n"
 		  "Gid:\t1000\t1000\t1000\t1000\nCapPrm:\t0000000000000000\n") == 0);
-	CHECK(auth_target_check(tmp("q"), 9, 1000, err, sizeof err) == -EPERM);
+	CHECK(auth_target_check(unit_path("q"), 9, 1000, err, sizeof err) == -EPERM);
 	CHECK(strstr(err, "setgid or privileged"));
-	CHECK(auth_target_check(tmp("q"), 10, 1000, err, sizeof err) == -EPERM);
-	CHECK(auth_target_check(tmp("q"), 11, 1000, err, sizeof err) == 0);
+	CHECK(auth_target_check(unit_path("q"), 10, 1000, err, sizeof err) == -EPERM);
+	CHECK(auth_target_check(unit_path("q"), 11, 1000, err, sizeof err) == 0);
 }
 
 /* -x PID: a pid checked, then dead (and free for reuse by anyone) before the
@@ -375,7 +366,8 @@ TEST(guard_is_out_of_reach_when_started)
 
 	if (geteuid() != 0)
 		SKIP("needs root (the guard becomes root in all its ids)");
-	if (auth_guard_start(&g, tmp("grun"), tmp("gsys"), getuid(), err, sizeof err) < 0) {
+	if (auth_guard_start(&g, unit_path("grun"), unit_path("gsys"), getuid(), err, sizeof err) <
+	    0) {
 		if (strstr(err, "did not start"))
 			SKIP("the guard cannot reduce its capabilities here (container?)");
 		CHECK(!"auth_guard_start");
@@ -400,13 +392,13 @@ TEST(guard_is_out_of_reach_when_started)
  * its record. */
 TEST(guard_acts_when_loader_dies_though_pipe_held)
 {
-	const char *rec = tmp("grun2/stp_guard_probe");
+	const char *rec = unit_path("grun2/stp_guard_probe");
 	int p[2], i, gone = 0;
 	pid_t loader, holder = 0;
 
 	if (geteuid() != 0)
 		SKIP("needs root (the guard becomes root in all its ids)");
-	CHECK(mkdir(tmp("grun2"), 0755) == 0 && put(rec, "x\n") == 0);
+	CHECK(mkdir(unit_path("grun2"), 0755) == 0 && put(rec, "x\n") == 0);
 	CHECK(pipe(p) == 0);
 	loader = fork();
 	CHECK(loader >= 0);
@@ -415,7 +407,8 @@ TEST(guard_acts_when_loader_dies_though_pipe_held)
 		char err[256];
 
 		close(p[0]);
-		if (auth_guard_start(&g, tmp("grun2"), tmp("gsys"), getuid(), err, sizeof err) < 0)
+		if (auth_guard_start(&g, unit_path("grun2"), unit_path("gsys"), getuid(), err,
+				     sizeof err) < 0)
 			_exit(2);
 		if (auth_guard_arm(&g, "stp_guard_probe") < 0)
 			_exit(3);
@@ -451,7 +444,7 @@ TEST(guard_acts_when_loader_dies_though_pipe_held)
 
 TEST(status_lists_live_loads)
 {
-	const char *dir = tmp("st");
+	const char *dir = unit_path("st");
 	struct auth_record r = {.uid = 1000, .pid = getpid(), .since = 0};
 	char buf[1024] = "";
 	FILE *f;
@@ -470,6 +463,6 @@ TEST(status_lists_live_loads)
 	CHECK(strstr(buf, "stp_dead sha256:") && strstr(buf, "(loader gone)\nstp_live"));
 	CHECK(strstr(buf, "stp_live sha256:0000") && strstr(buf, "user=alice uid=1000"));
 	CHECK(!strstr(strstr(buf, "stp_live"), "gone"));
-	CHECK(auth_status_print(stdout, tmp("none")) == 0);
+	CHECK(auth_status_print(stdout, unit_path("none")) == 0);
 	CHECK_STR(auth_status_dir(), "/run/stapauth");
 }

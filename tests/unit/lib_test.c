@@ -10,13 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *path_in_tmp(const char *name)
-{
-	static char p[512];
-	snprintf(p, sizeof p, "%s/%s", unit_tmpdir(), name);
-	return p;
-}
-
 static int write_file(const char *path, const void *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -33,7 +26,7 @@ TEST(readfile_reads_whole_file)
 {
 	unsigned char *d = NULL;
 	size_t n = 0;
-	char *p = path_in_tmp("f");
+	const char *p = unit_path("f");
 
 	CHECK(write_file(p, "hello", 5) == 0);
 	CHECK(readfile_path(p, 100, &d, &n) == 0);
@@ -47,16 +40,16 @@ TEST(readfile_refuses_symlink_dir_fifo_and_big)
 	size_t n = 0;
 	char link[512], fifo[512];
 
-	CHECK(write_file(path_in_tmp("f"), "0123456789", 10) == 0);
-	snprintf(link, sizeof link, "%s", path_in_tmp("l"));
+	CHECK(write_file(unit_path("f"), "0123456789", 10) == 0);
+	snprintf(link, sizeof link, "%s", unit_path("l"));
 	CHECK(symlink("f", link) == 0);
 	CHECK(readfile_path(link, 100, &d, &n) == -ELOOP);
 	CHECK(readfile_path(unit_tmpdir(), 100, &d, &n) == -EISDIR);
-	snprintf(fifo, sizeof fifo, "%s", path_in_tmp("p"));
+	snprintf(fifo, sizeof fifo, "%s", unit_path("p"));
 	CHECK(mkfifo(fifo, 0600) == 0);
 	CHECK(readfile_path(fifo, 100, &d, &n) == -EINVAL);
-	CHECK(readfile_path(path_in_tmp("f"), 9, &d, &n) == -EFBIG);
-	CHECK(readfile_path(path_in_tmp("missing"), 9, &d, &n) == -ENOENT);
+	CHECK(readfile_path(unit_path("f"), 9, &d, &n) == -EFBIG);
+	CHECK(readfile_path(unit_path("missing"), 9, &d, &n) == -ENOENT);
 	CHECK(strstr(readfile_strerror(-ELOOP), "symbolic link"));
 }
 
@@ -65,8 +58,8 @@ TEST(readfile_empty_file_is_empty)
 	unsigned char *d = NULL;
 	size_t n = 1;
 
-	CHECK(write_file(path_in_tmp("e"), "", 0) == 0);
-	CHECK(readfile_path(path_in_tmp("e"), 9, &d, &n) == 0);
+	CHECK(write_file(unit_path("e"), "", 0) == 0);
+	CHECK(readfile_path(unit_path("e"), 9, &d, &n) == 0);
 	CHECK(n == 0);
 	free(d);
 }
@@ -219,10 +212,10 @@ TEST(modinfo_refuses_non_modules)
 	modinfo_free(&mi);
 	/* an ELF object without .modinfo */
 	snprintf(obj, sizeof obj, "%s/plain.o", unit_tmpdir());
-	CHECK(write_file(path_in_tmp("plain.c"), "int x;\n", 7) == 0);
+	CHECK(write_file(unit_path("plain.c"), "int x;\n", 7) == 0);
 	{
 		char cmd[1200];
-		snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, path_in_tmp("plain.c"));
+		snprintf(cmd, sizeof cmd, "cc -c -o '%s' '%s'", obj, unit_path("plain.c"));
 		if (system(cmd) != 0)
 			SKIP("cc could not build the fixture object");
 	}

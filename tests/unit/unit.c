@@ -57,6 +57,16 @@ const char *unit_tmpdir(void)
 	return tmpdir;
 }
 
+const char *unit_path(const char *name)
+{
+	static char p[8][512];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(p[i], sizeof p[i], "%s/%s", tmpdir, name);
+	return p[i];
+}
+
 static void make_tmpdir(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "%s/unitXXXXXX",

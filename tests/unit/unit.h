@@ -12,6 +12,9 @@ void unit_fail(const char *file, int line, const char *what);
 void unit_skip(const char *why);
 /* Directory for scratch files of the running test (created, emptied). */
 const char *unit_tmpdir(void);
+/* unit_tmpdir()/name, in one of 8 rotating buffers (so a few may be live
+ * at once). */
+const char *unit_path(const char *name);
 /* Run fn in a child process (for tests that change credentials, limits or
  * fds); its return value is the child's exit code: by convention the number
  * of the first failed check, 0 when all passed.  -1 if the child died. */
