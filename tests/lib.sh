@@ -32,3 +32,14 @@ run() {
 	fi
 	pass "$name"
 }
+
+# The release of an installed kernel (/boot/vmlinuz-REL) whose kbuild tree
+# (/usr/src/linux-headers-REL) is installed too, or nothing.
+kbuild_release() {
+	rel=
+	for k in /boot/vmlinuz-*; do
+		r=${k#/boot/vmlinuz-}
+		[ -f "/usr/src/linux-headers-$r/Makefile" ] && rel=$r
+	done
+	echo "$rel"
+}

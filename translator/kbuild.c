@@ -1,6 +1,12 @@
 /* Pass 4: build the generated C into a module with the target kernel's own
  * kbuild (warnings are errors), in a temporary folder that is removed on
- * every exit path, including SIGINT/SIGTERM/SIGHUP during the build. */
+ * every exit path, including SIGINT/SIGTERM/SIGHUP during the build.
+ *
+ * The module's bytes depend only on the cache key's inputs (DESIGN.md §2,
+ * reproducible modules): the folders gcc sees are renamed in what it records
+ * (-ffile-prefix-map), and make runs in a fixed environment, so neither the
+ * temporary folder, the runtime's or kernel tree's location, the time, the
+ * locale, the user nor the host name reaches the module. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -96,6 +102,53 @@ static int kb_copy(const char *from, const char *to)
 	return 0;
 }
 
+/* The recorded names of the folders a build reads.  gcc tries the last map
+ * first, so the module's own folder wins over a kernel tree around it. */
+#define KB_MAP_KERNEL_SRC "/stapauth/kernel-src"
+#define KB_MAP_KERNEL_OBJ "/stapauth/kernel-build"
+#define KB_MAP_RUNTIME "/stapauth/runtime"
+#define KB_MAP_BUILD "/stapauth/build"
+
+/* KCFLAGS=...: reaches every object kbuild compiles, NAME.mod.o included
+ * (ccflags-y in our Kbuild does not).  abs_srctree/abs_objtree are make
+ * variables of the kernel's Makefile; older trees without them get no map. */
+static int kb_kcflags(char *out, size_t size, const char *dir, const char *runtime,
+		      const char *user)
+{
+	if (strchr(dir, '$') || strchr(runtime, '$')) {
+		errno = EINVAL;
+		return -1;
+	}
+	return kb_path(
+	    out, size,
+	    "KCFLAGS=$(if $(abs_srctree),-ffile-prefix-map=$(abs_srctree)=" KB_MAP_KERNEL_SRC
+	    ") $(if $(abs_objtree),-ffile-prefix-map=$(abs_objtree)=" KB_MAP_KERNEL_OBJ
+	    ") -ffile-prefix-map=%s=" KB_MAP_RUNTIME " -ffile-prefix-map=%s=" KB_MAP_BUILD "%s%s",
+	    runtime, dir, user ? " " : "", user ? user : "");
+}
+
+/* The only environment make gets: PATH to find make and the compiler, the
+ * build folder for the compiler's temporary files, and fixed values for
+ * whatever a tool might record (date, user, host, locale, time zone).
+ * Anything else that changes a build is an option, and so in the key; and a
+ * stap run from inside make passes none of the outer make's variables (O=
+ * above all) on to kbuild. */
+static void kb_fixed_env(const char *dir)
+{
+	char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+
+	clearenv();
+	setenv("PATH", path ? path : "/usr/local/bin:/usr/bin:/bin", 1);
+	free(path);
+	setenv("TMPDIR", dir, 1);
+	setenv("LC_ALL", "C", 1);
+	setenv("TZ", "UTC0", 1);
+	setenv("SOURCE_DATE_EPOCH", "0", 1);
+	setenv("KBUILD_BUILD_TIMESTAMP", "Thu Jan  1 00:00:00 UTC 1970", 1);
+	setenv("KBUILD_BUILD_USER", "stapauth", 1);
+	setenv("KBUILD_BUILD_HOST", "stapauth", 1);
+}
+
 static int kb_write_kbuild(const char *dir, const char *modname, const char *runtime)
 {
 	char path[4096];
@@ -130,15 +183,23 @@ static void kb_print_log(const char *dir)
  * verbose.  Returns make's exit status, or -1. */
 static int kb_make(const struct stap_session *s, const char *dir)
 {
-	char m[4200], log[4200];
-	const char *argv[64];
+	char m[4200], log[4200], kcflags[16384];
+	const char *argv[64], *user_kcflags = NULL;
 	size_t n = 0, i;
 	int status;
 	pid_t pid;
 
+	/* a -B KCFLAGS=... of the user's is added to ours, not instead */
+	for (i = 0; i < s->nkbuild_opts; i++)
+		if (!strncmp(s->kbuild_opts[i], "KCFLAGS=", 8))
+			user_kcflags = s->kbuild_opts[i] + 8;
 	if (kb_path(m, sizeof m, "M=%s", dir) < 0 ||
-	    kb_path(log, sizeof log, "%s/build.log", dir) < 0)
+	    kb_path(log, sizeof log, "%s/build.log", dir) < 0 ||
+	    kb_kcflags(kcflags, sizeof kcflags, dir, key_runtime_dir(), user_kcflags) < 0) {
+		fprintf(stderr, "stap: %s or %s: a '$' or a path too long for kbuild\n", dir,
+			key_runtime_dir());
 		return -1;
+	}
 	argv[n++] = "make";
 	argv[n++] = "-C";
 	argv[n++] = s->kernel.build_dir;
@@ -146,7 +207,9 @@ static int kb_make(const struct stap_session *s, const char *dir)
 	if (s->verbose < 2)
 		argv[n++] = "-s";
 	for (i = 0; i < s->nkbuild_opts && n < 60; i++)
-		argv[n++] = s->kbuild_opts[i];
+		if (strncmp(s->kbuild_opts[i], "KCFLAGS=", 8))
+			argv[n++] = s->kbuild_opts[i];
+	argv[n++] = kcflags;
 	argv[n++] = "modules";
 	argv[n] = NULL;
 	pid = fork();
@@ -154,8 +217,7 @@ static int kb_make(const struct stap_session *s, const char *dir)
 		return -1;
 	if (pid == 0) {
 		setpgid(0, 0);
-		/* the compiler's own temporary files go into the folder we remove */
-		setenv("TMPDIR", dir, 1);
+		kb_fixed_env(dir);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -165,12 +227,6 @@ static int kb_make(const struct stap_session *s, const char *dir)
 			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 				_exit(127);
 		}
-		/* A stap run from inside make must not pass the outer make's
-		 * variables (O= above all) on to kbuild. */
-		unsetenv("MAKEFLAGS");
-		unsetenv("MFLAGS");
-		unsetenv("MAKELEVEL");
-		unsetenv("MAKEOVERRIDES");
 		execvp("make", (char *const *)argv);
 		_exit(127);
 	}

@@ -637,16 +637,20 @@ static int add_inputs(const struct key_input *in, struct key_memo *m, struct cac
 	return key_add(k, "option.m", "%s", in->modname_opt ? in->modname_opt : "");
 }
 
-/* SHA-256 over "name=LEN:value\n" for every field, in order. */
-static int key_hash(struct cache_key *k)
+/* SHA-256 over tag, then "name=LEN:value\n" for every field in order but
+ * the one named skip. */
+static int key_hash(const struct cache_key *k, const char *tag, const char *skip,
+		    char hex[KEY_HEXLEN + 1])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256_CTX ctx;
 	int ok = SHA256_Init(&ctx);
 
-	ok = ok && SHA256_Update(&ctx, "stapauth-cache-key-1\n", 21);
+	ok = ok && SHA256_Update(&ctx, tag, strlen(tag));
 	for (size_t i = 0; ok && i < k->n; i++) {
 		char head[128];
+		if (skip && !strcmp(k->f[i].name, skip))
+			continue;
 		int hl =
 		    snprintf(head, sizeof head, "%s=%zu:", k->f[i].name, strlen(k->f[i].value));
 		ok = SHA256_Update(&ctx, head, (size_t)hl) &&
@@ -656,14 +660,19 @@ static int key_hash(struct cache_key *k)
 	ok = ok && SHA256_Final(md, &ctx);
 	if (!ok)
 		return -1;
-	digest_hex(md, sizeof md, k->hex);
+	digest_hex(md, sizeof md, hex);
 	return 0;
 }
 
 int key_compute(const struct key_input *in, struct key_memo *m, struct cache_key *k)
 {
+	char mod[KEY_HEXLEN + 1];
+
 	memset(k, 0, sizeof *k);
-	if (add_inputs(in, m, k) < 0 || key_hash(k) < 0) {
+	/* The module is named by every field but the user's id: the name is in
+	 * the module's bytes, and those must not depend on who built it. */
+	if (add_inputs(in, m, k) < 0 || key_hash(k, "stapauth-cache-key-1\n", NULL, k->hex) < 0 ||
+	    key_hash(k, "stapauth-module-1\n", "euid", mod) < 0) {
 		if (k->n < KEY_MAX_FIELDS)
 			fprintf(stderr, "stap: cache key: could not compute the key\n");
 		key_release(k);
@@ -672,7 +681,7 @@ int key_compute(const struct key_input *in, struct key_memo *m, struct cache_key
 	if (in->modname_opt)
 		snprintf(k->modname, sizeof k->modname, "%s", in->modname_opt);
 	else
-		snprintf(k->modname, sizeof k->modname, "stap_%.*s", KEY_MODNAME_HEX, k->hex);
+		snprintf(k->modname, sizeof k->modname, "stap_%.*s", KEY_MODNAME_HEX, mod);
 	return 0;
 }
 

@@ -38,7 +38,7 @@ struct cache_key {
 	struct key_field f[KEY_MAX_FIELDS];
 	size_t n;
 	char hex[KEY_HEXLEN + 1];
-	char modname[64]; /* stap_<hex prefix>, or the -m name */
+	char modname[64]; /* stap_<hex of every field but euid>, or the -m name */
 };
 
 /* File digests (or other strings derived from a file) remembered per file

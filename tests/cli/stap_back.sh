@@ -31,11 +31,7 @@ run "-D with a bad name is refused" nz 'not NAME or NAME=VALUE' -- \
 run "-g records guru mode" 0 'MODULE_INFO\(stapauth_guru, "1"\);' -- \
 	"$STAP" -g -p3 -e "$S"
 
-REL=
-for k in /boot/vmlinuz-*; do
-	r=${k#/boot/vmlinuz-}
-	[ -f "/usr/src/linux-headers-$r/Makefile" ] && REL=$r
-done
+REL=$(kbuild_release)
 if [ -z "$REL" ] || ! command -v make >/dev/null; then
 	skip "pass 4" "no /boot/vmlinuz-REL with /usr/src/linux-headers-REL, or no make"
 	exit 0
