@@ -18,7 +18,7 @@ struct line_ctx {
 	struct policy *policy;
 };
 
-enum { OPT_USERS = 1, OPT_GROUPS = 2, OPT_EXPIRES = 4, OPT_PARAMS = 8 };
+enum { OPT_USERS = 1, OPT_GROUPS = 2, OPT_EXPIRES = 4, OPT_PARAMS = 8, OPT_PROGRAM = 16 };
 
 void policy_errors_free(struct policy_errors *e)
 {
@@ -236,6 +236,23 @@ static void opt_params(struct line_ctx *c, char *v, struct policy_rule *r)
 	}
 }
 
+static int parse_digest(const char *s, unsigned char md[DIGEST_LEN]);
+
+/* program=sha256:HEX: the canonical program the module was built from (a
+ * record for people: the decision never reads it). */
+static void opt_program(struct line_ctx *c, char *v, struct policy_rule *r)
+{
+	char sh[64];
+
+	if (r->kind != POLICY_DIGEST)
+		lerr(c, "program= belongs on a sha256: line (one module, one program)");
+	else if (parse_digest(v, r->program) < 0)
+		lerr(c, "bad digest '%s' in program=: want sha256: and 64 lowercase hex digits",
+		     shown(v, sh, sizeof sh));
+	else
+		r->has_program = 1;
+}
+
 /* Which option tok (up to '=' or its end) names, or 0. */
 static unsigned option_bit(const char *tok, size_t n)
 {
@@ -247,7 +264,9 @@ static unsigned option_bit(const char *tok, size_t n)
 		       : !memcmp(tok, "params", 6) ? OPT_PARAMS
 						   : 0;
 	case 7:
-		return memcmp(tok, "expires", 7) ? 0 : OPT_EXPIRES;
+		return !memcmp(tok, "expires", 7)   ? OPT_EXPIRES
+		       : !memcmp(tok, "program", 7) ? OPT_PROGRAM
+						    : 0;
 	}
 	return 0;
 }
@@ -260,7 +279,7 @@ static void parse_option(struct line_ctx *c, char *tok, struct policy_rule *r)
 	if (eq)
 		*eq = '\0';
 	if (!bit) {
-		lerr(c, "unknown option '%s' (users=, groups=, expires=, params=)",
+		lerr(c, "unknown option '%s' (users=, groups=, expires=, params=, program=)",
 		     shown(tok, sh, sizeof sh));
 		return;
 	}
@@ -280,6 +299,8 @@ static void parse_option(struct line_ctx *c, char *tok, struct policy_rule *r)
 		opt_names(c, "groups", v, &r->groups, &r->ngroups);
 	else if (bit == OPT_PARAMS)
 		opt_params(c, v, r);
+	else if (bit == OPT_PROGRAM)
+		opt_program(c, v, r);
 	else if (policy_parse_time(v, &r->expires) < 0)
 		lerr(c, "bad date '%s' in expires= (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC)",
 		     shown(v, sh, sizeof sh));

@@ -8,7 +8,7 @@
  *   signer:sha256:<64 hex> [option ...]          approve what this cert signs
  *   revoke:sha256:<64 hex> [# comment]           never load this payload
  *   options: users=a,b groups=g,h expires=YYYY-MM-DD|YYYY-MM-DDTHH:MM:SSZ
- *            params=p,q|*
+ *            params=p,q|* program=sha256:<64 hex> (sha256: lines only)
  */
 #ifndef POLICY_POLICY_H
 #define POLICY_POLICY_H
@@ -55,6 +55,8 @@ struct policy_rule {
 	size_t nparams;
 	int params_all;	     /* params=*: any name not starting with _stp_ */
 	const char *comment; /* trailing "# ..." text without the '#', or NULL */
+	int has_program;     /* program=: the canonical program's hash, a record only */
+	unsigned char program[DIGEST_LEN];
 };
 
 struct policy {

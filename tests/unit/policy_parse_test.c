@@ -95,6 +95,25 @@ TEST(parse_refusals)
 	CHECK(refused_with("revoke:" D1 " users=a\n", "revoke: lines take no options"));
 	CHECK(refused_with("signer:1234\n", "bad digest"));
 	CHECK(refused_with(D1 " users\n", "needs a value"));
+	CHECK(refused_with("\n\n" D1 " program=sha256:12\n",
+			   "ap:3: bad digest 'sha256:12' in program="));
+	CHECK(refused_with(D1 " program=" D2 " program=" D2 "\n", "duplicate option program="));
+	CHECK(refused_with("signer:" D1 " program=" D2 "\n", "program= belongs on a sha256: line"));
+	CHECK(refused_with(D1 " program=\n", "needs a value"));
+}
+
+TEST(parse_program_option)
+{
+	struct policy p;
+	struct policy_errors e;
+
+	CHECK(parse(D1 " users=alice program=" D2 " # tick.stp\n" D2 "\n", &p, &e) == 0);
+	CHECK(p.nrules == 2 && p.rules[0].has_program && !p.rules[1].has_program);
+	CHECK(p.rules[0].program[0] == 0x22 && p.rules[0].program[DIGEST_LEN - 1] == 0x22);
+	CHECK(p.rules[0].nusers == 1);
+	CHECK_STR(p.rules[0].comment, "tick.stp");
+	policy_free(&p);
+	policy_errors_free(&e);
 }
 
 TEST(parse_nul_byte)
