@@ -9,7 +9,6 @@
  * locale, the user nor the host name reaches the module. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/rmtree.h"
 #include "translator/key.h"
 #include "translator/passes.h"
 #include "translator/session.h"
@@ -52,19 +52,12 @@ static void kb_on_signal(int sig)
 		kill(-kb_child, SIGTERM);
 }
 
-static int kb_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 static void kb_rmtree(const char *dir)
 {
-	if (nftw(dir, kb_rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		fprintf(stderr, "stap: could not remove %s: %s\n", dir, strerror(errno));
+	int r = rmtree(dir);
+
+	if (r < 0)
+		fprintf(stderr, "stap: could not remove %s: %s\n", dir, strerror(-r));
 }
 
 static int kb_copy(const char *from, const char *to)
