@@ -12,6 +12,8 @@ $(O)/bin/stap-authorize: $(AUTHORIZE_SRCS:%.c=$(O)/%.o) \
 		$(O)/keys/libkeys.a $(O)/lib/libstap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)
+# bless --script runs the installed stap when no stap sits beside it
+$(O)/policy/authorize/script.o: CFLAGS += -DSTAPAUTH_BINDIR='"$(bindir)"'
 ifneq ($(AUTHORIZE_SRCS),)
 SBIN_PROGRAMS += $(O)/bin/stap-authorize
 endif

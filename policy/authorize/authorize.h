@@ -18,6 +18,7 @@ struct az {
 	/* options; NULL when not given */
 	const char *users, *groups, *expires, *params, *comment;
 	const char *user, *out, *cn, *key, *cert, *hash, *days;
+	const char *script, *expr, *release, *build_user, *program;
 	int rsa, json;
 	const char *pos[8]; /* positional arguments */
 	int npos;
@@ -54,6 +55,10 @@ int az_edit(const struct az *az, az_edit_fn fn, void *arg);
 int az_lines_append(struct az_lines *l, const char *text);
 int az_lines_set(struct az_lines *l, size_t line, const char *text);
 
+/* Approve a module digest: add or update its sha256: line with the options
+ * in az (bless).  0, or <0 after printing why. */
+int az_bless_digest(struct az *az, const unsigned char md[DIGEST_LEN]);
+
 int az_cmd_digest(struct az *az);
 int az_cmd_bless(struct az *az);
 int az_cmd_unbless(struct az *az);
@@ -65,5 +70,8 @@ int az_cmd_keygen(struct az *az);
 int az_cmd_trust(struct az *az);
 int az_cmd_sign(struct az *az);
 int az_cmd_status(struct az *az);
+/* script.c: bless --script FILE | -e SCRIPT, and explain. */
+int az_cmd_bless_script(struct az *az);
+int az_cmd_explain(struct az *az);
 
 #endif

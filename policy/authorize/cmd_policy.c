@@ -62,6 +62,7 @@ static int bless_line(const struct az *az, enum policy_kind kind, const unsigned
 	OPT("groups", az->groups)
 	OPT("expires", az->expires)
 	OPT("params", az->params)
+	OPT("program", az->program)
 #undef OPT
 	if (comment && *comment && off < n)
 		off += (size_t)snprintf(out + off, n - off, " # %s", comment);
@@ -175,8 +176,28 @@ static int edit_cmd(struct az *az, az_edit_fn fn, int signer_ok)
 	return az_edit(az, fn, &a) < 0 ? 1 : 0;
 }
 
+int az_bless_digest(struct az *az, const unsigned char md[DIGEST_LEN])
+{
+	struct edit_arg a = {.kind = POLICY_DIGEST};
+
+	memcpy(a.md, md, DIGEST_LEN);
+	digest_hex(a.md, DIGEST_LEN, a.hex);
+	return az_edit(az, do_bless, &a);
+}
+
 int az_cmd_bless(struct az *az)
 {
+	if (az->script || az->expr) {
+		if (az->npos || (az->script && az->expr))
+			return az_err(az,
+				      "give one of MOD.ko, sha256:HEX, --script FILE, -e SCRIPT");
+		return az_cmd_bless_script(az);
+	}
+	if (az->npos != 1)
+		return az_err(az,
+			      "missing argument: MOD.ko, sha256:HEX, --script FILE or -e SCRIPT");
+	if (az->release || az->build_user)
+		return az_err(az, "-r and --build-user go with --script or -e");
 	return edit_cmd(az, do_bless, 1);
 }
 

@@ -22,9 +22,13 @@ static const struct command {
 	const char *usage;
 } commands[] = {
     {"digest", az_cmd_digest, 1, 8, "", "MOD.ko..."},
-    {"bless", az_cmd_bless, 1, 1, "users groups expires params comment",
-     "MOD.ko|sha256:HEX|signer:sha256:HEX [--users U,..] [--groups G,..] "
-     "[--expires DATE] [--params P,..|*] [--comment TEXT]"},
+    {"bless", az_cmd_bless, 0, 1,
+     "users groups expires params comment program script expr release build-user",
+     "MOD.ko|sha256:HEX|signer:sha256:HEX|--script FILE.stp|-e SCRIPT [-r REL] "
+     "[--build-user U] [--users U,..] [--groups G,..] [--expires DATE] [--params P,..|*] "
+     "[--program sha256:HEX] [--comment TEXT]"},
+    {"explain", az_cmd_explain, 1, 1, "script expr release build-user",
+     "sha256:HEX [--script FILE.stp|-e SCRIPT [-r REL] [--build-user U]]"},
     {"unbless", az_cmd_unbless, 1, 1, "", "MOD.ko|sha256:HEX|signer:sha256:HEX"},
     {"revoke", az_cmd_revoke, 1, 1, "comment", "MOD.ko|sha256:HEX [--comment TEXT]"},
     {"list", az_cmd_list, 0, 0, "json", "[--json]"},
@@ -74,13 +78,25 @@ static const char **opt_slot(struct az *az, const char *name, int **flag)
 		const char *name;
 		size_t off;
 	} slots[] = {
-	    {"policy", offsetof(struct az, policy)},   {"keys", offsetof(struct az, keys)},
-	    {"users", offsetof(struct az, users)},     {"groups", offsetof(struct az, groups)},
-	    {"expires", offsetof(struct az, expires)}, {"params", offsetof(struct az, params)},
-	    {"comment", offsetof(struct az, comment)}, {"user", offsetof(struct az, user)},
-	    {"out", offsetof(struct az, out)},	       {"cn", offsetof(struct az, cn)},
-	    {"key", offsetof(struct az, key)},	       {"cert", offsetof(struct az, cert)},
-	    {"hash", offsetof(struct az, hash)},       {"days", offsetof(struct az, days)},
+	    {"policy", offsetof(struct az, policy)},
+	    {"keys", offsetof(struct az, keys)},
+	    {"users", offsetof(struct az, users)},
+	    {"groups", offsetof(struct az, groups)},
+	    {"expires", offsetof(struct az, expires)},
+	    {"params", offsetof(struct az, params)},
+	    {"comment", offsetof(struct az, comment)},
+	    {"user", offsetof(struct az, user)},
+	    {"out", offsetof(struct az, out)},
+	    {"cn", offsetof(struct az, cn)},
+	    {"key", offsetof(struct az, key)},
+	    {"cert", offsetof(struct az, cert)},
+	    {"hash", offsetof(struct az, hash)},
+	    {"days", offsetof(struct az, days)},
+	    {"script", offsetof(struct az, script)},
+	    {"expr", offsetof(struct az, expr)},
+	    {"release", offsetof(struct az, release)},
+	    {"build-user", offsetof(struct az, build_user)},
+	    {"program", offsetof(struct az, program)},
 	};
 
 	*flag = NULL;
@@ -116,6 +132,10 @@ static int parse_args(struct az *az, const struct command *c, int argc, char **a
 		}
 		if (!strcmp(a, "-o"))
 			a = "--out";
+		else if (!strcmp(a, "-e")) /* stap's own spelling */
+			a = "--expr";
+		else if (!strcmp(a, "-r"))
+			a = "--release";
 		if (strncmp(a, "--", 2) != 0)
 			return az_err(az, "unknown option %s", a);
 		eq = strchr(a + 2, '=');

@@ -104,3 +104,68 @@ build near "$NEAR"
 [ -n "$(digest near)" ] && [ "$(digest near)" != "$D" ] &&
 	pass "a near-miss script: another digest" ||
 	fail "a near-miss script: another digest" "$(digest near)"
+
+# --- stap-authorize bless --script / -e, explain ---------------------------
+P=$TMP/etc/authorized_probes
+mkdir -p "$TMP/etc" && chmod 755 "$TMP/etc"
+az() { env -u SUDO_USER "$AZ" --policy "$P" "$@"; }
+PROG=sha256:$("$STAP" -r "$REL" -p2 -e "$S" | sha256sum | cut -d' ' -f1)
+run "bless -e builds, shows the program and the module, adds the line" 0 \
+	"^$P:3: added: $D users=nobody program=$PROG # stap -e, program ${PROG%"${PROG#???????????????????}"}\.\.\., kernel $REL$" -- \
+	az bless -e "$S" -r "$REL" --users nobody
+grep -q "^program $PROG " "$TMP/out" && grep -q '^    probe timer.s(1)$' "$TMP/out" &&
+	grep -q "^module $D$" "$TMP/out"
+[ $? -eq 0 ] && pass "bless prints the canonical program, its hash and the module digest" ||
+	fail "bless prints the canonical program, its hash and the module digest"
+if [ "$(id -u)" -eq 0 ]; then
+	grep -q '^building -e SCRIPT as nobody (uid 65534)' "$TMP/out" &&
+		pass "bless run by root without SUDO_USER builds as nobody" ||
+		fail "bless run by root without SUDO_USER builds as nobody" "$(head -1 "$TMP/out")"
+	run "bless refuses to compile as root" 1 'refusing to compile a script as root' -- \
+		az bless -e "$S" -r "$REL" --build-user root
+	[ "$(grep -c '^sha256:' "$P")" -eq 1 ] && pass "a refused bless changes nothing" ||
+		fail "a refused bless changes nothing" "$(cat "$P")"
+fi
+if [ -n "$(digest nobody)" ]; then
+	run "another user's own build of another spelling is approved for nobody" 0 'allow|grant|approved' -- \
+		"$AZ" --policy "$P" check "$(cat "$TMP/spelling.ko")" --user nobody
+	run "a near-miss script's module is refused" 1 -- \
+		"$AZ" --policy "$P" check "$(cat "$TMP/near.ko")" --user nobody
+fi
+
+printf '%s\n' "$S2" >"$TMP/tick.stp"
+chmod 644 "$TMP/tick.stp"
+# SUDO_USER: the administrator's own account builds (daemon stands in)
+if [ "$(id -u)" -eq 0 ] && id daemon >/dev/null 2>&1; then
+	SUDO_USER=daemon "$AZ" --policy "$P" explain "$D" --script "$TMP/tick.stp" -r "$REL" \
+		>"$TMP/out" 2>&1
+	st=$?
+	grep -q "^building tick.stp as daemon " "$TMP/out"
+	[ $? -eq 0 ] && pass "bless/explain run through sudo build as SUDO_USER" ||
+		fail "bless/explain run through sudo build as SUDO_USER" "$(head -1 "$TMP/out")"
+else
+	az explain "$D" --script "$TMP/tick.stp" -r "$REL" >"$TMP/out" 2>&1
+	st=$?
+fi
+[ $st -eq 0 ] && grep -q "^SAME: the script builds $D$" "$TMP/out" &&
+	grep -q "^$P:3: program $PROG (the script's)$" "$TMP/out"
+[ $? -eq 0 ] && pass "explain --script: the script rebuilds to the approved digest and program" ||
+	fail "explain --script: the script rebuilds to the approved digest and program" \
+		"status $st: $(tr '\n' '|' <"$TMP/out")"
+run "explain -e NEAR: another digest, exit 1" 1 "^DIFFERENT: the script builds $(digest near)$" -- \
+	az explain "$D" -e "$NEAR" -r "$REL"
+grep -q "program $PROG (NOT the script's)$" "$TMP/out" &&
+	pass "explain names the approved program as not the script's" ||
+	fail "explain names the approved program as not the script's"
+run "explain without a script: the policy lines and their program" 0 "^$P:3: program $PROG$" -- \
+	az explain "$D"
+run "explain of an unknown digest: exit 1" 1 'no line names this digest' -- \
+	az explain "sha256:$(printf '%064d' 0)"
+cp "$P" "$TMP/before"
+run "bless of a script that does not compile: nothing changed" 1 'stap -p2 failed' -- \
+	az bless -e 'probe nosuch.point { }' -r "$REL"
+cmp -s "$P" "$TMP/before" && pass "the policy is untouched after a failed build" ||
+	fail "the policy is untouched after a failed build"
+ls /tmp | grep -q '^stap-authorize\.' &&
+	fail "no build folder left in /tmp" "$(ls -d /tmp/stap-authorize.*)" ||
+	pass "no build folder left in /tmp"
