@@ -141,27 +141,44 @@ static int write_script(const struct build *b)
 	return close(fd);
 }
 
-/* stap ARGS... as the build user in b->dir; its stdout in *out, its stderr
- * on ours.  stap's exit status, or -1. */
-static int run_stap(const struct az *az, const struct build *b, const char *const *args, char **out)
+/* In the child, as the build user in b->dir: exec stap with argv, or (argv
+ * NULL) print the payload digest of the module ko, read as that user: a path
+ * the build user printed is never opened by root. */
+static void child_run(const struct az *az, const struct build *b, const char *const *argv,
+		      const char *ko)
 {
-	const char *argv[16];
-	size_t n = 0, len = 0, cap = 0;
+	unsigned char md[DIGEST_LEN];
+	enum policy_kind kind;
+	char hex[DIGEST_HEXLEN + 1];
+
+	drop_to(b);
+	child_env(b);
+	if (chdir(b->dir) < 0)
+		_exit(126);
+	if (argv) {
+		if (b->name[0] && write_script(b) < 0)
+			_exit(126);
+		execv(b->stap, (char *const *)argv);
+		_exit(127);
+	}
+	if (az_target(az, ko, &kind, md) < 0)
+		_exit(1);
+	digest_hex(md, DIGEST_LEN, hex);
+	printf("sha256:%s\n", hex);
+	_exit(fflush(stdout) == 0 ? 0 : 1);
+}
+
+/* Run child_run; its stdout in *out, its stderr on ours.  Its exit status,
+ * or -1. */
+static int run_as(const struct az *az, const struct build *b, const char *const *argv,
+		  const char *ko, char **out)
+{
+	size_t len = 0, cap = 0;
 	int pfd[2], st;
 	pid_t pid;
 
-	argv[n++] = b->stap;
-	if (az->release) {
-		argv[n++] = "-r";
-		argv[n++] = az->release;
-	}
-	for (; *args && n < 12; args++)
-		argv[n++] = *args;
-	argv[n++] = b->name[0] ? b->name : "-e";
-	if (!b->name[0])
-		argv[n++] = b->text;
-	argv[n] = NULL;
 	*out = NULL;
+	fflush(stdout);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return az_err(az, "pipe: %s", strerror(errno)), -1;
 	if ((pid = fork()) < 0) {
@@ -170,12 +187,9 @@ static int run_stap(const struct az *az, const struct build *b, const char *cons
 		return az_err(az, "fork: %s", strerror(errno)), -1;
 	}
 	if (pid == 0) {
-		drop_to(b);
-		child_env(b);
-		if (chdir(b->dir) < 0 || (b->name[0] && write_script(b) < 0) || dup2(pfd[1], 1) < 0)
+		if (dup2(pfd[1], 1) < 0)
 			_exit(126);
-		execv(b->stap, (char *const *)argv);
-		_exit(127);
+		child_run(az, b, argv, ko);
 	}
 	close(pfd[1]);
 	for (;;) {
@@ -202,6 +216,25 @@ static int run_stap(const struct az *az, const struct build *b, const char *cons
 	if (!*out)
 		return az_err(az, "out of memory"), -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* stap [-r REL] ARGS... SCRIPT as the build user. */
+static int run_stap(const struct az *az, const struct build *b, const char *arg, char **out)
+{
+	const char *argv[8];
+	size_t n = 0;
+
+	argv[n++] = b->stap;
+	if (az->release) {
+		argv[n++] = "-r";
+		argv[n++] = az->release;
+	}
+	argv[n++] = arg;
+	argv[n++] = b->name[0] ? b->name : "-e";
+	if (!b->name[0])
+		argv[n++] = b->text;
+	argv[n] = NULL;
+	return run_as(az, b, argv, NULL, out);
 }
 
 /* The build user empties the folder it owned; root removes the folder. */
@@ -272,10 +305,9 @@ static int build_source(const struct az *az, struct build *b, unsigned char **bu
 /* The module path stap -p4 printed (its last line), inside our folder. */
 static int module_digest(const struct az *az, struct build *b, char *out)
 {
-	char *nl, *path = out;
-	enum policy_kind kind;
-	char hex[DIGEST_HEXLEN + 1];
+	char *nl, *path = out, *digest = NULL;
 	size_t dl = strlen(b->dir);
+	int r;
 
 	while ((nl = strchr(path, '\n')) && nl[1])
 		path = nl + 1;
@@ -283,17 +315,21 @@ static int module_digest(const struct az *az, struct build *b, char *out)
 		*nl = '\0';
 	if (strncmp(path, b->dir, dl) || path[dl] != '/' || strstr(path, "/../"))
 		return az_err(az, "stap printed no module path in %s", b->dir), -1;
-	if (az_target(az, path, &kind, b->md) < 0)
-		return -1;
-	digest_hex(b->md, DIGEST_LEN, hex);
-	snprintf(b->module, sizeof b->module, "sha256:%s", hex);
-	return 0;
+	r = run_as(az, b, NULL, path, &digest);
+	if (r == 0 && (strlen(digest) != DIGEST_STRLEN || digest[DIGEST_STRLEN - 1] != '\n'))
+		r = -1;
+	if (r == 0) {
+		digest[DIGEST_STRLEN - 1] = '\0';
+		r = digest_parse(digest, b->md);
+		snprintf(b->module, sizeof b->module, "%s", digest);
+	}
+	free(digest);
+	return r == 0 ? 0 : (az_err(az, "%s: cannot read the module", path), -1);
 }
 
 /* Build the script: canonical program (stap -p2), then the module (-p4). */
 static int build_script(const struct az *az, struct build *b, unsigned char **src)
 {
-	static const char *const p2[] = {"-p2", NULL}, *const p4[] = {"-p4", NULL};
 	char *out = NULL;
 	int r;
 
@@ -307,11 +343,11 @@ static int build_script(const struct az *az, struct build *b, unsigned char **sr
 	       b->user, (unsigned)b->uid, b->stap, az->release ? " -r " : "",
 	       az->release ? az->release : "");
 	fflush(stdout);
-	if ((r = run_stap(az, b, p2, &b->canonical)) != 0)
+	if ((r = run_stap(az, b, "-p2", &b->canonical)) != 0)
 		return r > 0 ? az_err(az, "stap -p2 failed (exit %d): nothing changed", r), -1 : -1;
 	if (digest_sha256_str(b->canonical, strlen(b->canonical), b->program) < 0)
 		return az_err(az, "cannot compute SHA-256"), -1;
-	r = run_stap(az, b, p4, &out);
+	r = run_stap(az, b, "-p4", &out);
 	if (r != 0) {
 		free(out);
 		return r > 0 ? az_err(az, "stap -p4 failed (exit %d): nothing changed", r), -1 : -1;
