@@ -104,7 +104,6 @@ static void drop_to(const struct build *b)
 		if (setgroups(1, &b->gid) < 0 || setresgid(b->gid, b->gid, b->gid) < 0 ||
 		    setresuid(b->uid, b->uid, b->uid) < 0)
 			_exit(126);
-		/* fail safe */
 	}
 	if (getresuid(&r, &e, &s) < 0 || r != b->uid || e != b->uid || s != b->uid ||
 	    setuid(0) == 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
