@@ -48,6 +48,13 @@ struct token {
 	size_t str_len;
 };
 
+/* -n for a literal, in two's complement: "-9223372036854775808" is INT64_MIN,
+ * and negating it must not be signed overflow. */
+static inline int64_t tok_neg(int64_t n)
+{
+	return (int64_t)(0 - (uint64_t)n);
+}
+
 struct tokvec {
 	struct token *v;
 	size_t n, cap;

@@ -433,7 +433,7 @@ static struct stap_expr *parse_unary(struct parser *ps)
 	ps->depth--;
 	if (op == OP_NEG && a->kind == E_NUM && a->loc.line == t->loc.line &&
 	    a->loc.col == t->loc.col + 1) {
-		a->num = (int64_t)(0 - (uint64_t)a->num); /* -9223372036854775808 */
+		a->num = tok_neg(a->num);
 		a->loc = t->loc;
 		return a;
 	}
@@ -816,7 +816,7 @@ static struct stap_pp_spec *parse_spec(struct parser *ps)
 			c->has_arg = 1;
 			if (a->kind == TK_NUM) {
 				c->arg_is_num = 1;
-				c->arg_num = neg ? -a->num : a->num;
+				c->arg_num = neg ? tok_neg(a->num) : a->num;
 			} else if (a->kind == TK_STR && !neg) {
 				c->arg_str = stap_strndup(ps->p, a->str, a->str_len);
 			} else {
@@ -908,7 +908,7 @@ static struct stap_expr *parse_literal(struct parser *ps)
 	if (v->kind == TK_NUM) {
 		next(ps);
 		struct stap_expr *e = new_expr(ps, E_NUM, &t->loc);
-		e->num = neg ? (int64_t)(0 - (uint64_t)v->num) : v->num;
+		e->num = neg ? tok_neg(v->num) : v->num;
 		return e;
 	}
 	if (v->kind == TK_STR && !neg)

@@ -199,7 +199,7 @@ static int cond_compare(struct cond *c)
 	}
 	if (rhs->kind == TK_NUM) {
 		c->i++;
-		int64_t r = neg ? -rhs->num : rhs->num;
+		int64_t r = neg ? tok_neg(rhs->num) : rhs->num;
 		if (!numeric) {
 			char *end;
 			nval = strtoll(sval, &end, 0);
