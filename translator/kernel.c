@@ -211,11 +211,14 @@ int session_find_kernel(struct stap_session *s)
 				running_rel);
 			return -1;
 		}
-		/* Never silent: a module for another kernel cannot load here. */
-		fprintf(stderr,
-			"stap: warning: the running kernel %s has no build tree; building for "
-			"%s instead (choose with -r RELEASE, or install linux-headers-%s)\n",
-			running_rel, k->release, running_rel);
+		/* Never silent: a module for another kernel cannot load here.
+		 * (-p1 only parses; its output is the script, not a module.) */
+		if (s->last_pass > 1 || s->list_mode)
+			fprintf(
+			    stderr,
+			    "stap: warning: the running kernel %s has no build tree; building for "
+			    "%s instead (choose with -r RELEASE, or install linux-headers-%s)\n",
+			    running_rel, k->release, running_rel);
 	}
 	if (kernel_fill_paths(k) < 0)
 		return -1;
