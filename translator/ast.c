@@ -1,4 +1,5 @@
 /* The program's arena and the builtin function table. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,23 @@ void *stap_alloc(struct stap_program *p, size_t n)
 	a->used += n;
 	memset(r, 0, n);
 	return r;
+}
+
+void *stap_grow(struct stap_program *p, void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t nc = *cap ? *cap * 2 : first;
+
+	if (n < *cap)
+		return v;
+	if (nc <= n || (size && nc > SIZE_MAX / size)) {
+		fputs("stap: out of memory\n", stderr);
+		abort();
+	}
+	void *nv = stap_alloc(p, nc * size);
+	if (n)
+		memcpy(nv, v, n * size);
+	*cap = nc;
+	return nv;
 }
 
 char *stap_strndup(struct stap_program *p, const char *s, size_t n)

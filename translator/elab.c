@@ -51,14 +51,8 @@ static struct stap_func *find_func(struct stap_program *p, const char *name)
 
 static struct stap_var *scope_add(struct scope *sc, const char *name, const struct stap_loc *loc)
 {
-	if (sc->nlocals == sc->cap) {
-		size_t cap = sc->cap ? sc->cap * 2 : 8;
-		struct stap_var **v = stap_alloc(sc->el->p, cap * sizeof(*v));
-		if (sc->nlocals)
-			memcpy(v, sc->locals, sc->nlocals * sizeof(*v));
-		sc->locals = v;
-		sc->cap = cap;
-	}
+	sc->locals =
+	    stap_grow(sc->el->p, sc->locals, sc->nlocals, &sc->cap, sizeof(*sc->locals), 8);
 	struct stap_var *v = stap_alloc(sc->el->p, sizeof(*v));
 	v->name = stap_strdup(sc->el->p, name);
 	v->loc = *loc;
@@ -1304,14 +1298,7 @@ static void keep_used(struct elab *el, struct worklist *wl)
 
 static void wl_push(struct elab *el, struct worklist *wl, struct stap_func *f)
 {
-	if (wl->n == wl->cap) {
-		size_t cap = wl->cap ? wl->cap * 2 : 8;
-		struct stap_func **v = stap_alloc(el->p, cap * sizeof(*v));
-		if (wl->n)
-			memcpy(v, wl->v, wl->n * sizeof(*v));
-		wl->v = v;
-		wl->cap = cap;
-	}
+	wl->v = stap_grow(el->p, wl->v, wl->n, &wl->cap, sizeof(*wl->v), 8);
 	wl->v[wl->n++] = f;
 }
 

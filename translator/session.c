@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/number.h"
 #include "translator/session.h"
 
 enum {
@@ -64,14 +65,13 @@ static int session_push(char ***list, size_t *n, char *v)
 
 static int session_parse_long(const char *opt, const char *v, long lo, long hi, long *out)
 {
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || *end || end == v || n < lo || n > hi) {
+	long long n;
+
+	if (number_parse(v, lo, hi, &n) < 0) {
 		fprintf(stderr, "stap: invalid argument '%s' for %s\n", v, opt);
 		return -1;
 	}
-	*out = n;
+	*out = (long)n;
 	return 0;
 }
 

@@ -14,19 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/array.h"
+#include "lib/atomicfile.h"
 #include "lib/readfile.h"
 #include "translator/front_int.h"
 
 static struct sym *sym_slot(struct sym_table *t)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct sym *v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			abort();
-		t->v = v;
-		t->cap = cap;
-	}
+	if (array_grow(&t->v, &t->cap, t->n, sizeof(*t->v), 1024) < 0)
+		abort();
 	return &t->v[t->n++];
 }
 
@@ -190,9 +186,8 @@ static const char *btf_str(const struct btf *b, uint32_t off)
 
 static int btf_index(struct btf *b)
 {
-	size_t pos = 0, cap = 1024;
-	b->off = malloc(cap * sizeof(*b->off));
-	if (!b->off)
+	size_t pos = 0, cap = 0;
+	if (array_grow(&b->off, &cap, 0, sizeof(*b->off), 1024) < 0)
 		return -1;
 	b->ntypes = 1;
 	b->off[0] = 0;
@@ -201,13 +196,8 @@ static int btf_index(struct btf *b)
 		size_t next = pos + 12 + btf_extra((info >> 24) & 0x1f, info & 0xffff);
 		if (next > b->types_len)
 			return -1;
-		if (b->ntypes == cap) {
-			cap *= 2;
-			uint32_t *o = realloc(b->off, cap * sizeof(*o));
-			if (!o)
-				return -1;
-			b->off = o;
-		}
+		if (array_grow(&b->off, &cap, b->ntypes, sizeof(*b->off), 1024) < 0)
+			return -1;
 		b->off[b->ntypes++] = (uint32_t)pos;
 		pos = next;
 	}
@@ -417,12 +407,15 @@ static int symcache_read(const char *path, const struct stat *img, struct sym_ta
 	return t->n ? 0 : -1;
 }
 
-/* A new cache file written atomically: tmp name, then rename. */
-static FILE *symcache_create(const char *path, char **tmp)
+/* Cache files are replaced atomically, so a concurrent stap reads the old
+ * table or the new one.  A cache that cannot be written is only slower. */
+static void symcache_store(const char *path, const struct strbuf *b)
 {
 	char *dir = strdup(path);
-	if (!dir)
-		return NULL;
+	if (!dir || b->oom) {
+		free(dir);
+		return;
+	}
 	/* mkdir -p of the two levels we may need ($HOME/.systemtap/symbols). */
 	char *slash = strrchr(dir, '/');
 	if (slash) {
@@ -436,48 +429,33 @@ static FILE *symcache_create(const char *path, char **tmp)
 		mkdir(dir, 0700);
 	}
 	free(dir);
-	if (asprintf(tmp, "%s.%d.tmp", path, (int)getpid()) < 0)
-		return NULL;
-	FILE *f = fopen(*tmp, "w");
-	if (!f) {
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return f;
-}
-
-static void symcache_commit(FILE *f, char *tmp, const char *path)
-{
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		unlink(tmp);
-	free(tmp);
+	(void)atomic_write(path, b->s ? b->s : "", b->n, 0600);
 }
 
 static void symcache_write(const char *path, const struct stat *img, const struct sym_table *t)
 {
-	char *tmp;
-	FILE *f = symcache_create(path, &tmp);
-	if (!f)
-		return;
-	fprintf(f, "stapauth-funcs 1 %lld %lld\n", (long long)img->st_size,
-		(long long)img->st_mtime);
+	struct strbuf b = {0};
+	sb_printf(&b, "stapauth-funcs 1 %lld %lld\n", (long long)img->st_size,
+		  (long long)img->st_mtime);
 	for (size_t i = 0; i < t->n; i++)
-		fprintf(f, "%s\t%s\n", t->v[i].name, t->v[i].proto ? t->v[i].proto : "");
-	symcache_commit(f, tmp, path);
+		sb_printf(&b, "%s\t%s\n", t->v[i].name, t->v[i].proto ? t->v[i].proto : "");
+	symcache_store(path, &b);
+	free(b.s);
 }
 
 /* ~/.systemtap/symbols/kernel-REL.btf: "stapauth-btf 1 SIZE MTIME\n" + .BTF */
 static void btfcache_write(const struct stap_kernel *k, const struct stat *img,
 			   const unsigned char *raw, size_t len)
 {
-	char *path = symcache_path(k->release, "btf"), *tmp;
-	FILE *f = path ? symcache_create(path, &tmp) : NULL;
-	if (f) {
-		fprintf(f, "stapauth-btf 1 %lld %lld\n", (long long)img->st_size,
-			(long long)img->st_mtime);
-		fwrite(raw, 1, len, f);
-		symcache_commit(f, tmp, path);
+	char *path = symcache_path(k->release, "btf");
+	struct strbuf b = {0};
+	if (path) {
+		sb_printf(&b, "stapauth-btf 1 %lld %lld\n", (long long)img->st_size,
+			  (long long)img->st_mtime);
+		sb_putn(&b, (const char *)raw, len);
+		symcache_store(path, &b);
 	}
+	free(b.s);
 	free(path);
 }
 
