@@ -15,6 +15,51 @@ struct stap_arena {
 
 #define ARENA_BLOCK (64 * 1024)
 
+static const char *const op_texts[] = {
+    [OP_ADD] = "+",
+    [OP_SUB] = "-",
+    [OP_MUL] = "*",
+    [OP_DIV] = "/",
+    [OP_MOD] = "%",
+    [OP_SHL] = "<<",
+    [OP_SHR] = ">>",
+    [OP_AND] = "&",
+    [OP_OR] = "|",
+    [OP_XOR] = "^",
+    [OP_CONCAT] = ".",
+    [OP_LAND] = "&&",
+    [OP_LOR] = "||",
+    [OP_LT] = "<",
+    [OP_LE] = "<=",
+    [OP_GT] = ">",
+    [OP_GE] = ">=",
+    [OP_EQ] = "==",
+    [OP_NE] = "!=",
+    [OP_NEG] = "-",
+    [OP_PLUS] = "+",
+    [OP_NOT] = "!",
+    [OP_BITNOT] = "~",
+    [OP_ASSIGN] = "=",
+    [OP_PREINC] = "++",
+    [OP_POSTINC] = "++",
+    [OP_PREDEC] = "--",
+    [OP_POSTDEC] = "--",
+    [OP_COUNT] = "@count",
+    [OP_SUM] = "@sum",
+    [OP_MIN] = "@min",
+    [OP_MAX] = "@max",
+    [OP_AVG] = "@avg",
+    [OP_HIST_LINEAR] = "@hist_linear",
+    [OP_HIST_LOG] = "@hist_log",
+};
+
+const char *stap_op_text(enum stap_op op)
+{
+	if ((size_t)op < sizeof op_texts / sizeof op_texts[0] && op_texts[op])
+		return op_texts[op];
+	return "?";
+}
+
 void *stap_alloc(struct stap_program *p, size_t n)
 {
 	struct stap_arena *a = p->arena;

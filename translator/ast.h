@@ -422,6 +422,9 @@ struct stap_program {
 
 void stap_program_free(struct stap_program *p);
 /* Allocation from the program's arena (never NULL: aborts on ENOMEM). */
+/* An operator as the script writes it ("+", "<<", "@count"); "?" for none. */
+const char *stap_op_text(enum stap_op op);
+
 void *stap_alloc(struct stap_program *p, size_t n);
 /* Room for element n of the arena array v (*cap elements of size bytes):
  * a copy twice as large (first when empty) once n reaches *cap.  Returns the
