@@ -60,22 +60,6 @@ void emit_where(struct emit *e)
 		fputs("NULL", e->out);
 }
 
-static const char *op_text(enum stap_op op)
-{
-	static const char *const t[] = {
-	    [OP_ADD] = "+",  [OP_SUB] = "-",  [OP_MUL] = "*",	 [OP_DIV] = "/",
-	    [OP_MOD] = "%",  [OP_SHL] = "<<", [OP_SHR] = ">>",	 [OP_AND] = "&",
-	    [OP_OR] = "|",   [OP_XOR] = "^",  [OP_CONCAT] = ".", [OP_LAND] = "&&",
-	    [OP_LOR] = "||", [OP_LT] = "<",   [OP_LE] = "<=",	 [OP_GT] = ">",
-	    [OP_GE] = ">=",  [OP_EQ] = "==",  [OP_NE] = "!=",	 [OP_NEG] = "-",
-	    [OP_PLUS] = "+", [OP_NOT] = "!",  [OP_BITNOT] = "~", [OP_ASSIGN] = "=",
-	};
-
-	if ((size_t)op < sizeof t / sizeof t[0] && t[op])
-		return t[op];
-	return "?";
-}
-
 /* The place an error of node x names, as errloc_expr() has it (print.c puts
  * the same in the canonical text); NULL where x cannot fail. */
 static void emit_errloc(struct emit *e, const struct stap_expr *x, const char *what)
@@ -92,7 +76,7 @@ static void emit_loc_op(struct emit *e, const struct stap_expr *x, enum stap_op 
 {
 	char what[64];
 
-	snprintf(what, sizeof what, "operator '%s'", op_text(op));
+	snprintf(what, sizeof what, "operator '%s'", stap_op_text(op));
 	emit_errloc(e, x, what);
 }
 
@@ -196,7 +180,7 @@ static void emit_binary(struct emit *e, const struct stap_expr *x)
 		/* the kernel builds with -fno-strict-overflow: + - * wrap */
 		fputs("((int64_t)((uint64_t)(", e->out);
 		emit_expr(e, x->a);
-		fprintf(e->out, ") %s (uint64_t)(", op_text(x->op));
+		fprintf(e->out, ") %s (uint64_t)(", stap_op_text(x->op));
 		emit_expr(e, x->b);
 		fputs(")))", e->out);
 	}
@@ -209,12 +193,12 @@ static void emit_compare(struct emit *e, const struct stap_expr *x)
 		emit_expr(e, x->a);
 		fputs(", ", e->out);
 		emit_expr(e, x->b);
-		fprintf(e->out, ") %s 0))", op_text(x->op));
+		fprintf(e->out, ") %s 0))", stap_op_text(x->op));
 		return;
 	}
 	fputs("((int64_t)((", e->out);
 	emit_expr(e, x->a);
-	fprintf(e->out, ") %s (", op_text(x->op));
+	fprintf(e->out, ") %s (", stap_op_text(x->op));
 	emit_expr(e, x->b);
 	fputs(")))", e->out);
 }
@@ -251,7 +235,7 @@ static void emit_compound(struct emit *e, const struct stap_expr *x,
 	}
 	fputs("((int64_t)((uint64_t)(", e->out);
 	emit_old(e, x->a);
-	fprintf(e->out, ") %s (uint64_t)(", op_text(x->op));
+	fprintf(e->out, ") %s (uint64_t)(", stap_op_text(x->op));
 	emit_expr(e, x->b);
 	fputs(")))", e->out);
 }
