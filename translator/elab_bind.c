@@ -76,8 +76,6 @@ static struct stap_var *scope_bind_local(struct scope *sc, const struct stap_var
 	return v;
 }
 
-/* ---- binding ---- */
-
 enum { USE_READ = 1, USE_WRITE = 2 };
 
 static void bind_expr(struct scope *sc, struct stap_expr *e, int use);

@@ -9,7 +9,7 @@
 struct stap_session;
 struct stap_program;
 
-/* Pass 2, last step (cache.c/normalize.c): rewrite the elaborated program into
+/* Pass 2, last step (normalize*.c): rewrite the elaborated program into
  * its normal form; only rewrites that keep behaviour identical on every run.
  * 0, or -1 after printing an error. */
 int normalize_program(struct stap_session *s, struct stap_program *p);
