@@ -50,7 +50,7 @@ static int key_for(struct stap_session *s, struct stap_program *p, struct key_me
 	return r;
 }
 
-int cache_print_key(struct stap_session *s, struct stap_program *p, FILE *out)
+int driver_print_key(struct stap_session *s, struct stap_program *p, FILE *out)
 {
 	struct cache c;
 	struct cache_key k;
