@@ -1,4 +1,5 @@
 /* The program's arena and the builtin function table. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,51 @@ struct stap_arena {
 };
 
 #define ARENA_BLOCK (64 * 1024)
+
+static const char *const op_texts[] = {
+    [OP_ADD] = "+",
+    [OP_SUB] = "-",
+    [OP_MUL] = "*",
+    [OP_DIV] = "/",
+    [OP_MOD] = "%",
+    [OP_SHL] = "<<",
+    [OP_SHR] = ">>",
+    [OP_AND] = "&",
+    [OP_OR] = "|",
+    [OP_XOR] = "^",
+    [OP_CONCAT] = ".",
+    [OP_LAND] = "&&",
+    [OP_LOR] = "||",
+    [OP_LT] = "<",
+    [OP_LE] = "<=",
+    [OP_GT] = ">",
+    [OP_GE] = ">=",
+    [OP_EQ] = "==",
+    [OP_NE] = "!=",
+    [OP_NEG] = "-",
+    [OP_PLUS] = "+",
+    [OP_NOT] = "!",
+    [OP_BITNOT] = "~",
+    [OP_ASSIGN] = "=",
+    [OP_PREINC] = "++",
+    [OP_POSTINC] = "++",
+    [OP_PREDEC] = "--",
+    [OP_POSTDEC] = "--",
+    [OP_COUNT] = "@count",
+    [OP_SUM] = "@sum",
+    [OP_MIN] = "@min",
+    [OP_MAX] = "@max",
+    [OP_AVG] = "@avg",
+    [OP_HIST_LINEAR] = "@hist_linear",
+    [OP_HIST_LOG] = "@hist_log",
+};
+
+const char *stap_op_text(enum stap_op op)
+{
+	if ((size_t)op < sizeof op_texts / sizeof op_texts[0] && op_texts[op])
+		return op_texts[op];
+	return "?";
+}
 
 void *stap_alloc(struct stap_program *p, size_t n)
 {
@@ -36,6 +82,23 @@ void *stap_alloc(struct stap_program *p, size_t n)
 	a->used += n;
 	memset(r, 0, n);
 	return r;
+}
+
+void *stap_grow(struct stap_program *p, void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t nc = *cap ? *cap * 2 : first;
+
+	if (n < *cap)
+		return v;
+	if (nc <= n || (size && nc > SIZE_MAX / size)) {
+		fputs("stap: out of memory\n", stderr);
+		abort();
+	}
+	void *nv = stap_alloc(p, nc * size);
+	if (n)
+		memcpy(nv, v, n * size);
+	*cap = nc;
+	return nv;
 }
 
 char *stap_strndup(struct stap_program *p, const char *s, size_t n)

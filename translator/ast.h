@@ -422,7 +422,14 @@ struct stap_program {
 
 void stap_program_free(struct stap_program *p);
 /* Allocation from the program's arena (never NULL: aborts on ENOMEM). */
+/* An operator as the script writes it ("+", "<<", "@count"); "?" for none. */
+const char *stap_op_text(enum stap_op op);
+
 void *stap_alloc(struct stap_program *p, size_t n);
+/* Room for element n of the arena array v (*cap elements of size bytes):
+ * a copy twice as large (first when empty) once n reaches *cap.  Returns the
+ * array to use; the old copy stays in the arena until the program is freed. */
+void *stap_grow(struct stap_program *p, void *v, size_t n, size_t *cap, size_t size, size_t first);
 char *stap_strdup(struct stap_program *p, const char *s);
 char *stap_strndup(struct stap_program *p, const char *s, size_t n);
 

@@ -65,12 +65,4 @@ int cache_clean(struct cache *c, unsigned long long limit, const struct cache_en
 /* Check the .ko at path is a sane relocatable ELF (libelf).  0 or -1. */
 int cache_elf_sane(const char *path);
 
-/* In driver.c, for main.c: */
-struct stap_session;
-struct stap_program;
-/* Print the key's fields, the key and the module name (stap -p2 -v). 0/-1. */
-int cache_print_key(struct stap_session *s, struct stap_program *p, FILE *out);
-/* --clean-cache: leftovers and LRU cleaning to the limit.  Exit status. */
-int driver_clean_cache(struct stap_session *s);
-
 #endif

@@ -50,7 +50,7 @@ static int key_for(struct stap_session *s, struct stap_program *p, struct key_me
 	return r;
 }
 
-int cache_print_key(struct stap_session *s, struct stap_program *p, FILE *out)
+int driver_print_key(struct stap_session *s, struct stap_program *p, FILE *out)
 {
 	struct cache c;
 	struct cache_key k;
@@ -127,7 +127,8 @@ static int pass3(struct stap_session *s, struct stap_program *p, const char *mod
 		r = -1;
 	}
 	if (r == 0 && s->verbose) {
-		fprintf(stderr, "Pass 3: translated to C into \"%s\" ", c_path);
+		fprintf(stderr, "Pass 3: translated to C into \"%s\" for kernel %s ", c_path,
+			s->kernel.release);
 		passclock_report(&clk, stderr);
 	}
 	return r;
@@ -142,7 +143,8 @@ static int pass4(struct stap_session *s, const char *c_path, const char *modname
 	passclock_start(&clk);
 	r = kbuild_module(s, c_path, modname, ko_path);
 	if (r == 0 && s->verbose) {
-		fprintf(stderr, "Pass 4: compiled C into \"%s.ko\" ", modname);
+		fprintf(stderr, "Pass 4: compiled C into \"%s.ko\" for kernel %s ", modname,
+			s->kernel.release);
 		passclock_report(&clk, stderr);
 	}
 	return r;
@@ -196,10 +198,14 @@ out:
 static int use_hit(struct stap_session *s, const struct cache_entry *e)
 {
 	if (s->verbose) {
-		fprintf(stderr, "Pass 3: using cached %s (cached) in 0usr/0sys/0real ms.\n", e->c);
+		fprintf(stderr,
+			"Pass 3: using cached %s (cached) for kernel %s in 0usr/0sys/0real ms.\n",
+			e->c, s->kernel.release);
 		if (s->last_pass >= 4)
-			fprintf(stderr, "Pass 4: using cached %s (cached) in 0usr/0sys/0real ms.\n",
-				e->ko);
+			fprintf(stderr,
+				"Pass 4: using cached %s (cached) for kernel %s in 0usr/0sys/0real "
+				"ms.\n",
+				e->ko, s->kernel.release);
 	}
 	return finish(s, e->c, e->ko);
 }

@@ -1,4 +1,4 @@
-/* Pass 2 internals shared by elab*.c. */
+/* Pass 2 internals shared by elab*.c and listing.c. */
 #ifndef TRANSLATOR_ELAB_INT_H
 #define TRANSLATOR_ELAB_INT_H
 
@@ -20,6 +20,18 @@ struct elab {
 	/* Context of the probe point being resolved, for $param -> *_arg(N). */
 };
 
+/* "semantic error: MSG" at loc (elab.c). */
+void elab_error(struct elab *el, const struct stap_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The global called name, or NULL (elab_bind.c). */
+struct stap_var *elab_find_global(struct stap_program *p, const char *name);
+/* Bind the names of a probe / a function (elab_bind.c). */
+void elab_bind_probe(struct elab *el, struct stap_probe *pr);
+void elab_bind_func(struct elab *el, struct stap_func *f);
+/* One round of type inference over the probes and funcs (elab_types.c);
+ * check: report what stays unresolved.  *changed: something was inferred. */
+void elab_types_round(struct elab *el, struct stap_func **funcs, size_t nfuncs, int check,
+		      int *changed);
 /* Resolve every probe's specs into points, expanding aliases (may split a
  * probe in several).  0 or -1. */
 int elab_points(struct elab *el);

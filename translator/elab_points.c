@@ -19,14 +19,7 @@ struct ptlist {
 
 static struct stap_probe_point *pt_new(struct elab *el, struct ptlist *l, enum stap_pp_kind k)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct stap_probe_point *v = stap_alloc(el->p, cap * sizeof(*v));
-		if (l->n)
-			memcpy(v, l->v, l->n * sizeof(*v));
-		l->v = v;
-		l->cap = cap;
-	}
+	l->v = stap_grow(el->p, l->v, l->n, &l->cap, sizeof(*l->v), 8);
 	struct stap_probe_point *pt = &l->v[l->n++];
 	memset(pt, 0, sizeof(*pt));
 	pt->kind = k;
@@ -561,14 +554,7 @@ static int resolve_spec(struct elab *el, const struct stap_pp_spec *sp, struct p
 static void probes_push(struct elab *el, struct stap_probe ***v, size_t *n, size_t *cap,
 			struct stap_probe *pr)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 8;
-		struct stap_probe **nv = stap_alloc(el->p, nc * sizeof(*nv));
-		if (*n)
-			memcpy(nv, *v, *n * sizeof(*nv));
-		*v = nv;
-		*cap = nc;
-	}
+	*v = stap_grow(el->p, *v, *n, cap, sizeof(**v), 8);
 	pr->index = (int)*n;
 	(*v)[(*n)++] = pr;
 }

@@ -60,22 +60,6 @@ void emit_where(struct emit *e)
 		fputs("NULL", e->out);
 }
 
-static const char *op_text(enum stap_op op)
-{
-	static const char *const t[] = {
-	    [OP_ADD] = "+",  [OP_SUB] = "-",  [OP_MUL] = "*",	 [OP_DIV] = "/",
-	    [OP_MOD] = "%",  [OP_SHL] = "<<", [OP_SHR] = ">>",	 [OP_AND] = "&",
-	    [OP_OR] = "|",   [OP_XOR] = "^",  [OP_CONCAT] = ".", [OP_LAND] = "&&",
-	    [OP_LOR] = "||", [OP_LT] = "<",   [OP_LE] = "<=",	 [OP_GT] = ">",
-	    [OP_GE] = ">=",  [OP_EQ] = "==",  [OP_NE] = "!=",	 [OP_NEG] = "-",
-	    [OP_PLUS] = "+", [OP_NOT] = "!",  [OP_BITNOT] = "~", [OP_ASSIGN] = "=",
-	};
-
-	if ((size_t)op < sizeof t / sizeof t[0] && t[op])
-		return t[op];
-	return "?";
-}
-
 /* The place an error of node x names, as errloc_expr() has it (print.c puts
  * the same in the canonical text); NULL where x cannot fail. */
 static void emit_errloc(struct emit *e, const struct stap_expr *x, const char *what)
@@ -92,7 +76,7 @@ static void emit_loc_op(struct emit *e, const struct stap_expr *x, enum stap_op 
 {
 	char what[64];
 
-	snprintf(what, sizeof what, "operator '%s'", op_text(op));
+	snprintf(what, sizeof what, "operator '%s'", stap_op_text(op));
 	emit_errloc(e, x, what);
 }
 
@@ -196,7 +180,7 @@ static void emit_binary(struct emit *e, const struct stap_expr *x)
 		/* the kernel builds with -fno-strict-overflow: + - * wrap */
 		fputs("((int64_t)((uint64_t)(", e->out);
 		emit_expr(e, x->a);
-		fprintf(e->out, ") %s (uint64_t)(", op_text(x->op));
+		fprintf(e->out, ") %s (uint64_t)(", stap_op_text(x->op));
 		emit_expr(e, x->b);
 		fputs(")))", e->out);
 	}
@@ -209,12 +193,12 @@ static void emit_compare(struct emit *e, const struct stap_expr *x)
 		emit_expr(e, x->a);
 		fputs(", ", e->out);
 		emit_expr(e, x->b);
-		fprintf(e->out, ") %s 0))", op_text(x->op));
+		fprintf(e->out, ") %s 0))", stap_op_text(x->op));
 		return;
 	}
 	fputs("((int64_t)((", e->out);
 	emit_expr(e, x->a);
-	fprintf(e->out, ") %s (", op_text(x->op));
+	fprintf(e->out, ") %s (", stap_op_text(x->op));
 	emit_expr(e, x->b);
 	fputs(")))", e->out);
 }
@@ -251,7 +235,7 @@ static void emit_compound(struct emit *e, const struct stap_expr *x,
 	}
 	fputs("((int64_t)((uint64_t)(", e->out);
 	emit_old(e, x->a);
-	fprintf(e->out, ") %s (uint64_t)(", op_text(x->op));
+	fprintf(e->out, ") %s (uint64_t)(", stap_op_text(x->op));
 	emit_expr(e, x->b);
 	fputs(")))", e->out);
 }
@@ -367,24 +351,126 @@ static void emit_call(struct emit *e, const struct stap_expr *x)
 		fputs(", (int64_t)0)", e->out);
 }
 
-/* Builtins: a small table for the common shapes, code for the rest. */
-struct bi_simple {
-	enum stap_builtin id;
-	const char *c; /* C text; args appended in order, ")" closes */
-	int temp;      /* needs a string temporary as first argument */
-	int ctx;       /* takes the context first */
-	int loc;       /* takes the location last */
+/* Builtins: one row per builtin with a common shape, code for the rest. */
+enum bi_shape {
+	BI_CODE = 0,	 /* no row: emit_builtin's switch */
+	BI_SHAPE_CALL,	 /* c = "fn(": [c,] [temp,] args [, loc] ) */
+	BI_SHAPE_FIXED,	 /* c = the whole C expression, no arguments */
+	BI_SHAPE_ARG,	 /* c = the cast of a register argument */
+	BI_SHAPE_READ,	 /* size bytes from memory */
+	BI_SHAPE_STRING, /* a NUL-terminated (or sized) string from memory */
+	BI_SHAPE_PRINTF, /* the printf family: emit_fmt.c */
 };
 
-static const struct bi_simple bi_table[] = {
-    {BI_STRLEN, "stp_strlen(", 0, 0, 0},       {BI_SUBSTR, "stp_substr(", 1, 0, 0},
-    {BI_ISINSTR, "stp_isinstr(", 0, 0, 0},     {BI_STRPOS, "stp_strpos(", 0, 0, 0},
-    {BI_STRTOL, "stp_strtol(", 0, 1, 1},       {BI_STR_REPLACE, "stp_str_replace(", 1, 0, 0},
-    {BI_STRINGAT, "stp_stringat(", 0, 1, 1},   {BI_TOKENIZE, "stp_tokenize(c, ", 1, 0, 0},
-    {BI_PPID, "stp_ppid(", 0, 0, 0},	       {BI_EXECNAME, "stp_execname(", 1, 0, 0},
-    {BI_PEXECNAME, "stp_pexecname(", 1, 0, 0}, {BI_RETURNVAL, "stp_returnval(", 0, 1, 1},
-    {BI_RANDINT, "stp_randint(", 0, 1, 1},
+enum { BI_TEMP = 1, BI_CTX = 2, BI_LOC = 4, BI_USER = 8, BI_SIZED = 16 };
+
+struct bi_row {
+	enum bi_shape shape;
+	const char *c;
+	unsigned flags; /* BI_TEMP: a string temporary first; BI_CTX: the context
+			   first; BI_LOC: the location last; BI_USER: user
+			   memory; BI_SIZED: the length is the second argument */
+	int size;
 };
+
+#define CALL(f, fl)                                                                                \
+	{                                                                                          \
+		BI_SHAPE_CALL, f, fl, 0                                                            \
+	}
+#define FIXED(t)                                                                                   \
+	{                                                                                          \
+		BI_SHAPE_FIXED, t, 0, 0                                                            \
+	}
+#define ARG(cast)                                                                                  \
+	{                                                                                          \
+		BI_SHAPE_ARG, cast, 0, 0                                                           \
+	}
+#define READ(n, fl)                                                                                \
+	{                                                                                          \
+		BI_SHAPE_READ, NULL, fl, n                                                         \
+	}
+#define STRING(fl)                                                                                 \
+	{                                                                                          \
+		BI_SHAPE_STRING, NULL, fl, 0                                                       \
+	}
+#define PRINTF                                                                                     \
+	{                                                                                          \
+		BI_SHAPE_PRINTF, NULL, 0, 0                                                        \
+	}
+static const struct bi_row bi_rows[BI_COUNT_] = {
+    [BI_STRLEN] = CALL("stp_strlen(", 0),
+    [BI_SUBSTR] = CALL("stp_substr(", BI_TEMP),
+    [BI_ISINSTR] = CALL("stp_isinstr(", 0),
+    [BI_STRPOS] = CALL("stp_strpos(", 0),
+    [BI_STRTOL] = CALL("stp_strtol(", BI_CTX | BI_LOC),
+    [BI_STR_REPLACE] = CALL("stp_str_replace(", BI_TEMP),
+    [BI_STRINGAT] = CALL("stp_stringat(", BI_CTX | BI_LOC),
+    [BI_TOKENIZE] = CALL("stp_tokenize(c, ", BI_TEMP),
+    [BI_PPID] = CALL("stp_ppid(", 0),
+    [BI_EXECNAME] = CALL("stp_execname(", BI_TEMP),
+    [BI_PEXECNAME] = CALL("stp_pexecname(", BI_TEMP),
+    [BI_RETURNVAL] = CALL("stp_returnval(", BI_CTX | BI_LOC),
+    [BI_RANDINT] = CALL("stp_randint(", BI_CTX | BI_LOC),
+    [BI_EXIT] = FIXED("(stp_exit(), (int64_t)0)"),
+    [BI_ABORT] = FIXED("(stp_exit(), c->abort = c->abort ? c->abort : STP_ABORT_NEXT, (int64_t)0)"),
+    [BI_PID] = FIXED("((int64_t)current->tgid)"),
+    [BI_TID] = FIXED("((int64_t)current->pid)"),
+    [BI_UID] = FIXED("stp_uid(false)"),
+    [BI_EUID] = FIXED("stp_uid(true)"),
+    [BI_GID] = FIXED("stp_gid(false)"),
+    [BI_EGID] = FIXED("stp_gid(true)"),
+    [BI_CPU] = FIXED("((int64_t)smp_processor_id())"),
+    [BI_GETTIMEOFDAY_S] = FIXED("(stp_time_ns() / 1000000000LL)"),
+    [BI_GETTIMEOFDAY_MS] = FIXED("(stp_time_ns() / 1000000LL)"),
+    [BI_GETTIMEOFDAY_US] = FIXED("(stp_time_ns() / 1000LL)"),
+    [BI_GETTIMEOFDAY_NS] = FIXED("stp_time_ns()"),
+    [BI_LOCAL_CLOCK_NS] = FIXED("((int64_t)local_clock())"),
+    [BI_JIFFIES] = FIXED("((int64_t)jiffies)"),
+    [BI_GET_CYCLES] = FIXED("((int64_t)get_cycles())"),
+    [BI_PROBEFUNC] = FIXED("c->probefunc"),
+    [BI_PP] = FIXED("c->pp"),
+    [BI_TARGET] = FIXED("((int64_t)_stp_target)"),
+    [BI_IS_RETURN] = FIXED("((int64_t)c->is_return)"),
+    [BI_STP_PID] = FIXED("((int64_t)0)"),
+    [BI_INT_ARG] = ARG("int"),
+    [BI_S32_ARG] = ARG("int"),
+    [BI_UINT_ARG] = ARG("unsigned int"),
+    [BI_U32_ARG] = ARG("unsigned int"),
+    [BI_LONG_ARG] = ARG("long"),
+    [BI_S64_ARG] = ARG("long"),
+    [BI_ULONG_ARG] = ARG("unsigned long"),
+    [BI_POINTER_ARG] = ARG("unsigned long"),
+    [BI_U64_ARG] = ARG("unsigned long"),
+    [BI_KERNEL_STRING] = STRING(0),
+    [BI_KERNEL_STRING_N] = STRING(BI_SIZED),
+    [BI_USER_STRING] = STRING(BI_USER),
+    [BI_USER_STRING_N] = STRING(BI_USER | BI_SIZED),
+    [BI_KERNEL_LONG] = READ(8, 0),
+    [BI_KERNEL_POINTER] = READ(8, 0),
+    [BI_KERNEL_INT] = READ(4, 0),
+    [BI_KERNEL_SHORT] = READ(2, 0),
+    [BI_KERNEL_CHAR] = READ(1, 0),
+    [BI_USER_LONG] = READ(8, BI_USER),
+    [BI_USER_POINTER] = READ(8, BI_USER),
+    [BI_USER_INT] = READ(4, BI_USER),
+    [BI_USER_SHORT] = READ(2, BI_USER),
+    [BI_USER_CHAR] = READ(1, BI_USER),
+    [BI_PRINTF] = PRINTF,
+    [BI_SPRINTF] = PRINTF,
+    [BI_PRINTLN] = PRINTF,
+    [BI_PRINT] = PRINTF,
+    [BI_SPRINT] = PRINTF,
+    [BI_SPRINTLN] = PRINTF,
+    [BI_PRINTD] = PRINTF,
+    [BI_PRINTDLN] = PRINTF,
+    [BI_SPRINTD] = PRINTF,
+};
+#undef CALL
+#undef FIXED
+#undef ARG
+#undef READ
+#undef STRING
+#undef PRINTF
 
 static void emit_args(struct emit *e, const struct stap_expr *x, int first)
 {
@@ -397,34 +483,25 @@ static void emit_args(struct emit *e, const struct stap_expr *x, int first)
 	}
 }
 
-static int emit_builtin_simple(struct emit *e, const struct stap_expr *x)
+static void emit_bi_call(struct emit *e, const struct stap_expr *x, const struct bi_row *b)
 {
-	size_t i;
+	int first = 1;
 
-	for (i = 0; i < sizeof bi_table / sizeof bi_table[0]; i++) {
-		const struct bi_simple *b = &bi_table[i];
-		int first = 1;
-
-		if (b->id != x->builtin)
-			continue;
-		fputs(b->c, e->out);
-		if (b->ctx) {
-			fputs("c", e->out);
-			first = 0;
-		}
-		if (b->temp) {
-			fprintf(e->out, "%sl->t%d", first ? "" : ", ", emit_new_temp(e));
-			first = 0;
-		}
-		emit_args(e, x, first);
-		if (b->loc) {
-			fputs(", ", e->out);
-			emit_loc_ident(e, x, x);
-		}
-		fputs(")", e->out);
-		return 1;
+	fputs(b->c, e->out);
+	if (b->flags & BI_CTX) {
+		fputs("c", e->out);
+		first = 0;
 	}
-	return 0;
+	if (b->flags & BI_TEMP) {
+		fprintf(e->out, "%sl->t%d", first ? "" : ", ", emit_new_temp(e));
+		first = 0;
+	}
+	emit_args(e, x, first);
+	if (b->flags & BI_LOC) {
+		fputs(", ", e->out);
+		emit_loc_ident(e, x, x);
+	}
+	fputs(")", e->out);
 }
 
 static void emit_arg_reg(struct emit *e, const struct stap_expr *x, const char *cast)
@@ -464,34 +541,45 @@ static void emit_mem_read(struct emit *e, const struct stap_expr *x, int size, i
 	fputs(")", e->out);
 }
 
-static void emit_fixed(struct emit *e, const char *text)
+/* A builtin with a row in bi_rows; 0 when it has none (its code is in
+ * emit_builtin). */
+static int emit_builtin_row(struct emit *e, const struct stap_expr *x)
 {
-	fputs(text, e->out);
+	const struct bi_row *b;
+
+	if ((size_t)x->builtin >= BI_COUNT_)
+		return 0;
+	b = &bi_rows[x->builtin];
+	switch (b->shape) {
+	case BI_SHAPE_CALL:
+		emit_bi_call(e, x, b);
+		return 1;
+	case BI_SHAPE_FIXED:
+		fputs(b->c, e->out);
+		return 1;
+	case BI_SHAPE_ARG:
+		emit_arg_reg(e, x, b->c);
+		return 1;
+	case BI_SHAPE_READ:
+		emit_mem_read(e, x, b->size, (b->flags & BI_USER) != 0);
+		return 1;
+	case BI_SHAPE_STRING:
+		emit_mem_string(e, x, (b->flags & BI_USER) != 0, (b->flags & BI_SIZED) != 0);
+		return 1;
+	case BI_SHAPE_PRINTF:
+		emit_printf_call(e, x);
+		return 1;
+	case BI_CODE:
+		break;
+	}
+	return 0;
 }
 
 static void emit_builtin(struct emit *e, const struct stap_expr *x)
 {
-	if (emit_builtin_simple(e, x))
+	if (emit_builtin_row(e, x))
 		return;
 	switch (x->builtin) {
-	case BI_PRINTF:
-	case BI_SPRINTF:
-	case BI_PRINTLN:
-	case BI_PRINT:
-	case BI_SPRINT:
-	case BI_SPRINTLN:
-	case BI_PRINTD:
-	case BI_PRINTDLN:
-	case BI_SPRINTD:
-		emit_printf_call(e, x);
-		return;
-	case BI_EXIT:
-		emit_fixed(e, "(stp_exit(), (int64_t)0)");
-		return;
-	case BI_ABORT:
-		emit_fixed(
-		    e, "(stp_exit(), c->abort = c->abort ? c->abort : STP_ABORT_NEXT, (int64_t)0)");
-		return;
 	case BI_ERROR:
 		fputs("(stp_error(c, ", e->out);
 		emit_loc_ident(e, x, x);
@@ -532,122 +620,10 @@ static void emit_builtin(struct emit *e, const struct stap_expr *x)
 		emit_expr(e, x->args[0]);
 		fprintf(e->out, ", %s)", x->builtin == BI_TOUPPER ? "true" : "false");
 		return;
-	case BI_PID:
-		emit_fixed(e, "((int64_t)current->tgid)");
-		return;
-	case BI_TID:
-		emit_fixed(e, "((int64_t)current->pid)");
-		return;
-	case BI_UID:
-		emit_fixed(e, "stp_uid(false)");
-		return;
-	case BI_EUID:
-		emit_fixed(e, "stp_uid(true)");
-		return;
-	case BI_GID:
-		emit_fixed(e, "stp_gid(false)");
-		return;
-	case BI_EGID:
-		emit_fixed(e, "stp_gid(true)");
-		return;
-	case BI_CPU:
-		emit_fixed(e, "((int64_t)smp_processor_id())");
-		return;
-	case BI_GETTIMEOFDAY_S:
-		emit_fixed(e, "(stp_time_ns() / 1000000000LL)");
-		return;
-	case BI_GETTIMEOFDAY_MS:
-		emit_fixed(e, "(stp_time_ns() / 1000000LL)");
-		return;
-	case BI_GETTIMEOFDAY_US:
-		emit_fixed(e, "(stp_time_ns() / 1000LL)");
-		return;
-	case BI_GETTIMEOFDAY_NS:
-		emit_fixed(e, "stp_time_ns()");
-		return;
-	case BI_LOCAL_CLOCK_NS:
-		emit_fixed(e, "((int64_t)local_clock())");
-		return;
-	case BI_JIFFIES:
-		emit_fixed(e, "((int64_t)jiffies)");
-		return;
-	case BI_GET_CYCLES:
-		emit_fixed(e, "((int64_t)get_cycles())");
-		return;
-	case BI_PROBEFUNC:
-		emit_fixed(e, "c->probefunc");
-		return;
-	case BI_PP:
-		emit_fixed(e, "c->pp");
-		return;
-	case BI_TARGET:
-		emit_fixed(e, "((int64_t)_stp_target)");
-		return;
-	case BI_IS_RETURN:
-		emit_fixed(e, "((int64_t)c->is_return)");
-		return;
-	case BI_STP_PID:
-		emit_fixed(e, "((int64_t)0)");
-		return;
-	case BI_INT_ARG:
-	case BI_S32_ARG:
-		emit_arg_reg(e, x, "int");
-		return;
-	case BI_UINT_ARG:
-	case BI_U32_ARG:
-		emit_arg_reg(e, x, "unsigned int");
-		return;
-	case BI_LONG_ARG:
-	case BI_S64_ARG:
-		emit_arg_reg(e, x, "long");
-		return;
-	case BI_ULONG_ARG:
-	case BI_POINTER_ARG:
-	case BI_U64_ARG:
-		emit_arg_reg(e, x, "unsigned long");
-		return;
 	case BI_REGISTER:
 		fputs("(stp_error(c, ", e->out);
 		emit_loc_ident(e, x, x);
 		fputs(", \"register() is not supported\"), (int64_t)0)", e->out);
-		return;
-	case BI_KERNEL_STRING:
-		emit_mem_string(e, x, 0, 0);
-		return;
-	case BI_KERNEL_STRING_N:
-		emit_mem_string(e, x, 0, 1);
-		return;
-	case BI_USER_STRING:
-		emit_mem_string(e, x, 1, 0);
-		return;
-	case BI_USER_STRING_N:
-		emit_mem_string(e, x, 1, 1);
-		return;
-	case BI_KERNEL_LONG:
-	case BI_KERNEL_POINTER:
-		emit_mem_read(e, x, 8, 0);
-		return;
-	case BI_KERNEL_INT:
-		emit_mem_read(e, x, 4, 0);
-		return;
-	case BI_KERNEL_SHORT:
-		emit_mem_read(e, x, 2, 0);
-		return;
-	case BI_KERNEL_CHAR:
-		emit_mem_read(e, x, 1, 0);
-		return;
-	case BI_USER_LONG:
-	case BI_USER_POINTER:
-		emit_mem_read(e, x, 8, 1);
-		return;
-	case BI_USER_INT:
-		emit_mem_read(e, x, 4, 1);
-		return;
-	case BI_USER_SHORT:
-		emit_mem_read(e, x, 2, 1);
-		return;
-	case BI_USER_CHAR:
-		emit_mem_read(e, x, 1, 1);
 		return;
 	case BI_MODULE_NAME:
 		emit_c_string(e->out, e->modname, strlen(e->modname));

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "lib/strbuf.h"
 #include "translator/ast.h"
 #include "translator/session.h"
 
@@ -92,14 +93,6 @@ int parse_tokens(struct stap_program *p, struct diag *d, const struct tokvec *tv
 
 /* ---- printing ---- */
 
-struct strbuf {
-	char *s;
-	size_t n, cap;
-	int oom;
-};
-void sb_puts(struct strbuf *b, const char *s);
-void sb_putn(struct strbuf *b, const char *s, size_t n);
-void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_quote(struct strbuf *b, const char *s, size_t n);
 
 void print_expr(struct strbuf *b, const struct stap_expr *e, int typed);

@@ -3,19 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
 #include "translator/front_int.h"
 
 void tokvec_push(struct tokvec *tv, const struct token *t)
 {
-	if (tv->n == tv->cap) {
-		size_t cap = tv->cap ? tv->cap * 2 : 256;
-		struct token *v = realloc(tv->v, cap * sizeof(*v));
-		if (!v) {
-			fputs("stap: out of memory\n", stderr);
-			abort();
-		}
-		tv->v = v;
-		tv->cap = cap;
+	if (array_grow(&tv->v, &tv->cap, tv->n, sizeof(*tv->v), 256) < 0) {
+		fputs("stap: out of memory\n", stderr);
+		abort();
 	}
 	tv->v[tv->n++] = *t;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
 #include "translator/elab_int.h"
 #include "translator/front.h"
 
@@ -46,13 +47,8 @@ int front_list(struct stap_session *s)
 	char **lines = NULL;
 	for (size_t i = 0; !rc && i < p->nprobes; i++)
 		for (size_t k = 0; k < p->probes[i]->npoints; k++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				char **nl = realloc(lines, cap * sizeof(*nl));
-				if (!nl)
-					abort();
-				lines = nl;
-			}
+			if (array_grow(&lines, &cap, n, sizeof(*lines), 64) < 0)
+				abort();
 			lines[n++] = point_line(&el, &p->probes[i]->points[k],
 						s->list_mode == STAP_LIST_PROBES_VARS);
 		}

@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "translator/front.h"
-#include "translator/cache.h"
 #include "translator/passclock.h"
 #include "translator/passes.h"
 #include "translator/session.h"
@@ -68,7 +67,7 @@ static int stap_translate(struct stap_session *s)
 	if (s->last_pass == 2) {
 		rc = print_owned(program_canonical_text(p));
 		/* cache engineer: -p2 -v shows the cache key and its fields */
-		if (rc == 0 && s->verbose && cache_print_key(s, p, stderr) < 0)
+		if (rc == 0 && s->verbose && driver_print_key(s, p, stderr) < 0)
 			rc = 1;
 	} else
 		rc = driver_run(s, p);

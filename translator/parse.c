@@ -27,14 +27,7 @@ struct ptrvec {
 
 static void pv_push(struct stap_program *p, struct ptrvec *pv, void *x)
 {
-	if (pv->n == pv->cap) {
-		size_t cap = pv->cap ? pv->cap * 2 : 4;
-		void **v = stap_alloc(p, cap * sizeof(*v));
-		if (pv->n)
-			memcpy(v, pv->v, pv->n * sizeof(*v));
-		pv->v = v;
-		pv->cap = cap;
-	}
+	pv->v = stap_grow(p, pv->v, pv->n, &pv->cap, sizeof(*pv->v), 4);
 	pv->v[pv->n++] = x;
 }
 
@@ -801,13 +794,7 @@ static struct stap_pp_spec *parse_spec(struct parser *ps)
 	size_t cap = 0;
 	sp->loc = peek(ps)->loc;
 	do {
-		if (sp->ncomps == cap) {
-			cap = cap ? cap * 2 : 4;
-			struct stap_pp_comp *c = stap_alloc(ps->p, cap * sizeof(*c));
-			if (sp->ncomps)
-				memcpy(c, sp->comps, sp->ncomps * sizeof(*c));
-			sp->comps = c;
-		}
+		sp->comps = stap_grow(ps->p, sp->comps, sp->ncomps, &cap, sizeof(*sp->comps), 4);
 		struct stap_pp_comp *c = &sp->comps[sp->ncomps++];
 		c->name = parse_comp_name(ps);
 		if (accept_op(ps, "(")) {

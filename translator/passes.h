@@ -9,7 +9,7 @@
 struct stap_session;
 struct stap_program;
 
-/* Pass 2, last step (cache.c/normalize.c): rewrite the elaborated program into
+/* Pass 2, last step (normalize*.c): rewrite the elaborated program into
  * its normal form; only rewrites that keep behaviour identical on every run.
  * 0, or -1 after printing an error. */
 int normalize_program(struct stap_session *s, struct stap_program *p);
@@ -21,6 +21,10 @@ char *program_canonical_text(const struct stap_program *p);
 /* Passes 3-5 around the cache (driver.c): key, lookup, emit, build, store,
  * run, as far as s asks.  Returns the process exit status. */
 int driver_run(struct stap_session *s, struct stap_program *p);
+/* Print the key's fields, the key and the module name (stap -p2 -v). 0/-1. */
+int driver_print_key(struct stap_session *s, struct stap_program *p, FILE *out);
+/* --clean-cache: leftovers and LRU cleaning to the limit.  Exit status. */
+int driver_clean_cache(struct stap_session *s);
 
 /* Pass 3 (emit*.c): the module's C source for p, module name modname, to out.
  * 0, or -1 after printing an error. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
 #include "translator/front_int.h"
 
 #define PP_MAX_DEPTH 64	     /* nested macro expansions */
@@ -22,7 +23,7 @@ struct pp {
 	struct diag *d;
 	const struct pp_env *env;
 	struct macro *macros;
-	size_t nmacros;
+	size_t nmacros, macros_cap;
 	int depth;
 	char *config; /* the target .config text, read on first CONFIG_ test */
 	int config_read;
@@ -327,6 +328,7 @@ static int pp_define(struct pp *st, const struct token *t, size_t n, size_t *i)
 	}
 	const struct token *name = &t[k++];
 	struct macro m = {.name = name};
+	size_t params_cap = 0;
 	if (k < n && tok_is(&t[k], TK_OP, "(")) {
 		for (k++; k < n && !tok_is(&t[k], TK_OP, ")"); k++) {
 			if (t[k].kind != TK_IDENT) {
@@ -335,10 +337,8 @@ static int pp_define(struct pp *st, const struct token *t, size_t n, size_t *i)
 				free(m.params);
 				return -1;
 			}
-			struct token *np = realloc(m.params, (m.nparams + 1) * sizeof(*np));
-			if (!np)
+			if (array_grow(&m.params, &params_cap, m.nparams, sizeof(*m.params), 4) < 0)
 				abort();
-			m.params = np;
 			m.params[m.nparams++] = t[k];
 			if (k + 1 < n && tok_is(&t[k + 1], TK_OP, ","))
 				k++;
@@ -372,10 +372,8 @@ static int pp_define(struct pp *st, const struct token *t, size_t n, size_t *i)
 		tokvec_free(&m.body);
 		return -1;
 	}
-	struct macro *nm = realloc(st->macros, (st->nmacros + 1) * sizeof(*nm));
-	if (!nm)
+	if (array_grow(&st->macros, &st->macros_cap, st->nmacros, sizeof(*st->macros), 8) < 0)
 		abort();
-	st->macros = nm;
 	st->macros[st->nmacros++] = m;
 	*i = end + 1;
 	return 0;

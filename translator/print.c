@@ -12,80 +12,6 @@
 #include "translator/front_int.h"
 #include "translator/passes.h"
 
-static const char *op_text(enum stap_op op)
-{
-	switch (op) {
-	case OP_ADD:
-		return "+";
-	case OP_SUB:
-		return "-";
-	case OP_MUL:
-		return "*";
-	case OP_DIV:
-		return "/";
-	case OP_MOD:
-		return "%";
-	case OP_SHL:
-		return "<<";
-	case OP_SHR:
-		return ">>";
-	case OP_AND:
-		return "&";
-	case OP_OR:
-		return "|";
-	case OP_XOR:
-		return "^";
-	case OP_CONCAT:
-		return ".";
-	case OP_LAND:
-		return "&&";
-	case OP_LOR:
-		return "||";
-	case OP_LT:
-		return "<";
-	case OP_LE:
-		return "<=";
-	case OP_GT:
-		return ">";
-	case OP_GE:
-		return ">=";
-	case OP_EQ:
-		return "==";
-	case OP_NE:
-		return "!=";
-	case OP_NEG:
-		return "-";
-	case OP_PLUS:
-		return "+";
-	case OP_NOT:
-		return "!";
-	case OP_BITNOT:
-		return "~";
-	case OP_PREINC:
-	case OP_POSTINC:
-		return "++";
-	case OP_PREDEC:
-	case OP_POSTDEC:
-		return "--";
-	case OP_COUNT:
-		return "@count";
-	case OP_SUM:
-		return "@sum";
-	case OP_MIN:
-		return "@min";
-	case OP_MAX:
-		return "@max";
-	case OP_AVG:
-		return "@avg";
-	case OP_HIST_LINEAR:
-		return "@hist_linear";
-	case OP_HIST_LOG:
-		return "@hist_log";
-	default:
-		return "?";
-	}
-}
-
 static void print_args(struct strbuf *b, struct stap_expr **args, size_t n, int typed)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -163,23 +89,23 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 		sb_puts(b, ")");
 		break;
 	case E_UNARY:
-		sb_printf(b, "%s(", op_text(e->op));
+		sb_printf(b, "%s(", stap_op_text(e->op));
 		print_expr(b, e->a, typed);
 		sb_puts(b, ")");
 		break;
 	case E_INCDEC:
 		if (e->op == OP_PREINC || e->op == OP_PREDEC)
-			sb_puts(b, op_text(e->op));
+			sb_puts(b, stap_op_text(e->op));
 		print_expr(b, e->a, typed);
 		if (e->op == OP_POSTINC || e->op == OP_POSTDEC)
-			sb_puts(b, op_text(e->op));
+			sb_puts(b, stap_op_text(e->op));
 		break;
 	case E_BINARY:
 	case E_COMPARE:
 	case E_LOGICAL:
 		sb_puts(b, "(");
 		print_expr(b, e->a, typed);
-		sb_printf(b, " %s ", op_text(e->op));
+		sb_printf(b, " %s ", stap_op_text(e->op));
 		print_expr(b, e->b, typed);
 		sb_puts(b, ")");
 		break;
@@ -198,7 +124,7 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 		sb_printf(b, " %s%s ",
 			  e->kind == E_STATS_ADD ? "<<<"
 			  : e->op == OP_ASSIGN	 ? ""
-						 : op_text(e->op),
+						 : stap_op_text(e->op),
 			  e->kind == E_STATS_ADD ? "" : "=");
 		print_expr(b, e->b, typed);
 		break;
@@ -208,12 +134,12 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 		sb_printf(b, "] in %s)", expr_name(e));
 		break;
 	case E_STAT:
-		sb_printf(b, "%s(", op_text(e->op));
+		sb_printf(b, "%s(", stap_op_text(e->op));
 		print_expr(b, e->a, typed);
 		sb_puts(b, ")");
 		break;
 	case E_HIST:
-		sb_printf(b, "%s(", op_text(e->op));
+		sb_printf(b, "%s(", stap_op_text(e->op));
 		print_expr(b, e->a, typed);
 		for (size_t i = 0; i < e->nargs; i++) {
 			sb_puts(b, ", ");

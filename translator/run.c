@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/modinfo.h"
+#include "lib/readfile.h"
 #include "translator/passes.h"
 #include "translator/session.h"
 
@@ -95,6 +98,51 @@ static int run_exec(const char *loader, const char *const *argv, const struct st
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+/* The running release; STAPAUTH_RUNNING_RELEASE stands in for it in tests
+ * that hand a module built for an installed kernel to a stand-in loader (the
+ * real loader checks vermagic against uname itself). */
+static const char *run_running_release(struct utsname *u)
+{
+	const char *r = getenv("STAPAUTH_RUNNING_RELEASE");
+
+	if (r && *r)
+		return r;
+	return uname(u) == 0 ? u->release : NULL;
+}
+
+/* Refuse before anything is loaded when the module was built for another
+ * kernel (the fallback when the running kernel has no build tree), where
+ * the cause is still in view.  0, or 1 after printing one line. */
+static int run_check_release(const char *ko_path)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0, n = 0;
+	struct modinfo mi = {0};
+	struct utsname u;
+	const char *why = NULL, *running = run_running_release(&u);
+	int r = readfile_path(ko_path, (size_t)1 << 30, &buf, &len), rc = 1;
+
+	if (r < 0) {
+		fprintf(stderr, "stap: %s: %s\n", ko_path, readfile_strerror(r));
+		return 1;
+	}
+	if (modinfo_read(buf, len, &mi, &why) < 0)
+		fprintf(stderr, "stap: %s: %s\n", ko_path, why);
+	else if (!mi.vermagic)
+		fprintf(stderr, "stap: %s: the module has no vermagic; nothing loaded\n", ko_path);
+	else if (running && ((n = strcspn(mi.vermagic, " ")) != strlen(running) ||
+			     memcmp(mi.vermagic, running, n) != 0))
+		fprintf(stderr,
+			"stap: %s was built for kernel %.*s, not the running %s; nothing loaded "
+			"(build for it with -r, or install linux-headers-%s)\n",
+			ko_path, (int)n, mi.vermagic, running, running);
+	else
+		rc = 0;
+	modinfo_free(&mi);
+	free(buf);
+	return rc;
+}
+
 int run_module(const struct stap_session *s, const char *ko_path)
 {
 	char buf[PATH_MAX], xpid[32];
@@ -102,6 +150,8 @@ int run_module(const struct stap_session *s, const char *ko_path)
 	size_t n = 0, i;
 	int root = geteuid() == 0, r;
 
+	if (run_check_release(ko_path) != 0)
+		return 1;
 	/* STAPAUTH_STAPRUN: another loader program (tests; stap is unprivileged,
 	 * the loader does every check). */
 	loader = getenv("STAPAUTH_STAPRUN");

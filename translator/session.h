@@ -85,7 +85,7 @@ struct stap_session {
 int session_parse_args(struct stap_session *s, int argc, char **argv);
 /* Read the script text (file, -e or stdin) into s->script_buf.  0 or -1. */
 int session_read_script(struct stap_session *s);
-/* Discover the target kernel from s->release_opt or the running system.
+/* kernel.c: discover the target kernel from s->release_opt or the running system.
  * 0, or -1 after printing why (only needed for pass 2 and later). */
 int session_find_kernel(struct stap_session *s);
 void session_free(struct stap_session *s);

@@ -38,8 +38,27 @@ if [ -z "$REL" ] || ! command -v make >/dev/null; then
 fi
 export TMPDIR="$TMP/tmpdir"
 empty_tmp() { [ -z "$(ls -A "$TMP/tmpdir")" ]; }
+RUNNING=$(uname -r)
 
-(cd "$TMP/w" && "$STAP" --disable-cache -r "$REL" -p4 -m stap_clitest -e "$S") >"$TMP/out" 2>&1
+# Without -r, a running kernel with no build tree falls back to the newest
+# installed one: never silently (issue 20).
+if [ -e "/lib/modules/$RUNNING/build" ] || [ -e "/usr/src/linux-headers-$RUNNING" ]; then
+	skip "fallback warning" "the running kernel $RUNNING has a build tree"
+else
+	run "no build tree for the running kernel: one warning naming both releases" 0 -- \
+		"$STAP" -p2 -e "$S"
+	n=$(grep -c 'warning' "$TMP/out")
+	grep -q "^stap: warning: the running kernel $RUNNING has no build tree; building for .* instead (choose with -r RELEASE, or install linux-headers-$RUNNING)\$" "$TMP/out" &&
+		[ "$n" -eq 1 ]
+	[ $? -eq 0 ] && pass "the fallback warning names $RUNNING, the chosen release, -r and the headers package" ||
+		{ fail "fallback warning line" "$n warning lines"; sed 's/^/#   /' "$TMP/out" | head -5; }
+	run "-r RELEASE: no fallback warning" 0 -- "$STAP" -r "$REL" -p2 -e "$S"
+	grep -q 'warning' "$TMP/out" && fail "-r RELEASE: no fallback warning" "$(head -1 "$TMP/out")"
+fi
+run "-v: the pass 3 line names the chosen release" 0 "^Pass 3: translated to C into .* for kernel $REL " -- \
+	"$STAP" --disable-cache -v -r "$REL" -p3 -e "$S"
+
+(cd "$TMP/w" && "$STAP" --disable-cache -v -r "$REL" -p4 -m stap_clitest -e "$S") >"$TMP/out" 2>&1
 if [ -f "$TMP/w/stap_clitest.ko" ]; then
 	pass "-p4 builds stap_clitest.ko for $REL"
 else
@@ -48,6 +67,9 @@ else
 fi
 grep -q "^stap_clitest.ko$" "$TMP/out" && pass "-p4 prints the module's path" ||
 	fail "-p4 prints the module's path"
+grep -q "^Pass 4: compiled C into \"stap_clitest.ko\" for kernel $REL " "$TMP/out" &&
+	pass "-v: the pass 4 line names the chosen release" ||
+	fail "-v: the pass 4 line names the chosen release" "$(grep '^Pass 4' "$TMP/out")"
 grep -aq 'stapauth_guru=0' "$TMP/w/stap_clitest.ko" && grep -aq 'vermagic=' "$TMP/w/stap_clitest.ko" &&
 	grep -aq 'parm=count:\|parmtype=count:long' "$TMP/w/stap_clitest.ko"
 [ $? -eq 0 ] && pass "the module's .modinfo has stapauth_guru, vermagic and the parameter" ||
@@ -85,14 +107,28 @@ echo
 exit 3
 L
 chmod +x "$TMP/loader"
-(cd "$TMP/w" && STAPAUTH_STAPRUN="$TMP/loader" "$STAP" --disable-cache -r "$REL" -m stap_clirun \
+if [ "$RUNNING" = "$REL" ]; then
+	skip "pass 5 for another kernel" "the running kernel is $REL"
+else
+	# Pass 5 refuses a module built for another kernel before any loader runs.
+	printf '#!/bin/sh\ntouch "%s/loaded"\n' "$TMP" >"$TMP/marker-loader"
+	chmod +x "$TMP/marker-loader"
+	(cd "$TMP/w" && STAPAUTH_STAPRUN="$TMP/marker-loader" "$STAP" -r "$REL" -m stap_clirel \
+		-e "$S") >"$TMP/out" 2>&1
+	st=$?
+	[ $st -eq 1 ] && [ ! -e "$TMP/loaded" ] && [ "$(wc -l <"$TMP/out")" -eq 1 ] &&
+		grep -q "built for kernel $REL, not the running $RUNNING; nothing loaded" "$TMP/out"
+	[ $? -eq 0 ] && pass "pass 5: a module for $REL is refused on $RUNNING in one line, no loader run" ||
+		{ fail "pass 5: module for another kernel" "status $st"; sed 's/^/#   /' "$TMP/out" | head -5; }
+fi
+(cd "$TMP/w" && STAPAUTH_RUNNING_RELEASE="$REL" STAPAUTH_STAPRUN="$TMP/loader" "$STAP" --disable-cache -r "$REL" -m stap_clirun \
 	-G count=9 -G name=x -o out.txt -c 'echo hi' -e "$S") >"$TMP/out" 2>&1
 st=$?
 grep -qx '\[-o\]\[out.txt\]\[-c\]\[echo hi\]\[stap_clirun.ko\]\[count=9\]\[name=x\]' "$TMP/out" &&
 	[ $st -eq 3 ]
 [ $? -eq 0 ] && pass "pass 5: loader gets -o, -c, the module and -G values; its status comes back" ||
 	{ fail "pass 5: loader arguments" "status $st"; sed 's/^/#   /' "$TMP/out" | head -5; }
-(cd "$TMP/w" && STAPAUTH_STAPRUN="$TMP/loader" "$STAP" --disable-cache -r "$REL" -m stap_clirun \
+(cd "$TMP/w" && STAPAUTH_RUNNING_RELEASE="$REL" STAPAUTH_STAPRUN="$TMP/loader" "$STAP" --disable-cache -r "$REL" -m stap_clirun \
 	-x 1 -e "$S") >"$TMP/out" 2>&1
 grep -q '\[-x\]\[1\]\[stap_clirun.ko\]' "$TMP/out" && pass "pass 5: -x PID reaches the loader" ||
 	{ fail "pass 5: -x PID reaches the loader"; sed 's/^/#   /' "$TMP/out" | head -5; }

@@ -1,11 +1,17 @@
+#include "lib/array.h"
+#include "lib/atomicfile.h"
 #include "lib/digest.h"
 #include "lib/modinfo.h"
 #include "lib/modsig.h"
+#include "lib/number.h"
 #include "lib/readfile.h"
+#include "lib/strbuf.h"
 #include "tests/unit/unit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -227,4 +233,111 @@ TEST(modinfo_refuses_non_modules)
 	CHECK(modinfo_read(d, n / 2, &mi, &why) < 0);
 	modinfo_free(&mi);
 	free(d);
+}
+
+TEST(number_parse_exact_decimal_in_range)
+{
+	long long v = 7;
+
+	CHECK(number_parse("0", 0, 10, &v) == 0 && v == 0);
+	CHECK(number_parse("4294967294", 0, 4294967294LL, &v) == 0 && v == 4294967294LL);
+	CHECK(number_parse("-5", -10, 10, &v) == 0 && v == -5);
+	v = 7;
+	CHECK(number_parse("", 0, 10, &v) == -EINVAL);
+	CHECK(number_parse(" 1", 0, 10, &v) == -EINVAL);
+	CHECK(number_parse("+1", 0, 10, &v) == -EINVAL);
+	CHECK(number_parse("1 ", 0, 10, &v) == -EINVAL);
+	CHECK(number_parse("0x1", 0, 10, &v) == -EINVAL);
+	CHECK(number_parse("-1", 0, 10, &v) == -EINVAL);
+	CHECK(number_parse("11", 0, 10, &v) == -ERANGE);
+	CHECK(number_parse("-11", -10, 10, &v) == -ERANGE);
+	CHECK(number_parse("99999999999999999999", 0, 10, &v) == -ERANGE);
+	CHECK(v == 7);
+	CHECK(strcmp(number_strerror(-ERANGE), "out of range") == 0);
+}
+
+TEST(strbuf_appends_and_grows)
+{
+	struct strbuf b = {0};
+
+	for (int i = 0; i < 200; i++)
+		sb_printf(&b, "%03d,", i);
+	sb_puts(&b, "end");
+	sb_putn(&b, "xyz", 1);
+	CHECK(!b.oom && b.n == 200 * 4 + 4 && b.s[b.n] == 0);
+	CHECK(strncmp(b.s, "000,001,", 8) == 0 && strcmp(b.s + 800, "endx") == 0);
+	sb_putn(&b, "a", SIZE_MAX - 4); /* would overflow: flagged, not done */
+	CHECK(b.oom && b.n == 804);
+	free(b.s);
+}
+
+TEST(array_grow_doubles_and_keeps_elements)
+{
+	int *v = NULL;
+	size_t cap = 0, n;
+
+	for (n = 0; n < 100; n++) {
+		CHECK(array_grow(&v, &cap, n, sizeof(*v), 8) == 0);
+		CHECK(cap > n);
+		v[n] = (int)n;
+	}
+	CHECK(cap == 128 && v[0] == 0 && v[99] == 99);
+	CHECK(array_grow(&v, &cap, 128, SIZE_MAX / 2, 8) == -ENOMEM && cap == 128);
+	free(v);
+}
+
+static int read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+static size_t count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+TEST(atomic_write_replaces_whole_file_with_mode)
+{
+	char path[512], buf[64];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s", unit_path("a"));
+	CHECK(write_file(path, "old content", 11) == 0);
+	CHECK(atomic_write(path, "new", 3, 0640) == 0);
+	CHECK(read_text(path, buf, sizeof buf) == 0 && strcmp(buf, "new") == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
+	CHECK(count_entries(unit_tmpdir()) == 1); /* no temporary file left */
+}
+
+TEST(atomic_file_abort_leaves_old_content)
+{
+	struct atomic_file af;
+	char path[512], buf[64];
+
+	snprintf(path, sizeof path, "%s", unit_path("b"));
+	CHECK(write_file(path, "keep", 4) == 0);
+	CHECK(atomic_file_open(&af, path, 0600) == 0);
+	CHECK(strncmp(af.tmp, unit_tmpdir(), strlen(unit_tmpdir())) == 0); /* same folder */
+	CHECK(write(af.fd, "partial", 7) == 7);
+	CHECK(read_text(path, buf, sizeof buf) == 0 && strcmp(buf, "keep") == 0);
+	atomic_file_abort(&af);
+	CHECK(read_text(path, buf, sizeof buf) == 0 && strcmp(buf, "keep") == 0);
+	CHECK(count_entries(unit_tmpdir()) == 1);
+	CHECK(atomic_write(unit_path("missing/x"), "x", 1, 0600) == -ENOENT);
 }

@@ -1,7 +1,7 @@
 /* Normalization: each group of equivalent scripts gives one normal form, and
  * near misses (scripts that behave differently) stay apart.  The programs are
  * built as elaborated ASTs by hand and compared through a structural dump, so
- * the test depends on nothing but ast.h and normalize.c. */
+ * the test depends on nothing but ast.h and normalize*.c. */
 #include "tests/unit/unit.h"
 
 #include <stdarg.h>

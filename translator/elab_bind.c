@@ -1,0 +1,659 @@
+/* Pass 2, binding: every name in probes and functions to its global, local,
+ * parameter, function or builtin; $target variables and @cast to reads. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "translator/elab_int.h"
+#include "translator/front.h"
+
+struct scope {
+	struct elab *el;
+	struct stap_probe *probe; /* or NULL in a function */
+	struct stap_func *func;
+	struct stap_var **locals;
+	size_t nlocals, cap;
+	int loops;
+};
+
+struct stap_var *elab_find_global(struct stap_program *p, const char *name)
+{
+	for (size_t i = 0; i < p->nglobals; i++)
+		if (strcmp(p->globals[i]->name, name) == 0)
+			return p->globals[i];
+	return NULL;
+}
+
+static struct stap_func *find_func(struct stap_program *p, const char *name)
+{
+	for (size_t i = 0; i < p->nfuncs; i++)
+		if (strcmp(p->funcs[i]->name, name) == 0)
+			return p->funcs[i];
+	return NULL;
+}
+
+static struct stap_var *scope_add(struct scope *sc, const char *name, const struct stap_loc *loc)
+{
+	sc->locals =
+	    stap_grow(sc->el->p, sc->locals, sc->nlocals, &sc->cap, sizeof(*sc->locals), 8);
+	struct stap_var *v = stap_alloc(sc->el->p, sizeof(*v));
+	v->name = stap_strdup(sc->el->p, name);
+	v->loc = *loc;
+	v->scope = STAP_VAR_LOCAL;
+	v->index = (int)sc->nlocals;
+	sc->locals[sc->nlocals++] = v;
+	return v;
+}
+
+static struct stap_var *scope_local(struct scope *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nlocals; i++)
+		if (strcmp(sc->locals[i]->name, name) == 0)
+			return sc->locals[i];
+	return NULL;
+}
+
+/* A name in an expression: parameter/local, then global, else a new local. */
+static struct stap_var *scope_lookup(struct scope *sc, const char *name, const struct stap_loc *loc)
+{
+	struct stap_var *v = scope_local(sc, name);
+	if (!v)
+		v = elab_find_global(sc->el->p, name);
+	if (!v)
+		v = scope_add(sc, name, loc);
+	return v;
+}
+
+/* A loop or catch variable: always a local of the probe or function. */
+static struct stap_var *scope_bind_local(struct scope *sc, const struct stap_var *pv)
+{
+	struct stap_var *v = scope_local(sc, pv->name);
+	if (!v && elab_find_global(sc->el->p, pv->name))
+		elab_error(sc->el, &pv->loc, "loop variable '%s' is a global; it must be a local",
+			   pv->name);
+	if (!v)
+		v = scope_add(sc, pv->name, &pv->loc);
+	v->written = 1;
+	return v;
+}
+
+enum { USE_READ = 1, USE_WRITE = 2 };
+
+static void bind_expr(struct scope *sc, struct stap_expr *e, int use);
+static void bind_stmt(struct scope *sc, struct stap_stmt *s);
+
+static void mark(struct stap_var *v, int use)
+{
+	v->read |= (use & USE_READ) != 0;
+	v->written |= (use & USE_WRITE) != 0;
+}
+
+static void set_arity(struct elab *el, struct stap_var *v, int n, const struct stap_loc *loc)
+{
+	if (v->scope != STAP_VAR_GLOBAL) {
+		elab_error(el, loc,
+			   "array '%s' is not a global; local arrays are not supported (declare it "
+			   "global)",
+			   v->name);
+		return;
+	}
+	if (n > STAP_MAX_ARITY) {
+		elab_error(el, loc, "array '%s' has more than %d keys", v->name, STAP_MAX_ARITY);
+		return;
+	}
+	if (v->init) {
+		elab_error(el, loc, "'%s' has an initializer, so it is a scalar, not an array",
+			   v->name);
+		return;
+	}
+	if (v->arity <= 0)
+		v->arity = n;
+	else if (v->arity != n)
+		elab_error(el, loc,
+			   "inconsistent arity for array '%s': %d key(s) here, %d elsewhere",
+			   v->name, n, v->arity);
+}
+
+/* Which probe kinds the current probe has: for $return and $param. */
+static int probe_all(const struct stap_probe *pr, enum stap_pp_kind a, enum stap_pp_kind b)
+{
+	if (!pr || !pr->npoints)
+		return 0;
+	for (size_t i = 0; i < pr->npoints; i++)
+		if (pr->points[i].kind != a && pr->points[i].kind != b)
+			return 0;
+	return 1;
+}
+
+/* The 1-based position of $name in a "$a:int $b:char*" parameter list, and
+ * the builtin that reads it with its C type's width and sign. */
+static int proto_index(const char *proto, const char *name, enum stap_builtin *reader)
+{
+	size_t n = strlen(name);
+	int idx = 0;
+	/* Entries are "$name:type" separated by " $"; types may hold blanks. */
+	for (const char *p = proto ? strchr(proto, '$') : NULL; p; p = strstr(p + 1, " $")) {
+		if (*p == ' ')
+			p++;
+		idx++;
+		const char *end = strstr(p, " $");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > n + 1 && memcmp(p + 1, name, n) == 0 && p[n + 1] == ':') {
+			char type[128];
+			snprintf(type, sizeof(type), "%.*s", (int)(len - n - 2), p + n + 2);
+			if (type[0] && type[strlen(type) - 1] == '*')
+				*reader = BI_POINTER_ARG;
+			else if (strstr(type, "long"))
+				*reader = strstr(type, "unsigned") ? BI_ULONG_ARG : BI_LONG_ARG;
+			else if (strstr(type, "unsigned"))
+				*reader = BI_UINT_ARG;
+			else if (strstr(type, "int") || strstr(type, "short") ||
+				 strstr(type, "char") || strstr(type, "enum ") ||
+				 strcmp(type, "_Bool") == 0 || strcmp(type, "bool") == 0)
+				*reader = BI_INT_ARG;
+			else
+				*reader =
+				    BI_LONG_ARG; /* typedefs (size_t, loff_t, u64): full register */
+			return idx;
+		}
+	}
+	return 0;
+}
+
+static void make_builtin(struct stap_program *p, struct stap_expr *e, enum stap_builtin b,
+			 int64_t arg)
+{
+	e->kind = E_BUILTIN;
+	e->builtin = b;
+	e->str = (char *)stap_builtin_name(b);
+	if (arg) {
+		e->args = stap_alloc(p, sizeof(*e->args));
+		e->args[0] = stap_alloc(p, sizeof(**e->args));
+		e->args[0]->kind = E_NUM;
+		e->args[0]->num = arg;
+		e->args[0]->loc = e->loc;
+		e->nargs = 1;
+	}
+}
+
+/* $return -> returnval(); $param -> long_arg(N) / pointer_arg(N) when the
+ * kernel's BTF gives the parameter's position in every probed function. */
+static struct stap_expr *node(struct stap_program *p, enum stap_expr_kind k,
+			      const struct stap_loc *loc)
+{
+	struct stap_expr *n = stap_alloc(p, sizeof(*n));
+	n->kind = k;
+	n->loc = *loc;
+	return n;
+}
+
+/* The parameter list every point of the probe shares, or NULL. */
+static const char *probe_params(const struct stap_probe *pr)
+{
+	if (!(probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE)))
+		return NULL;
+	for (size_t i = 1; i < pr->npoints; i++)
+		if (!pr->points[i].params || !pr->points[0].params ||
+		    strcmp(pr->points[i].params, pr->points[0].params) != 0)
+			return NULL;
+	return pr->points[0].params;
+}
+
+/* $$parms / $$vars -> sprintf("a=%#x b=%#x", int_arg(1), pointer_arg(2)),
+ * $$return -> sprintf("return=%#x", returnval()); 1 when e was one. */
+static int bind_pretty(struct scope *sc, struct stap_expr *e)
+{
+	struct stap_program *p = sc->el->p;
+	size_t len = 2 + strcspn(e->str + 2, "$");
+	int ret = len == 8 && strncmp(e->str, "$$return", 8) == 0;
+	int parms = (len == 7 && strncmp(e->str, "$$parms", 7) == 0) ||
+		    (len == 6 && strncmp(e->str, "$$vars", 6) == 0);
+	const char *params = parms ? probe_params(sc->probe) : NULL;
+	struct strbuf fmt = {0};
+	struct stap_expr *args[8];
+	size_t n = 1;
+
+	if (ret && probe_all(sc->probe, PP_KRETPROBE, PP_URETPROBE)) {
+		sb_puts(&fmt, "return=%#x");
+		args[n] = node(p, E_BUILTIN, &e->loc);
+		make_builtin(p, args[n++], BI_RETURNVAL, 0);
+	} else if (params) {
+		for (const char *q = strchr(params, '$'); q && n <= 6; q = strstr(q + 1, " $")) {
+			q += *q == ' ';
+			char name[128];
+			enum stap_builtin reader = BI_LONG_ARG;
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(q + 1, ":"), q + 1);
+			if (proto_index(params, name, &reader) != (int)n)
+				break;
+			sb_printf(&fmt, "%s%s=%%#x", n > 1 ? " " : "", name);
+			args[n] = node(p, E_BUILTIN, &e->loc);
+			make_builtin(p, args[n], reader, (int64_t)n);
+			n++;
+		}
+	} else {
+		return 0;
+	}
+	args[0] = node(p, E_STR, &e->loc);
+	args[0]->str = stap_strdup(p, fmt.s ? fmt.s : "");
+	args[0]->str_len = fmt.n;
+	free(fmt.s);
+	e->kind = E_BUILTIN;
+	e->builtin = BI_SPRINTF;
+	e->str = (char *)stap_builtin_name(BI_SPRINTF);
+	e->args = stap_alloc(p, n * sizeof(*e->args));
+	memcpy(e->args, args, n * sizeof(*e->args));
+	e->nargs = n;
+	return 1;
+}
+
+static struct stap_expr *builtin1(struct stap_program *p, enum stap_builtin b,
+				  struct stap_expr *arg, const struct stap_loc *loc)
+{
+	struct stap_expr *e = node(p, E_BUILTIN, loc);
+	make_builtin(p, e, b, 0);
+	e->args = stap_alloc(p, sizeof(*e->args));
+	e->args[0] = arg;
+	e->nargs = 1;
+	return e;
+}
+
+/* kernel_int(kernel_pointer(pointer_arg(1) + 16) + 8) for $a->b->c. */
+static struct stap_expr *access_expr(struct stap_program *p, const struct btf_access *a,
+				     struct stap_expr *start, const struct stap_loc *loc)
+{
+	struct stap_expr *cur = start;
+	if (!cur) {
+		cur = node(p, E_BUILTIN, loc);
+		make_builtin(p, cur, BI_POINTER_ARG, a->param);
+	}
+	for (int i = 0; i < a->nsteps; i++) {
+		if (a->deref[i])
+			cur = builtin1(p, BI_KERNEL_POINTER, cur, loc);
+		if (a->off[i]) {
+			struct stap_expr *add = node(p, E_BINARY, loc);
+			add->op = OP_ADD;
+			add->a = cur;
+			add->b = node(p, E_NUM, loc);
+			add->b->num = a->off[i];
+			cur = add;
+		}
+	}
+	return builtin1(p, a->reader, cur, loc);
+}
+
+/* $param->a->b at kernel function entries: the same access in every point. */
+static int bind_member_chain(struct scope *sc, struct stap_expr *e)
+{
+	struct elab *el = sc->el;
+	const struct stap_probe *pr = sc->probe;
+	const char *arrow = strstr(e->str, "->");
+	char param[128], why[256] = "";
+	struct btf_access acc, first;
+
+	if (!arrow || !probe_all(pr, PP_KPROBE, PP_KPROBE) || el->kbtf_failed)
+		return 0;
+	if (!el->kbtf && !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why)))) {
+		el->kbtf_failed = 1;
+		elab_error(el, &e->loc, "cannot resolve %s: %s", e->str, why);
+		return 1;
+	}
+	snprintf(param, sizeof(param), "%.*s", (int)(arrow - e->str - 1), e->str + 1);
+	for (size_t i = 0; i < pr->npoints; i++) {
+		const struct stap_probe_point *pt = &pr->points[i];
+		if (pt->module ||
+		    kbtf_access(el->kbtf, pt->symbol, param, arrow, &acc, why, sizeof(why)) < 0) {
+			elab_error(el, &e->loc, "cannot resolve %s in %s: %s", e->str, pt->pp,
+				   pt->module ? "no BTF for module functions" : why);
+			return 1;
+		}
+		if (i && memcmp(&acc, &first, sizeof(acc)) != 0) {
+			elab_error(el, &e->loc, "%s has different layouts in %s and %s", e->str,
+				   pr->points[0].pp, pt->pp);
+			return 1;
+		}
+		first = acc;
+	}
+	*e = *access_expr(el->p, &first, NULL, &e->loc);
+	return 1;
+}
+
+/* @cast(addr, "struct file")->a->b: kernel memory, any probe. */
+static void bind_cast(struct scope *sc, struct stap_expr *e)
+{
+	struct elab *el = sc->el;
+	char why[256] = "", type[128];
+	struct btf_access acc;
+
+	bind_expr(sc, e->a, USE_READ);
+	snprintf(type, sizeof(type), "%.*s", (int)e->b->str_len, e->b->str);
+	if (e->c && (e->c->str_len != 6 || memcmp(e->c->str, "kernel", 6) != 0)) {
+		elab_error(el, &e->loc,
+			   "@cast into the types of '%.*s' is not supported (only \"kernel\")",
+			   (int)e->c->str_len, e->c->str);
+		return;
+	}
+	if (!*e->str) {
+		elab_error(el, &e->loc, "@cast(..., \"%s\") needs ->member", type);
+		return;
+	}
+	if (!el->kbtf && !el->kbtf_failed &&
+	    !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why))))
+		el->kbtf_failed = 1;
+	if (!el->kbtf) {
+		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str,
+			   why[0] ? why : "the kernel's BTF is unavailable");
+		return;
+	}
+	if (kbtf_cast(el->kbtf, type, e->str, &acc, why, sizeof(why)) < 0) {
+		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str,
+			   why);
+		return;
+	}
+	*e = *access_expr(el->p, &acc, e->a, &e->loc);
+}
+
+static void bind_target(struct scope *sc, struct stap_expr *e, int use)
+{
+	struct elab *el = sc->el;
+	const struct stap_probe *pr = sc->probe;
+	if (use & USE_WRITE) {
+		elab_error(el, &e->loc, "write to context variable %s not permitted", e->str);
+		return;
+	}
+	if (e->a) {
+		bind_cast(sc, e);
+		return;
+	}
+	if (strncmp(e->str, "$$", 2) == 0 && bind_pretty(sc, e))
+		return;
+	if (bind_member_chain(sc, e))
+		return;
+	if (strcmp(e->str, "$return") == 0 && probe_all(pr, PP_KRETPROBE, PP_URETPROBE)) {
+		make_builtin(el->p, e, BI_RETURNVAL, 0);
+		return;
+	}
+	int idx = 0;
+	enum stap_builtin reader = BI_LONG_ARG;
+	const char *name = e->str + 1;
+	if ((probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE)) &&
+	    strpbrk(name, "-[$>") == NULL) {
+		for (size_t i = 0; i < pr->npoints; i++) {
+			enum stap_builtin r = BI_LONG_ARG;
+			int k = proto_index(pr->points[i].params, name, &r);
+			if (k == 0 || (idx && (k != idx || r != reader))) {
+				idx = 0;
+				break;
+			}
+			idx = k;
+			reader = r;
+		}
+	}
+	if (idx && idx <= 6) {
+		make_builtin(el->p, e, reader, idx);
+		return;
+	}
+	elab_error(
+	    el, &e->loc,
+	    "unable to find context variable %s here (only the parameters of functions known from "
+	    "the kernel's BTF or the program's DWARF, at function entry, and $return in .return "
+	    "probes)",
+	    e->str);
+}
+
+static void bind_call(struct scope *sc, struct stap_expr *e)
+{
+	struct elab *el = sc->el;
+	if (strcmp(e->str, "@defined") == 0) {
+		int defined = e->nargs == 1 && e->args[0]->kind != E_TARGET;
+		if (defined)
+			bind_expr(sc, e->args[0], USE_READ);
+		e->kind = E_NUM;
+		e->num = defined;
+		e->nargs = 0;
+		return;
+	}
+	for (size_t i = 0; i < e->nargs; i++)
+		bind_expr(sc, e->args[i], USE_READ);
+	struct stap_func *f = find_func(el->p, e->str);
+	if (f) {
+		e->func = f;
+		if (e->nargs != f->nparams)
+			elab_error(
+			    el, &e->loc,
+			    "wrong number of arguments to function '%s': expected %zu, got %zu",
+			    f->name, f->nparams, e->nargs);
+		if (!f->used)
+			f->used = 1;
+		return;
+	}
+	enum stap_builtin b = stap_builtin_lookup(e->str);
+	if (b != BI_NONE) {
+		e->kind = E_BUILTIN;
+		e->builtin = b;
+		if (b == BI_TARGET)
+			el->p->uses_target = 1;
+		return;
+	}
+	const char *best = NULL;
+	/* Short names are all close to each other: ask for a closer match. */
+	int bestd = strlen(e->str) < 5 ? 2 : 3;
+	for (size_t i = 0; i < el->p->nfuncs; i++) {
+		int d = front_edit_distance(e->str, el->p->funcs[i]->name, 2);
+		if (d < bestd)
+			bestd = d, best = el->p->funcs[i]->name;
+	}
+	for (int i = 1; i < BI_COUNT_; i++) {
+		int d = front_edit_distance(e->str, stap_builtin_name((enum stap_builtin)i), 2);
+		if (d < bestd)
+			bestd = d, best = stap_builtin_name((enum stap_builtin)i);
+	}
+	elab_error(el, &e->loc, "unresolved function '%s'%s%s%s", e->str,
+		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
+static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
+{
+	struct elab *el = sc->el;
+	switch (e->kind) {
+	case E_NUM:
+	case E_STR:
+	case E_ARG:
+		break;
+	case E_VAR:
+		e->var = scope_lookup(sc, e->str, &e->loc);
+		mark(e->var, use);
+		break;
+	case E_INDEX:
+	case E_IN:
+		for (size_t i = 0; i < e->nargs; i++)
+			bind_expr(sc, e->args[i], USE_READ);
+		e->var = scope_lookup(sc, e->str, &e->loc);
+		mark(e->var, e->kind == E_IN ? USE_READ : use);
+		set_arity(el, e->var, (int)e->nargs, &e->loc);
+		break;
+	case E_CALL:
+		bind_call(sc, e);
+		break;
+	case E_BUILTIN:
+		break;
+	case E_TARGET:
+		bind_target(sc, e, use);
+		break;
+	case E_ASSIGN:
+		if (e->a->kind != E_VAR && e->a->kind != E_INDEX && e->a->kind != E_TARGET) {
+			elab_error(el, &e->loc,
+				   "left side of assignment is not a variable or array element");
+			return;
+		}
+		bind_expr(sc, e->a, USE_WRITE | (e->op == OP_ASSIGN ? 0 : USE_READ));
+		bind_expr(sc, e->b, USE_READ);
+		break;
+	case E_INCDEC:
+		if (e->a->kind != E_VAR && e->a->kind != E_INDEX && e->a->kind != E_TARGET) {
+			elab_error(el, &e->loc,
+				   "operand of ++/-- is not a variable or array element");
+			return;
+		}
+		bind_expr(sc, e->a, USE_READ | USE_WRITE);
+		break;
+	case E_STATS_ADD:
+		if (e->a->kind != E_VAR && e->a->kind != E_INDEX) {
+			elab_error(el, &e->loc, "left side of <<< is not a statistics variable");
+			return;
+		}
+		bind_expr(sc, e->a, USE_WRITE);
+		bind_expr(sc, e->b, USE_READ);
+		break;
+	default:
+		if (e->a)
+			bind_expr(sc, e->a, USE_READ);
+		if (e->b)
+			bind_expr(sc, e->b, USE_READ);
+		if (e->c)
+			bind_expr(sc, e->c, USE_READ);
+		for (size_t i = 0; i < e->nargs; i++)
+			bind_expr(sc, e->args[i], USE_READ);
+		break;
+	}
+}
+
+static void bind_foreach(struct scope *sc, struct stap_stmt *s)
+{
+	struct elab *el = sc->el;
+	if (s->array->kind == E_VAR) {
+		struct stap_var *a = elab_find_global(el->p, s->array->str);
+		if (!a) {
+			elab_error(el, &s->array->loc,
+				   "foreach over '%s', which is not a global array", s->array->str);
+			return;
+		}
+		s->array->var = a;
+		a->read = 1;
+		set_arity(el, a, (int)s->nkeys, &s->array->loc);
+	} else {
+		bind_expr(sc, s->array, USE_READ);
+		if (s->nkeys != 1)
+			elab_error(el, &s->loc,
+				   "foreach over a histogram takes one key (the bucket)");
+	}
+	for (size_t k = 0; k < s->nkeys; k++)
+		s->keys[k] = scope_bind_local(sc, s->keys[k]);
+	if (s->value)
+		s->value = scope_bind_local(sc, s->value);
+	if (s->sort_column > (int)s->nkeys)
+		elab_error(el, &s->loc, "sort on a key that does not exist");
+	if (s->limit)
+		bind_expr(sc, s->limit, USE_READ);
+	sc->loops++;
+	bind_stmt(sc, s->body);
+	sc->loops--;
+}
+
+static void bind_stmt(struct scope *sc, struct stap_stmt *s)
+{
+	struct elab *el = sc->el;
+	switch (s->kind) {
+	case S_NULL:
+	case S_EMBEDDED:
+		break;
+	case S_BLOCK:
+		for (size_t i = 0; i < s->nstmts; i++)
+			bind_stmt(sc, s->stmts[i]);
+		break;
+	case S_EXPR:
+		bind_expr(sc, s->expr, USE_READ);
+		break;
+	case S_IF:
+		bind_expr(sc, s->expr, USE_READ);
+		bind_stmt(sc, s->body);
+		if (s->els)
+			bind_stmt(sc, s->els);
+		break;
+	case S_WHILE:
+	case S_FOR:
+		if (s->init)
+			bind_expr(sc, s->init, USE_READ);
+		if (s->expr)
+			bind_expr(sc, s->expr, USE_READ);
+		if (s->step)
+			bind_expr(sc, s->step, USE_READ);
+		sc->loops++;
+		bind_stmt(sc, s->body);
+		sc->loops--;
+		break;
+	case S_FOREACH:
+		bind_foreach(sc, s);
+		break;
+	case S_BREAK:
+	case S_CONTINUE:
+		if (!sc->loops)
+			elab_error(el, &s->loc, "%s outside a loop",
+				   s->kind == S_BREAK ? "break" : "continue");
+		break;
+	case S_NEXT:
+		break;
+	case S_RETURN:
+		if (!sc->func)
+			elab_error(el, &s->loc,
+				   "return outside a function (use 'next' to leave a probe)");
+		if (s->expr)
+			bind_expr(sc, s->expr, USE_READ);
+		break;
+	case S_DELETE:
+		if (s->expr->kind != E_VAR && s->expr->kind != E_INDEX) {
+			elab_error(el, &s->loc,
+				   "delete wants a variable, an array or an array element");
+			break;
+		}
+		bind_expr(sc, s->expr, USE_WRITE);
+		break;
+	case S_TRY:
+		bind_stmt(sc, s->body);
+		if (s->catch_var)
+			s->catch_var = scope_bind_local(sc, s->catch_var);
+		bind_stmt(sc, s->els);
+		break;
+	}
+}
+
+/* Functions that never return a value are void. */
+static int returns_value(const struct stap_stmt *s)
+{
+	if (!s)
+		return 0;
+	if (s->kind == S_RETURN)
+		return s->expr != NULL;
+	for (size_t i = 0; i < s->nstmts; i++)
+		if (returns_value(s->stmts[i]))
+			return 1;
+	return returns_value(s->body) || returns_value(s->els);
+}
+
+void elab_bind_probe(struct elab *el, struct stap_probe *pr)
+{
+	struct scope sc = {.el = el, .probe = pr};
+	if (pr->cond)
+		bind_expr(&sc, pr->cond, USE_READ);
+	bind_stmt(&sc, pr->body);
+	pr->locals = sc.locals;
+	pr->nlocals = sc.nlocals;
+}
+
+void elab_bind_func(struct elab *el, struct stap_func *f)
+{
+	struct scope sc = {.el = el, .func = f};
+	for (size_t i = 0; i < f->nparams; i++) {
+		struct stap_var *v = scope_add(&sc, f->params[i]->name, &f->params[i]->loc);
+		v->scope = STAP_VAR_PARAM;
+		v->type = f->params[i]->type;
+		v->written = 1;
+		f->params[i] = v;
+	}
+	if (f->body)
+		bind_stmt(&sc, f->body);
+	else if (!f->ret_declared)
+		f->ret = STAP_T_VOID;
+	if (f->body && !f->ret_declared && !returns_value(f->body))
+		f->ret = STAP_T_VOID;
+	f->locals = sc.locals;
+	f->nlocals = sc.nlocals;
+}
