@@ -90,25 +90,33 @@ int atomic_file_commit(struct atomic_file *af)
 	return r;
 }
 
+int atomic_file_write(struct atomic_file *af, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(af->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 {
 	struct atomic_file af;
-	const char *p = data;
 	int r = atomic_file_open(&af, path, mode);
 
 	if (r < 0)
 		return r;
-	while (len > 0) {
-		ssize_t n = write(af.fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			atomic_file_abort(&af);
-			return r;
-		}
-		p += n;
-		len -= (size_t)n;
+	r = atomic_file_write(&af, data, len);
+	if (r < 0) {
+		atomic_file_abort(&af);
+		return r;
 	}
 	return atomic_file_commit(&af);
 }

@@ -14,6 +14,8 @@ struct atomic_file {
 
 /* Create the temporary file beside path with mode.  0 or -errno. */
 int atomic_file_open(struct atomic_file *af, const char *path, mode_t mode);
+/* Write all of data to the temporary file.  0 or -errno. */
+int atomic_file_write(struct atomic_file *af, const void *data, size_t len);
 /* fsync, close, rename over path, fsync the folder.  On failure the
  * temporary file is removed and path is untouched.  Always frees af.
  * 0 or -errno. */

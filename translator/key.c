@@ -21,6 +21,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include "lib/atomicfile.h"
 #include "lib/digest.h"
 
 extern char **environ;
@@ -204,36 +205,22 @@ static int memo_write(struct key_memo *m, FILE *f)
 
 int key_memo_save(struct key_memo *m)
 {
-	char *tmp;
+	char *text = NULL;
+	size_t len = 0;
 	FILE *f;
-	int fd, r;
+	int r;
 
 	if (!m || !m->file || !m->dirty)
 		return 0;
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", m->file) < 0)
+	f = open_memstream(&text, &len);
+	if (!f)
 		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		r = -errno;
-		free(tmp);
-		return r;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return r;
-	}
 	r = memo_write(m, f);
 	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, m->file) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	free(tmp);
+		r = -ENOMEM;
+	if (r == 0)
+		r = atomic_write(m->file, text, len, 0600);
+	free(text);
 	if (r == 0)
 		m->dirty = 0;
 	return r;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "keys/verify.h"
+#include "lib/atomicfile.h"
 #include "lib/modsig.h"
 #include "lib/readfile.h"
 #include "policy/authorize/authorize.h"
@@ -155,65 +156,35 @@ static int dir_of(const char *path, char *dir, size_t n)
 	return snprintf(dir, n, "%.*s", (int)(slash - path), path) >= (int)n ? -ENAMETOOLONG : 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno ? -errno : -EIO;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Why the dance: readers (staprun.auth) open the path at any moment and
  * must see the old file or the new one, never a half-written one. */
 int az_write_atomic(const struct az *az, const char *path, const void *buf, size_t len, mode_t mode)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX + 32];
-	const char *base = strrchr(path, '/');
+	struct atomic_file af;
 	struct stat st;
-	int fd, dfd, r = 0;
-
-	if (dir_of(path, dir, sizeof dir) < 0)
-		return az_err(az, "%s: path too long", path), -ENAMETOOLONG;
-	snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base ? base + 1 : path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return r = -errno,
-		       az_err(az, "%s: cannot create a temporary file: %s", dir, strerror(-r)), r;
 	/* keep the owner and mode of the file being replaced */
-	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+	int keep = lstat(path, &st) == 0 && S_ISREG(st.st_mode), r;
+
+	if (keep)
 		mode = st.st_mode & 07777;
-		if (fchown(fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0)
-			r = -errno;
-	}
-	if (r == 0 && fchmod(fd, mode) < 0)
+	r = atomic_file_open(&af, path, mode);
+	if (r < 0)
+		return az_err(az, "%s: cannot create a temporary file beside it: %s", path,
+			      strerror(-r)),
+		       r;
+	if (keep && fchown(af.fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0)
+		r = -errno;
+	if (r == 0 && fchmod(af.fd, mode) < 0) /* after fchown, which clears set-id bits */
 		r = -errno;
 	if (r == 0)
-		r = write_all(fd, buf, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
+		r = atomic_file_write(&af, buf, len);
+	if (r < 0)
+		atomic_file_abort(&af);
+	else
+		r = atomic_file_commit(&af);
+	if (r < 0)
 		az_err(az, "%s: cannot write: %s", path, strerror(-r));
-		return r;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) { /* make the rename itself durable */
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	return r;
 }
 
 static int lock_policy(const struct az *az)
