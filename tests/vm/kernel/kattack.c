@@ -156,7 +156,8 @@ static void battery_data(const char *dir)
 	EXPECT_ERR(read(fd, buf, 0), EINVAL, "data: a read of 0 bytes is EINVAL");
 	EXPECT_ERR(read(fd, buf, 16), EINVAL, "data: a read smaller than a record is EINVAL");
 	EXPECT_ERR(raw_read(fd, NULL, REC_MIN), EFAULT, "data: a read into NULL is EFAULT");
-	EXPECT_ERR(raw_read(fd, NULL, SIZE_MAX), EFAULT, "data: a read of SIZE_MAX bytes is EFAULT");
+	EXPECT_ERR(raw_read(fd, NULL, SIZE_MAX), EFAULT,
+		   "data: a read of SIZE_MAX bytes is EFAULT");
 	EXPECT_ERR(raw_read(fd, (void *)0xffffffff81000000ul, REC_MIN), EFAULT,
 		   "data: a read into a kernel address is EFAULT");
 	EXPECT_ERR(raw_read(fd, (void *)0x8000000000000000ul, REC_MIN), EFAULT,
@@ -251,8 +252,8 @@ static int battery(const char *dir)
 	if (fd >= 0 && buf) {
 		while ((n = read(fd, buf, BUFLEN)) > 0)
 			;
-		expect(n == 0 && read(fd, buf, BUFLEN) == 0, "data: reads after the end return 0", n,
-		       errno);
+		expect(n == 0 && read(fd, buf, BUFLEN) == 0, "data: reads after the end return 0",
+		       n, errno);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -367,6 +368,7 @@ int main(int argc, char **argv)
 		printf("after: euid %d getpgid %d\n", (int)geteuid(), (int)getpgid(0));
 		return 0;
 	}
-	fprintf(stderr, "usage: kattack battery|epoll-hold|poll-hold|spin-read|fault-read|target\n");
+	fprintf(stderr,
+		"usage: kattack battery|epoll-hold|poll-hold|spin-read|fault-read|target\n");
 	return 2;
 }
