@@ -17,7 +17,7 @@
  *
  * Teardown, on every path (unload, failed start): the state becomes
  * FINISHED and readers are woken before proc_remove waits for them; then
- * epoll is told the wait queue goes away (wake_up_pollfree) and plain
+ * epoll is told the wait queue goes away (POLLFREE) and plain
  * poll(2)/select(2) sleepers are waited out, so nothing outside the module
  * points into it once it is freed.
  *
@@ -475,13 +475,15 @@ static void stp_dump_messages(void)
 	}
 }
 
-/* Nothing outside the module may point at the wait queue once it is freed:
- * epoll entries are detached by POLLFREE (module memory is freed only after
- * an RCU grace period, as wake_up_pollfree requires), and poll(2) sleepers,
- * woken, take themselves off in poll_freewait. */
+/* Nothing outside the module may point at the wait queue once it is freed.
+ * This is wake_up_pollfree() without its check that the queue is then
+ * empty: POLLFREE detaches epoll entries (module memory is freed only after
+ * an RCU grace period, which wake_up_pollfree requires, and we wait for one
+ * too), but a poll(2)/select(2) sleeper (a loader in ppoll while -d or rmmod
+ * unloads) only wakes and takes itself off in poll_freewait: wait for it. */
 static void stp_wq_release(void)
 {
-	wake_up_pollfree(&stp_tr.wq);
+	__wake_up(&stp_tr.wq, TASK_NORMAL, 0, poll_to_key(EPOLLHUP | POLLFREE));
 	while (waitqueue_active(&stp_tr.wq)) {
 		wake_up_all(&stp_tr.wq);
 		msleep(1);

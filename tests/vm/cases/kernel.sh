@@ -39,17 +39,19 @@ check "no oops from the epoll set of an unloaded module" dmesg_clean
 insmod $K/stp_test.ko lines=0 && rmmod stp_test
 ok "the module loads and unloads again afterwards"
 
-# --- poll(2) blocked across unload ---
+# --- poll(2) blocked across unload, in 20 processes (a loader in ppoll
+# while -d unloads): none may be left on the freed wait queue ---
 insmod $K/stp_test.ko lines=0
 rm -f /tmp/k.ready
-$KA poll-hold $P/data /tmp/k.ready >"$TMP/po" 2>&1 &
+$KA poll-hold $P/data /tmp/k.ready 20 >"$TMP/po" 2>&1 &
 hold=$!
 wait_for 20 test -e /tmp/k.ready
 sleep 0.5
 timeout 30 rmmod stp_test
 ok "rmmod while a reader sleeps in poll(2)"
 wait $hold
-check "poll(2) returns once the module is gone" grep -q 'poll-hold: poll 1' "$TMP/po"
+check "poll(2) returns in every process once the module is gone" \
+	grep -q 'poll-hold: poll 1 .* 0 of 19 others' "$TMP/po"
 check "no oops from a poller of an unloaded module" dmesg_clean
 
 # --- files kept open across unload: EIO, and the module reloads ---
@@ -61,6 +63,17 @@ ok "the control file kept open reads EIO after unload" "$(cat "$TMP/e")"
 exec 3<&- 4<&-
 insmod $K/stp_test.ko lines=0 && rmmod stp_test
 ok "reload after files were kept open across unload"
+
+# --- readers, writers and pollers at once, rmmod in the middle ---
+insmod $K/stp_test.ko burst=20 lines=0
+$KA storm $P 4 >"$TMP/st" 2>&1 &
+hold=$!
+sleep 2
+timeout 30 rmmod stp_test
+ok "rmmod amid 4 readers, 4 control writers and 2 pollers"
+wait $hold
+check "every storm worker ended normally" grep -q 'storm: 0 workers failed' "$TMP/st"
+check "no oops from the storm" dmesg_clean
 
 # --- a failed start ends a reader that is inside read(2) (was: D state) ---
 $KA spin-read /proc/stp_slowfail/data >"$TMP/sr" 2>&1 &

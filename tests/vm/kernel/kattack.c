@@ -6,9 +6,12 @@
  *                           prints PASS:/FAIL: lines (T_NAME) itself
  *   epoll-hold DATA READY GO  open DATA, add it to an epoll set, create READY,
  *                           wait for GO, then close the epoll set and DATA
- *   poll-hold DATA READY    drain DATA, create READY, block in poll(2)
+ *   poll-hold DATA READY N  drain DATA, create READY, block in poll(2) in N
+ *                           processes sharing the open file
  *   spin-read DATA          open DATA as soon as it exists, read to the end
  *   fault-read DATA         a read into an unmapped buffer, then the records
+ *   storm DIR SECS          4 readers, 4 control writers and 2 pollers on
+ *                           DIR's files for SECS seconds (rmmod meanwhile)
  *   target GO [EXEC]        wait for GO, getpgid(0), then exec EXEC "after"
  *   after                   (the exec'd program) getpgid(0), print euid */
 #define _GNU_SOURCE
@@ -23,6 +26,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REC_MIN (4 + 4096)
@@ -279,11 +284,11 @@ static int epoll_hold(const char *data, const char *ready, const char *go)
 	return 0;
 }
 
-static int poll_hold(const char *data, const char *ready)
+static int poll_hold(const char *data, const char *ready, int n)
 {
 	static unsigned char buf[BUFLEN];
 	struct pollfd pfd;
-	int fd = open(data, O_RDONLY | O_NONBLOCK), r;
+	int fd = open(data, O_RDONLY | O_NONBLOCK), r, st, bad = 0;
 
 	if (fd < 0) {
 		printf("poll-hold: %s\n", strerror(errno));
@@ -291,10 +296,20 @@ static int poll_hold(const char *data, const char *ready)
 	}
 	while (read(fd, buf, sizeof buf) > 0)
 		;
+	for (int i = 1; i < n; i++)
+		if (fork() == 0)
+			break;
 	touch(ready);
 	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
 	r = poll(&pfd, 1, -1);
-	printf("poll-hold: poll %d revents %#x\n", r, pfd.revents);
+	if (getpid() != getpgrp() && r != 1)
+		_exit(1);
+	if (getpid() != getpgrp())
+		_exit(0);
+	while (wait(&st) > 0)
+		bad += !WIFEXITED(st) || WEXITSTATUS(st);
+	printf("poll-hold: poll %d revents %#x, %d of %d others did not return 1\n", r, pfd.revents,
+	       bad, n - 1);
 	close(fd);
 	return 0;
 }
@@ -334,6 +349,50 @@ static int fault_read(const char *data)
 	return read_all(fd);
 }
 
+/* One storm worker: kind 0 reads, 1 writes junk commands, 2 polls; it
+ * reopens its file whenever it can until the time is up. */
+static void storm_worker(const char *dir, int kind, time_t until)
+{
+	static unsigned char buf[BUFLEN];
+	char path[256];
+
+	snprintf(path, sizeof path, "%s/%s", dir, kind == 1 ? "control" : "data");
+	while (time(NULL) < until) {
+		int fd = open(path, kind == 1 ? O_WRONLY : O_RDONLY | O_NONBLOCK);
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		if (fd < 0) {
+			usleep(1000);
+			continue;
+		}
+		for (int i = 0; i < 100; i++) {
+			if (kind == 0 && read(fd, buf, sizeof buf) < 0 && errno != EAGAIN)
+				break;
+			if (kind == 1 && write(fd, "exi", 3) < 0 && errno != EINVAL)
+				break;
+			if (kind == 2 && poll(&pfd, 1, 10) < 0)
+				break;
+		}
+		close(fd);
+	}
+	_exit(0);
+}
+
+static int storm(const char *dir, int secs)
+{
+	static const int kinds[] = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2};
+	time_t until = time(NULL) + secs;
+	int bad = 0, st;
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (fork() == 0)
+			storm_worker(dir, kinds[i], until);
+	while (wait(&st) > 0)
+		bad += !WIFEXITED(st) || WEXITSTATUS(st);
+	printf("storm: %d workers failed\n", bad);
+	return bad != 0;
+}
+
 static int target(const char *go, const char *exec)
 {
 	if (wait_file(go, 120) < 0)
@@ -350,18 +409,21 @@ static int target(const char *go, const char *exec)
 
 int main(int argc, char **argv)
 {
+	setpgid(0, 0); /* the poll-hold parent is the group leader */
 	const char *c = argc > 1 ? argv[1] : "";
 
 	if (!strcmp(c, "battery") && argc == 3)
 		return battery(argv[2]);
 	if (!strcmp(c, "epoll-hold") && argc == 5)
 		return epoll_hold(argv[2], argv[3], argv[4]);
-	if (!strcmp(c, "poll-hold") && argc == 4)
-		return poll_hold(argv[2], argv[3]);
+	if (!strcmp(c, "poll-hold") && argc == 5)
+		return poll_hold(argv[2], argv[3], atoi(argv[4]));
 	if (!strcmp(c, "spin-read") && argc == 3)
 		return spin_read(argv[2]);
 	if (!strcmp(c, "fault-read") && argc == 3)
 		return fault_read(argv[2]);
+	if (!strcmp(c, "storm") && argc == 4)
+		return storm(argv[2], atoi(argv[3]));
 	if (!strcmp(c, "target") && (argc == 3 || argc == 4))
 		return target(argv[2], argc == 4 ? argv[3] : NULL);
 	if (!strcmp(c, "after")) {
