@@ -19,6 +19,7 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/coredump.h>
 #include <linux/timex.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -35,6 +36,7 @@
 #include "stp_context.c"
 #include "stp_string.c"
 #include "stp_memory.c"
+#include "stp_arith.c"
 #include "stp_funcs.c"
 #include "stp_stat.c"
 #include "stp_map.c"

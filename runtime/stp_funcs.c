@@ -70,27 +70,6 @@ static int64_t stp_returnval(struct stp_context *c, const char *loc)
 	return regs_return_value(c->regs);
 }
 
-static int64_t stp_div(struct stp_context *c, int64_t a, int64_t b, bool mod, const char *loc)
-{
-	if (unlikely(b == 0)) {
-		stp_error(c, loc, "division by 0");
-		return 0;
-	}
-	if (unlikely(b == -1)) /* INT64_MIN / -1 traps on x86 */
-		return mod ? 0 : (int64_t)(0 - (uint64_t)a);
-	return mod ? a % b : div64_s64(a, b);
-}
-
-static int64_t stp_shl(int64_t a, int64_t b)
-{
-	return (int64_t)((uint64_t)a << (b & 63));
-}
-
-static int64_t stp_shr(int64_t a, int64_t b)
-{
-	return a >> (b & 63);
-}
-
 static int64_t stp_randint(struct stp_context *c, int64_t n, const char *loc)
 {
 	if (n <= 0 || n > U32_MAX) {

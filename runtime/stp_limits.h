@@ -43,6 +43,11 @@
 #ifndef STP_MAX_BUCKETS
 #define STP_MAX_BUCKETS 128
 #endif
+/* Largest printf '*' width or precision (the kernel's vsnprintf takes at
+ * most 32767 as a precision). */
+#ifndef STP_FMT_STAR_MAX
+#define STP_FMT_STAR_MAX 4096
+#endif
 #ifndef HIST_WIDTH
 #define HIST_WIDTH 50
 #endif

@@ -257,7 +257,7 @@ static int64_t stp_map_add_n(struct stp_context *c, struct stp_map *m, const uni
 	if (!e)
 		return 0;
 	v = stp_ment_val(m, e);
-	*v += d;
+	*v = (int64_t)((u64)*v + (u64)d); /* wraps, like the script's + */
 	return *v;
 }
 

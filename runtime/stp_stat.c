@@ -1,7 +1,11 @@
 /* Statistics: count, sum, min, max and an optional histogram, guarded by the
  * owning global's lock (the handler holds it).  Histograms print exactly as
  * stap prints them: a "value |---- count" header, '@' bars scaled to
- * HIST_WIDTH, runs of empty buckets elided with '~'. */
+ * HIST_WIDTH, runs of empty buckets elided with '~'.
+ *
+ * Values come from users (parameters, target memory): the sum wraps like
+ * stap's, and every bucket index is computed without signed overflow and
+ * is within hist[] for every int64_t value. */
 
 enum stp_hist_type { STP_HIST_NONE, STP_HIST_LOG, STP_HIST_LINEAR };
 
@@ -29,11 +33,15 @@ static int stp_hist_init(struct stp_hist *h, enum stp_hist_type type, int64_t st
 	if (type == STP_HIST_LOG) {
 		h->buckets = STP_HIST_LOG_BUCKETS;
 	} else if (type == STP_HIST_LINEAR) {
-		if (interval <= 0 || stop <= start ||
-		    div64_s64(stop - start, interval) + 3 > STP_MAX_BUCKETS)
+		u64 n;
+
+		if (interval <= 0 || stop <= start)
+			return -EINVAL;
+		n = div64_u64((u64)stop - (u64)start, (u64)interval);
+		if (n > STP_MAX_BUCKETS - 3)
 			return -EINVAL;
 		/* one bucket each for underflow and overflow */
-		h->buckets = div64_s64(stop - start, interval) + 3;
+		h->buckets = (int)n + 3;
 	} else {
 		h->buckets = 0;
 	}
@@ -63,12 +71,24 @@ static int64_t stp_log_value(int b)
 		return 0;
 	if (b > STP_HIST_LOG_BUCKET0)
 		return 1LL << (b - STP_HIST_LOG_BUCKET0 - 1);
-	return -(int64_t)(1ULL << (STP_HIST_LOG_BUCKET0 - b - 1));
+	return (int64_t)(0 - (1ULL << (STP_HIST_LOG_BUCKET0 - b - 1)));
+}
+
+/* 1..buckets-2 in range, 0 below start, buckets-1 at or above the stop
+ * bucket; v - start is taken unsigned (it may not fit in int64_t). */
+static int stp_linear_bucket(const struct stp_hist *h, int64_t v)
+{
+	u64 q;
+
+	if (v < h->start)
+		return 0;
+	q = div64_u64((u64)v - (u64)h->start, (u64)h->interval);
+	return q >= (u64)(h->buckets - 2) ? h->buckets - 1 : (int)q + 1;
 }
 
 static void stp_stat_add(const struct stp_hist *h, struct stp_stat *s, int64_t v)
 {
-	int64_t b;
+	int b;
 
 	if (s->count == 0) {
 		s->min = s->max = v;
@@ -77,16 +97,13 @@ static void stp_stat_add(const struct stp_hist *h, struct stp_stat *s, int64_t v
 		s->max = max(s->max, v);
 	}
 	s->count++;
-	s->sum += v;
-	if (h->type == STP_HIST_LOG) {
+	s->sum = (int64_t)((u64)s->sum + (u64)v);
+	if (h->type == STP_HIST_LOG)
 		b = stp_log_bucket(v);
-	} else if (h->type == STP_HIST_LINEAR) {
-		b = v < h->start ? 0 : div64_s64(v - h->start, h->interval) + 1;
-		if (b > h->buckets - 1)
-			b = h->buckets - 1;
-	} else {
+	else if (h->type == STP_HIST_LINEAR)
+		b = stp_linear_bucket(h, v);
+	else
 		return;
-	}
 	s->hist[b]++;
 }
 
@@ -133,9 +150,9 @@ static int64_t stp_hist_bucket_value(const struct stp_hist *h, int i, const char
 	}
 	if (i == h->buckets - 1) {
 		*prefix = ">";
-		return h->start + (int64_t)(i - 2) * h->interval;
+		return (int64_t)((u64)h->start + (u64)(i - 2) * (u64)h->interval);
 	}
-	return h->start + (int64_t)(i - 1) * h->interval;
+	return (int64_t)((u64)h->start + (u64)(i - 1) * (u64)h->interval);
 }
 
 static bool stp_hist_elided(const struct stp_hist *h, const struct stp_stat *s, int i, int lo,
@@ -193,7 +210,7 @@ static void stp_hist_print(struct stp_context *c, const struct stp_hist *h,
 	cspace = stp_digits(vmax);
 	if (h->type == STP_HIST_LINEAR)
 		vspace = max(stp_digits(h->start) + under,
-			     stp_digits(h->start + h->interval * hi) + over);
+			     stp_digits((int64_t)((u64)h->start + (u64)h->interval * hi)) + over);
 	else
 		vspace = max(stp_digits(stp_log_value(hi)), stp_digits(stp_log_value(lo)));
 	vspace = max(vspace, 5);

@@ -11,7 +11,15 @@
  *
  * /proc/<module>/data   read: records; end of file once finished and drained
  * /proc/<module>/control write "exit"; read the state and counters
- * Both mode 0600, the directory 0500, owned by _stp_uid/_stp_gid.
+ * Both mode 0600, the directory 0500, owned by root whoever the owner
+ * (_stp_uid/_stp_gid) is: only the loader opens them and relays the output,
+ * so no user can open them before it (or keep them open across unload).
+ *
+ * Teardown, on every path (unload, failed start): the state becomes
+ * FINISHED and readers are woken before proc_remove waits for them; then
+ * epoll is told the wait queue goes away (POLLFREE) and plain
+ * poll(2)/select(2) sleepers are waited out, so nothing outside the module
+ * points into it once it is freed.
  *
  * Life cycle: STARTING (stp_module_start) -> RUNNING -> STOPPING (exit
  * requested: stp_module_stop, then stp_module_end exactly once, from a
@@ -20,6 +28,7 @@
  * was closed and not reopened within STP_READER_GRACE_MS, or never opened
  * within STP_OPEN_TIMEOUT_MS of the load. */
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/hardirq.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -29,6 +38,7 @@
 #include <linux/percpu.h>
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/uaccess.h>
@@ -55,10 +65,11 @@
 #endif
 #define STP_DROP_PAYLOAD 16
 
-module_param(_stp_uid, uint, 0);
-MODULE_PARM_DESC(_stp_uid, "internal: owner uid of the transport files");
+/* Readable in sysfs: staprun.auth -d asks the owner of a loaded module. */
+module_param(_stp_uid, uint, 0444);
+MODULE_PARM_DESC(_stp_uid, "internal: uid of the user the module was loaded for");
 module_param(_stp_gid, uint, 0);
-MODULE_PARM_DESC(_stp_gid, "internal: owner gid of the transport files");
+MODULE_PARM_DESC(_stp_gid, "internal: gid of the user the module was loaded for");
 module_param(_stp_target, int, 0);
 MODULE_PARM_DESC(_stp_target, "internal: target process id (-c/-x)");
 
@@ -276,27 +287,38 @@ static void stp_timer_fn(struct timer_list *t)
 		mod_timer(t, jiffies + msecs_to_jiffies(STP_TIMER_MS));
 }
 
-/* Whole records from the ring into bounce, at most max bytes. */
-static size_t stp_ring_take(size_t max)
+/* Whole records from the ring into bounce, at most max bytes; they stay in
+ * the ring until stp_ring_consume (only the read_lock holder moves tail). */
+static size_t stp_ring_peek_records(size_t max)
 {
-	unsigned long flags;
+	unsigned long flags, at;
 	size_t out = 0;
 
 	raw_spin_lock_irqsave(&stp_tr.lock, flags);
-	while (stp_ring_used() >= STP_HDR_LEN) {
+	at = stp_tr.tail;
+	while (stp_tr.head - at >= STP_HDR_LEN) {
 		__le32 h;
 		unsigned long rec;
 
-		stp_ring_peek(&h, stp_tr.tail, STP_HDR_LEN);
+		stp_ring_peek(&h, at, STP_HDR_LEN);
 		rec = STP_HDR_LEN + (le32_to_cpu(h) & STP_LEN_MASK);
 		if (out + rec > max)
 			break;
-		stp_ring_peek(stp_tr.bounce + out, stp_tr.tail, rec);
-		stp_tr.tail += rec;
+		stp_ring_peek(stp_tr.bounce + out, at, rec);
+		at += rec;
 		out += rec;
 	}
 	raw_spin_unlock_irqrestore(&stp_tr.lock, flags);
 	return out;
+}
+
+static void stp_ring_consume(size_t n)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&stp_tr.lock, flags);
+	stp_tr.tail += n;
+	raw_spin_unlock_irqrestore(&stp_tr.lock, flags);
 }
 
 static bool stp_readable(void)
@@ -330,10 +352,16 @@ static ssize_t stp_data_read(struct file *f, char __user *ubuf, size_t count, lo
 		return -ERESTARTSYS;
 	for (;;) {
 		bool finished = atomic_read_acquire(&stp_tr.state) == STP_FINISHED;
-		size_t n = stp_ring_take(min_t(size_t, count, STP_BOUNCE));
+		size_t n = stp_ring_peek_records(min_t(size_t, count, STP_BOUNCE));
 
 		if (n) {
-			ret = copy_to_user(ubuf, stp_tr.bounce, n) ? -EFAULT : (ssize_t)n;
+			/* A faulting buffer leaves the records for the next read. */
+			if (copy_to_user(ubuf, stp_tr.bounce, n)) {
+				ret = -EFAULT;
+				break;
+			}
+			stp_ring_consume(n);
+			ret = n;
 			break;
 		}
 		if (finished) {
@@ -377,15 +405,15 @@ static ssize_t stp_control_read(struct file *f, char __user *ubuf, size_t count,
 static ssize_t stp_control_write(struct file *f, const char __user *ubuf, size_t count,
 				 loff_t *ppos)
 {
-	char buf[16];
-	size_t n = min(count, sizeof buf - 1);
+	char buf[sizeof(STP_CTL_EXIT)];
+	size_t n = sizeof(STP_CTL_EXIT) - 1;
 
-	if (copy_from_user(buf, ubuf, n))
+	/* Exactly "exit" or "exit\n": the write's length is the command's. */
+	if (count != n && count != n + 1)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
-	buf[n] = '\0';
-	if (n && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	if (strcmp(buf, STP_CTL_EXIT) != 0)
+	if (memcmp(buf, STP_CTL_EXIT, n) != 0 || (count > n && buf[n] != '\n'))
 		return -EINVAL;
 	stp_request_exit();
 	return count;
@@ -407,11 +435,10 @@ static const struct proc_ops stp_control_ops = {
 
 static int stp_proc_create(void)
 {
-	kuid_t uid = make_kuid(&init_user_ns, _stp_uid);
-	kgid_t gid = make_kgid(&init_user_ns, _stp_gid);
 	struct proc_dir_entry *d, *c;
 
-	if (!uid_valid(uid) || !gid_valid(gid))
+	if (!uid_valid(make_kuid(&init_user_ns, _stp_uid)) ||
+	    !gid_valid(make_kgid(&init_user_ns, _stp_gid)))
 		return -EINVAL;
 	/* THIS_MODULE->name, not KBUILD_MODNAME: loaders may rename a copy. */
 	stp_tr.dir = proc_mkdir_mode(THIS_MODULE->name, 0500, NULL);
@@ -421,7 +448,6 @@ static int stp_proc_create(void)
 		       THIS_MODULE->name);
 		return -EBUSY;
 	}
-	proc_set_user(stp_tr.dir, uid, gid);
 	d = proc_create(STP_PROC_DATA, 0600, stp_tr.dir, &stp_data_ops);
 	c = proc_create(STP_PROC_CONTROL, 0600, stp_tr.dir, &stp_control_ops);
 	if (!d || !c) {
@@ -429,8 +455,6 @@ static int stp_proc_create(void)
 		stp_tr.dir = NULL;
 		return -ENOMEM;
 	}
-	proc_set_user(d, uid, gid);
-	proc_set_user(c, uid, gid);
 	return 0;
 }
 
@@ -438,7 +462,7 @@ static int stp_proc_create(void)
  * warnings and errors in the kernel log. */
 static void stp_dump_messages(void)
 {
-	size_t n = stp_ring_take(STP_BOUNCE), off = 0;
+	size_t n = stp_ring_peek_records(STP_BOUNCE), off = 0;
 
 	while (off + STP_HDR_LEN <= n) {
 		u32 h = le32_to_cpu(*(__le32 *)(stp_tr.bounce + off));
@@ -451,13 +475,36 @@ static void stp_dump_messages(void)
 	}
 }
 
+/* Nothing outside the module may point at the wait queue once it is freed.
+ * This is wake_up_pollfree() without its check that the queue is then
+ * empty: POLLFREE detaches epoll entries (module memory is freed only after
+ * an RCU grace period, which wake_up_pollfree requires, and we wait for one
+ * too), but a poll(2)/select(2) sleeper (a loader in ppoll while -d or rmmod
+ * unloads) only wakes and takes itself off in poll_freewait: wait for it. */
+static void stp_wq_release(void)
+{
+	__wake_up(&stp_tr.wq, TASK_NORMAL, 0, poll_to_key(EPOLLHUP | POLLFREE));
+	while (waitqueue_active(&stp_tr.wq)) {
+		wake_up_all(&stp_tr.wq);
+		msleep(1);
+	}
+	synchronize_rcu(); /* epoll may still look at the queue under RCU */
+}
+
+/* Every teardown path: readers see the end (a blocked read returns, the
+ * next one returns 0) before proc_remove waits for the ones inside our
+ * file operations; then no file of ours is open or polled. */
 static void stp_transport_free(void)
 {
+	atomic_set_release(&stp_tr.state, STP_FINISHED);
+	wake_up_all(&stp_tr.wq);
+	if (stp_tr.dir)
+		proc_remove(stp_tr.dir);
+	stp_tr.dir = NULL;
+	stp_wq_release();
 	atomic_set(&stp_tr.timer_stop, 1);
 	del_timer_sync(&stp_tr.timer);
 	cancel_work_sync(&stp_tr.exit_work);
-	if (stp_tr.dir)
-		proc_remove(stp_tr.dir);
 	vfree(stp_tr.bounce);
 	vfree(stp_tr.ring);
 	stp_tr.ring = NULL;

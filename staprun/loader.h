@@ -8,7 +8,9 @@
  *   "stp_test.ko: not built for this kernel (vermagic 6.1.0-9 ..., running 6.1.0-56-amd64)".
  *
  * The kernel side is runtime/transport.c: /proc/<module name>/{data,control},
- * mode 0600, owned by the _stp_uid/_stp_gid parameters. */
+ * mode 0600, owned by root: the loader alone opens them (with its effective
+ * uid) and relays the output to the user the module was loaded for
+ * (_stp_uid/_stp_gid), who cannot open them directly. */
 #ifndef STAPRUN_LOADER_H
 #define STAPRUN_LOADER_H
 
@@ -113,7 +115,7 @@ struct loader_run_opts {
 	int out_fd; /* probe output (-o FILE opened by the caller), -1: stdout */
 	const struct loader_child_opts *child; /* -c CMD, or NULL */
 	pid_t target_pid;		       /* -x PID, or 0 */
-	uid_t owner_uid;		       /* _stp_uid / _stp_gid for the proc files */
+	uid_t owner_uid;		       /* _stp_uid / _stp_gid: the user it runs for */
 	gid_t owner_gid;
 	int verbose;
 	/* Called after a successful load, with the module loaded (staprun.auth

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +87,19 @@ int relay_feed(struct relay *r, const unsigned char *p, size_t n, struct loader_
 	return 0;
 }
 
+/* The transport files are root's (runtime/transport.c): open them with the
+ * loader's effective uid, whatever filesystem identity the caller chose for
+ * the user's own files (staprun.auth). */
+static int relay_open_proc(const char *path, int flags)
+{
+	uid_t was = (uid_t)setfsuid(geteuid());
+	int fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW), err = errno;
+
+	setfsuid(was);
+	errno = err;
+	return fd;
+}
+
 int relay_open(const char *modname, int out_fd, int err_fd, int timeout_ms, struct relay *r,
 	       struct loader_err *e)
 {
@@ -99,7 +113,7 @@ int relay_open(const char *modname, int out_fd, int err_fd, int timeout_ms, stru
 	if (loader_proc_path(modname, STP_PROC_DATA, path, sizeof path))
 		return loader_fail(e, -ENAMETOOLONG, "%s: module name too long", modname);
 	for (int waited = 0;; waited += 20) {
-		r->data_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+		r->data_fd = relay_open_proc(path, O_RDONLY | O_NONBLOCK);
 		if (r->data_fd >= 0 || errno != ENOENT || waited >= timeout_ms)
 			break;
 		nanosleep(&pause, NULL);
@@ -107,7 +121,7 @@ int relay_open(const char *modname, int out_fd, int err_fd, int timeout_ms, stru
 	if (r->data_fd < 0)
 		return loader_fail(e, -errno, "%s: %s", path, strerror(errno));
 	loader_proc_path(modname, STP_PROC_CONTROL, path, sizeof path);
-	r->ctl_fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	r->ctl_fd = relay_open_proc(path, O_RDWR);
 	r->buf = malloc(RELAY_BUF);
 	r->buflen = RELAY_BUF;
 	if (r->ctl_fd < 0 || !r->buf) {

@@ -35,7 +35,9 @@ static void emit_fmt_arg(struct emit *e, const struct stap_expr *a, char conv)
 		emit_expr(e, a);
 		return;
 	}
-	if (conv == 'c' || conv == '*')
+	if (conv == '*') /* clamped before it reaches the kernel's vsnprintf */
+		fputs("stp_fmt_star(", e->out);
+	else if (conv == 'c')
 		fputs("(int)(", e->out);
 	else if (conv == 'd' || conv == 'i')
 		fputs("(long long)(", e->out);
