@@ -119,9 +119,21 @@ int auth_module_read(const char *path, const struct auth_user *u, unsigned char 
 /* privs.c (MUST 7). */
 int auth_privs_reduce(char *err, size_t errlen);
 int auth_privs_drop_child(uid_t uid, gid_t gid, char *err, size_t errlen);
-/* Run fn with filesystem credentials of the user, then return to root's. */
+/* Set and restore only the filesystem ids (the transport files of the
+ * user's own module; every user-supplied path goes through asuser.c). */
 int auth_as_user_begin(const struct auth_user *u);
 int auth_as_user_end(void);
+/* fork(2) under the caller's RLIMIT_NPROC (README rule 13). */
+pid_t auth_fork(void);
+
+/* asuser.c (README rule 4): fn runs in a child fully switched to the user
+ * with no capabilities; it returns 0 or -errno and may set *fd to hand a
+ * descriptor back.  Returns fn's result; *fd (when fd is not NULL) is the
+ * descriptor, now ours, or -1. */
+typedef int (*auth_user_fn)(void *arg, int *fd);
+int auth_as_user_call(const struct auth_user *u, auth_user_fn fn, void *arg, int *fd);
+/* open(2) as the user, the descriptor handed back: 0 or -errno. */
+int auth_user_open(const struct auth_user *u, const char *path, int flags, mode_t mode, int *fd);
 
 /* pam.c (MUST 5): 0 if the service admits user; -1 with the PAM reason. */
 int auth_pam_account(const char *service, const char *user, char *err, size_t errlen);
@@ -165,6 +177,9 @@ struct auth_record {
 	pid_t pid;
 	long long since; /* seconds since the epoch */
 };
+/* Create or check the run directory: root:root 0755 (the tests' uid in
+ * tests), refused when group- or world-writable.  0 or -errno. */
+int auth_run_dir(const char *dir);
 int auth_record_write(const char *dir, const struct auth_record *r);
 int auth_record_read(const char *dir, const char *module, struct auth_record *r);
 int auth_record_remove(const char *dir, const char *module);
@@ -172,6 +187,13 @@ int auth_record_remove(const char *dir, const char *module);
 int auth_record_list(const char *dir, void (*fn)(const struct auth_record *, void *), void *arg);
 /* The lines `stap-authorize status` prints, for one record. */
 void auth_record_format(const struct auth_record *r, char *out, size_t outlen);
+
+/* lock.c (README rule 9): one run owns a module name from before
+ * init_module until the module is gone.  Take DIR/NAME.lock, waiting up to
+ * wait_ms: 0, -EBUSY while another run holds it, other -errno. */
+int auth_lock_take(const char *dir, const char *name, int wait_ms, int *fd);
+/* Close the lock; module_gone: also remove the file (only its holder may). */
+void auth_lock_release(const char *dir, const char *name, int fd, int module_gone);
 
 /* unload.c (MUST 9). sysmod: "/sys/module" (tests pass a fixture tree). */
 int auth_unload_check(const char *rundir, const char *sysmod, const char *name, uid_t uid,
@@ -183,12 +205,29 @@ int auth_module_owner(const char *sysmod, const char *procdir, const char *name,
 int auth_unload_check_at(const char *rundir, const char *sysmod, const char *procdir,
 			 const char *name, uid_t uid, char *err, size_t errlen);
 
+/* -d NAME under the name's lock (README rule 9).  A live run holding it is
+ * asked to end (request_exit, as the user) and waited for; then, holding
+ * the lock, the record and the module must still be the user's.  Returns 0
+ * (unloaded, or ended by its own run: *by_run set) or -errno with err. */
+struct auth_unload_ops {
+	const char *rundir, *sysmod, *procdir;
+	int wait_ms;
+	void (*request_exit)(void *arg, const char *name);
+	int (*unload)(void *arg, const char *name, char *err, size_t errlen);
+	void *arg;
+};
+int auth_unload_locked(const struct auth_unload_ops *ops, const char *name, uid_t uid, int *by_run,
+		       char *err, size_t errlen);
+
 /* user.c: -x PID must be a process of the same user, all of its uids. */
 int auth_target_check(const char *procdir, pid_t pid, uid_t uid, char *err, size_t errlen);
 /* The same, holding the process by a pidfd (close-on-exec) taken before the
  * check; auth_target_alive(fd) after the load proves the pid the module got
  * was still that process (never a reused pid of another user's). */
 int auth_target_open(const char *procdir, pid_t pid, uid_t uid, int *fd, char *err, size_t errlen);
+/* MUST 12: the kernel's own answer whether the user may trace pid (asked as
+ * the user, see user.c).  0, or -EPERM with err. */
+int auth_target_traceable(const struct auth_user *u, pid_t pid, char *err, size_t errlen);
 /* 1 while the process behind the pidfd has not exited. */
 int auth_target_alive(int fd);
 

@@ -27,27 +27,16 @@ static int refuse(struct auth_decision *d, const char *fmt, ...)
 int auth_module_read(const char *path, const struct auth_user *u, unsigned char **buf, size_t *len,
 		     char *err, size_t errlen)
 {
-	int fd, e, saved;
+	int fd, e;
 
-	/* MUST 4: open with the user's filesystem identity, so a path to a
-	 * root-only file (directly or through a symlink) fails exactly as it
-	 * would for the user, and tells nothing about that file. */
-	if (auth_as_user_begin(u) < 0) {
-		snprintf(err, errlen, "cannot take the user's filesystem identity");
-		return -EPERM;
-	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	saved = errno;
-	if (auth_as_user_end() < 0) {
-		if (fd >= 0)
-			close(fd);
-		snprintf(err, errlen, "cannot return to root's filesystem identity");
-		return -EPERM;
-	}
-	if (fd < 0) {
-		e = -saved;
+	/* MUST 4: opened by a process that is the user with no capabilities,
+	 * so a path to a root-only file (directly, through a symlink or through
+	 * another namespace's /proc/PID/root) fails exactly as it would for the
+	 * user, and tells nothing about that file. */
+	e = auth_user_open(u, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, &fd);
+	if (e < 0) {
 		snprintf(err, errlen, "%s: %s", path,
-			 e == -ELOOP ? "is a symbolic link" : strerror(saved));
+			 e == -ELOOP ? "is a symbolic link" : strerror(-e));
 		return e;
 	}
 	/* MUST 4: fstat the descriptor, cap the size, read it whole once. */
@@ -145,15 +134,14 @@ static int decide_policy(const struct auth_paths *paths, const struct auth_user 
 	struct policy_user pu = {0};
 	struct policy_request rq = {0};
 	struct policy_decision pd = {0};
-	gid_t gids[AUTH_GROUPS_MAX + 1];
-	int i, ok = -1;
+	int ok = -1;
 
-	gids[0] = u->gid;
-	for (i = 0; i < u->ngroups; i++)
-		gids[i + 1] = u->groups[i];
 	if (decide_policy_load(paths, &pol, d) < 0)
 		goto out;
-	if (policy_user_from_ids(&pu, u->uid, gids, (size_t)u->ngroups + 1) < 0) {
+	/* groups= means membership in the group database (what the admin
+	 * edits), not the groups this process was started with: a user taken
+	 * out of a group loses it at once, and none can be claimed by hand. */
+	if (policy_user_from_name(&pu, u->name) < 0) {
 		refuse(d, "cannot resolve user %s", u->name);
 		goto out;
 	}

@@ -120,8 +120,10 @@ na=${na##*/}
 nb=$(grep -l 'uid=1001' /run/stapauth/* 2>/dev/null | head -1)
 nb=${nb##*/}
 grep -q "^digest=$D$" "/run/stapauth/$na" && grep -q '^user=alice$' "/run/stapauth/$na" &&
-	[ "$(stat -c '%u %a' /run/stapauth)" = "0 755" ] && [ "$(stat -c %u "/run/stapauth/$na")" = 0 ]
-ok "root-owned record of the live load: digest, user" "$(cat "/run/stapauth/$na" 2>&1)"
+	[ "$(stat -c '%u:%g %a' /run/stapauth)" = "0:0 755" ] &&
+	[ "$(stat -c %u:%g "/run/stapauth/$na")" = 0:0 ]
+ok "root:root record of the live load: digest, user (not the first caller's group)" \
+	"$(stat -c '%u:%g %a' /run/stapauth); $(cat "/run/stapauth/$na" 2>&1)"
 /stap/bin/stap-authorize status >"$TMP/status" 2>&1
 grep -q "^$na $D user=alice uid=1000 pid=[0-9]* since=20" "$TMP/status" &&
 	grep -q "^$nb $D user=bob uid=1001 " "$TMP/status"
@@ -365,3 +367,92 @@ if [ -f "$A/euid" ]; then
 	fi
 	rm -f /usr/local/bin/euid-suid
 fi
+
+# --- round two of the adversarial review ---
+# MUST 9, on the unrenamed path (the kernel said to enforce signatures, the
+# signed module keeps its name): alice stops her loader, -d's her module,
+# bob loads the same name, alice continues.  Her run must never unload
+# bob's module: the name stays hers until her module is gone.
+if [ -f "$A/signed-trusted.ko" ] && [ -e "$SE" ]; then
+	pol "signer:$FPR params=lines"
+	echo Y >"$TMP/sig_enforce"
+	if mount -o bind "$TMP/sig_enforce" "$SE" 2>/dev/null; then
+		alice "$A/signed-trusted.ko" lines=0 >"$TMP/race-a.out" 2>&1 &
+		ja=$!
+		wait_for 15 test -f /run/stapauth/stp_test
+		ok "name lock: alice's signed module runs under its own name" "$(ls /run/stapauth)"
+		pa=$(pid_of 1000 "$SA $A/signed-trusted.ko lines=0")
+		as_user alice kill -STOP "$pa"
+		run "name lock: -d cannot take the name from alice's stopped run" 1 'did not end' -- \
+			alice -d stp_test
+		mod_loaded stp_test
+		ok "name lock: alice's module still loaded (only her run may unload it)"
+		run "name lock: bob cannot load a name another run holds" 1 'in use by another run' -- \
+			bob "$A/signed-trusted.ko" lines=0
+		bob "$A/signed-trusted.ko" lines=0 >"$TMP/race-b.out" 2>&1 &
+		jb=$!
+		sleep 2
+		as_user alice kill -CONT "$pa"
+		wait "$ja"
+		wait_for 10 sh -c 'grep -q "^user=bob$" /run/stapauth/stp_test 2>/dev/null || ! kill -0 '"$jb"
+		sleep 2
+		if grep -q '^user=bob$' /run/stapauth/stp_test 2>/dev/null; then
+			mod_loaded stp_test
+			ok "name lock: bob's module survives the end of alice's run" "$(cat "$TMP/race-a.out")"
+		else
+			grep -q 'in use by another run' "$TMP/race-b.out"
+			ok "name lock: bob's load was refused while alice's run lived" "$(cat "$TMP/race-b.out")"
+		fi
+		run "name lock: alice's -d of bob's module is refused" 1 'another user|not loaded by' -- \
+			alice -d stp_test
+		bob -d stp_test >/dev/null 2>&1
+		wait "$jb" 2>/dev/null
+		umount "$SE"
+		wait_for 10 not_loaded
+		ok "name lock: nothing left loaded" "$(grep stp_ /proc/modules)"
+		[ -z "$(ls /run/stapauth 2>/dev/null)" ]
+		ok "name lock: no record or lock file left" "$(ls /run/stapauth)"
+	else
+		skip "name lock" "cannot bind a file over $SE"
+	fi
+fi
+
+# MUST 12: a process of the user's that made itself non-dumpable cannot be
+# ptraced by them, so it is no -x target either (the kernel is asked).
+pol "$D params=lines"
+as_user alice "$A/nodump" >/dev/null &
+wait_for 3 pid_of 1000 "$A/nodump"
+pn=$(pid_of 1000 "$A/nodump")
+refuse "-x of a non-dumpable process of one's own" 'may not trace' alice -x "$pn" "$A/m.ko" lines=1
+kill "$pn" 2>/dev/null
+
+# -x PID: the run ends when the target exits, as with -c.
+as_user alice sleep 4 &
+wait_for 3 pid_of 1000 "sleep 4"
+px=$(pid_of 1000 "sleep 4")
+t0=$(date +%s)
+run "-x: the run ends when the target exits" 0 'begin' -- timeout 60 /stap/runas 1000 1000 1002 \
+	env HOME=/home/alice "$SA" -x "$px" "$A/m.ko" lines=0
+[ $(($(date +%s) - t0)) -lt 30 ] && not_loaded
+ok "-x: ended within seconds of the target, nothing loaded" "$(($(date +%s) - t0)) s"
+
+# The caller's RLIMIT_NPROC holds for the processes staprun.auth forks
+# (a setuid root process would otherwise be exempt).
+rm -f /tmp/rc
+as_user alice sh -c "ulimit -u 1; exec $SA $A/m.ko lines=1 >$TMP/nproc.out 2>&1"
+[ $? = 1 ] && grep -q 'refused' "$TMP/nproc.out" && [ "$(grep -c . "$TMP/nproc.out")" = 1 ] && not_loaded
+ok "RLIMIT_NPROC 1: one-line refusal, nothing loaded" "$(cat "$TMP/nproc.out")"
+
+# The caller's RLIMIT_FSIZE holds for the probe output it relays.
+rm -f /home/alice/big
+as_user alice sh -c "ulimit -f 2; $SA -o /home/alice/big $A/m.ko lines=3000 >/dev/null 2>&1"
+sz=$(stat -c %s /home/alice/big 2>/dev/null || echo missing)
+[ "$sz" != missing ] && [ "$sz" -le 2048 ] && not_loaded && [ -z "$(ls /run/stapauth)" ]
+ok "RLIMIT_FSIZE: -o output stops at the caller's limit, cleaned up" "size $sz"
+
+# groups= is the group database, not the groups a process was started with.
+pol "$D groups=stapusr params=lines"
+run "groups=: alice, a member in /etc/group, started without the group" 0 'line 1' -- \
+	/stap/runas 1000 1000 - env HOME=/home/alice "$SA" "$A/m.ko" lines=1
+refuse "groups=: bob holding gid 1002 by hand is no member" 'not in' \
+	/stap/runas 1001 1001 1002 env HOME=/home/bob "$SA" "$A/m.ko" lines=1
