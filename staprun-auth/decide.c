@@ -145,6 +145,8 @@ static int decide_policy(const struct auth_paths *paths, const struct auth_user 
 		refuse(d, "cannot resolve user %s", u->name);
 		goto out;
 	}
+	d->max_loads_user = pol.max_loads_user;
+	d->max_loads = pol.max_loads;
 	rq.digest = digest;
 	rq.signer = signer;
 	rq.user = &pu;

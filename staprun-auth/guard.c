@@ -146,6 +146,9 @@ static void guard_main(int fd, int ready, int lock, pid_t loader, const char *ru
 	 * us: the loader waits for the byte below before it loads anything. */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		_exit(1);
+	/* Nor through a cgroup the user owns (cgroup.kill). */
+	if (auth_cgroup_enter(AUTH_CGROUP_ROOT, err, sizeof err) < 0)
+		_exit(1);
 	if (auth_privs_reduce(err, sizeof err) < 0)
 		_exit(1);
 	/* Still our parent after pidfd_open: the pidfd is the loader's. */

@@ -91,3 +91,28 @@ void auth_lock_release(const char *dir, const char *name, int fd, int module_gon
 		unlink(path);
 	close(fd);
 }
+
+int auth_count_lock(const char *dir, int *fd)
+{
+	char path[512];
+	int e = auth_run_dir(dir);
+
+	*fd = -1;
+	if (e < 0)
+		return e;
+	/* never a module name (they have no '.'), never removed */
+	if ((size_t)snprintf(path, sizeof path, "%s/.loads.lock", dir) >= sizeof path)
+		return -ENAMETOOLONG;
+	*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (*fd < 0)
+		return -errno;
+	while (flock(*fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			e = -errno;
+			close(*fd);
+			*fd = -1;
+			return e;
+		}
+	}
+	return 0;
+}

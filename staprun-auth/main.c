@@ -35,6 +35,8 @@ struct auth_ctx {
 	char err[1024];
 };
 
+static void auth_reconcile_start(struct auth_ctx *c);
+
 static void say(const char *what, const char *msg)
 {
 	fprintf(stderr, "staprun.auth: %s%s%s\n", what, *msg ? ": " : "", msg);
@@ -94,34 +96,54 @@ static int auth_child_hook(void *arg, struct loader_err *e)
 static int auth_loaded(void *arg, const struct loader_module *m)
 {
 	struct auth_ctx *c = arg;
-	struct auth_record r = {0};
-	int e;
 
+	(void)m;
 	c->loaded = 1;
 	/* -x: the pid the module was given is still the process we checked. */
 	if (c->target_fd >= 0 && !auth_target_alive(c->target_fd)) {
 		say("refused", "-x: the process ended before the probes started");
 		return -1;
 	}
-	snprintf(r.module, sizeof r.module, "%s", m->name);
+	/* From here on we only relay the user's output, under the user's own
+	 * file size limit (EFBIG ends the run, no signal). */
+	signal(SIGXFSZ, SIG_IGN);
+	return auth_env_limits(&c->env) < 0 ? -1 : 0;
+}
+
+/* MUST 13: count the live loads and write this one's record under one lock,
+ * before the load: loads in progress count too, and the record is what
+ * -d, status and the reconciliation see.  Refused with one line at a cap. */
+static int auth_slot_take(struct auth_ctx *c)
+{
+	struct auth_record r = {0};
+	unsigned mine = 0, total = 0;
+	int fd, e;
+
+	e = auth_count_lock(AUTH_RUN_DIR, &fd);
+	if (e == 0)
+		e = auth_loads_count(AUTH_RUN_DIR, c->user.uid, &mine, &total);
+	if (e == 0 && (mine >= c->dec.max_loads_user || total >= c->dec.max_loads)) {
+		snprintf(c->err, sizeof c->err,
+			 "too many loads at once (%s: %u of %u, everyone: %u of %u; limits: in "
+			 "authorized_probes)",
+			 c->user.name, mine, c->dec.max_loads_user, total, c->dec.max_loads);
+		close(fd);
+		return -1;
+	}
+	snprintf(r.module, sizeof r.module, "%s", c->name);
 	snprintf(r.digest, sizeof r.digest, "%s", c->dec.digest);
 	snprintf(r.user, sizeof r.user, "%s", c->user.name);
 	r.uid = c->user.uid;
 	r.pid = getpid();
 	r.since = (long long)time(NULL);
-	if (auth_as_user_end() < 0)
-		return -1;
-	e = auth_record_write(AUTH_RUN_DIR, &r);
-	if (auth_as_user_begin(&c->user) < 0)
-		return -1;
-	if (e < 0) {
-		say("refused", "cannot write the record of live loads in " AUTH_RUN_DIR);
-		return -1;
-	}
-	/* The record is written: from here on we only relay the user's output,
-	 * under the user's own file size limit (EFBIG ends the run, no signal). */
-	signal(SIGXFSZ, SIG_IGN);
-	return auth_env_limits(&c->env) < 0 ? -1 : 0;
+	if (e == 0)
+		e = auth_record_write(AUTH_RUN_DIR, &r);
+	if (fd >= 0)
+		close(fd);
+	if (e < 0)
+		snprintf(c->err, sizeof c->err, "cannot write the record of live loads in %s: %s",
+			 AUTH_RUN_DIR, strerror(-e));
+	return e < 0 ? -1 : 0;
 }
 
 static int auth_sig_enforced(void)
@@ -234,15 +256,22 @@ static int auth_run(struct auth_ctx *c)
 		if (ro.out_fd < 0)
 			return -1;
 	}
+	auth_reconcile_start(c);
 	if (auth_name_copy(c) < 0 || auth_name_take(c) < 0)
 		return -1;
+	if (auth_slot_take(c) < 0) {
+		auth_name_release(c, 1);
+		return -1;
+	}
 	if (auth_guard_start(&c->guard, AUTH_RUN_DIR, AUTH_SYSMOD_DIR, c->user.uid, c->lock_fd,
 			     c->err, sizeof c->err) < 0) {
+		auth_record_remove(AUTH_RUN_DIR, c->name);
 		auth_name_release(c, 1);
 		return -1;
 	}
 	if (auth_privs_reduce(c->err, sizeof c->err) < 0 ||
 	    auth_guard_arm(&c->guard, c->name) < 0) {
+		auth_record_remove(AUTH_RUN_DIR, c->name);
 		auth_name_release(c, 1);
 		auth_guard_finish(&c->guard, 1);
 		return -1;
@@ -261,7 +290,7 @@ static int auth_run(struct auth_ctx *c)
 	 * still loaded (EBUSY) keeps its record, visible to -d and status, and
 	 * its lock, which the guard still holds. */
 	gone = !c->loaded || loader_is_loaded(c->name) != 1;
-	if (c->loaded && gone)
+	if (gone)
 		auth_record_remove(AUTH_RUN_DIR, c->name);
 	auth_name_release(c, gone);
 	auth_guard_finish(&c->guard, gone);
@@ -315,6 +344,47 @@ static int auth_unload_fn(void *arg, const char *name, char *err, size_t errlen)
 	return e;
 }
 
+static int auth_unload_plain(void *arg, const char *name, char *err, size_t errlen)
+{
+	struct loader_err le;
+	int e = loader_unload(name, &le);
+
+	(void)arg;
+	if (e < 0)
+		snprintf(err, errlen, "%s", le.msg);
+	return e;
+}
+
+static void auth_reconcile_logged(void *arg, const struct auth_record *r, const char *err)
+{
+	struct auth_audit a = {
+	    .event = "reconcile",
+	    .result = err ? "failed" : "done",
+	    .user = r->user,
+	    .uid = r->uid,
+	    .name = r->module,
+	    .digest = r->digest,
+	    .reason = err ? err : "loader and guard gone: module unloaded, record removed",
+	};
+
+	(void)arg;
+	auth_audit_log(&a);
+}
+
+/* MUST 13: finish what dead runs left behind, before anything else. */
+static void auth_reconcile_start(struct auth_ctx *c)
+{
+	struct auth_unload_ops ops = {
+	    .rundir = AUTH_RUN_DIR,
+	    .sysmod = AUTH_SYSMOD_DIR,
+	    .procdir = "/proc",
+	    .unload = auth_unload_plain,
+	    .arg = c,
+	};
+
+	auth_reconcile(&ops, auth_reconcile_logged);
+}
+
 static int auth_unload(struct auth_ctx *c)
 {
 	const char *name = c->opts.module;
@@ -331,6 +401,8 @@ static int auth_unload(struct auth_ctx *c)
 
 	snprintf(c->name, sizeof c->name, "%s", auth_name_valid(name) ? name : "?");
 	e = auth_unload_locked(&ops, name, c->user.uid, &by_run, c->err, sizeof c->err);
+	/* after, so the name asked about gets its own answer first */
+	auth_reconcile_start(c);
 	if (e == -EPERM || e == -EINVAL || e == -ENOENT) {
 		audit(c, "unload", "refused", c->err);
 		say("refused", c->err);

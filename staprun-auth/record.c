@@ -199,3 +199,26 @@ void auth_record_format(const struct auth_record *r, char *out, size_t outlen)
 	snprintf(out, outlen, "%s %s user=%s uid=%u pid=%d since=%s", r->module, r->digest, r->user,
 		 (unsigned)r->uid, (int)r->pid, when);
 }
+
+struct record_count {
+	uid_t uid;
+	unsigned mine, total;
+};
+
+static void record_count_one(const struct auth_record *r, void *arg)
+{
+	struct record_count *c = arg;
+
+	c->total++;
+	c->mine += r->uid == c->uid;
+}
+
+int auth_loads_count(const char *dir, uid_t uid, unsigned *mine, unsigned *total)
+{
+	struct record_count c = {uid, 0, 0};
+	int e = auth_record_list(dir, record_count_one, &c);
+
+	*mine = c.mine;
+	*total = c.total;
+	return e < 0 ? e : 0;
+}

@@ -138,3 +138,46 @@ int auth_unload_locked(const struct auth_unload_ops *ops, const char *name, uid_
 	auth_lock_release(ops->rundir, name, fd, e == 0 || e == -ENOENT);
 	return e;
 }
+
+struct reconcile {
+	const struct auth_unload_ops *ops;
+	auth_reconcile_log log;
+	int n;
+};
+
+/* One record: if its name's lock is free, its loader and guard are both
+ * gone (they hold the lock until the module is gone); finish their work. */
+static void reconcile_one(const struct auth_record *rec, void *arg)
+{
+	struct reconcile *rc = arg;
+	const struct auth_unload_ops *ops = rc->ops;
+	struct auth_record r;
+	char err[256] = "";
+	uid_t owner;
+	int fd, e;
+
+	if (auth_lock_take(ops->rundir, rec->module, 0, &fd) < 0)
+		return; /* a live run, or not ours to judge now */
+	if (auth_record_read(ops->rundir, rec->module, &r) < 0) {
+		auth_lock_release(ops->rundir, rec->module, fd, 1);
+		return;
+	}
+	e = auth_module_owner(ops->sysmod, ops->procdir, r.module, &owner);
+	if (e == 0 && owner == r.uid)
+		e = ops->unload(ops->arg, r.module, err, sizeof err);
+	else
+		e = 0; /* gone, or the name is someone else's now: the record is stale */
+	if (e == 0 || e == -ENOENT)
+		auth_record_remove(ops->rundir, r.module);
+	rc->log(ops->arg, &r, e == 0 || e == -ENOENT ? NULL : err);
+	rc->n++;
+	auth_lock_release(ops->rundir, r.module, fd, e == 0 || e == -ENOENT);
+}
+
+int auth_reconcile(const struct auth_unload_ops *ops, auth_reconcile_log log)
+{
+	struct reconcile rc = {ops, log, 0};
+	int e = auth_record_list(ops->rundir, reconcile_one, &rc);
+
+	return e < 0 ? e : rc.n;
+}

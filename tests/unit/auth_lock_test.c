@@ -271,3 +271,75 @@ TEST(unload_of_another_users_name_touches_no_lock)
 	CHECK(c.unloads == 0 && c.exits == 0);
 	CHECK(stat(unit_path("run/stp_bob.lock"), &st) < 0);
 }
+
+static int n_logged, n_failed;
+static void count_log(void *arg, const struct auth_record *r, const char *err)
+{
+	(void)arg;
+	(void)r;
+	n_logged++;
+	n_failed += err != NULL;
+}
+
+static int reconcile(struct calls *c)
+{
+	struct auth_unload_ops ops = {
+	    .rundir = unit_path("run"),
+	    .sysmod = unit_path("sys"),
+	    .procdir = unit_path("proc"),
+	    .unload = fake_unload,
+	    .arg = c,
+	};
+
+	return auth_reconcile(&ops, count_log);
+}
+
+/* MUST 13: what a run whose loader and guard both died left behind is
+ * finished at the next start; a live run's record is left alone. */
+TEST(reconcile_finishes_dead_runs_only)
+{
+	struct calls c = {0};
+	struct stat st;
+	pid_t live;
+
+	CHECK(fixture("stp_leaked", 1000) == 0);
+	CHECK(fixture("stp_alive", 1000) == 0);
+	live = run_holding(unit_path("run"), "stp_alive");
+	CHECK(live > 0);
+	n_logged = n_failed = 0;
+	CHECK(reconcile(&c) == 1);
+	CHECK(c.unloads == 1 && n_logged == 1 && n_failed == 0);
+	CHECK(stat(unit_path("run/stp_leaked"), &st) < 0 && errno == ENOENT);
+	CHECK(stat(unit_path("run/stp_alive"), &st) == 0);
+	reap(live);
+	/* a module that would not go keeps its record (and says why) */
+	CHECK(fixture("stp_stuck", 1000) == 0);
+	c.unload_rc = -EBUSY;
+	n_logged = n_failed = 0;
+	CHECK(reconcile(&c) == 2);
+	CHECK(n_failed == 2);
+	CHECK(stat(unit_path("run/stp_stuck"), &st) == 0);
+}
+
+TEST(cgroup_absent_is_nothing_to_do)
+{
+	char err[128];
+
+	CHECK(auth_cgroup_enter(unit_tmpdir(), err, sizeof err) == 0);
+}
+
+TEST(loads_counted_from_records)
+{
+	unsigned mine = 9, total = 9;
+	int fd;
+
+	CHECK(auth_loads_count(unit_path("none"), 1000, &mine, &total) == 0);
+	CHECK(mine == 0 && total == 0);
+	CHECK(fixture("stp_a1", 1000) == 0 && fixture("stp_a2", 1000) == 0);
+	CHECK(fixture("stp_b1", 1001) == 0);
+	/* lock files and the count lock are no records */
+	CHECK(auth_count_lock(unit_path("run"), &fd) == 0);
+	CHECK(auth_lock_take(unit_path("run"), "stp_a1", 0, &fd) == 0);
+	CHECK(auth_loads_count(unit_path("run"), 1000, &mine, &total) == 0);
+	CHECK(mine == 2 && total == 3);
+}

@@ -113,7 +113,7 @@ alice "$A/m.ko" lines=0 >"$TMP/a.out" 2>&1 &
 pa=$!
 bob "$A/m.ko" lines=0 >"$TMP/b.out" 2>&1 &
 pb=$!
-wait_for 10 sh -c '[ "$(ls /run/stapauth 2>/dev/null | wc -l)" -eq 2 ]'
+wait_for 10 sh -c '[ "$(ls /run/stapauth 2>/dev/null | grep -vc "\.lock$")" -eq 2 ]'
 ok "two users run the same module at once" "$(ls /run/stapauth; cat "$TMP/a.out" "$TMP/b.out" | head -5)"
 na=$(grep -l 'uid=1000' /run/stapauth/* 2>/dev/null | head -1)
 na=${na##*/}
@@ -245,7 +245,7 @@ for d in 0.05 0.3 1 2; do
 	wait_for 3 pid_of 1000 "$SA $A/quick.ko lines=0"
 	p=$(pid_of 1000 "$SA $A/quick.ko lines=0")
 	if [ "$d" = 2 ]; then
-		wait_for 3 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'
+		wait_for 3 sh -c 'ls /run/stapauth | grep -qv "\\.lock$"'
 		ok "SIGKILL case: loaded before the kill"
 		grep -q '^stp_aquick_u1000_' /proc/modules
 		ok "SIGKILL case: the renamed module is live"
@@ -336,7 +336,7 @@ cp=${1:-} lp=${2:-}
 # there is nothing to test here (the unit test above still is).
 if [ -n "$lp" ] && [ -n "$cp" ] && as_user alice kill -STOP "$cp"; then
 	pass "stopped child: the user stops the -c child before it execs"
-	wait_for 10 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'
+	wait_for 10 sh -c 'ls /run/stapauth | grep -qv "\\.lock$"'
 	ok "stopped child: the module is loaded"
 	as_user alice kill -9 "$lp"
 	wait "$job" 2>/dev/null
@@ -439,9 +439,10 @@ ok "-x: ended within seconds of the target, nothing loaded" "$(($(date +%s) - t0
 # The caller's RLIMIT_NPROC holds for the processes staprun.auth forks
 # (a setuid root process would otherwise be exempt).
 rm -f /tmp/rc
-as_user alice sh -c "ulimit -u 1; exec $SA $A/m.ko lines=1 >$TMP/nproc.out 2>&1"
-[ $? = 1 ] && grep -q 'refused' "$TMP/nproc.out" && [ "$(grep -c . "$TMP/nproc.out")" = 1 ] && not_loaded
-ok "RLIMIT_NPROC 1: one-line refusal, nothing loaded" "$(cat "$TMP/nproc.out")"
+as_user alice sh -c "ulimit -u 1; exec $SA $A/m.ko lines=1 >/home/alice/nproc.out 2>&1"
+[ $? = 1 ] && grep -q 'refused' /home/alice/nproc.out && [ "$(grep -c . /home/alice/nproc.out)" = 1 ] &&
+	not_loaded
+ok "RLIMIT_NPROC 1: one-line refusal, nothing loaded" "$(cat /home/alice/nproc.out)"
 
 # The caller's RLIMIT_FSIZE holds for the probe output it relays.
 rm -f /home/alice/big
@@ -456,3 +457,51 @@ run "groups=: alice, a member in /etc/group, started without the group" 0 'line 
 	/stap/runas 1000 1000 - env HOME=/home/alice "$SA" "$A/m.ko" lines=1
 refuse "groups=: bob holding gid 1002 by hand is no member" 'not in' \
 	/stap/runas 1001 1001 1002 env HOME=/home/bob "$SA" "$A/m.ko" lines=1
+
+# MUST 13: a run whose loader and guard both died (killed by root here: the
+# user cannot) leaves a module and its record; the next start finishes it.
+QD="sha256:$(sha256sum "$A/quick.ko" | cut -d' ' -f1)"
+pol "$QD params=lines" "$D params=lines"
+alice "$A/quick.ko" lines=0 >/dev/null 2>&1 &
+jq=$!
+wait_for 10 sh -c 'ls /run/stapauth | grep -q "^stp_aquick_u1000_[0-9]*$"'
+lq=$(pid_of 1000 "$SA $A/quick.ko lines=0")
+gq=$(awk -v l="$lq" 'FNR == 1 { nm = "" } /^Name:/ { nm = $2 } /^PPid:/ && $2 == l && nm == "staprun.auth" { f = FILENAME; sub("/status", "", f); sub("/proc/", "", f); print f }' /proc/[0-9]*/status 2>/dev/null | head -1)
+if [ -n "$lq" ] && [ -n "$gq" ]; then
+	kill -9 "$gq" "$lq"
+	wait "$jq" 2>/dev/null
+	sleep 2
+	grep -q '^stp_aquick_u1000_' /proc/modules && ls /run/stapauth | grep -q '^stp_aquick_u1000_[0-9]*$'
+	ok "reconcile: loader and guard killed leave a module and its record" "$(ls /run/stapauth)"
+	run "reconcile: the next start runs" 0 'line 1' -- bob "$A/m.ko" lines=1
+	! grep -q '^stp_aquick_u1000_' /proc/modules && [ -z "$(ls /run/stapauth)" ]
+	ok "reconcile: the leaked module is unloaded, its record removed" "$(grep stp_ /proc/modules; ls /run/stapauth)"
+	grep -q 'reconcile done:.*user="alice"' "$LOG"
+	ok "reconcile: logged"
+else
+	fail "reconcile" "no loader/guard found (loader $lq guard $gq)"
+	kill "$jq" 2>/dev/null
+fi
+
+# MUST 13: the guard is out of the user's cgroup: cgroup.kill of a subtree
+# the user owns ends the loader, and the guard still unloads.
+CG=/sys/fs/cgroup
+grep -q " $CG cgroup2 " /proc/mounts || { mkdir -p "$CG" && mount -t cgroup2 none "$CG"; }
+if grep -q " $CG cgroup2 " /proc/mounts && mkdir -p "$CG/alice" && [ -e "$CG/alice/cgroup.kill" ]; then
+	chown 1000 "$CG/alice" "$CG/alice/cgroup.procs" "$CG/alice/cgroup.kill"
+	sh -c "echo \$\$ >$CG/alice/cgroup.procs && exec /stap/runas 1000 1000 1002 env HOME=/home/alice $SA $A/quick.ko lines=0" >/dev/null 2>&1 &
+	jk=$!
+	wait_for 10 sh -c 'ls /run/stapauth | grep -q "^stp_aquick_u1000_[0-9]*$"'
+	ok "cgroup: alice's run in her own cgroup is loaded"
+	grep -q '^0::/stapauth$' /proc/[0-9]*/cgroup 2>/dev/null
+	ok "cgroup: the guard runs in the root-owned stapauth cgroup" "$(cat "$CG/stapauth/cgroup.procs" 2>&1)"
+	as_user alice sh -c "echo 1 >$CG/alice/cgroup.kill"
+	ok "cgroup: alice may kill her own cgroup"
+	wait "$jk" 2>/dev/null
+	wait_for 15 not_loaded
+	ok "cgroup: after cgroup.kill nothing is left loaded" "$(grep stp_ /proc/modules)"
+	wait_for 5 sh -c '[ -z "$(ls /run/stapauth)" ]'
+	ok "cgroup: no record left" "$(ls /run/stapauth)"
+else
+	skip cgroup "no cgroup v2 with cgroup.kill in this kernel"
+fi
