@@ -122,7 +122,7 @@ st=$?
 cmp -s "$POL" "$TMP/pol.orig" && pass closed_fds_policy_intact || fail closed_fds_policy_intact
 grep -q '^init_module' "$FAKE/log" && pass closed_fds_still_decides || fail closed_fds_still_decides
 printf 'openssl_conf = evil\n[evil]\n.include /nonexistent\n' >"$TMP/evil.cnf"
-run hostile_env 0 "^allowed: $D" -- env OPENSSL_CONF="$TMP/evil.cnf" LANG=xx_EVIL.UTF-8 \
+run hostile_env 0 "^allowed: $D" -- env OPENSSL_CONF="$TMP/evil.cnf" LANG=xx_EVIL.UTF-8 TZ=":$TMP/evil" \
 	LC_ALL=xx_EVIL GCONV_PATH="$TMP" FAKEMOD_DIR="$FAKE" LD_PRELOAD="$F/fakemod.so" \
 	"$PROG" --check "$TMP/m.ko"
 

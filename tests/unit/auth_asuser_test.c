@@ -107,3 +107,21 @@ TEST(target_traceable_is_the_kernels_answer)
 	CHECK(b == -EPERM && c == -EPERM);
 	CHECK(strstr(err, "may not trace"));
 }
+
+/* The review's "held up" list, as the user: a hard link (in a directory the
+ * user may write) to a root-only file, and a file in a directory the user
+ * cannot search. */
+TEST(user_open_hardlink_and_unsearchable_dir)
+{
+	struct auth_user u = nobody();
+	int fd = -1;
+
+	if (geteuid() != 0)
+		SKIP("needs root (switches to nobody)");
+	CHECK(chmod(unit_tmpdir(), 01777) == 0);
+	CHECK(mkdir(unit_path("private"), 0700) == 0);
+	CHECK(close(open(unit_path("private/secret.ko"), O_WRONLY | O_CREAT, 0600)) == 0);
+	CHECK(auth_user_open(&u, unit_path("private/secret.ko"), O_RDONLY, 0, &fd) == -EACCES);
+	CHECK(link(unit_path("private/secret.ko"), unit_path("hard.ko")) == 0);
+	CHECK(auth_user_open(&u, unit_path("hard.ko"), O_RDONLY, 0, &fd) == -EACCES && fd == -1);
+}

@@ -505,3 +505,17 @@ if grep -q " $CG cgroup2 " /proc/mounts && mkdir -p "$CG/alice" && [ -e "$CG/ali
 else
 	skip cgroup "no cgroup v2 with cgroup.kill in this kernel"
 fi
+
+# MUST 13: caps on concurrent loads (limits: in the policy), one-line refusal.
+pol "$D params=lines" "limits: per-user=1 total=2"
+alice "$A/m.ko" lines=0 >/dev/null 2>&1 &
+jl=$!
+wait_for 10 sh -c 'ls /run/stapauth | grep -q "^stp_test_u1000_[0-9]*$"'
+ok "limits: alice's first load runs"
+refuse "limits: alice's second load at per-user=1" 'too many loads at once \(alice: 1 of 1' alice "$A/m.ko" lines=1
+run "limits: bob still may load" 0 'line 1' -- bob "$A/m.ko" lines=1
+nl=$(ls /run/stapauth | grep '^stp_test_u1000_[0-9]*$')
+alice -d "$nl" >/dev/null 2>&1
+wait "$jl" 2>/dev/null
+wait_for 10 not_loaded
+ok "limits: nothing left loaded" "$(grep stp_ /proc/modules)"
