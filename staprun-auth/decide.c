@@ -104,10 +104,9 @@ static int decide_signature(const struct auth_paths *paths, struct auth_decision
 	return 0;
 }
 
-/* MUST 6: names the module declares, never internal ones, strict values. */
+/* MUST 6, before anything is parsed: never internal names, no comma. */
 static int decide_params(const struct auth_opts *o, struct auth_decision *d)
 {
-	struct loader_err le;
 	int i;
 
 	for (i = 0; i < o->nparams; i++) {
@@ -120,16 +119,47 @@ static int decide_params(const struct auth_opts *o, struct auth_decision *d)
 		if (strchr(o->params[i], ','))
 			return refuse(d, "parameter %.64s: value has a forbidden character (,)",
 				      o->params[i]);
-		if (loader_params_add(&d->p, &d->m, o->params[i], LOADER_PARAM_STRICT, &le) < 0)
-			return refuse(d, "%s", le.msg);
 	}
 	return 0;
 }
 
-static int decide_policy(const struct auth_paths *paths, const struct auth_user *u, time_t now,
-			 const unsigned char *signer, struct auth_decision *d,
-			 const unsigned char *digest)
+/* MUST 6, once the bytes are approved: names the module declares, values
+ * from the strict set. */
+static int decide_params_declared(const struct auth_opts *o, struct auth_decision *d)
 {
+	struct loader_err le;
+	int i;
+
+	for (i = 0; i < o->nparams; i++)
+		if (loader_params_add(&d->p, &d->m, o->params[i], LOADER_PARAM_STRICT, &le) < 0)
+			return refuse(d, "%s", le.msg);
+	return 0;
+}
+
+/* The names the user asks to set, from the arguments alone (the module is
+ * not parsed before the policy approved its bytes).  NULL on no memory. */
+static char **decide_param_names(const struct auth_opts *o)
+{
+	char **names = calloc((size_t)o->nparams + 1, sizeof *names);
+	int i;
+
+	for (i = 0; names && i < o->nparams; i++) {
+		names[i] = strndup(o->params[i], strcspn(o->params[i], "="));
+		if (!names[i]) {
+			while (i-- > 0)
+				free(names[i]);
+			free(names);
+			return NULL;
+		}
+	}
+	return names;
+}
+
+static int decide_policy(const struct auth_paths *paths, const struct auth_opts *o,
+			 const struct auth_user *u, time_t now, const unsigned char *signer,
+			 struct auth_decision *d, const unsigned char *digest)
+{
+	char **names = decide_param_names(o);
 	struct policy pol = {0};
 	struct policy_user pu = {0};
 	struct policy_request rq = {0};
@@ -150,8 +180,12 @@ static int decide_policy(const struct auth_paths *paths, const struct auth_user 
 	rq.digest = digest;
 	rq.signer = signer;
 	rq.user = &pu;
-	rq.params = (const char *const *)d->p.names;
-	rq.nparams = d->p.n;
+	if (!names) {
+		refuse(d, "out of memory");
+		goto out;
+	}
+	rq.params = (const char *const *)names;
+	rq.nparams = (size_t)o->nparams;
 	rq.now = now;
 	/* MUST 5: not revoked, approved by digest or pinned signer, user,
 	 * group, expiry and params= all matching: policy_decide. */
@@ -167,6 +201,9 @@ static int decide_policy(const struct auth_paths *paths, const struct auth_user 
 	}
 	ok = 0;
 out:
+	for (int i = 0; names && i < o->nparams; i++)
+		free(names[i]);
+	free(names);
 	policy_user_free(&pu);
 	policy_free(&pol);
 	return ok;
@@ -188,12 +225,16 @@ int auth_decide(const struct auth_paths *paths, const struct auth_opts *o,
 		return refuse(d, "%s", err);
 	if (decide_signature(paths, d, &res) < 0)
 		return -1;
-	if (loader_module_use(d->buf, d->len, o->module, &d->m, &le) < 0)
-		return refuse(d, "%s", le.msg);
 	if (decide_params(o, d) < 0)
 		return -1;
-	if (decide_policy(paths, u, now, d->is_signed ? res.signer_fpr : NULL, d,
+	if (decide_policy(paths, o, u, now, d->is_signed ? res.signer_fpr : NULL, d,
 			  res.payload_digest) < 0)
+		return -1;
+	/* Only now, with the bytes approved by digest or by a pinned signer,
+	 * does libelf read them (README: untrusted bytes). */
+	if (loader_module_use(d->buf, d->len, o->module, &d->m, &le) < 0)
+		return refuse(d, "%s", le.msg);
+	if (decide_params_declared(o, d) < 0)
 		return -1;
 	/* MUST 5: the administrator's PAM account rules have the last word. */
 	if (paths->pam_service &&

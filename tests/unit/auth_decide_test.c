@@ -214,6 +214,8 @@ TEST(decide_parameters)
 	CHECK(decide(&f, f.mod, ok, 1, why, sizeof why) == 0);
 	CHECK(decide(&f, f.mod, undeclared, 1, why, sizeof why) < 0);
 	CHECK(strstr(why, "nosuch"));
+	/* the policy first: libelf reads only approved bytes */
+	CHECK(strstr(why, "not allowed"));
 	CHECK(decide(&f, f.mod, notallowed, 1, why, sizeof why) < 0);
 	CHECK(strstr(why, "prefix"));
 	CHECK(decide(&f, f.mod, internal, 1, why, sizeof why) < 0);
@@ -224,6 +226,8 @@ TEST(decide_parameters)
 	CHECK(fx_policy(&f, "%s params=*\n", f.digest) == 0);
 	CHECK(decide(&f, f.mod, notallowed, 1, why, sizeof why) == 0);
 	CHECK(decide(&f, f.mod, internal, 1, why, sizeof why) < 0);
+	CHECK(decide(&f, f.mod, undeclared, 1, why, sizeof why) < 0);
+	CHECK(strstr(why, "does not declare"));
 }
 
 TEST(decide_symlink_and_odd_files)
