@@ -409,6 +409,53 @@ static int parse_head(struct line_ctx *c, const char *tok, struct policy_rule *r
 	return 0;
 }
 
+/* "limits: per-user=N total=N": N in 1..POLICY_MAX_LOADS; once per file. */
+static int limit_value(const char *v, unsigned *out)
+{
+	unsigned long n = 0;
+
+	if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 6)
+		return -1;
+	n = strtoul(v, NULL, 10);
+	if (n < 1 || n > POLICY_MAX_LOADS)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static void parse_limits(struct line_ctx *c, char *work)
+{
+	struct policy *p = c->policy;
+	char *save = NULL, *tok, sh[64];
+
+	if (p->limits_line) {
+		lerr(c, "a second limits: line (the first is line %u)", p->limits_line);
+		return;
+	}
+	strtok_r(work, " \t\r", &save); /* "limits:" */
+	while ((tok = strtok_r(NULL, " \t\r", &save)) && *tok != '#') {
+		int user = !strncmp(tok, "per-user=", 9), total = !strncmp(tok, "total=", 6);
+		unsigned bit = user ? 16 : 32, *dst = user ? &p->max_loads_user : &p->max_loads;
+
+		if (!user && !total) {
+			lerr(c, "unknown limit '%s' (per-user=N, total=N)",
+			     shown(tok, sh, sizeof sh));
+			return;
+		}
+		if (c->seen & bit) {
+			lerr(c, "duplicate limit %.*s", user ? 9 : 6, tok);
+			return;
+		}
+		c->seen |= bit;
+		if (limit_value(tok + (user ? 9 : 6), dst) < 0) {
+			lerr(c, "bad number in %s: want 1 to %u", shown(tok, sh, sizeof sh),
+			     POLICY_MAX_LOADS);
+			return;
+		}
+	}
+	p->limits_line = c->line;
+}
+
 /* Tokenize work, a scratch copy of the line r->text, into r. */
 static void parse_line(struct line_ctx *c, char *work, struct policy_rule *r)
 {
@@ -473,6 +520,13 @@ static int parse_all(struct policy *p, size_t len, struct policy_errors *errors)
 		size_t lead = strspn(text, " \t\r");
 		if (lead == n || text[lead] == '#')
 			continue;
+		if (!strncmp(text + lead, "limits:", 7) &&
+		    (!text[lead + 7] || is_space(text[lead + 7]))) {
+			memcpy(work, text + lead, n - lead + 1);
+			parse_limits(&c, work);
+			failed |= c.failed;
+			continue;
+		}
 		struct policy_rule *r = &p->rules[p->nrules];
 		memset(r, 0, sizeof *r);
 		r->line = c.line;
@@ -529,6 +583,10 @@ static int parse_owned(const char *name, char *buf, size_t len, struct policy *p
 		return -ENOMEM;
 	}
 	r = parse_all(p, len, errors);
+	if (!p->max_loads_user)
+		p->max_loads_user = POLICY_DEFAULT_LOADS_PER_USER;
+	if (!p->max_loads)
+		p->max_loads = POLICY_DEFAULT_LOADS;
 	if (r < 0) {
 		/* Fail closed: a file with any error approves nothing. */
 		char *keep = p->path;

@@ -9,6 +9,7 @@
  *   revoke:sha256:<64 hex> [# comment]           never load this payload
  *   options: users=a,b groups=g,h expires=YYYY-MM-DD|YYYY-MM-DDTHH:MM:SSZ
  *            params=p,q|* program=sha256:<64 hex> (sha256: lines only)
+ *   limits: [per-user=N] [total=N]               caps on concurrent loads (once)
  */
 #ifndef POLICY_POLICY_H
 #define POLICY_POLICY_H
@@ -59,8 +60,16 @@ struct policy_rule {
 	unsigned char program[DIGEST_LEN];
 };
 
+/* Concurrent loads when the file has no limits: line (or omits one). */
+#define POLICY_DEFAULT_LOADS_PER_USER 8
+#define POLICY_DEFAULT_LOADS 32
+#define POLICY_MAX_LOADS 100000
+
 struct policy {
-	char *path;		   /* for messages */
+	char *path; /* for messages */
+	/* limits: per-user= and total= (defaults above when not given), and
+	 * the line that set them (0: none) */
+	unsigned max_loads_user, max_loads, limits_line;
 	struct policy_rule *rules; /* in file order */
 	size_t nrules;
 	/* private: the file's bytes (lines NUL-terminated in place) and an

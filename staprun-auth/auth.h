@@ -1,17 +1,21 @@
 /* staprun.auth: the setuid-root loader for approved modules.
  *
- * The numbered MUSTs of DESIGN.md section 3, and where each is enforced:
+ * "MUST n" in this folder is rule n of staprun-auth/README (the rules of
+ * DESIGN.md section 3), which also says which process holds which
+ * privileges at each step and which tests prove each rule:
  *   1 argv                      args.c      (auth_args_parse), main.c
  *   2 fds, umask, core, env     hygiene.c   (auth_hygiene_start)
  *   3 policy/keys ownership     decide.c    (auth_decide: policy_check_perms)
- *   4 user creds, read once     decide.c    (auth_module_read), main.c (load)
+ *   4 opened as the user        asuser.c, decide.c (auth_module_read), main.c
  *   5 authorize + PAM           decide.c, pam.c
  *   6 parameters                decide.c    (auth_params_check)
  *   7 capabilities, child drop  privs.c
  *   8 output owner              main.c      (_stp_uid/_stp_gid, -o opened as user)
- *   9 unload only own modules   unload.c
+ *   9 one run owns a name       lock.c, unload.c, guard.c
  *  10 audit every decision      audit.c
  *  11 fail closed               everywhere: every unexpected state is a refusal
+ *  12 target traceable          user.c      (auth_target_traceable), main.c
+ *  13 guard, leaks, limits      guard.c, cgroup.c, unload.c (auth_reconcile), privs.c
  *
  * No global mutable state: everything travels in struct auth_ctx.
  */
@@ -105,7 +109,9 @@ struct auth_decision {
 	char digest[DIGEST_STRLEN];
 	char signer[DIGEST_STRLEN]; /* "" when not signed */
 	char line[320];		    /* deciding policy line "path:N", or "" */
-	char reason[512];	    /* why refused, one line */
+	unsigned max_loads_user;    /* limits: of the policy (MUST 13) */
+	unsigned max_loads;
+	char reason[512]; /* why refused, one line */
 };
 
 /* 0: granted; -1: refused, with d->reason.  Free d in every case. */
@@ -119,9 +125,21 @@ int auth_module_read(const char *path, const struct auth_user *u, unsigned char 
 /* privs.c (MUST 7). */
 int auth_privs_reduce(char *err, size_t errlen);
 int auth_privs_drop_child(uid_t uid, gid_t gid, char *err, size_t errlen);
-/* Run fn with filesystem credentials of the user, then return to root's. */
+/* Set and restore only the filesystem ids (the transport files of the
+ * user's own module; every user-supplied path goes through asuser.c). */
 int auth_as_user_begin(const struct auth_user *u);
 int auth_as_user_end(void);
+/* fork(2) under the caller's RLIMIT_NPROC (README rule 13). */
+pid_t auth_fork(void);
+
+/* asuser.c (README rule 4): fn runs in a child fully switched to the user
+ * with no capabilities; it returns 0 or -errno and may set *fd to hand a
+ * descriptor back.  Returns fn's result; *fd (when fd is not NULL) is the
+ * descriptor, now ours, or -1. */
+typedef int (*auth_user_fn)(void *arg, int *fd);
+int auth_as_user_call(const struct auth_user *u, auth_user_fn fn, void *arg, int *fd);
+/* open(2) as the user, the descriptor handed back: 0 or -errno. */
+int auth_user_open(const struct auth_user *u, const char *path, int flags, mode_t mode, int *fd);
 
 /* pam.c (MUST 5): 0 if the service admits user; -1 with the PAM reason. */
 int auth_pam_account(const char *service, const char *user, char *err, size_t errlen);
@@ -165,13 +183,28 @@ struct auth_record {
 	pid_t pid;
 	long long since; /* seconds since the epoch */
 };
+/* Create or check the run directory: root:root 0755 (the tests' uid in
+ * tests), refused when group- or world-writable.  0 or -errno. */
+int auth_run_dir(const char *dir);
 int auth_record_write(const char *dir, const struct auth_record *r);
 int auth_record_read(const char *dir, const char *module, struct auth_record *r);
 int auth_record_remove(const char *dir, const char *module);
 /* Calls fn for every record in dir, sorted by module name.  0 or -errno. */
 int auth_record_list(const char *dir, void (*fn)(const struct auth_record *, void *), void *arg);
+/* MUST 13: live loads (records) of uid and of everyone.  0 or -errno. */
+int auth_loads_count(const char *dir, uid_t uid, unsigned *mine, unsigned *total);
 /* The lines `stap-authorize status` prints, for one record. */
 void auth_record_format(const struct auth_record *r, char *out, size_t outlen);
+
+/* lock.c (README rule 9): one run owns a module name from before
+ * init_module until the module is gone.  Take DIR/NAME.lock, waiting up to
+ * wait_ms: 0, -EBUSY while another run holds it, other -errno. */
+int auth_lock_take(const char *dir, const char *name, int wait_ms, int *fd);
+/* The lock under which loads are counted and a new record is written
+ * (blocking; held for a moment).  0 or -errno; close fd to release. */
+int auth_count_lock(const char *dir, int *fd);
+/* Close the lock; module_gone: also remove the file (only its holder may). */
+void auth_lock_release(const char *dir, const char *name, int fd, int module_gone);
 
 /* unload.c (MUST 9). sysmod: "/sys/module" (tests pass a fixture tree). */
 int auth_unload_check(const char *rundir, const char *sysmod, const char *name, uid_t uid,
@@ -183,12 +216,44 @@ int auth_module_owner(const char *sysmod, const char *procdir, const char *name,
 int auth_unload_check_at(const char *rundir, const char *sysmod, const char *procdir,
 			 const char *name, uid_t uid, char *err, size_t errlen);
 
+/* -d NAME under the name's lock (README rule 9).  A live run holding it is
+ * asked to end (request_exit, as the user) and waited for; then, holding
+ * the lock, the record and the module must still be the user's.  Returns 0
+ * (unloaded, or ended by its own run: *by_run set) or -errno with err. */
+struct auth_unload_ops {
+	const char *rundir, *sysmod, *procdir;
+	int wait_ms;
+	void (*request_exit)(void *arg, const char *name);
+	int (*unload)(void *arg, const char *name, char *err, size_t errlen);
+	void *arg;
+};
+int auth_unload_locked(const struct auth_unload_ops *ops, const char *name, uid_t uid, int *by_run,
+		       char *err, size_t errlen);
+
+/* MUST 13, at every start: a record whose name's lock is free outlived its
+ * loader and its guard (a crash, a reboot of the guard's cgroup...): unload
+ * its module when it is still the record's user's, remove the record, and
+ * log each with log(arg, record, NULL or why it failed).  Returns how many
+ * records were reconciled, or -errno. */
+typedef void (*auth_reconcile_log)(void *arg, const struct auth_record *r, const char *err);
+int auth_reconcile(const struct auth_unload_ops *ops, auth_reconcile_log log);
+
+/* cgroup.c (MUST 13): move this process into ROOT/stapauth, root-owned.
+ * 1 moved, 0 no cgroup v2 at root (nothing to do), -1 with err. */
+#ifndef AUTH_CGROUP_ROOT
+#define AUTH_CGROUP_ROOT "/sys/fs/cgroup"
+#endif
+int auth_cgroup_enter(const char *root, char *err, size_t errlen);
+
 /* user.c: -x PID must be a process of the same user, all of its uids. */
 int auth_target_check(const char *procdir, pid_t pid, uid_t uid, char *err, size_t errlen);
 /* The same, holding the process by a pidfd (close-on-exec) taken before the
  * check; auth_target_alive(fd) after the load proves the pid the module got
  * was still that process (never a reused pid of another user's). */
 int auth_target_open(const char *procdir, pid_t pid, uid_t uid, int *fd, char *err, size_t errlen);
+/* MUST 12: the kernel's own answer whether the user may trace pid (asked as
+ * the user, see user.c).  0, or -EPERM with err. */
+int auth_target_traceable(const struct auth_user *u, pid_t pid, char *err, size_t errlen);
 /* 1 while the process behind the pidfd has not exited. */
 int auth_target_alive(int fd);
 

@@ -27,27 +27,16 @@ static int refuse(struct auth_decision *d, const char *fmt, ...)
 int auth_module_read(const char *path, const struct auth_user *u, unsigned char **buf, size_t *len,
 		     char *err, size_t errlen)
 {
-	int fd, e, saved;
+	int fd, e;
 
-	/* MUST 4: open with the user's filesystem identity, so a path to a
-	 * root-only file (directly or through a symlink) fails exactly as it
-	 * would for the user, and tells nothing about that file. */
-	if (auth_as_user_begin(u) < 0) {
-		snprintf(err, errlen, "cannot take the user's filesystem identity");
-		return -EPERM;
-	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	saved = errno;
-	if (auth_as_user_end() < 0) {
-		if (fd >= 0)
-			close(fd);
-		snprintf(err, errlen, "cannot return to root's filesystem identity");
-		return -EPERM;
-	}
-	if (fd < 0) {
-		e = -saved;
+	/* MUST 4: opened by a process that is the user with no capabilities,
+	 * so a path to a root-only file (directly, through a symlink or through
+	 * another namespace's /proc/PID/root) fails exactly as it would for the
+	 * user, and tells nothing about that file. */
+	e = auth_user_open(u, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, &fd);
+	if (e < 0) {
 		snprintf(err, errlen, "%s: %s", path,
-			 e == -ELOOP ? "is a symbolic link" : strerror(saved));
+			 e == -ELOOP ? "is a symbolic link" : strerror(-e));
 		return e;
 	}
 	/* MUST 4: fstat the descriptor, cap the size, read it whole once. */
@@ -115,10 +104,9 @@ static int decide_signature(const struct auth_paths *paths, struct auth_decision
 	return 0;
 }
 
-/* MUST 6: names the module declares, never internal ones, strict values. */
+/* MUST 6, before anything is parsed: never internal names, no comma. */
 static int decide_params(const struct auth_opts *o, struct auth_decision *d)
 {
-	struct loader_err le;
 	int i;
 
 	for (i = 0; i < o->nparams; i++) {
@@ -131,37 +119,73 @@ static int decide_params(const struct auth_opts *o, struct auth_decision *d)
 		if (strchr(o->params[i], ','))
 			return refuse(d, "parameter %.64s: value has a forbidden character (,)",
 				      o->params[i]);
-		if (loader_params_add(&d->p, &d->m, o->params[i], LOADER_PARAM_STRICT, &le) < 0)
-			return refuse(d, "%s", le.msg);
 	}
 	return 0;
 }
 
-static int decide_policy(const struct auth_paths *paths, const struct auth_user *u, time_t now,
-			 const unsigned char *signer, struct auth_decision *d,
-			 const unsigned char *digest)
+/* MUST 6, once the bytes are approved: names the module declares, values
+ * from the strict set. */
+static int decide_params_declared(const struct auth_opts *o, struct auth_decision *d)
 {
+	struct loader_err le;
+	int i;
+
+	for (i = 0; i < o->nparams; i++)
+		if (loader_params_add(&d->p, &d->m, o->params[i], LOADER_PARAM_STRICT, &le) < 0)
+			return refuse(d, "%s", le.msg);
+	return 0;
+}
+
+/* The names the user asks to set, from the arguments alone (the module is
+ * not parsed before the policy approved its bytes).  NULL on no memory. */
+static char **decide_param_names(const struct auth_opts *o)
+{
+	char **names = calloc((size_t)o->nparams + 1, sizeof *names);
+	int i;
+
+	for (i = 0; names && i < o->nparams; i++) {
+		names[i] = strndup(o->params[i], strcspn(o->params[i], "="));
+		if (!names[i]) {
+			while (i-- > 0)
+				free(names[i]);
+			free(names);
+			return NULL;
+		}
+	}
+	return names;
+}
+
+static int decide_policy(const struct auth_paths *paths, const struct auth_opts *o,
+			 const struct auth_user *u, time_t now, const unsigned char *signer,
+			 struct auth_decision *d, const unsigned char *digest)
+{
+	char **names = decide_param_names(o);
 	struct policy pol = {0};
 	struct policy_user pu = {0};
 	struct policy_request rq = {0};
 	struct policy_decision pd = {0};
-	gid_t gids[AUTH_GROUPS_MAX + 1];
-	int i, ok = -1;
+	int ok = -1;
 
-	gids[0] = u->gid;
-	for (i = 0; i < u->ngroups; i++)
-		gids[i + 1] = u->groups[i];
 	if (decide_policy_load(paths, &pol, d) < 0)
 		goto out;
-	if (policy_user_from_ids(&pu, u->uid, gids, (size_t)u->ngroups + 1) < 0) {
+	/* groups= means membership in the group database (what the admin
+	 * edits), not the groups this process was started with: a user taken
+	 * out of a group loses it at once, and none can be claimed by hand. */
+	if (policy_user_from_name(&pu, u->name) < 0) {
 		refuse(d, "cannot resolve user %s", u->name);
 		goto out;
 	}
+	d->max_loads_user = pol.max_loads_user;
+	d->max_loads = pol.max_loads;
 	rq.digest = digest;
 	rq.signer = signer;
 	rq.user = &pu;
-	rq.params = (const char *const *)d->p.names;
-	rq.nparams = d->p.n;
+	if (!names) {
+		refuse(d, "out of memory");
+		goto out;
+	}
+	rq.params = (const char *const *)names;
+	rq.nparams = (size_t)o->nparams;
 	rq.now = now;
 	/* MUST 5: not revoked, approved by digest or pinned signer, user,
 	 * group, expiry and params= all matching: policy_decide. */
@@ -177,6 +201,9 @@ static int decide_policy(const struct auth_paths *paths, const struct auth_user 
 	}
 	ok = 0;
 out:
+	for (int i = 0; names && i < o->nparams; i++)
+		free(names[i]);
+	free(names);
 	policy_user_free(&pu);
 	policy_free(&pol);
 	return ok;
@@ -198,12 +225,16 @@ int auth_decide(const struct auth_paths *paths, const struct auth_opts *o,
 		return refuse(d, "%s", err);
 	if (decide_signature(paths, d, &res) < 0)
 		return -1;
-	if (loader_module_use(d->buf, d->len, o->module, &d->m, &le) < 0)
-		return refuse(d, "%s", le.msg);
 	if (decide_params(o, d) < 0)
 		return -1;
-	if (decide_policy(paths, u, now, d->is_signed ? res.signer_fpr : NULL, d,
+	if (decide_policy(paths, o, u, now, d->is_signed ? res.signer_fpr : NULL, d,
 			  res.payload_digest) < 0)
+		return -1;
+	/* Only now, with the bytes approved by digest or by a pinned signer,
+	 * does libelf read them (README: untrusted bytes). */
+	if (loader_module_use(d->buf, d->len, o->module, &d->m, &le) < 0)
+		return refuse(d, "%s", le.msg);
+	if (decide_params_declared(o, d) < 0)
 		return -1;
 	/* MUST 5: the administrator's PAM account rules have the last word. */
 	if (paths->pam_service &&

@@ -3,7 +3,9 @@
  * before init_module and "done" after its own unload; end of file without
  * "done" means the loader died.  The guard's real, effective and saved ids
  * are all root, so the user (who may signal the loader: its real uid is
- * theirs) cannot kill it. */
+ * theirs) cannot kill it.  It shares the loader's lock on the module name
+ * (lock.c: the same open file description), so the name stays owned by
+ * this run until the guard, too, is done. */
 #include "staprun-auth/guard.h"
 
 #include <errno.h>
@@ -33,7 +35,8 @@ static void guard_sleep_ms(long ms)
 /* Unload name, but only while it is ours: a module of that name whose
  * transport belongs to someone else (a namesake loaded by another user or by
  * root, when our own init_module failed) is never touched. */
-static void guard_cleanup(const char *rundir, const char *sysmod, uid_t uid, const char *name)
+static void guard_cleanup(const char *rundir, const char *sysmod, uid_t uid, const char *name,
+			  int lock)
 {
 	struct loader_err le;
 	uid_t owner;
@@ -49,15 +52,17 @@ static void guard_cleanup(const char *rundir, const char *sysmod, uid_t uid, con
 			break;
 		guard_sleep_ms(100);
 	}
-	if (loader_is_loaded(name) != 1)
+	if (loader_is_loaded(name) != 1) {
 		auth_record_remove(rundir, name);
+		auth_lock_release(rundir, name, lock, 1);
+	}
 }
 
 /* Read "load NAME\n" and "done\n" lines until end of file, or until the
  * loader (lfd, its pidfd) is gone with nothing more to read: a process it
  * forked (a -c child the user stopped before it closed our pipe) may still
  * hold the write end, and must not keep us waiting. */
-static void guard_loop(int fd, int lfd, const char *rundir, const char *sysmod, uid_t uid)
+static void guard_loop(int fd, int lfd, int lock, const char *rundir, const char *sysmod, uid_t uid)
 {
 	char buf[128], name[AUTH_NAME_MAX + 1] = "";
 	size_t have = 0;
@@ -95,23 +100,34 @@ static void guard_loop(int fd, int lfd, const char *rundir, const char *sysmod, 
 			break; /* garbage: treat as the loader's death */
 	}
 	if (name[0] && !done)
-		guard_cleanup(rundir, sysmod, uid, name);
+		guard_cleanup(rundir, sysmod, uid, name, lock);
 }
 
-/* Close every descriptor from 3 on but a and b. */
-static void guard_close_others(int a, int b)
+static int guard_int_cmp(const void *a, const void *b)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
-
-	if (lo > 3)
-		close_range(3, (unsigned)lo - 1, 0);
-	if (hi > lo + 1)
-		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-	close_range((unsigned)hi + 1, ~0U, 0);
+	return *(const int *)a - *(const int *)b;
 }
 
-static void guard_main(int fd, int ready, pid_t loader, const char *rundir, const char *sysmod,
-		       uid_t uid)
+/* Close every descriptor from 3 on but the three kept (-1: none). */
+static void guard_close_others(int a, int b, int c)
+{
+	int keep[3] = {a, b, c};
+	unsigned from = 3;
+	int i;
+
+	qsort(keep, 3, sizeof keep[0], guard_int_cmp);
+	for (i = 0; i < 3; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
+static void guard_main(int fd, int ready, int lock, pid_t loader, const char *rundir,
+		       const char *sysmod, uid_t uid)
 {
 	static const int ign[] = {SIGINT,  SIGTERM, SIGHUP,  SIGPIPE,
 				  SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
@@ -129,6 +145,9 @@ static void guard_main(int fd, int ready, pid_t loader, const char *rundir, cons
 	/* Until this, the real uid is the user's and so is the right to kill
 	 * us: the loader waits for the byte below before it loads anything. */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		_exit(1);
+	/* Nor through a cgroup the user owns (cgroup.kill). */
+	if (auth_cgroup_enter(AUTH_CGROUP_ROOT, err, sizeof err) < 0)
 		_exit(1);
 	if (auth_privs_reduce(err, sizeof err) < 0)
 		_exit(1);
@@ -149,8 +168,8 @@ static void guard_main(int fd, int ready, pid_t loader, const char *rundir, cons
 			close(null);
 	}
 	/* Nor the user's -o file or anything else but our pipe. */
-	guard_close_others(fd, lfd);
-	guard_loop(fd, lfd, rundir, sysmod, uid);
+	guard_close_others(fd, lfd, lock);
+	guard_loop(fd, lfd, lock, rundir, sysmod, uid);
 	_exit(0);
 }
 
@@ -167,7 +186,7 @@ static int guard_wait_ready(int fd)
 }
 
 int auth_guard_start(struct auth_guard *g, const char *rundir, const char *sysmod, uid_t uid,
-		     char *err, size_t errlen)
+		     int lock, char *err, size_t errlen)
 {
 	pid_t loader = getpid();
 	int p[2], r[2];
@@ -184,7 +203,7 @@ int auth_guard_start(struct auth_guard *g, const char *rundir, const char *sysmo
 		close(p[1]);
 		return -1;
 	}
-	g->pid = fork();
+	g->pid = auth_fork();
 	if (g->pid < 0) {
 		snprintf(err, errlen, "guard: fork: %s", strerror(errno));
 		close(p[0]);
@@ -196,7 +215,7 @@ int auth_guard_start(struct auth_guard *g, const char *rundir, const char *sysmo
 	if (g->pid == 0) {
 		close(p[1]);
 		close(r[0]);
-		guard_main(p[0], r[1], loader, rundir, sysmod, uid);
+		guard_main(p[0], r[1], lock, loader, rundir, sysmod, uid);
 		_exit(1); /* fail safe */
 	}
 	close(p[0]);

@@ -5,6 +5,7 @@
  *   unload -> audit. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #ifndef AUTH_SYSMOD_DIR
 #define AUTH_SYSMOD_DIR "/sys/module"
 #endif
+#define AUTH_UNLOAD_WAIT_MS 15000 /* -d: how long a live run may take to end */
 
 struct auth_ctx {
 	struct auth_opts opts;
@@ -29,8 +31,11 @@ struct auth_ctx {
 	char name[AUTH_NAME_MAX + 1]; /* kernel module name as loaded */
 	int loaded;		      /* our init_module succeeded */
 	int target_fd;		      /* pidfd of the -x process, or -1 */
+	int lock_fd;		      /* the name's lock (lock.c), or -1 */
 	char err[1024];
 };
+
+static void auth_reconcile_start(struct auth_ctx *c);
 
 static void say(const char *what, const char *msg)
 {
@@ -68,6 +73,9 @@ static int auth_child_hook(void *arg, struct loader_err *e)
 	 * a child the user may stop before it execs. */
 	if (c->guard.fd >= 0)
 		close(c->guard.fd);
+	/* Nor may it hold the name's lock (MUST 9). */
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 	if (auth_privs_drop_child(c->user.uid, c->user.gid, e->msg, sizeof e->msg) < 0)
 		return -EPERM;
 	/* MUST 7, across exec too: a setuid, setgid or file-capability
@@ -88,28 +96,53 @@ static int auth_child_hook(void *arg, struct loader_err *e)
 static int auth_loaded(void *arg, const struct loader_module *m)
 {
 	struct auth_ctx *c = arg;
-	struct auth_record r = {0};
-	int e;
 
+	(void)m;
 	c->loaded = 1;
 	/* -x: the pid the module was given is still the process we checked. */
 	if (c->target_fd >= 0 && !auth_target_alive(c->target_fd)) {
 		say("refused", "-x: the process ended before the probes started");
 		return -1;
 	}
-	snprintf(r.module, sizeof r.module, "%s", m->name);
+	/* From here on we only relay the user's output, under the user's own
+	 * file size limit (EFBIG ends the run, no signal). */
+	signal(SIGXFSZ, SIG_IGN);
+	return auth_env_limits(&c->env) < 0 ? -1 : 0;
+}
+
+/* MUST 13: count the live loads and write this one's record under one lock,
+ * before the load: loads in progress count too, and the record is what
+ * -d, status and the reconciliation see.  Refused with one line at a cap. */
+static int auth_slot_take(struct auth_ctx *c)
+{
+	struct auth_record r = {0};
+	unsigned mine = 0, total = 0;
+	int fd, e;
+
+	e = auth_count_lock(AUTH_RUN_DIR, &fd);
+	if (e == 0)
+		e = auth_loads_count(AUTH_RUN_DIR, c->user.uid, &mine, &total);
+	if (e == 0 && (mine >= c->dec.max_loads_user || total >= c->dec.max_loads)) {
+		snprintf(c->err, sizeof c->err,
+			 "too many loads at once (%s: %u of %u, everyone: %u of %u; limits: in "
+			 "authorized_probes)",
+			 c->user.name, mine, c->dec.max_loads_user, total, c->dec.max_loads);
+		close(fd);
+		return -1;
+	}
+	snprintf(r.module, sizeof r.module, "%s", c->name);
 	snprintf(r.digest, sizeof r.digest, "%s", c->dec.digest);
 	snprintf(r.user, sizeof r.user, "%s", c->user.name);
 	r.uid = c->user.uid;
 	r.pid = getpid();
 	r.since = (long long)time(NULL);
-	if (auth_as_user_end() < 0)
-		return -1;
-	e = auth_record_write(AUTH_RUN_DIR, &r);
-	if (auth_as_user_begin(&c->user) < 0)
-		return -1;
+	if (e == 0)
+		e = auth_record_write(AUTH_RUN_DIR, &r);
+	if (fd >= 0)
+		close(fd);
 	if (e < 0)
-		say("refused", "cannot write the record of live loads in " AUTH_RUN_DIR);
+		snprintf(c->err, sizeof c->err, "cannot write the record of live loads in %s: %s",
+			 AUTH_RUN_DIR, strerror(-e));
 	return e < 0 ? -1 : 0;
 }
 
@@ -162,21 +195,38 @@ static int auth_name_copy(struct auth_ctx *c)
  * a symlink: root cannot be made to write where the user could not. */
 static int auth_outfile_open(struct auth_ctx *c)
 {
-	int fd, saved;
+	int fd, e;
 
-	if (auth_as_user_begin(&c->user) < 0)
-		return -1;
-	fd = open(c->opts.outfile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-		  0600);
-	saved = errno;
-	if (auth_as_user_end() < 0) {
-		if (fd >= 0)
-			close(fd);
+	/* MUST 4: in a process that is the user, without capabilities. */
+	e = auth_user_open(&c->user, c->opts.outfile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
+			   0600, &fd);
+	if (e < 0) {
+		snprintf(c->err, sizeof c->err, "-o %s: %s", c->opts.outfile, strerror(-e));
 		return -1;
 	}
-	if (fd < 0)
-		snprintf(c->err, sizeof c->err, "-o %s: %s", c->opts.outfile, strerror(saved));
 	return fd;
+}
+
+/* MUST 9: the name is this run's from before init_module until the module
+ * is gone; another run of the same name (a signed module keeps its name
+ * while the kernel enforces signatures) is refused, never raced. */
+static int auth_name_take(struct auth_ctx *c)
+{
+	int e = auth_lock_take(AUTH_RUN_DIR, c->name, 0, &c->lock_fd);
+
+	if (e == -EBUSY)
+		snprintf(c->err, sizeof c->err, "module name %s is in use by another run", c->name);
+	else if (e < 0)
+		snprintf(c->err, sizeof c->err, "cannot lock the module name %s: %s", c->name,
+			 strerror(-e));
+	return e < 0 ? -1 : 0;
+}
+
+/* Give up the name: the lock file goes only with the module. */
+static void auth_name_release(struct auth_ctx *c, int module_gone)
+{
+	auth_lock_release(AUTH_RUN_DIR, c->name, c->lock_fd, module_gone);
+	c->lock_fd = -1;
 }
 
 static int auth_run(struct auth_ctx *c)
@@ -199,18 +249,30 @@ static int auth_run(struct auth_ctx *c)
 	    .loaded_arg = c,
 	};
 	struct loader_err le = {{0}};
-	int st;
+	int st, gone;
 
 	if (c->opts.outfile) {
 		ro.out_fd = auth_outfile_open(c);
 		if (ro.out_fd < 0)
 			return -1;
 	}
-	if (auth_guard_start(&c->guard, AUTH_RUN_DIR, AUTH_SYSMOD_DIR, c->user.uid, c->err,
-			     sizeof c->err) < 0)
+	auth_reconcile_start(c);
+	if (auth_name_copy(c) < 0 || auth_name_take(c) < 0)
 		return -1;
-	if (auth_privs_reduce(c->err, sizeof c->err) < 0 || auth_name_copy(c) < 0 ||
+	if (auth_slot_take(c) < 0) {
+		auth_name_release(c, 1);
+		return -1;
+	}
+	if (auth_guard_start(&c->guard, AUTH_RUN_DIR, AUTH_SYSMOD_DIR, c->user.uid, c->lock_fd,
+			     c->err, sizeof c->err) < 0) {
+		auth_record_remove(AUTH_RUN_DIR, c->name);
+		auth_name_release(c, 1);
+		return -1;
+	}
+	if (auth_privs_reduce(c->err, sizeof c->err) < 0 ||
 	    auth_guard_arm(&c->guard, c->name) < 0) {
+		auth_record_remove(AUTH_RUN_DIR, c->name);
+		auth_name_release(c, 1);
 		auth_guard_finish(&c->guard, 1);
 		return -1;
 	}
@@ -224,10 +286,14 @@ static int auth_run(struct auth_ctx *c)
 	st = loader_run(&c->dec.m, &c->dec.p, &ro, &le);
 	auth_as_user_end();
 	/* Only what we loaded is ours to forget or unload: when init_module
-	 * failed, a module of that name is someone else's (EEXIST). */
-	if (c->loaded)
+	 * failed, a module of that name is someone else's (EEXIST).  A module
+	 * still loaded (EBUSY) keeps its record, visible to -d and status, and
+	 * its lock, which the guard still holds. */
+	gone = !c->loaded || loader_is_loaded(c->name) != 1;
+	if (gone)
 		auth_record_remove(AUTH_RUN_DIR, c->name);
-	auth_guard_finish(&c->guard, !c->loaded || loader_is_loaded(c->name) != 1);
+	auth_name_release(c, gone);
+	auth_guard_finish(&c->guard, gone);
 	if (st < 0) {
 		snprintf(c->err, sizeof c->err, "%s", le.msg);
 		audit(c, "load", "failed", le.msg);
@@ -238,27 +304,116 @@ static int auth_run(struct auth_ctx *c)
 	return st;
 }
 
-static int auth_unload(struct auth_ctx *c)
+/* -d of a name a live run holds: ask its module to end, as the user (the
+ * control file is the user's; a namesake of another user's is not). */
+static int auth_exit_fn(void *arg, int *fd)
+{
+	char path[128];
+	int f, e = 0;
+
+	(void)fd;
+	if (loader_proc_path(arg, "control", path, sizeof path) < 0)
+		return -ENAMETOOLONG;
+	f = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f < 0)
+		return -errno;
+	if (write(f, "exit\n", 5) != 5)
+		e = -errno;
+	close(f);
+	return e;
+}
+
+static void auth_exit_request(void *arg, const char *name)
+{
+	const struct auth_ctx *c = arg;
+
+	auth_as_user_call(&c->user, auth_exit_fn, (void *)name, NULL);
+}
+
+static int auth_unload_fn(void *arg, const char *name, char *err, size_t errlen)
 {
 	struct loader_err le;
+	int e;
+
+	(void)arg;
+	if (auth_privs_reduce(err, errlen) < 0)
+		return -EPERM;
+	e = loader_unload(name, &le);
+	if (e < 0)
+		snprintf(err, errlen, "%s", le.msg);
+	return e;
+}
+
+static int auth_unload_plain(void *arg, const char *name, char *err, size_t errlen)
+{
+	struct loader_err le;
+	int e = loader_unload(name, &le);
+
+	(void)arg;
+	if (e < 0)
+		snprintf(err, errlen, "%s", le.msg);
+	return e;
+}
+
+static void auth_reconcile_logged(void *arg, const struct auth_record *r, const char *err)
+{
+	struct auth_audit a = {
+	    .event = "reconcile",
+	    .result = err ? "failed" : "done",
+	    .user = r->user,
+	    .uid = r->uid,
+	    .name = r->module,
+	    .digest = r->digest,
+	    .reason = err ? err : "loader and guard gone: module unloaded, record removed",
+	};
+
+	(void)arg;
+	auth_audit_log(&a);
+}
+
+/* MUST 13: finish what dead runs left behind, before anything else. */
+static void auth_reconcile_start(struct auth_ctx *c)
+{
+	struct auth_unload_ops ops = {
+	    .rundir = AUTH_RUN_DIR,
+	    .sysmod = AUTH_SYSMOD_DIR,
+	    .procdir = "/proc",
+	    .unload = auth_unload_plain,
+	    .arg = c,
+	};
+
+	auth_reconcile(&ops, auth_reconcile_logged);
+}
+
+static int auth_unload(struct auth_ctx *c)
+{
 	const char *name = c->opts.module;
+	struct auth_unload_ops ops = {
+	    .rundir = AUTH_RUN_DIR,
+	    .sysmod = AUTH_SYSMOD_DIR,
+	    .procdir = "/proc",
+	    .wait_ms = AUTH_UNLOAD_WAIT_MS,
+	    .request_exit = auth_exit_request,
+	    .unload = auth_unload_fn,
+	    .arg = c,
+	};
+	int by_run, e;
 
 	snprintf(c->name, sizeof c->name, "%s", auth_name_valid(name) ? name : "?");
-	if (auth_unload_check(AUTH_RUN_DIR, AUTH_SYSMOD_DIR, name, c->user.uid, c->err,
-			      sizeof c->err) < 0) {
+	e = auth_unload_locked(&ops, name, c->user.uid, &by_run, c->err, sizeof c->err);
+	/* after, so the name asked about gets its own answer first */
+	auth_reconcile_start(c);
+	if (e == -EPERM || e == -EINVAL || e == -ENOENT) {
 		audit(c, "unload", "refused", c->err);
 		say("refused", c->err);
 		return 1;
 	}
-	if (auth_privs_reduce(c->err, sizeof c->err) == 0 && loader_unload(name, &le) < 0)
-		snprintf(c->err, sizeof c->err, "%s", le.msg);
-	if (c->err[0]) {
+	if (e < 0) {
 		audit(c, "unload", "failed", c->err);
 		say("unload failed", c->err);
 		return 1;
 	}
-	auth_record_remove(AUTH_RUN_DIR, name);
-	audit(c, "unload", "done", NULL);
+	audit(c, "unload", "done", by_run ? "ended by its run" : NULL);
 	return 0;
 }
 
@@ -267,8 +422,10 @@ static int auth_load(struct auth_ctx *c)
 	const char *event = c->opts.mode == AUTH_CHECK ? "check" : "load";
 	int r;
 
-	if (c->opts.target && auth_target_open("/proc", c->opts.target, c->user.uid, &c->target_fd,
-					       c->err, sizeof c->err) < 0) {
+	if (c->opts.target &&
+	    (auth_target_open("/proc", c->opts.target, c->user.uid, &c->target_fd, c->err,
+			      sizeof c->err) < 0 ||
+	     auth_target_traceable(&c->user, c->opts.target, c->err, sizeof c->err) < 0)) {
 		audit(c, event, "refused", c->err);
 		say("refused", c->err);
 		return 1;
@@ -302,6 +459,7 @@ int main(int argc, char *argv[])
 
 	memset(&c, 0, sizeof c);
 	c.target_fd = -1;
+	c.lock_fd = -1;
 	/* MUST 2 before anything else can open a file or read a variable. */
 	if (auth_hygiene_start(&c.env) < 0) {
 		/* fds 0-2 may be what failed: best effort, then out. */
@@ -324,6 +482,12 @@ int main(int argc, char *argv[])
 	/* MUST 11: a setuid-root program that is not root can do nothing safely. */
 	if (geteuid() != 0 && c.opts.mode != AUTH_CHECK) {
 		say("refused", "not running as root (is staprun.auth installed setuid root?)");
+		return 1;
+	}
+	/* A setuid exec keeps the caller's group as the effective one: files
+	 * under /run/stapauth must be root:root, never the first caller's. */
+	if (geteuid() == 0 && setresgid((gid_t)-1, 0, 0) < 0) {
+		say("refused", "cannot take root's group");
 		return 1;
 	}
 	c.paths.policy = AUTH_POLICY_PATH;

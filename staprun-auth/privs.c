@@ -156,3 +156,30 @@ int auth_as_user_end(void)
 		return -1;
 	return 0;
 }
+
+/* The kernel lets a process with CAP_SYS_RESOURCE or CAP_SYS_ADMIN exceed
+ * RLIMIT_NPROC: fork without them in the effective set, so the caller's
+ * limit (which a setuid exec keeps, counted for the real uid) holds for
+ * every process staprun.auth creates (README rule 13).  Both sides then
+ * take them back from the permitted set. */
+pid_t auth_fork(void)
+{
+	cap_value_t v[2] = {CAP_SYS_RESOURCE, CAP_SYS_ADMIN};
+	cap_t saved = cap_get_proc(), lower = saved ? cap_dup(saved) : NULL;
+	pid_t pid = -1;
+	int e;
+
+	if (!lower || cap_set_flag(lower, CAP_EFFECTIVE, 2, v, CAP_CLEAR) < 0 ||
+	    cap_set_proc(lower) < 0) {
+		e = lower ? errno : ENOMEM;
+	} else {
+		pid = fork();
+		e = errno;
+		if (cap_set_proc(saved) < 0 && pid == 0)
+			_exit(127); /* fail safe */
+	}
+	cap_free(lower);
+	cap_free(saved);
+	errno = e;
+	return pid;
+}

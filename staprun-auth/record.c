@@ -30,22 +30,24 @@ static int record_path(const char *dir, const char *module, char *out, size_t ou
 	return 0;
 }
 
-/* The directory must be ours: root-owned (or owned by the tests' uid), a real
- * directory, not writable by group or others. */
-static int record_dir(const char *dir)
+/* The directory must be ours: root-owned (or owned by the tests' uid),
+ * group root, a real directory, not writable by group or others.  A setuid
+ * process creates files with the caller's group: give it back to root. */
+int auth_run_dir(const char *dir)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0755) == 0) {
-		if (chmod(dir, 0755) < 0) /* umask 077 made it 0700 */
-			return -errno;
-	} else if (errno != EEXIST) {
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	}
 	if (lstat(dir, &st) < 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
 		return -EPERM;
+	if (geteuid() == 0 && st.st_gid != 0 && chown(dir, 0, 0) < 0)
+		return -errno;
+	/* umask 077 made a new one 0700; nothing else may write here */
+	if ((st.st_mode & 07777) != 0755 && chmod(dir, 0755) < 0)
+		return -errno;
 	return 0;
 }
 
@@ -57,7 +59,7 @@ int auth_record_write(const char *dir, const struct auth_record *r)
 	e = record_path(dir, r->module, path, sizeof path);
 	if (e < 0)
 		return e;
-	e = record_dir(dir);
+	e = auth_run_dir(dir);
 	if (e < 0)
 		return e;
 	n = snprintf(text, sizeof text,
@@ -196,4 +198,27 @@ void auth_record_format(const struct auth_record *r, char *out, size_t outlen)
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(out, outlen, "%s %s user=%s uid=%u pid=%d since=%s", r->module, r->digest, r->user,
 		 (unsigned)r->uid, (int)r->pid, when);
+}
+
+struct record_count {
+	uid_t uid;
+	unsigned mine, total;
+};
+
+static void record_count_one(const struct auth_record *r, void *arg)
+{
+	struct record_count *c = arg;
+
+	c->total++;
+	c->mine += r->uid == c->uid;
+}
+
+int auth_loads_count(const char *dir, uid_t uid, unsigned *mine, unsigned *total)
+{
+	struct record_count c = {uid, 0, 0};
+	int e = auth_record_list(dir, record_count_one, &c);
+
+	*mine = c.mine;
+	*total = c.total;
+	return e < 0 ? e : 0;
 }

@@ -4,6 +4,7 @@
 #include "staprun-auth/auth.h"
 
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -105,4 +106,41 @@ int auth_target_open(const char *procdir, pid_t pid, uid_t uid, int *fd, char *e
 		*fd = -1;
 	}
 	return e;
+}
+
+/* kcmp(2) asks __ptrace_may_access(PTRACE_MODE_READ_REALCREDS) about both
+ * processes: with the caller's real ids, the target's uids and gids must all
+ * be the user's, it must be dumpable, and its capabilities a subset of the
+ * caller's (none).  That is ptrace's own rule for reading a process, which
+ * is what a probe does to it: it never attaches, so Yama's attach-only
+ * restriction is not the question. */
+static int target_kcmp_fn(void *arg, int *fd)
+{
+	pid_t pid = *(const pid_t *)arg;
+
+	(void)fd;
+	if (syscall(SYS_kcmp, getpid(), pid, KCMP_VM, 0UL, 0UL) < 0)
+		return -errno;
+	return 0;
+}
+
+int auth_target_traceable(const struct auth_user *u, pid_t pid, char *err, size_t errlen)
+{
+	int e;
+
+	if (u->uid == 0)
+		return 0; /* root may trace anything */
+	/* MUST 12: the question asked in a process that is the user, with
+	 * no capabilities: exactly what the user could do. */
+	e = auth_as_user_call(u, target_kcmp_fn, &pid, NULL);
+	if (e == -ENOSYS)
+		snprintf(err, errlen,
+			 "-x %d: this kernel cannot tell whether you may trace it (no kcmp)",
+			 (int)pid);
+	else if (e == -ESRCH)
+		snprintf(err, errlen, "-x %d: no such process", (int)pid);
+	else if (e < 0)
+		snprintf(err, errlen, "-x %d: you may not trace this process (%s)", (int)pid,
+			 e == -EPERM ? "not dumpable, or privileged" : strerror(-e));
+	return e < 0 ? -EPERM : 0;
 }

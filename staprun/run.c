@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,7 @@ struct run_state {
 	struct loader_child child;
 	int child_done;
 	int child_status;
+	int target_fd; /* -x: pidfd of the target, -1: none */
 	struct timespec exit_at;
 };
 
@@ -105,6 +108,15 @@ static int run_drain_expired(const struct run_state *s, const struct relay *r)
 	return now.tv_sec - s->exit_at.tv_sec > RUN_DRAIN_S;
 }
 
+/* -x PID: the run ends when the target exits, as with -c (a pidfd polls
+ * readable once its process has exited). */
+static int run_target_gone(const struct run_state *s)
+{
+	struct pollfd p = {.fd = s->target_fd, .events = POLLIN};
+
+	return s->target_fd >= 0 && poll(&p, 1, 0) == 1;
+}
+
 /* Relay until the module finishes.  Returns the module's error count. */
 static long run_relay(struct run_state *s, struct relay *r, int verbose)
 {
@@ -116,7 +128,7 @@ static long run_relay(struct run_state *s, struct relay *r, int verbose)
 		if (run_signal)
 			run_request_exit(s, r);
 		run_reap(s, 0);
-		if (s->child_done || r->out_err)
+		if (s->child_done || r->out_err || run_target_gone(s))
 			run_request_exit(s, r);
 		if (run_drain_expired(s, r)) {
 			fprintf(stderr, "staprun: the module did not finish within %d s\n",
@@ -200,6 +212,7 @@ int loader_run(struct loader_module *m, struct loader_params *p, const struct lo
 
 	memset(&s, 0, sizeof s);
 	s.child.go_fd = -1;
+	s.target_fd = o->target_pid > 0 ? (int)syscall(SYS_pidfd_open, o->target_pid, 0) : -1;
 	run_signals_install(&s);
 	if (o->child && (rc = loader_child_start(o->child, &s.child, e)) != 0)
 		goto out;
@@ -222,6 +235,8 @@ int loader_run(struct loader_module *m, struct loader_params *p, const struct lo
 	}
 	rc = run_loaded(&s, m, o, o->out_fd >= 0 ? o->out_fd : 1);
 out:
+	if (s.target_fd >= 0)
+		close(s.target_fd);
 	run_signals_restore(&s);
 	return rc;
 }

@@ -60,7 +60,10 @@ loaded_nothing && pass check_loads_nothing || fail check_loads_nothing
 # MUST 6: an internal parameter by hand, an undeclared one, a bad value.
 run internal_param 1 'internal' -- fake -- "$TMP/m.ko" _stp_uid=0
 loaded_nothing && pass internal_param_loads_nothing || fail internal_param_loads_nothing
+# (params=* lets the name through the policy: the module itself refuses it)
+printf '%s params=*\n' "$D" >"$POL"
 run undeclared_param 1 'does not declare' -- fake -- "$TMP/m.ko" nosuch=1
+printf '%s params=lines\n' "$D" >"$POL"
 run bad_value 1 'forbidden character' -- fake -- "$TMP/m.ko" 'lines=1 _stp_uid=0'
 # ... a comma, even in a string the policy allows: one value stays one value
 printf '%s params=lines,prefix\n' "$D" >"$POL"
@@ -95,11 +98,16 @@ if [ ! -s "$FAKE/log" ]; then pass unload_not_ours_calls_nothing; else fail unlo
 mkdir -p "$ROOT/run/stapauth" "$ROOT/sys/module/stp_other/parameters"
 printf 'module=stp_other\ndigest=%s\nuser=bob\nuid=1001\npid=1\nsince=0\n' "$D" >"$ROOT/run/stapauth/stp_other"
 echo 1001 >"$ROOT/sys/module/stp_other/parameters/_stp_uid"
+# bob's run is alive: it holds the name's lock (else the start-up
+# reconciliation would finish it as a dead run's)
+hold() { if command -v flock >/dev/null; then flock "$ROOT/run/stapauth/$1.lock" sleep "$2" & fi; sleep 0.3; }
+hold stp_other 4
 run unload_other_user 1 'another user' -- fake -- -d stp_other
 [ ! -s "$FAKE/log" ] && pass unload_other_user_calls_nothing || fail unload_other_user_calls_nothing
 # ... and our own record whose module says another owner
 printf 'module=stp_other\ndigest=%s\nuser=root\nuid=0\npid=1\nsince=0\n' "$D" >"$ROOT/run/stapauth/stp_other"
 run unload_owner_mismatch 1 'not owned by you' -- fake -- -d stp_other
+wait
 echo 0 >"$ROOT/sys/module/stp_other/parameters/_stp_uid"
 run unload_own 1 'no module named stp_other' -- fake -- -d stp_other
 grep -q '^delete_module name=stp_other flags=2048$' "$FAKE/log" && pass unload_own_nonblock ||
@@ -117,7 +125,7 @@ st=$?
 cmp -s "$POL" "$TMP/pol.orig" && pass closed_fds_policy_intact || fail closed_fds_policy_intact
 grep -q '^init_module' "$FAKE/log" && pass closed_fds_still_decides || fail closed_fds_still_decides
 printf 'openssl_conf = evil\n[evil]\n.include /nonexistent\n' >"$TMP/evil.cnf"
-run hostile_env 0 "^allowed: $D" -- env OPENSSL_CONF="$TMP/evil.cnf" LANG=xx_EVIL.UTF-8 \
+run hostile_env 0 "^allowed: $D" -- env OPENSSL_CONF="$TMP/evil.cnf" LANG=xx_EVIL.UTF-8 TZ=":$TMP/evil" \
 	LC_ALL=xx_EVIL GCONV_PATH="$TMP" FAKEMOD_DIR="$FAKE" LD_PRELOAD="$F/fakemod.so" \
 	"$PROG" --check "$TMP/m.ko"
 
@@ -135,4 +143,45 @@ fi
 chmod 664 "$POL"
 run policy_group_writable 1 'unsafe policy' -- fake -- "$TMP/m.ko"
 chmod 644 "$POL"
+# MUST 13: a record whose run is gone (its name's lock is free) is finished
+# at the next start: its module unloaded, the record removed.
+printf '%s params=lines\n' "$D" >"$POL"
+RUN=$ROOT/run/stapauth
+mkdir -p "$RUN" "$ROOT/sys/module/stp_dead/parameters"
+printf 'module=stp_dead\ndigest=%s\nuser=root\nuid=0\npid=1\nsince=0\n' "$D" >"$RUN/stp_dead"
+echo 0 >"$ROOT/sys/module/stp_dead/parameters/_stp_uid"
+fake 8 -- "$TMP/m.ko" >/dev/null 2>&1
+grep -q '^delete_module name=stp_dead ' "$FAKE/log" && [ ! -e "$RUN/stp_dead" ] &&
+	pass reconcile_unloads_dead_runs_module || fail reconcile_unloads_dead_runs_module "$(cat "$FAKE/log")"
+rm -rf "$ROOT/sys/module/stp_dead"
+
+# MUST 13: caps on concurrent loads, from the records of live runs (a run
+# holding its name's lock, played by flock(1)).
+if command -v flock >/dev/null; then
+	printf 'module=stp_live\ndigest=%s\nuser=root\nuid=0\npid=1\nsince=0\n' "$D" >"$RUN/stp_live"
+	flock "$RUN/stp_live.lock" sleep 10 &
+	fl=$!
+	sleep 0.3
+	printf '%s params=lines\nlimits: per-user=1\n' "$D" >"$POL"
+	run limit_per_user 1 '^staprun.auth: refused: too many loads at once \(root: 1 of 1' -- fake -- "$TMP/m.ko"
+	loaded_nothing && pass limit_per_user_loads_nothing || fail limit_per_user_loads_nothing
+	[ "$(grep -c . "$TMP/out")" = 1 ] && pass limit_refusal_one_line || fail limit_refusal_one_line
+	printf '%s params=lines\nlimits: total=1 per-user=5\n' "$D" >"$POL"
+	run limit_total 1 'everyone: 1 of 1' -- fake -- "$TMP/m.ko"
+	[ -e "$RUN/stp_live" ] && pass limit_live_record_kept || fail limit_live_record_kept
+	printf '%s params=lines\nlimits: total=2\n' "$D" >"$POL"
+	run limit_not_reached 1 'not built for this kernel' -- fake 8 -- "$TMP/m.ko"
+	kill "$fl" 2>/dev/null
+	wait "$fl" 2>/dev/null
+	rm -f "$RUN/stp_live" "$RUN/stp_live.lock"
+	printf '%s params=lines\nlimits: total=2\nlimits: per-user=1\n' "$D" >"$POL"
+	run limits_twice 1 'authorized_probes:3: a second limits: line' -- fake -- "$TMP/m.ko"
+else
+	skip limits "no flock(1) to hold a name's lock"
+fi
+if [ "$(stat -c %g "$RUN")" = 0 ] && [ -z "$(find "$RUN" ! -gid 0)" ]; then
+	pass run_dir_root_group
+else
+	fail run_dir_root_group "$(ls -ln "$RUN")"
+fi
 exit 0

@@ -214,6 +214,8 @@ TEST(decide_parameters)
 	CHECK(decide(&f, f.mod, ok, 1, why, sizeof why) == 0);
 	CHECK(decide(&f, f.mod, undeclared, 1, why, sizeof why) < 0);
 	CHECK(strstr(why, "nosuch"));
+	/* the policy first: libelf reads only approved bytes */
+	CHECK(strstr(why, "not allowed"));
 	CHECK(decide(&f, f.mod, notallowed, 1, why, sizeof why) < 0);
 	CHECK(strstr(why, "prefix"));
 	CHECK(decide(&f, f.mod, internal, 1, why, sizeof why) < 0);
@@ -224,6 +226,8 @@ TEST(decide_parameters)
 	CHECK(fx_policy(&f, "%s params=*\n", f.digest) == 0);
 	CHECK(decide(&f, f.mod, notallowed, 1, why, sizeof why) == 0);
 	CHECK(decide(&f, f.mod, internal, 1, why, sizeof why) < 0);
+	CHECK(decide(&f, f.mod, undeclared, 1, why, sizeof why) < 0);
+	CHECK(strstr(why, "does not declare"));
 }
 
 TEST(decide_symlink_and_odd_files)
@@ -240,6 +244,38 @@ TEST(decide_symlink_and_odd_files)
 	CHECK(decide(&f, unit_path("missing.ko"), NULL, 0, why, sizeof why) < 0);
 	CHECK(puts_file(unit_path("empty.ko"), "") == 0);
 	CHECK(decide(&f, unit_path("empty.ko"), NULL, 0, why, sizeof why) < 0);
+}
+
+/* The review's "held up" list: each refused, none hangs or is read past the
+ * cap. */
+TEST(decide_held_up_odd_module_paths)
+{
+	struct fx f;
+	char why[600], fdpath[64], jd[DIGEST_STRLEN];
+	int fd;
+
+	SETUP(f);
+	CHECK(fx_policy(&f, "%s\n", f.digest) == 0);
+	CHECK(mkfifo(unit_path("fifo.ko"), 0600) == 0);
+	CHECK(decide(&f, unit_path("fifo.ko"), NULL, 0, why, sizeof why) < 0);
+	CHECK(decide(&f, "/dev/zero", NULL, 0, why, sizeof why) < 0);
+	CHECK(decide(&f, "/dev/stdin", NULL, 0, why, sizeof why) < 0);
+	fd = open(f.mod, O_RDONLY);
+	CHECK(fd >= 0);
+	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+	CHECK(decide(&f, fdpath, NULL, 0, why, sizeof why) < 0);
+	close(fd);
+	/* a 100 MiB sparse file: refused by size, never read whole */
+	fd = open(unit_path("sparse.ko"), O_WRONLY | O_CREAT, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, 100L << 20) == 0);
+	close(fd);
+	CHECK(decide(&f, unit_path("sparse.ko"), NULL, 0, why, sizeof why) < 0);
+	/* malformed ELF, approved by digest: still not loaded */
+	CHECK(puts_file(unit_path("junk.ko"), "\177ELF\2\1\1junk") == 0);
+	digest_sha256_str((const unsigned char *)"\177ELF\2\1\1junk", 11, jd);
+	CHECK(fx_policy(&f, "%s\n", jd) == 0);
+	CHECK(decide(&f, unit_path("junk.ko"), NULL, 0, why, sizeof why) < 0);
+	CHECK(strstr(why, "not a usable kernel module"));
 }
 
 /* Sign the fixture with a fresh key; trust the cert when trusted. */

@@ -366,8 +366,8 @@ TEST(guard_is_out_of_reach_when_started)
 
 	if (geteuid() != 0)
 		SKIP("needs root (the guard becomes root in all its ids)");
-	if (auth_guard_start(&g, unit_path("grun"), unit_path("gsys"), getuid(), err, sizeof err) <
-	    0) {
+	if (auth_guard_start(&g, unit_path("grun"), unit_path("gsys"), getuid(), -1, err,
+			     sizeof err) < 0) {
 		if (strstr(err, "did not start"))
 			SKIP("the guard cannot reduce its capabilities here (container?)");
 		CHECK(!"auth_guard_start");
@@ -407,7 +407,7 @@ TEST(guard_acts_when_loader_dies_though_pipe_held)
 		char err[256];
 
 		close(p[0]);
-		if (auth_guard_start(&g, unit_path("grun2"), unit_path("gsys"), getuid(), err,
+		if (auth_guard_start(&g, unit_path("grun2"), unit_path("gsys"), getuid(), -1, err,
 				     sizeof err) < 0)
 			_exit(2);
 		if (auth_guard_arm(&g, "stp_guard_probe") < 0)

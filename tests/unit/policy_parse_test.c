@@ -253,3 +253,33 @@ TEST(parse_digest_values)
 		CHECK(refused_with(text, "bad digest"));
 	}
 }
+
+/* limits: caps on concurrent loads (authorized_probes(5)), once per file. */
+TEST(parse_limits)
+{
+	struct policy p;
+	struct policy_errors e;
+
+	CHECK(parse(D1 "\n", &p, &e) == 0);
+	CHECK(p.max_loads_user == POLICY_DEFAULT_LOADS_PER_USER &&
+	      p.max_loads == POLICY_DEFAULT_LOADS && p.limits_line == 0);
+	policy_free(&p);
+	policy_errors_free(&e);
+	CHECK(parse(D1 "\n  limits: per-user=2 total=5 # small box\n", &p, &e) == 0);
+	CHECK(p.nrules == 1 && p.max_loads_user == 2 && p.max_loads == 5 && p.limits_line == 2);
+	policy_free(&p);
+	policy_errors_free(&e);
+	CHECK(parse("limits: total=3\n", &p, &e) == 0);
+	CHECK(p.max_loads_user == POLICY_DEFAULT_LOADS_PER_USER && p.max_loads == 3);
+	policy_free(&p);
+	policy_errors_free(&e);
+	CHECK(refused_with("limits: per-user=0\n", "ap:1: bad number in per-user=0"));
+	CHECK(refused_with("limits: total=-1\n", "bad number"));
+	CHECK(refused_with("limits: total=1x\n", "bad number"));
+	CHECK(refused_with("limits: total=1000000\n", "bad number"));
+	CHECK(refused_with("limits: total=2 total=3\n", "ap:1: duplicate limit total="));
+	CHECK(refused_with("limits: users=1\n", "unknown limit 'users=1'"));
+	CHECK(refused_with("limits: total=2\n" D1 "\nlimits: total=3\n",
+			   "ap:3: a second limits: line (the first is line 1)"));
+	CHECK(refused_with("limits:total=2\n", "unknown entry"));
+}

@@ -113,15 +113,17 @@ alice "$A/m.ko" lines=0 >"$TMP/a.out" 2>&1 &
 pa=$!
 bob "$A/m.ko" lines=0 >"$TMP/b.out" 2>&1 &
 pb=$!
-wait_for 10 sh -c '[ "$(ls /run/stapauth 2>/dev/null | wc -l)" -eq 2 ]'
+wait_for 10 sh -c '[ "$(ls /run/stapauth 2>/dev/null | grep -vc "\.lock$")" -eq 2 ]'
 ok "two users run the same module at once" "$(ls /run/stapauth; cat "$TMP/a.out" "$TMP/b.out" | head -5)"
 na=$(grep -l 'uid=1000' /run/stapauth/* 2>/dev/null | head -1)
 na=${na##*/}
 nb=$(grep -l 'uid=1001' /run/stapauth/* 2>/dev/null | head -1)
 nb=${nb##*/}
 grep -q "^digest=$D$" "/run/stapauth/$na" && grep -q '^user=alice$' "/run/stapauth/$na" &&
-	[ "$(stat -c '%u %a' /run/stapauth)" = "0 755" ] && [ "$(stat -c %u "/run/stapauth/$na")" = 0 ]
-ok "root-owned record of the live load: digest, user" "$(cat "/run/stapauth/$na" 2>&1)"
+	[ "$(stat -c '%u:%g %a' /run/stapauth)" = "0:0 755" ] &&
+	[ "$(stat -c %u:%g "/run/stapauth/$na")" = 0:0 ]
+ok "root:root record of the live load: digest, user (not the first caller's group)" \
+	"$(stat -c '%u:%g %a' /run/stapauth); $(cat "/run/stapauth/$na" 2>&1)"
 /stap/bin/stap-authorize status >"$TMP/status" 2>&1
 grep -q "^$na $D user=alice uid=1000 pid=[0-9]* since=20" "$TMP/status" &&
 	grep -q "^$nb $D user=bob uid=1001 " "$TMP/status"
@@ -165,7 +167,9 @@ chmod 775 /etc/systemtap
 refuse "policy folder writable by a group" 'unsafe policy' alice "$A/m.ko"
 chmod 755 /etc/systemtap
 pol "$D params=lines"
+pol "$D params=*"
 refuse "parameter the module does not declare" 'does not declare' alice "$A/m.ko" nosuch=1
+pol "$D params=lines"
 refuse "declared parameter params= does not allow" 'not allowed' alice "$A/m.ko" prefix=x
 refuse "value with a space" 'forbidden' alice "$A/m.ko" 'lines=1 2'
 refuse "value with a quote" 'forbidden' alice "$A/m.ko" 'lines="1"'
@@ -243,7 +247,7 @@ for d in 0.05 0.3 1 2; do
 	wait_for 3 pid_of 1000 "$SA $A/quick.ko lines=0"
 	p=$(pid_of 1000 "$SA $A/quick.ko lines=0")
 	if [ "$d" = 2 ]; then
-		wait_for 3 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'
+		wait_for 3 sh -c 'ls /run/stapauth | grep -qv "\\.lock$"'
 		ok "SIGKILL case: loaded before the kill"
 		grep -q '^stp_aquick_u1000_' /proc/modules
 		ok "SIGKILL case: the renamed module is live"
@@ -334,7 +338,7 @@ cp=${1:-} lp=${2:-}
 # there is nothing to test here (the unit test above still is).
 if [ -n "$lp" ] && [ -n "$cp" ] && as_user alice kill -STOP "$cp"; then
 	pass "stopped child: the user stops the -c child before it execs"
-	wait_for 10 sh -c 'ls /run/stapauth/* >/dev/null 2>&1'
+	wait_for 10 sh -c 'ls /run/stapauth | grep -qv "\\.lock$"'
 	ok "stopped child: the module is loaded"
 	as_user alice kill -9 "$lp"
 	wait "$job" 2>/dev/null
@@ -365,3 +369,155 @@ if [ -f "$A/euid" ]; then
 	fi
 	rm -f /usr/local/bin/euid-suid
 fi
+
+# --- round two of the adversarial review ---
+# MUST 9, on the unrenamed path (the kernel said to enforce signatures, the
+# signed module keeps its name): alice stops her loader, -d's her module,
+# bob loads the same name, alice continues.  Her run must never unload
+# bob's module: the name stays hers until her module is gone.
+if [ -f "$A/signed-trusted.ko" ] && [ -e "$SE" ]; then
+	pol "signer:$FPR params=lines"
+	echo Y >"$TMP/sig_enforce"
+	if mount -o bind "$TMP/sig_enforce" "$SE" 2>/dev/null; then
+		alice "$A/signed-trusted.ko" lines=0 >"$TMP/race-a.out" 2>&1 &
+		ja=$!
+		wait_for 15 test -f /run/stapauth/stp_test
+		ok "name lock: alice's signed module runs under its own name" "$(ls /run/stapauth)"
+		pa=$(pid_of 1000 "$SA $A/signed-trusted.ko lines=0")
+		as_user alice kill -STOP "$pa"
+		run "name lock: -d cannot take the name from alice's stopped run" 1 'did not end' -- \
+			alice -d stp_test
+		mod_loaded stp_test
+		ok "name lock: alice's module still loaded (only her run may unload it)"
+		run "name lock: bob cannot load a name another run holds" 1 'in use by another run' -- \
+			bob "$A/signed-trusted.ko" lines=0
+		bob "$A/signed-trusted.ko" lines=0 >"$TMP/race-b.out" 2>&1 &
+		jb=$!
+		sleep 2
+		as_user alice kill -CONT "$pa"
+		wait "$ja"
+		wait_for 10 sh -c 'grep -q "^user=bob$" /run/stapauth/stp_test 2>/dev/null || ! kill -0 '"$jb"
+		sleep 2
+		if grep -q '^user=bob$' /run/stapauth/stp_test 2>/dev/null; then
+			mod_loaded stp_test
+			ok "name lock: bob's module survives the end of alice's run" "$(cat "$TMP/race-a.out")"
+		else
+			grep -q 'in use by another run' "$TMP/race-b.out"
+			ok "name lock: bob's load was refused while alice's run lived" "$(cat "$TMP/race-b.out")"
+		fi
+		run "name lock: alice's -d of bob's module is refused" 1 'another user|not loaded by' -- \
+			alice -d stp_test
+		bob -d stp_test >/dev/null 2>&1
+		wait "$jb" 2>/dev/null
+		umount "$SE"
+		wait_for 10 not_loaded
+		ok "name lock: nothing left loaded" "$(grep stp_ /proc/modules)"
+		[ -z "$(ls /run/stapauth 2>/dev/null)" ]
+		ok "name lock: no record or lock file left" "$(ls /run/stapauth)"
+	else
+		skip "name lock" "cannot bind a file over $SE"
+	fi
+fi
+
+# MUST 12: a process of the user's that made itself non-dumpable cannot be
+# ptraced by them, so it is no -x target either (the kernel is asked).
+pol "$D params=lines"
+as_user alice "$A/nodump" >/dev/null &
+wait_for 3 pid_of 1000 "$A/nodump"
+pn=$(pid_of 1000 "$A/nodump")
+refuse "-x of a non-dumpable process of one's own" 'may not trace' alice -x "$pn" "$A/m.ko" lines=1
+kill "$pn" 2>/dev/null
+
+# -x PID: the run ends when the target exits, as with -c.
+as_user alice sleep 4 &
+wait_for 3 pid_of 1000 "sleep 4"
+px=$(pid_of 1000 "sleep 4")
+t0=$(date +%s)
+run "-x: the run ends when the target exits" 0 'begin' -- timeout 60 /stap/runas 1000 1000 1002 \
+	env HOME=/home/alice "$SA" -x "$px" "$A/m.ko" lines=0
+[ $(($(date +%s) - t0)) -lt 30 ] && not_loaded
+ok "-x: ended within seconds of the target, nothing loaded" "$(($(date +%s) - t0)) s"
+
+# The caller's RLIMIT_NPROC holds for the processes staprun.auth forks
+# (a setuid root process would otherwise be exempt).
+rm -f /tmp/rc
+as_user alice sh -c "ulimit -u 1; exec $SA $A/m.ko lines=1 >/home/alice/nproc.out 2>&1"
+[ $? = 1 ] && grep -q 'refused' /home/alice/nproc.out && [ "$(grep -c . /home/alice/nproc.out)" = 1 ] &&
+	not_loaded
+ok "RLIMIT_NPROC 1: one-line refusal, nothing loaded" "$(cat /home/alice/nproc.out)"
+
+# The caller's RLIMIT_FSIZE holds for the probe output it relays.
+rm -f /home/alice/big
+as_user alice sh -c "ulimit -f 2; $SA -o /home/alice/big $A/m.ko lines=3000 >/dev/null 2>&1"
+sz=$(stat -c %s /home/alice/big 2>/dev/null || echo missing)
+[ "$sz" != missing ] && [ "$sz" -le 2048 ] && not_loaded && [ -z "$(ls /run/stapauth)" ]
+ok "RLIMIT_FSIZE: -o output stops at the caller's limit, cleaned up" "size $sz"
+
+# groups= is the group database, not the groups a process was started with.
+pol "$D groups=stapusr params=lines"
+run "groups=: alice, a member in /etc/group, started without the group" 0 'line 1' -- \
+	/stap/runas 1000 1000 - env HOME=/home/alice "$SA" "$A/m.ko" lines=1
+refuse "groups=: bob holding gid 1002 by hand is no member" 'not in' \
+	/stap/runas 1001 1001 1002 env HOME=/home/bob "$SA" "$A/m.ko" lines=1
+
+# MUST 13: a run whose loader and guard both died (killed by root here: the
+# user cannot) leaves a module and its record; the next start finishes it.
+QD="sha256:$(sha256sum "$A/quick.ko" | cut -d' ' -f1)"
+pol "$QD params=lines" "$D params=lines"
+alice "$A/quick.ko" lines=0 >/dev/null 2>&1 &
+jq=$!
+wait_for 10 sh -c 'ls /run/stapauth | grep -q "^stp_aquick_u1000_[0-9]*$"'
+lq=$(pid_of 1000 "$SA $A/quick.ko lines=0")
+gq=$(awk -v l="$lq" 'FNR == 1 { nm = "" } /^Name:/ { nm = $2 } /^PPid:/ && $2 == l && nm == "staprun.auth" { f = FILENAME; sub("/status", "", f); sub("/proc/", "", f); print f }' /proc/[0-9]*/status 2>/dev/null | head -1)
+if [ -n "$lq" ] && [ -n "$gq" ]; then
+	kill -9 "$gq" "$lq"
+	wait "$jq" 2>/dev/null
+	sleep 2
+	grep -q '^stp_aquick_u1000_' /proc/modules && ls /run/stapauth | grep -q '^stp_aquick_u1000_[0-9]*$'
+	ok "reconcile: loader and guard killed leave a module and its record" "$(ls /run/stapauth)"
+	run "reconcile: the next start runs" 0 'line 1' -- bob "$A/m.ko" lines=1
+	! grep -q '^stp_aquick_u1000_' /proc/modules && [ -z "$(ls /run/stapauth)" ]
+	ok "reconcile: the leaked module is unloaded, its record removed" "$(grep stp_ /proc/modules; ls /run/stapauth)"
+	grep -q 'reconcile done:.*user="alice"' "$LOG"
+	ok "reconcile: logged"
+else
+	fail "reconcile" "no loader/guard found (loader $lq guard $gq)"
+	kill "$jq" 2>/dev/null
+fi
+
+# MUST 13: the guard is out of the user's cgroup: cgroup.kill of a subtree
+# the user owns ends the loader, and the guard still unloads.
+CG=/sys/fs/cgroup
+grep -q " $CG cgroup2 " /proc/mounts || { mkdir -p "$CG" && mount -t cgroup2 none "$CG"; }
+if grep -q " $CG cgroup2 " /proc/mounts && mkdir -p "$CG/alice" && [ -e "$CG/alice/cgroup.kill" ]; then
+	chown 1000 "$CG/alice" "$CG/alice/cgroup.procs" "$CG/alice/cgroup.kill"
+	sh -c "echo \$\$ >$CG/alice/cgroup.procs && exec /stap/runas 1000 1000 1002 env HOME=/home/alice $SA $A/quick.ko lines=0" >/dev/null 2>&1 &
+	jk=$!
+	wait_for 10 sh -c 'ls /run/stapauth | grep -q "^stp_aquick_u1000_[0-9]*$"'
+	ok "cgroup: alice's run in her own cgroup is loaded"
+	grep -q '^0::/stapauth$' /proc/[0-9]*/cgroup 2>/dev/null
+	ok "cgroup: the guard runs in the root-owned stapauth cgroup" "$(cat "$CG/stapauth/cgroup.procs" 2>&1)"
+	as_user alice sh -c "echo 1 >$CG/alice/cgroup.kill"
+	ok "cgroup: alice may kill her own cgroup"
+	wait "$jk" 2>/dev/null
+	wait_for 15 not_loaded
+	ok "cgroup: after cgroup.kill nothing is left loaded" "$(grep stp_ /proc/modules)"
+	wait_for 5 sh -c '[ -z "$(ls /run/stapauth)" ]'
+	ok "cgroup: no record left" "$(ls /run/stapauth)"
+else
+	skip cgroup "no cgroup v2 with cgroup.kill in this kernel"
+fi
+
+# MUST 13: caps on concurrent loads (limits: in the policy), one-line refusal.
+pol "$D params=lines" "limits: per-user=1 total=2"
+alice "$A/m.ko" lines=0 >/dev/null 2>&1 &
+jl=$!
+wait_for 10 sh -c 'ls /run/stapauth | grep -q "^stp_test_u1000_[0-9]*$"'
+ok "limits: alice's first load runs"
+KEEP_LOADED=1 refuse "limits: alice's second load at per-user=1" 'too many loads at once \(alice: 1 of 1' alice "$A/m.ko" lines=1
+run "limits: bob still may load" 0 'line 1' -- bob "$A/m.ko" lines=1
+nl=$(ls /run/stapauth | grep '^stp_test_u1000_[0-9]*$')
+alice -d "$nl" >/dev/null 2>&1
+wait "$jl" 2>/dev/null
+wait_for 10 not_loaded
+ok "limits: nothing left loaded" "$(grep stp_ /proc/modules)"

@@ -54,6 +54,9 @@ gcc -static -O2 -Wall -Werror -o "$A/noargv" "$REPO/tests/fake/noargv.c"
 # A program that prints its effective uid, to be installed setuid root.
 printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("euid=%%u\\n", (unsigned)geteuid()); return 0; }\n' >"$W/build/euid.c"
 gcc -static -O2 -Wall -Werror -o "$A/euid" "$W/build/euid.c"
+# A process of the user's that made itself non-dumpable (not traceable).
+printf '#include <stdio.h>\n#include <sys/prctl.h>\n#include <unistd.h>\nint main(void) { prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); puts("nodump"); fflush(stdout); sleep(30); return 0; }\n' >"$W/build/nodump.c"
+gcc -static -O2 -Wall -Werror -o "$A/nodump" "$W/build/nodump.c"
 cat >"$W/build/evil.c" <<'C'
 #include <fcntl.h>
 #include <unistd.h>
