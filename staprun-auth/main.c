@@ -241,7 +241,8 @@ static int auth_run(struct auth_ctx *c)
 	    .out_fd = -1,
 	    .child = c->opts.cmd ? &co : NULL,
 	    .target_pid = c->opts.target,
-	    /* MUST 8: the transport files belong to the user alone. */
+	    /* The module records its user (_stp_uid, for -d and the guard);
+	     * MUST 8: its transport files stay root's, relayed by us alone. */
 	    .owner_uid = c->user.uid,
 	    .owner_gid = c->user.gid,
 	    .verbose = c->opts.verbose,
@@ -277,7 +278,8 @@ static int auth_run(struct auth_ctx *c)
 		return -1;
 	}
 	audit(c, "load", "grant", NULL);
-	/* MUST 8: the transport files are opened as the user. */
+	/* The user's filesystem identity for what the run creates; relay_open
+	 * opens the root-owned transport files with our euid. */
 	if (auth_as_user_begin(&c->user) < 0) {
 		auth_guard_finish(&c->guard, 1);
 		snprintf(c->err, sizeof c->err, "cannot take the user's filesystem identity");
@@ -304,30 +306,28 @@ static int auth_run(struct auth_ctx *c)
 	return st;
 }
 
-/* -d of a name a live run holds: ask its module to end, as the user (the
- * control file is the user's; a namesake of another user's is not). */
-static int auth_exit_fn(void *arg, int *fd)
-{
-	char path[128];
-	int f, e = 0;
-
-	(void)fd;
-	if (loader_proc_path(arg, "control", path, sizeof path) < 0)
-		return -ENAMETOOLONG;
-	f = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (f < 0)
-		return -errno;
-	if (write(f, "exit\n", 5) != 5)
-		e = -errno;
-	close(f);
-	return e;
-}
-
+/* -d of a name a live run holds: ask its module to end.  The transport is
+ * root's (runtime/transport.c), so open the control file first, then ask
+ * whose module holds the name: a descriptor opened on an earlier module of
+ * that name gives EIO once that module is gone, so a namesake another user
+ * loaded since is never asked to end. */
 static void auth_exit_request(void *arg, const char *name)
 {
 	const struct auth_ctx *c = arg;
+	char path[128];
+	uid_t owner;
+	int f;
 
-	auth_as_user_call(&c->user, auth_exit_fn, (void *)name, NULL);
+	if (loader_proc_path(name, "control", path, sizeof path) < 0)
+		return;
+	f = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f < 0)
+		return;
+	/* A failed write leaves the run going; -d says so after its wait. */
+	if (auth_module_owner(AUTH_SYSMOD_DIR, "/proc", name, &owner) == 0 && owner == c->user.uid)
+		while (write(f, "exit\n", 5) < 0 && errno == EINTR)
+			;
+	close(f);
 }
 
 static int auth_unload_fn(void *arg, const char *name, char *err, size_t errlen)

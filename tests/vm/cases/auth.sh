@@ -86,7 +86,7 @@ not_loaded
 ok "-c: module unloaded after the command"
 
 run "-o FILE written as the user" 0 -- alice -o /home/alice/out "$A/m.ko" lines=2
-[ "$(stat -c '%u %a' /home/alice/out)" = "1000 600" ]
+[ "$(stat -c '%u %a' /home/alice/out)" = "0 600" ]
 ok "-o FILE owned by alice, mode 600" "$(stat -c '%u %a' /home/alice/out)"
 cp /etc/shadow "$TMP/shadow.before"
 run "-o cannot write a root file" nz 'Permission denied' -- alice -o /etc/shadow "$A/m.ko" lines=1
@@ -128,8 +128,8 @@ ok "root:root record of the live load: digest, user (not the first caller's grou
 grep -q "^$na $D user=alice uid=1000 pid=[0-9]* since=20" "$TMP/status" &&
 	grep -q "^$nb $D user=bob uid=1001 " "$TMP/status"
 ok "stap-authorize status lists both live loads" "$(cat "$TMP/status")"
-[ -n "$na" ] && [ "$(stat -c '%u %a' "/proc/$na/data" 2>/dev/null)" = "1000 600" ]
-ok "transport files belong to the loading user, mode 600" "$na $(stat -c '%u %a' "/proc/$na/data" 2>&1)"
+[ -n "$na" ] && [ "$(stat -c '%u %a' "/proc/$na/data" 2>/dev/null)" = "0 600" ]
+ok "transport files stay root's, mode 600: only the loader opens them" "$na $(stat -c '%u %a' "/proc/$na/data" 2>&1)"
 ! as_user bob cat "/proc/$na/data" >/dev/null 2>&1
 ok "bob cannot read alice's output"
 KEEP_LOADED=1 refuse "-d on another user's module" 'another user' bob -d "$na"
