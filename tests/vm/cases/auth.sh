@@ -86,7 +86,7 @@ not_loaded
 ok "-c: module unloaded after the command"
 
 run "-o FILE written as the user" 0 -- alice -o /home/alice/out "$A/m.ko" lines=2
-[ "$(stat -c '%u %a' /home/alice/out)" = "0 600" ]
+[ "$(stat -c '%u %a' /home/alice/out)" = "1000 600" ]
 ok "-o FILE owned by alice, mode 600" "$(stat -c '%u %a' /home/alice/out)"
 cp /etc/shadow "$TMP/shadow.before"
 run "-o cannot write a root file" nz 'Permission denied' -- alice -o /etc/shadow "$A/m.ko" lines=1
