@@ -428,14 +428,24 @@ pn=$(pid_of 1000 "$A/nodump")
 refuse "-x of a non-dumpable process of one's own" 'may not trace' alice -x "$pn" "$A/m.ko" lines=1
 kill "$pn" 2>/dev/null
 
-# -x PID: the run ends when the target exits, as with -c.
-as_user alice sleep 4 &
-wait_for 3 pid_of 1000 "sleep 4"
-px=$(pid_of 1000 "sleep 4")
+# -x PID: the run ends when the target exits, as with -c.  The target lives
+# until the module is loaded (a fixed sleep raced slow TCG loads), then dies.
+as_user alice sleep 600 &
+wait_for 3 pid_of 1000 "sleep 600"
+px=$(pid_of 1000 "sleep 600")
+timeout 60 /stap/runas 1000 1000 1002 env HOME=/home/alice "$SA" -x "$px" "$A/m.ko" lines=0 \
+	>"$TMP/x.out" 2>&1 &
+jx=$!
+loaded() { ! not_loaded; }
+wait_for 30 loaded
+ok "-x: the module is loaded while the target lives" "$(cat "$TMP/x.out")"
 t0=$(date +%s)
-run "-x: the run ends when the target exits" 0 'begin' -- timeout 60 /stap/runas 1000 1000 1002 \
-	env HOME=/home/alice "$SA" -x "$px" "$A/m.ko" lines=0
-[ $(($(date +%s) - t0)) -lt 30 ] && not_loaded
+kill "$px"
+wait "$jx"
+rx=$?
+[ "$rx" -eq 0 ] && grep -q '^begin' "$TMP/x.out"
+ok "-x: the run ends when the target exits, status 0" "status $rx: $(cat "$TMP/x.out")"
+[ $(($(date +%s) - t0)) -lt 15 ] && not_loaded
 ok "-x: ended within seconds of the target, nothing loaded" "$(($(date +%s) - t0)) s"
 
 # The caller's RLIMIT_NPROC holds for the processes staprun.auth forks
