@@ -41,12 +41,15 @@ INSTALL_TARGETS :=
 
 all: programs
 
+# Plain includes: a missing folder fails the build.  Order matters: each
+# folder puts its library before the ones it needs in LIBS_ORDERED.
 include lib/build.mk
--include keys/build.mk
--include policy/build.mk
--include staprun/build.mk
--include staprun-auth/build.mk
--include translator/build.mk
+include keys/build.mk
+include policy/build.mk
+include staprun/build.mk
+include staprun-auth/build.mk
+include authorize/build.mk
+include translator/build.mk
 include tests/build.mk
 
 programs: $(PROGRAMS) $(SBIN_PROGRAMS)

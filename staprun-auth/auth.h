@@ -193,8 +193,6 @@ int auth_record_remove(const char *dir, const char *module);
 int auth_record_list(const char *dir, void (*fn)(const struct auth_record *, void *), void *arg);
 /* MUST 13: live loads (records) of uid and of everyone.  0 or -errno. */
 int auth_loads_count(const char *dir, uid_t uid, unsigned *mine, unsigned *total);
-/* The lines `stap-authorize status` prints, for one record. */
-void auth_record_format(const struct auth_record *r, char *out, size_t outlen);
 
 /* lock.c (README rule 9): one run owns a module name from before
  * init_module until the module is gone.  Take DIR/NAME.lock, waiting up to

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static int record_path(const char *dir, const char *module, char *out, size_t outlen)
@@ -186,18 +185,6 @@ int auth_record_list(const char *dir, void (*fn)(const struct auth_record *, voi
 	}
 	free(names);
 	return 0;
-}
-
-void auth_record_format(const struct auth_record *r, char *out, size_t outlen)
-{
-	char when[32] = "?";
-	time_t t = (time_t)r->since;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm))
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(out, outlen, "%s %s user=%s uid=%u pid=%d since=%s", r->module, r->digest, r->user,
-		 (unsigned)r->uid, (int)r->pid, when);
 }
 
 struct record_count {

@@ -12,7 +12,7 @@
 #include "lib/atomicfile.h"
 #include "lib/modsig.h"
 #include "lib/readfile.h"
-#include "policy/authorize/authorize.h"
+#include "authorize/authorize.h"
 
 #define AZ_MODULE_MAX (256u << 20)
 

@@ -13,7 +13,7 @@
 #include "keys/sign.h"
 #include "keys/verify.h"
 #include "lib/modsig.h"
-#include "policy/authorize/authorize.h"
+#include "authorize/authorize.h"
 
 int az_cmd_keygen(struct az *az)
 {
