@@ -14,7 +14,10 @@ datadir = $(PREFIX)/share/stapauth
 
 CC ?= cc
 NPROC := $(shell nproc 2>/dev/null || echo 2)
+# One section per function and datum: a program linked with --gc-sections
+# (the setuid staprun.auth) keeps only the lib/ code it calls.
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I. \
+	-ffunction-sections -fdata-sections \
 	-DSTAPAUTH_VERSION='"0.1"' -DSYSCONFDIR='"$(sysconfdir)"' \
 	-DDATADIR='"$(datadir)"'
 ifeq ($(SAN),fuzz)

@@ -47,7 +47,7 @@ int az_write_atomic(const struct az *az, const char *path, const void *buf, size
  */
 struct az_lines {
 	char **v; /* each line without its newline; NULL = deleted */
-	size_t n;
+	size_t n, cap;
 };
 typedef int (*az_edit_fn)(const struct az *az, const struct policy *p, struct az_lines *l,
 			  void *arg);

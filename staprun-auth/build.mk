@@ -1,5 +1,6 @@
 # staprun.auth: the setuid-root loader (linked --as-needed: no library it
-# does not call is mapped into a setuid process).  libstaprun-auth.a holds
+# does not call is mapped into a setuid process; --gc-sections: no function
+# it does not call is in it).  libstaprun-auth.a holds
 # everything but main() so unit tests link it; it needs libstaprun,
 # libpolicy, libkeys.  Its test variant (staprun.auth-fake) is built by
 # tests/build.mk.
@@ -13,7 +14,7 @@ AUTH_LIBS := $(O)/staprun-auth/libstaprun-auth.a $(O)/staprun/libstaprun.a \
 
 $(O)/bin/staprun.auth: $(O)/staprun-auth/main.o $(AUTH_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_BASE) -Wl,--as-needed -o $@ $^ $(SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -Wl,--as-needed -Wl,--gc-sections -o $@ $^ $(SYSLIBS)
 SBIN_PROGRAMS += $(O)/bin/staprun.auth
 
 INSTALL_TARGETS += install-auth

@@ -34,7 +34,7 @@ $(O)/tests/fake/auth_main.o: staprun-auth/main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(AUTH_FAKE_DEFS) -MMD -MP -c $< -o $@
 $(O)/tests/fake/staprun.auth-fake: $(O)/tests/fake/auth_main.o $(AUTH_LIBS)
-	$(CC) $(LDFLAGS_BASE) -Wl,--as-needed -o $@ $^ $(SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -Wl,--as-needed -Wl,--gc-sections -o $@ $^ $(SYSLIBS)
 $(O)/tests/fake/fakemod.so: tests/fake/fakemod.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fPIC -shared -o $@ $< -ldl

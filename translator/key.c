@@ -21,6 +21,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include "lib/array.h"
 #include "lib/atomicfile.h"
 #include "lib/digest.h"
 
@@ -70,14 +71,8 @@ static char *memo_id(const char *tag, const struct stat *st)
 
 static int memo_add(struct key_memo *m, char *id, char *path, char *value)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 64;
-		struct memo_entry *e = realloc(m->e, cap * sizeof *e);
-		if (!e)
-			return -ENOMEM;
-		m->e = e;
-		m->cap = cap;
-	}
+	if (array_grow(&m->e, &m->cap, m->n, sizeof *m->e, 64) < 0)
+		return -ENOMEM;
 	m->e[m->n++] = (struct memo_entry){id, path, value, 0};
 	return 0;
 }
@@ -298,14 +293,8 @@ struct tree_walk {
 
 static int walk_add(struct tree_walk *w, const char *rel)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 64;
-		char **p = realloc(w->rel, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		w->rel = p;
-		w->cap = cap;
-	}
+	if (array_grow(&w->rel, &w->cap, w->n, sizeof *w->rel, 64) < 0)
+		return -ENOMEM;
 	if (!(w->rel[w->n] = strdup(rel)))
 		return -ENOMEM;
 	w->n++;

@@ -56,11 +56,11 @@ struct stap_session {
 	/* Module build and run. */
 	const char *module_name; /* -m NAME, or NULL (derived from the cache key) */
 	char **defines;		 /* -D NAME[=VAL], in order */
-	size_t ndefines;
+	size_t ndefines, defines_cap;
 	char **kbuild_opts; /* -B OPT, in order */
-	size_t nkbuild_opts;
+	size_t nkbuild_opts, kbuild_opts_cap;
 	char **global_sets; /* -G name=value, in order */
-	size_t nglobal_sets;
+	size_t nglobal_sets, global_sets_cap;
 	const char *cmd;	 /* -c CMD */
 	pid_t target_pid;	 /* -x PID (0 = none) */
 	const char *output_file; /* -o FILE */
