@@ -8,7 +8,7 @@
  *   3 policy/keys ownership     decide.c    (auth_decide: policy_check_perms)
  *   4 opened as the user        asuser.c, decide.c (auth_module_read), main.c
  *   5 authorize + PAM           decide.c, pam.c
- *   6 parameters                decide.c    (auth_params_check)
+ *   6 parameters                decide.c    (decide_params)
  *   7 capabilities, child drop  privs.c
  *   8 output owner              main.c      (_stp_uid/_stp_gid, -o opened as user)
  *   9 one run owns a name       lock.c, unload.c, guard.c
