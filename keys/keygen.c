@@ -1,7 +1,6 @@
 #include "keys/sign.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +14,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include "lib/atomicfile.h"
 
 /* The extensions of the kernel's own certs/x509.genkey, plus codeSigning:
  * a key that can sign modules and nothing else, enrollable as a MOK. */
@@ -82,35 +83,31 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, int days)
 	return x;
 }
 
-/* Create path exclusively with mode and write what fn puts into a BIO. */
+/* Create path with mode and what fn puts into a BIO, atomically and never
+ * over an existing file (a key never overwrites a key). */
 static int write_new(const char *path, mode_t mode, int (*fn)(BIO *, const void *), const void *obj,
 		     char *msg, size_t msglen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	struct atomic_file af;
+	int r = atomic_file_open(&af, path, mode);
 	BIO *b;
-	int ok;
 
-	if (fd < 0) {
-		int err = errno;
-		snprintf(msg, msglen, "%s: %s", path, strerror(err));
-		return -err;
+	if (r < 0) {
+		snprintf(msg, msglen, "%s: %s", path, strerror(-r));
+		return r;
 	}
-	if (fchmod(fd, mode) < 0) { /* the umask must not change it */
-		int err = errno;
-		snprintf(msg, msglen, "%s: %s", path, strerror(err));
-		close(fd);
-		unlink(path);
-		return -err;
-	}
-	b = BIO_new_fd(fd, BIO_CLOSE);
-	ok = b && fn(b, obj) && BIO_flush(b) == 1 && fsync(fd) == 0;
+	b = BIO_new_fd(af.fd, BIO_NOCLOSE);
+	r = b && fn(b, obj) && BIO_flush(b) == 1 ? 0 : -EIO;
 	BIO_free(b);
-	if (!ok) {
+	if (r < 0) {
+		atomic_file_abort(&af);
 		snprintf(msg, msglen, "%s: write failed", path);
-		unlink(path);
-		return -EIO;
+		return r;
 	}
-	return 0;
+	r = atomic_file_commit_new(&af);
+	if (r < 0)
+		snprintf(msg, msglen, "%s: %s", path, strerror(-r));
+	return r;
 }
 
 static int w_key(BIO *b, const void *k)

@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "lib/array.h"
 #include "lib/readfile.h"
 
 #define KEYS_CERT_MAX (1u << 20)
@@ -97,7 +98,7 @@ void keys_cert_free(struct keys_cert *c)
 
 static int store_add(struct keys_store *s, const char *path, char *msg, size_t msglen)
 {
-	struct keys_cert c, *v;
+	struct keys_cert c;
 	int r = keys_cert_load(path, &c, msg, msglen);
 
 	if (r < 0) {
@@ -108,13 +109,11 @@ static int store_add(struct keys_store *s, const char *path, char *msg, size_t m
 		keys_cert_free(&c);
 		return 0;
 	}
-	v = realloc(s->certs, (s->n + 1) * sizeof *v);
-	if (!v) {
+	if (array_grow(&s->certs, &s->cap, s->n, sizeof *s->certs, 4) < 0) {
 		keys_cert_free(&c);
 		snprintf(msg, msglen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	s->certs = v;
 	s->certs[s->n++] = c;
 	return 0;
 }
@@ -132,7 +131,7 @@ int keys_load_trusted(const char *dir, uid_t owner, struct keys_store *store, ch
 	int n, r;
 
 	store->certs = NULL;
-	store->n = 0;
+	store->n = store->cap = 0;
 	r = keys_check_dir(dir, owner, msg, msglen);
 	if (r == -ENOENT && access(dir, F_OK) < 0 && errno == ENOENT)
 		return 0; /* no keys folder: no signer is trusted */
@@ -165,7 +164,7 @@ void keys_store_free(struct keys_store *store)
 		keys_cert_free(&store->certs[i]);
 	free(store->certs);
 	store->certs = NULL;
-	store->n = 0;
+	store->n = store->cap = 0;
 }
 
 const struct keys_cert *keys_store_find(const struct keys_store *store,

@@ -22,7 +22,7 @@ struct keys_cert {
 
 struct keys_store {
 	struct keys_cert *certs;
-	size_t n;
+	size_t n, cap;
 };
 
 /*

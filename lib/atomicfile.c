@@ -16,16 +16,14 @@ static void atomic_file_free(struct atomic_file *af)
 	af->fd = -1;
 }
 
-int atomic_file_open(struct atomic_file *af, const char *path, mode_t mode)
+int atomic_file_open_tmp(struct atomic_file *af, const char *path, const char *tmpl, mode_t mode)
 {
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash ? (int)(slash - path + 1) : 0, e;
+	int e;
 
 	af->fd = -1;
-	af->tmp = NULL;
 	af->path = strdup(path);
-	if (!af->path || asprintf(&af->tmp, "%.*s.%s.XXXXXX", dirlen, path, path + dirlen) < 0) {
-		af->tmp = NULL;
+	af->tmp = strdup(tmpl);
+	if (!af->path || !af->tmp) {
 		atomic_file_free(af);
 		return -ENOMEM;
 	}
@@ -41,6 +39,22 @@ int atomic_file_open(struct atomic_file *af, const char *path, mode_t mode)
 		return e;
 	}
 	return 0;
+}
+
+int atomic_file_open(struct atomic_file *af, const char *path, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path + 1) : 0, r;
+	char *tmpl;
+
+	if (asprintf(&tmpl, "%.*s.%s.XXXXXX", dirlen, path, path + dirlen) < 0) {
+		af->fd = -1;
+		af->path = af->tmp = NULL;
+		return -ENOMEM;
+	}
+	r = atomic_file_open_tmp(af, path, tmpl, mode);
+	free(tmpl);
+	return r;
 }
 
 void atomic_file_abort(struct atomic_file *af)
@@ -71,15 +85,21 @@ static int fsync_parent(const char *path)
 	return r;
 }
 
-int atomic_file_commit(struct atomic_file *af)
+/* fsync and close the temporary file.  0 or -errno. */
+static int atomic_file_close(struct atomic_file *af)
 {
-	int r = 0;
+	int r = fsync(af->fd) < 0 ? -errno : 0;
 
-	if (fsync(af->fd) < 0)
-		r = -errno;
 	if (close(af->fd) < 0 && r == 0)
 		r = -errno;
 	af->fd = -1;
+	return r;
+}
+
+int atomic_file_commit(struct atomic_file *af)
+{
+	int r = atomic_file_close(af);
+
 	if (r == 0 && rename(af->tmp, af->path) < 0)
 		r = -errno;
 	if (r == 0)
@@ -88,6 +108,34 @@ int atomic_file_commit(struct atomic_file *af)
 		unlink(af->tmp);
 	atomic_file_free(af);
 	return r;
+}
+
+/* A hard link never replaces: the name appears whole or not at all. */
+int atomic_file_commit_new(struct atomic_file *af)
+{
+	int r = atomic_file_close(af);
+
+	if (r == 0 && link(af->tmp, af->path) < 0)
+		r = -errno;
+	unlink(af->tmp);
+	if (r == 0)
+		r = fsync_parent(af->path);
+	atomic_file_free(af);
+	return r;
+}
+
+int atomic_rename(const char *tmp, const char *path)
+{
+	int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	return r == 0 ? fsync_parent(path) : r;
 }
 
 int atomic_file_write(struct atomic_file *af, const void *data, size_t len)
@@ -106,10 +154,11 @@ int atomic_file_write(struct atomic_file *af, const void *data, size_t len)
 	return 0;
 }
 
-int atomic_write(const char *path, const void *data, size_t len, mode_t mode)
+int atomic_write_tmp(const char *path, const char *tmpl, const void *data, size_t len, mode_t mode)
 {
 	struct atomic_file af;
-	int r = atomic_file_open(&af, path, mode);
+	int r =
+	    tmpl ? atomic_file_open_tmp(&af, path, tmpl, mode) : atomic_file_open(&af, path, mode);
 
 	if (r < 0)
 		return r;
@@ -119,4 +168,9 @@ int atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 		return r;
 	}
 	return atomic_file_commit(&af);
+}
+
+int atomic_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return atomic_write_tmp(path, NULL, data, len, mode);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
+
 /* In struct module: enum state (4), padding (4), list_head (16), name[56]. */
 #define THIS_MODULE_NAME_OFF 24
 #define THIS_MODULE_NAME_LEN 56
@@ -17,10 +19,9 @@ static int kv_add(struct modinfo *mi, const char *s, size_t n)
 
 	if (!eq)
 		return 0; /* not a key=value string: ignored, as modinfo(8) does */
-	kv = realloc(mi->kv, (mi->nkv + 1) * sizeof *kv);
-	if (!kv)
+	if (array_grow(&mi->kv, &mi->kv_cap, mi->nkv, sizeof *mi->kv, 16) < 0)
 		return -ENOMEM;
-	mi->kv = kv;
+	kv = mi->kv;
 	kv[mi->nkv].key = strndup(s, (size_t)(eq - s));
 	kv[mi->nkv].value = strndup(eq + 1, n - (size_t)(eq - s) - 1);
 	mi->nkv++;
@@ -36,10 +37,8 @@ static struct modinfo_parm *parm_get(struct modinfo *mi, const char *name, size_
 	for (size_t i = 0; i < mi->nparms; i++)
 		if (strlen(mi->parms[i].name) == n && !memcmp(mi->parms[i].name, name, n))
 			return &mi->parms[i];
-	p = realloc(mi->parms, (mi->nparms + 1) * sizeof *p);
-	if (!p)
+	if (array_grow(&mi->parms, &mi->parms_cap, mi->nparms, sizeof *mi->parms, 8) < 0)
 		return NULL;
-	mi->parms = p;
 	p = &mi->parms[mi->nparms];
 	memset(p, 0, sizeof *p);
 	p->name = strndup(name, n);

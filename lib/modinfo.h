@@ -17,9 +17,9 @@ struct modinfo_parm {
 
 struct modinfo {
 	struct modinfo_kv *kv; /* every key=value, in file order */
-	size_t nkv;
+	size_t nkv, kv_cap;
 	struct modinfo_parm *parms; /* every declared parameter */
-	size_t nparms;
+	size_t nparms, parms_cap;
 	const char *name;     /* "name" key, or the this_module name */
 	const char *vermagic; /* NULL when absent */
 	const char *license;  /* NULL when absent */

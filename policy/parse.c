@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
+#include "lib/number.h"
 #include "lib/readfile.h"
 
 /* One line being parsed: where it is, and the rule it builds. */
@@ -26,21 +28,17 @@ void policy_errors_free(struct policy_errors *e)
 		free(e->msg[i]);
 	free(e->msg);
 	e->msg = NULL;
-	e->n = 0;
+	e->n = e->cap = 0;
 }
 
 static void errors_add(struct policy_errors *e, char *m)
 {
-	char **v;
-
 	if (!m)
 		return;
-	v = realloc(e->msg, (e->n + 1) * sizeof *v);
-	if (!v) {
+	if (array_grow(&e->msg, &e->cap, e->n, sizeof *e->msg, 8) < 0) {
 		free(m);
 		return;
 	}
-	e->msg = v;
 	e->msg[e->n++] = m;
 }
 
@@ -412,12 +410,9 @@ static int parse_head(struct line_ctx *c, const char *tok, struct policy_rule *r
 /* "limits: per-user=N total=N": N in 1..POLICY_MAX_LOADS; once per file. */
 static int limit_value(const char *v, unsigned *out)
 {
-	unsigned long n = 0;
+	long long n;
 
-	if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 6)
-		return -1;
-	n = strtoul(v, NULL, 10);
-	if (n < 1 || n > POLICY_MAX_LOADS)
+	if (number_parse(v, 1, POLICY_MAX_LOADS, &n) < 0)
 		return -1;
 	*out = (unsigned)n;
 	return 0;
@@ -559,7 +554,7 @@ static int parse_owned(const char *name, char *buf, size_t len, struct policy *p
 
 	memset(p, 0, sizeof *p);
 	errors->msg = NULL;
-	errors->n = 0;
+	errors->n = errors->cap = 0;
 	p->buf = buf;
 	p->path = strdup(name);
 	if (!p->path) {
@@ -605,7 +600,7 @@ int policy_parse(const char *name, const char *buf, size_t len, struct policy *p
 	if (!copy) {
 		memset(p, 0, sizeof *p);
 		errors->msg = NULL;
-		errors->n = 0;
+		errors->n = errors->cap = 0;
 		errors_add(errors, strdup("out of memory"));
 		return -ENOMEM;
 	}
@@ -623,7 +618,7 @@ int policy_load(const char *path, struct policy *p, struct policy_errors *errors
 
 	memset(p, 0, sizeof *p);
 	errors->msg = NULL;
-	errors->n = 0;
+	errors->n = errors->cap = 0;
 	r = readfile_path(path, POLICY_MAX_SIZE, &buf, &len);
 	if (r < 0) {
 		if (asprintf(&m, "%s: %s", path, readfile_strerror(r)) < 0)

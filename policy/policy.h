@@ -31,7 +31,7 @@
 /* Every message as "path:line: message" (or "path: message"). */
 struct policy_errors {
 	char **msg;
-	size_t n;
+	size_t n, cap;
 };
 void policy_errors_free(struct policy_errors *e);
 

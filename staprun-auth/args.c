@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/number.h"
+
 static int args_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -33,18 +35,12 @@ const char *auth_usage(void)
 }
 
 /* A decimal pid: digits only, no sign, no leading zero, fits pid_t. */
+/* No leading zero: "010" is no pid anyone means. */
 static int args_pid(const char *s, pid_t *pid)
 {
-	long v = 0;
+	long long v;
 
-	if (!*s || *s == '0' || strlen(s) > 10)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (v > INT_MAX)
+	if (*s == '0' || number_parse(s, 1, INT_MAX, &v) < 0)
 		return -1;
 	*pid = (pid_t)v;
 	return 0;

@@ -8,7 +8,7 @@
  *   3 policy/keys ownership     decide.c    (auth_decide: policy_check_perms)
  *   4 opened as the user        asuser.c, decide.c (auth_module_read), main.c
  *   5 authorize + PAM           decide.c, pam.c
- *   6 parameters                decide.c    (auth_params_check)
+ *   6 parameters                decide.c    (decide_params)
  *   7 capabilities, child drop  privs.c
  *   8 output owner              main.c      (_stp_uid/_stp_gid, -o opened as user)
  *   9 one run owns a name       lock.c, unload.c, guard.c
@@ -193,8 +193,6 @@ int auth_record_remove(const char *dir, const char *module);
 int auth_record_list(const char *dir, void (*fn)(const struct auth_record *, void *), void *arg);
 /* MUST 13: live loads (records) of uid and of everyone.  0 or -errno. */
 int auth_loads_count(const char *dir, uid_t uid, unsigned *mine, unsigned *total);
-/* The lines `stap-authorize status` prints, for one record. */
-void auth_record_format(const struct auth_record *r, char *out, size_t outlen);
 
 /* lock.c (README rule 9): one run owns a module name from before
  * init_module until the module is gone.  Take DIR/NAME.lock, waiting up to

@@ -14,12 +14,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "lib/array.h"
+#include "lib/atomicfile.h"
+#include "lib/number.h"
 
 static int record_path(const char *dir, const char *module, char *out, size_t outlen)
 {
@@ -53,8 +58,8 @@ int auth_run_dir(const char *dir)
 
 int auth_record_write(const char *dir, const struct auth_record *r)
 {
-	char path[512], tmp[560], text[512];
-	int fd, n, e;
+	char path[512], text[512];
+	int n, e;
 
 	e = record_path(dir, r->module, path, sizeof path);
 	if (e < 0)
@@ -65,23 +70,13 @@ int auth_record_write(const char *dir, const struct auth_record *r)
 	n = snprintf(text, sizeof text,
 		     "module=%s\ndigest=%s\nuser=%s\nuid=%u\npid=%d\nsince=%lld\n", r->module,
 		     r->digest, r->user, (unsigned)r->uid, (int)r->pid, r->since);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	e = (fchmod(fd, 0644) < 0 || write(fd, text, (size_t)n) != n) ? -EIO : 0;
-	if (close(fd) < 0 && !e)
-		e = -EIO;
-	if (!e && rename(tmp, path) < 0)
-		e = -errno;
-	if (e)
-		unlink(tmp);
-	return e;
+	/* the temporary ".MODULE.XXXXXX" is no record name: listing skips it */
+	return atomic_write(path, text, (size_t)n, 0644);
 }
 
 static int record_field(struct auth_record *r, const char *k, const char *v)
 {
-	char *end;
+	long long n;
 
 	if (!strcmp(k, "module"))
 		return snprintf(r->module, sizeof r->module, "%s", v) < (int)sizeof r->module ? 0
@@ -91,16 +86,15 @@ static int record_field(struct auth_record *r, const char *k, const char *v)
 											      : -1;
 	if (!strcmp(k, "user"))
 		return snprintf(r->user, sizeof r->user, "%s", v) < (int)sizeof r->user ? 0 : -1;
-	errno = 0;
-	if (!strcmp(k, "uid"))
-		r->uid = (uid_t)strtoul(v, &end, 10);
-	else if (!strcmp(k, "pid"))
-		r->pid = (pid_t)strtol(v, &end, 10);
-	else if (!strcmp(k, "since"))
-		r->since = strtoll(v, &end, 10);
+	if (!strcmp(k, "uid") && number_parse(v, 0, UINT32_MAX, &n) == 0)
+		r->uid = (uid_t)n;
+	else if (!strcmp(k, "pid") && number_parse(v, INT32_MIN, INT32_MAX, &n) == 0)
+		r->pid = (pid_t)n;
+	else if (!strcmp(k, "since") && number_parse(v, LLONG_MIN, LLONG_MAX, &n) == 0)
+		r->since = n;
 	else
 		return -1;
-	return (errno || end == v || *end) ? -1 : 0;
+	return 0;
 }
 
 int auth_record_read(const char *dir, const char *module, struct auth_record *r)
@@ -157,47 +151,30 @@ int auth_record_list(const char *dir, void (*fn)(const struct auth_record *, voi
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	char **names = NULL;
-	size_t n = 0, i;
+	size_t n = 0, cap = 0, i;
+	int e = 0;
 
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		char **nn;
-
+	while (e == 0 && (de = readdir(d))) {
 		if (!auth_name_valid(de->d_name))
-			continue; /* ".", "..", "x.tmp" */
-		nn = realloc(names, (n + 1) * sizeof *names);
-		if (!nn || !(nn[n] = strdup(de->d_name))) {
-			free(nn ? nn : names);
-			closedir(d);
-			return -ENOMEM;
-		}
-		names = nn;
-		n++;
+			continue; /* ".", "..", ".MODULE.XXXXXX" */
+		e = array_grow(&names, &cap, n, sizeof *names, 16);
+		if (e == 0 && !(names[n++] = strdup(de->d_name)))
+			e = -ENOMEM;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, record_cmp);
+	if (e == 0)
+		qsort(names, n, sizeof *names, record_cmp);
 	for (i = 0; i < n; i++) {
 		struct auth_record r;
 
-		if (auth_record_read(dir, names[i], &r) == 0)
+		if (e == 0 && names[i] && auth_record_read(dir, names[i], &r) == 0)
 			fn(&r, arg);
 		free(names[i]);
 	}
 	free(names);
-	return 0;
-}
-
-void auth_record_format(const struct auth_record *r, char *out, size_t outlen)
-{
-	char when[32] = "?";
-	time_t t = (time_t)r->since;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm))
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(out, outlen, "%s %s user=%s uid=%u pid=%d since=%s", r->module, r->digest, r->user,
-		 (unsigned)r->uid, (int)r->pid, when);
+	return e;
 }
 
 struct record_count {

@@ -6,17 +6,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/number.h"
+
 /* The module's owner: its _stp_uid parameter when sysfs shows it, else the
  * owner of its /proc/<name> directory.  -ENOENT when neither exists. */
 int auth_module_owner(const char *sysmod, const char *procdir, const char *name, uid_t *owner)
 {
-	char path[512], text[32], *end;
+	char path[512], text[32];
+	long long v;
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -29,10 +33,10 @@ int auth_module_owner(const char *sysmod, const char *procdir, const char *name,
 		if (n <= 0)
 			return -EIO;
 		text[n] = '\0';
-		errno = 0;
-		*owner = (uid_t)strtoul(text, &end, 10);
-		if (errno || end == text || (*end && *end != '\n'))
+		text[strcspn(text, "\n")] = '\0';
+		if (number_parse(text, 0, UINT32_MAX, &v) < 0)
 			return -EBADMSG;
+		*owner = (uid_t)v;
 		return 0;
 	}
 	snprintf(path, sizeof path, "%s/%s", procdir, name);

@@ -52,7 +52,7 @@ int loader_module_check_release(const struct loader_module *m, struct loader_err
 struct loader_params {
 	char *str;    /* "a=1 b=\"x y\"", never NULL after init */
 	char **names; /* every parameter name set, in order */
-	size_t n;
+	size_t n, cap;
 };
 
 #define LOADER_PARAM_STRICT 0x1	  /* values only [A-Za-z0-9_.:+-] (staprun.auth) */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/number.h"
 #include "staprun/err.h"
 #include "staprun/loader.h"
 
@@ -30,12 +31,9 @@ static void usage(const char *why)
 
 static int parse_pid(const char *s, pid_t *pid)
 {
-	char *end;
-	long v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+	if (number_parse(s, 1, INT_MAX, &v) < 0)
 		return -1;
 	*pid = (pid_t)v;
 	return 0;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
+
 #define PARAM_NAME_MAX 64
 #define PARAM_VALUE_MAX 1024
 #define INTERNAL_PREFIX "_stp_"
@@ -72,12 +74,9 @@ static int params_append(struct loader_params *p, const char *name, const char *
 {
 	const char *q = strchr(value, ' ') ? "\"" : "";
 	size_t n = strlen(p->str) + strlen(name) + strlen(value) + 5;
-	char *s = malloc(n), *dup = strdup(name), **names;
+	char *s = malloc(n), *dup = strdup(name);
 
-	names = realloc(p->names, (p->n + 1) * sizeof *names);
-	if (names)
-		p->names = names;
-	if (!s || !dup || !names) {
+	if (!s || !dup || array_grow(&p->names, &p->cap, p->n, sizeof *p->names, 8) < 0) {
 		free(s);
 		free(dup);
 		return -ENOMEM;

@@ -19,3 +19,27 @@ $(O)/tests/fuzz/%_fuzz: $(O)/tests/fuzz/%_fuzz.o $(LIBS_ORDERED)
 
 fuzz-targets: $(FUZZ_BINS)
 .PHONY: fuzz-targets
+
+# Test variant of staprun.auth for tests/cli/auth_fake.sh (release build
+# only, never installed): the same program with its compiled-in paths under
+# $(O)/tests/fake/root, run with tests/fake/fakemod.so preloaded in place of
+# a kernel.  The installed program has no such switch: paths stay constants.
+ifeq ($(SAN),0)
+AUTH_FAKE_ROOT := $(abspath $(O))/tests/fake/root
+AUTH_FAKE_DEFS := -DAUTH_POLICY_PATH='"$(AUTH_FAKE_ROOT)/etc/authorized_probes"' \
+	-DAUTH_KEYS_DIR='"$(AUTH_FAKE_ROOT)/etc/keys"' \
+	-DAUTH_RUN_DIR='"$(AUTH_FAKE_ROOT)/run/stapauth"' \
+	-DAUTH_SYSMOD_DIR='"$(AUTH_FAKE_ROOT)/sys/module"'
+$(O)/tests/fake/auth_main.o: staprun-auth/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(AUTH_FAKE_DEFS) -MMD -MP -c $< -o $@
+$(O)/tests/fake/staprun.auth-fake: $(O)/tests/fake/auth_main.o $(AUTH_LIBS)
+	$(CC) $(LDFLAGS_BASE) -Wl,--as-needed -Wl,--gc-sections -o $@ $^ $(SYSLIBS)
+$(O)/tests/fake/fakemod.so: tests/fake/fakemod.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -shared -o $@ $< -ldl
+$(O)/tests/fake/noargv: tests/fake/noargv.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $<
+programs: $(O)/tests/fake/staprun.auth-fake $(O)/tests/fake/fakemod.so $(O)/tests/fake/noargv
+endif

@@ -9,6 +9,6 @@ $(O)/bin/stap: $(O)/translator/main.o $(O)/translator/libtranslator.a $(O)/lib/l
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)
 PROGRAMS += $(O)/bin/stap
-# cache engineer: a build-tree stap finds runtime/ (and digests it into the
+# A build-tree stap finds runtime/ (and digests it into the
 # cache key) in the source tree it was built from; installed, in DATADIR.
-$(O)/translator/key.o: CFLAGS += -DSTAPAUTH_SRCDIR='"$(CURDIR)"' -DSTAPAUTH_PREFIX='"$(PREFIX)"'
+$(O)/translator/runtime_dir.o: CFLAGS += -DSTAPAUTH_SRCDIR='"$(CURDIR)"' -DSTAPAUTH_PREFIX='"$(PREFIX)"'

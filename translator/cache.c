@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/array.h"
+#include "lib/atomicfile.h"
+#include "lib/number.h"
 #include "lib/readfile.h"
 
 #define LOG_CAP (64 * 1024)
@@ -273,16 +276,23 @@ void cache_remove(const struct cache_entry *e)
 	unlink(e->stp);
 }
 
-int cache_tmpfile(const struct cache_entry *e, const char *suffix, char *out, size_t len)
+/* DIR/.tmp.PID.NAME.SUFFIX.XXXXXX: the pid lets cleaning remove what a
+ * killed run left at once. */
+static int cache_tmpname(const struct cache_entry *e, const char *suffix, char *out, size_t len)
 {
 	const char *base = strrchr(e->log, '/') + 1;
-	/* The pid lets cleaning remove what a killed run left at once. */
 	int n = snprintf(out, len, "%s/.tmp.%ld.%.*s.%s.XXXXXX", e->dir, (long)getpid(),
 			 (int)(strlen(base) - 4), base, suffix);
-	int fd;
 
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int cache_tmpfile(const struct cache_entry *e, const char *suffix, char *out, size_t len)
+{
+	int fd, r = cache_tmpname(e, suffix, out, len);
+
+	if (r < 0)
+		return r;
 	fd = mkstemp(out);
 	if (fd < 0)
 		return -errno;
@@ -291,31 +301,14 @@ int cache_tmpfile(const struct cache_entry *e, const char *suffix, char *out, si
 	return 0;
 }
 
-/* Write text to a temporary file and rename it to path. */
+/* Write text to path atomically, through a temporary file cleaning knows. */
 static int write_atomic(const struct cache_entry *e, const char *suffix, const char *path,
 			const char *text)
 {
-	char tmp[PATH_MAX];
-	size_t len = strlen(text);
-	int r = cache_tmpfile(e, suffix, tmp, sizeof tmp);
-	FILE *f;
+	char tmpl[PATH_MAX];
+	int r = cache_tmpname(e, suffix, tmpl, sizeof tmpl);
 
-	if (r < 0)
-		return r;
-	f = fopen(tmp, "we");
-	if (!f) {
-		r = -errno;
-	} else {
-		if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0)
-			r = errno ? -errno : -EIO;
-		if (fclose(f) != 0 && r == 0)
-			r = -errno;
-	}
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return r < 0 ? r : atomic_write_tmp(path, tmpl, text, strlen(text), 0644);
 }
 
 static int file_record(const char *path, char *out, size_t len)
@@ -349,18 +342,6 @@ static char *log_text(const struct cache_key *k, const char *ko_rec, const char 
 	return text;
 }
 
-static int sync_file(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 int cache_store(struct cache *c, const struct cache_key *k, const struct cache_entry *e,
 		const char *ko_tmp, const char *c_tmp, const char *script)
 {
@@ -377,11 +358,9 @@ int cache_store(struct cache *c, const struct cache_key *k, const struct cache_e
 	if (r == 0)
 		r = file_record(ko_tmp, ko_rec, sizeof ko_rec);
 	if (r == 0 && (what = "C source", r = file_record(c_tmp, c_rec, sizeof c_rec)) == 0)
-		r = sync_file(ko_tmp);
-	if (r == 0 && (what = "module", rename(ko_tmp, e->ko) < 0))
-		r = -errno;
-	if (r == 0 && (what = "C source", rename(c_tmp, e->c) < 0))
-		r = -errno;
+		r = (what = "module", atomic_rename(ko_tmp, e->ko));
+	if (r == 0)
+		r = (what = "C source", atomic_rename(c_tmp, e->c));
 	if (r == 0)
 		r = (what = "script", write_atomic(e, "stp", e->stp, script));
 	if (r == 0 && (what = "log", !(log = log_text(k, ko_rec, c_rec))))
@@ -418,10 +397,11 @@ unsigned long long cache_limit_bytes(const struct cache *c)
 		return mb << 20;
 	}
 	if (fgets(buf, sizeof buf, f)) {
-		char *end;
-		unsigned long long v = strtoull(buf, &end, 10);
-		if (end != buf && (*end == '\n' || *end == '\0') && v < (1ULL << 40))
-			mb = v;
+		long long v;
+
+		buf[strcspn(buf, "\n")] = '\0';
+		if (number_parse(buf, 0, (1LL << 40) - 1, &v) == 0)
+			mb = (unsigned long long)v;
 	}
 	fclose(f);
 	return mb << 20;
@@ -460,14 +440,8 @@ static struct clean_entry *list_entry(struct clean_list *l, const char *dir, con
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->e[i].base, base) == 0 && strcmp(l->e[i].dir, dir) == 0)
 			return &l->e[i];
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct clean_entry *p = realloc(l->e, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		l->e = p;
-		l->cap = cap;
-	}
+	if (array_grow(&l->e, &l->cap, l->n, sizeof *l->e, 64) < 0)
+		return NULL;
 	memset(&l->e[l->n], 0, sizeof l->e[l->n]);
 	snprintf(l->e[l->n].base, sizeof l->e[l->n].base, "%s", base);
 	snprintf(l->e[l->n].dir, sizeof l->e[l->n].dir, "%s", dir);

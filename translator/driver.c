@@ -35,7 +35,7 @@ static int key_for(struct stap_session *s, struct stap_program *p, struct key_me
 	}
 	in.program_text = text;
 	in.translator = STAPAUTH_VERSION;
-	in.runtime_dir = key_runtime_dir();
+	in.runtime_dir = s->runtime_dir;
 	in.release = s->kernel.release;
 	in.arch = s->kernel.arch;
 	in.build_dir = s->kernel.build_dir;

@@ -188,9 +188,9 @@ static int kb_make(const struct stap_session *s, const char *dir)
 			user_kcflags = s->kbuild_opts[i] + 8;
 	if (kb_path(m, sizeof m, "M=%s", dir) < 0 ||
 	    kb_path(log, sizeof log, "%s/build.log", dir) < 0 ||
-	    kb_kcflags(kcflags, sizeof kcflags, dir, key_runtime_dir(), user_kcflags) < 0) {
+	    kb_kcflags(kcflags, sizeof kcflags, dir, s->runtime_dir, user_kcflags) < 0) {
 		fprintf(stderr, "stap: %s or %s: a '$' or a path too long for kbuild\n", dir,
-			key_runtime_dir());
+			s->runtime_dir);
 		return -1;
 	}
 	argv[n++] = "make";
@@ -240,7 +240,7 @@ static int kb_build(const struct stap_session *s, const char *dir, const char *c
 	char path[4096];
 	int r;
 
-	if (kb_write_kbuild(dir, modname, key_runtime_dir()) < 0) {
+	if (kb_write_kbuild(dir, modname, s->runtime_dir) < 0) {
 		fprintf(stderr, "stap: %s/Kbuild: %s\n", dir, strerror(errno));
 		return -1;
 	}

@@ -21,6 +21,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include "lib/array.h"
 #include "lib/atomicfile.h"
 #include "lib/digest.h"
 
@@ -70,14 +71,8 @@ static char *memo_id(const char *tag, const struct stat *st)
 
 static int memo_add(struct key_memo *m, char *id, char *path, char *value)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 64;
-		struct memo_entry *e = realloc(m->e, cap * sizeof *e);
-		if (!e)
-			return -ENOMEM;
-		m->e = e;
-		m->cap = cap;
-	}
+	if (array_grow(&m->e, &m->cap, m->n, sizeof *m->e, 64) < 0)
+		return -ENOMEM;
 	m->e[m->n++] = (struct memo_entry){id, path, value, 0};
 	return 0;
 }
@@ -298,14 +293,8 @@ struct tree_walk {
 
 static int walk_add(struct tree_walk *w, const char *rel)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 64;
-		char **p = realloc(w->rel, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		w->rel = p;
-		w->cap = cap;
-	}
+	if (array_grow(&w->rel, &w->cap, w->n, sizeof *w->rel, 64) < 0)
+		return -ENOMEM;
 	if (!(w->rel[w->n] = strdup(rel)))
 		return -ENOMEM;
 	w->n++;
@@ -684,47 +673,4 @@ void key_release(struct cache_key *k)
 	for (size_t i = 0; i < k->n; i++)
 		free(k->f[i].value);
 	k->n = 0;
-}
-
-static int dir_exists(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Is this binary the installed one (PREFIX/bin/stap)? */
-static int running_installed(void)
-{
-#ifdef STAPAUTH_PREFIX
-	char exe[PATH_MAX], bin[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-	if (n <= 0 || path_join(bin, sizeof bin, STAPAUTH_PREFIX, "bin/") < 0)
-		return 1;
-	exe[n] = '\0';
-	return strncmp(exe, bin, strlen(bin)) == 0;
-#else
-	return 1;
-#endif
-}
-
-const char *key_runtime_dir(void)
-{
-	static char dir[PATH_MAX];
-	const char *env = getenv("SYSTEMTAP_RUNTIME");
-
-	if (env && *env)
-		return env;
-	if (dir[0])
-		return dir;
-#ifdef STAPAUTH_SRCDIR
-	if (!running_installed() && path_join(dir, sizeof dir, STAPAUTH_SRCDIR, "runtime") == 0 &&
-	    dir_exists(dir))
-		return dir;
-#endif
-	(void)running_installed;
-	(void)dir_exists;
-	snprintf(dir, sizeof dir, "%s/runtime", DATADIR);
-	return dir;
 }

@@ -76,8 +76,4 @@ int key_compute(const struct key_input *in, struct key_memo *m, struct cache_key
 void key_print(const struct cache_key *k, FILE *out);
 void key_release(struct cache_key *k);
 
-/* Where runtime/ is: $SYSTEMTAP_RUNTIME, else the source tree the binary was
- * built from (when it still has runtime/), else DATADIR/runtime.  Static. */
-const char *key_runtime_dir(void);
-
 #endif

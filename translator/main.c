@@ -43,6 +43,8 @@ static int stap_translate(struct stap_session *s)
 		return 1;
 	if (session_find_kernel(s) < 0 && s->last_pass > 1)
 		return 1;
+	if (session_find_runtime(s) < 0)
+		return 1;
 	passclock_start(&c);
 	p = front_parse(s);
 	if (!p)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/array.h"
 #include "lib/number.h"
 #include "translator/session.h"
 
@@ -53,13 +54,11 @@ static void session_usage(FILE *f)
 	      f);
 }
 
-static int session_push(char ***list, size_t *n, char *v)
+static int session_push(char ***list, size_t *n, size_t *cap, char *v)
 {
-	char **l = realloc(*list, (*n + 1) * sizeof(**list));
-	if (!l)
+	if (array_grow(list, cap, *n, sizeof **list, 8) < 0)
 		return -1;
-	l[(*n)++] = v;
-	*list = l;
+	(*list)[(*n)++] = v;
 	return 0;
 }
 
@@ -133,15 +132,15 @@ static int session_option(struct stap_session *s, int c, char *arg)
 		s->list_pattern = arg;
 		return 0;
 	case 'B':
-		return session_push(&s->kbuild_opts, &s->nkbuild_opts, arg);
+		return session_push(&s->kbuild_opts, &s->nkbuild_opts, &s->kbuild_opts_cap, arg);
 	case 'D':
-		return session_push(&s->defines, &s->ndefines, arg);
+		return session_push(&s->defines, &s->ndefines, &s->defines_cap, arg);
 	case 'G':
 		if (!strchr(arg, '=') || arg[0] == '=') {
 			fprintf(stderr, "stap: -G wants NAME=VALUE, not '%s'\n", arg);
 			return -1;
 		}
-		return session_push(&s->global_sets, &s->nglobal_sets, arg);
+		return session_push(&s->global_sets, &s->nglobal_sets, &s->global_sets_cap, arg);
 	case OPT_DISABLE_CACHE:
 		s->disable_cache = 1;
 		return 0;

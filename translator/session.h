@@ -1,6 +1,7 @@
 /* struct stap_session: every stap option, and the target kernel.
  *
- * Filled by main.c (session_parse_args, then session_find_kernel); read by
+ * Filled by main.c (session_parse_args, then session_find_kernel and
+ * session_find_runtime); read by
  * every pass.  Strings point into argv or are owned by the session and freed
  * by session_free().
  *
@@ -11,6 +12,7 @@
 #ifndef TRANSLATOR_SESSION_H
 #define TRANSLATOR_SESSION_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -56,11 +58,11 @@ struct stap_session {
 	/* Module build and run. */
 	const char *module_name; /* -m NAME, or NULL (derived from the cache key) */
 	char **defines;		 /* -D NAME[=VAL], in order */
-	size_t ndefines;
+	size_t ndefines, defines_cap;
 	char **kbuild_opts; /* -B OPT, in order */
-	size_t nkbuild_opts;
+	size_t nkbuild_opts, kbuild_opts_cap;
 	char **global_sets; /* -G name=value, in order */
-	size_t nglobal_sets;
+	size_t nglobal_sets, global_sets_cap;
 	const char *cmd;	 /* -c CMD */
 	pid_t target_pid;	 /* -x PID (0 = none) */
 	const char *output_file; /* -o FILE */
@@ -75,6 +77,10 @@ struct stap_session {
 	/* Target kernel. */
 	const char *release_opt; /* -r RELEASE or -r DIR, as given */
 	struct stap_kernel kernel;
+	/* runtime/ for the module's build and the cache key: $SYSTEMTAP_RUNTIME,
+	 * else the source tree stap was built from (when it still has runtime/
+	 * and this stap is not the installed one), else DATADIR/runtime. */
+	char runtime_dir[PATH_MAX];
 
 	/* Pass timings for -v (ms, filled by main.c). */
 	double pass_user_ms[6], pass_sys_ms[6], pass_real_ms[6];
@@ -88,6 +94,8 @@ int session_read_script(struct stap_session *s);
 /* kernel.c: discover the target kernel from s->release_opt or the running system.
  * 0, or -1 after printing why (only needed for pass 2 and later). */
 int session_find_kernel(struct stap_session *s);
+/* runtime_dir.c: set s->runtime_dir.  0, or -1 after printing why. */
+int session_find_runtime(struct stap_session *s);
 void session_free(struct stap_session *s);
 
 #endif

@@ -11,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "authorize/authorize.h"
 #include "lib/modinfo.h"
 #include "lib/readfile.h"
 #include "staprun-auth/auth.h"
 #include "staprun-auth/guard.h"
-#include "staprun-auth/status.h"
 
 static int put(const char *path, const char *text)
 {
@@ -166,7 +166,7 @@ TEST(record_write_read_list_remove)
 	CHECK(auth_record_read(dir, "stp_a_u1000_4242", &got) == 0);
 	CHECK(got.uid == 1000 && got.pid == 4242 && got.since == 1700000000);
 	CHECK_STR(got.user, "alice");
-	auth_record_format(&got, line, sizeof line);
+	az_record_format(&got, line, sizeof line);
 	CHECK(strstr(line, "stp_a_u1000_4242 sha256:") && strstr(line, "user=alice") &&
 	      strstr(line, "pid=4242") && strstr(line, "since=2023-11-14T22:13:20Z"));
 	/* a record cannot speak for another module */
@@ -458,11 +458,11 @@ TEST(status_lists_live_loads)
 	CHECK(auth_record_write(dir, &r) == 0);
 	f = fmemopen(buf, sizeof buf, "w");
 	CHECK(f);
-	CHECK(auth_status_print(f, dir) == 2);
+	CHECK(az_status_print(f, dir, NULL) == 2);
 	fclose(f);
 	CHECK(strstr(buf, "stp_dead sha256:") && strstr(buf, "(loader gone)\nstp_live"));
 	CHECK(strstr(buf, "stp_live sha256:0000") && strstr(buf, "user=alice uid=1000"));
 	CHECK(!strstr(strstr(buf, "stp_live"), "gone"));
-	CHECK(auth_status_print(stdout, unit_path("none")) == 0);
-	CHECK_STR(auth_status_dir(), "/run/stapauth");
+	CHECK(az_status_print(stdout, unit_path("none"), NULL) == 0);
+	CHECK_STR(az_status_dir(), "/run/stapauth");
 }

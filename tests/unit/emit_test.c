@@ -344,6 +344,7 @@ TEST(emit_builds_with_kbuild)
 	snprintf(kdir, sizeof kdir, "/usr/src/linux-headers-%s", rel);
 	s.kernel.release = rel;
 	s.kernel.build_dir = kdir;
+	CHECK(session_find_runtime(&s) == 0);
 	build_program();
 	snprintf(cpath, sizeof cpath, "%s/m.c", unit_tmpdir());
 	snprintf(ko, sizeof ko, "%s/m.ko", unit_tmpdir());

@@ -341,3 +341,48 @@ TEST(atomic_file_abort_leaves_old_content)
 	CHECK(count_entries(unit_tmpdir()) == 1);
 	CHECK(atomic_write(unit_path("missing/x"), "x", 1, 0600) == -ENOENT);
 }
+
+TEST(atomic_file_commit_new_never_replaces)
+{
+	struct atomic_file af;
+	char path[512], buf[64];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s", unit_path("key"));
+	CHECK(atomic_file_open(&af, path, 0600) == 0);
+	CHECK(atomic_file_write(&af, "first", 5) == 0);
+	CHECK(atomic_file_commit_new(&af) == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	CHECK(atomic_file_open(&af, path, 0600) == 0);
+	CHECK(atomic_file_write(&af, "second", 6) == 0);
+	CHECK(atomic_file_commit_new(&af) == -EEXIST);
+	CHECK(read_text(path, buf, sizeof buf) == 0 && strcmp(buf, "first") == 0);
+	CHECK(count_entries(unit_tmpdir()) == 1); /* the refused temporary is gone */
+}
+
+TEST(atomic_write_tmp_uses_the_callers_name)
+{
+	struct atomic_file af;
+	char tmpl[512], buf[64];
+
+	snprintf(tmpl, sizeof tmpl, "%s", unit_path(".tmp.42.x.XXXXXX"));
+	CHECK(atomic_file_open_tmp(&af, unit_path("x"), tmpl, 0644) == 0);
+	CHECK(strncmp(af.tmp, tmpl, strlen(tmpl) - 6) == 0 && strcmp(af.tmp, tmpl) != 0);
+	atomic_file_abort(&af);
+	CHECK(atomic_write_tmp(unit_path("x"), tmpl, "text", 4, 0644) == 0);
+	CHECK(read_text(unit_path("x"), buf, sizeof buf) == 0 && strcmp(buf, "text") == 0);
+	CHECK(count_entries(unit_tmpdir()) == 1);
+}
+
+TEST(atomic_rename_moves_a_finished_file)
+{
+	char tmp[512], buf[64];
+
+	snprintf(tmp, sizeof tmp, "%s", unit_path(".built"));
+	CHECK(write_file(tmp, "module", 6) == 0);
+	CHECK(write_file(unit_path("m.ko"), "old", 3) == 0);
+	CHECK(atomic_rename(tmp, unit_path("m.ko")) == 0);
+	CHECK(read_text(unit_path("m.ko"), buf, sizeof buf) == 0 && strcmp(buf, "module") == 0);
+	CHECK(count_entries(unit_tmpdir()) == 1);
+	CHECK(atomic_rename(tmp, unit_path("m.ko")) == -ENOENT);
+}

@@ -25,7 +25,7 @@
 
 #include "lib/readfile.h"
 #include "lib/rmtree.h"
-#include "policy/authorize/authorize.h"
+#include "authorize/authorize.h"
 
 #define SCRIPT_MAX (1u << 20)
 #define STAP_OUT_MAX (16u << 20)

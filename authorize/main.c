@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy/authorize/authorize.h"
+#include "authorize/authorize.h"
 
 static const struct command {
 	const char *name;

@@ -1,8 +1,9 @@
 /* stap-authorize: the administrator's tool (stap-authorize(8)). */
-#ifndef POLICY_AUTHORIZE_H
-#define POLICY_AUTHORIZE_H
+#ifndef AUTHORIZE_AUTHORIZE_H
+#define AUTHORIZE_AUTHORIZE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "lib/digest.h"
@@ -46,7 +47,7 @@ int az_write_atomic(const struct az *az, const char *path, const void *buf, size
  */
 struct az_lines {
 	char **v; /* each line without its newline; NULL = deleted */
-	size_t n;
+	size_t n, cap;
 };
 typedef int (*az_edit_fn)(const struct az *az, const struct policy *p, struct az_lines *l,
 			  void *arg);
@@ -70,6 +71,18 @@ int az_cmd_keygen(struct az *az);
 int az_cmd_trust(struct az *az);
 int az_cmd_sign(struct az *az);
 int az_cmd_status(struct az *az);
+
+/* status.c: the record of live loads, for `status`.  The record folder
+ * compiled into staprun.auth ("/run/stapauth"). */
+struct auth_record;
+const char *az_status_dir(void);
+/* "MODULE sha256:HEX user=NAME uid=N pid=N since=YYYY-MM-DDTHH:MM:SSZ" */
+void az_record_format(const struct auth_record *r, char *out, size_t outlen);
+/* One line per live load, sorted by module name: the record, then
+ * " program=sha256:HEX" when p's line for it names a program, then
+ * " (loader gone)" when its loader has exited.  p may be NULL.  Returns the
+ * number of lines, or -errno when dir cannot be read. */
+int az_status_print(FILE *f, const char *dir, const struct policy *p);
 /* script.c: bless --script FILE | -e SCRIPT, and explain. */
 int az_cmd_bless_script(struct az *az);
 int az_cmd_explain(struct az *az);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "keys/verify.h"
-#include "policy/authorize/authorize.h"
+#include "authorize/authorize.h"
 
 /* The inputs of a decision, gathered the way staprun.auth gathers them. */
 struct ctx {

@@ -12,24 +12,21 @@
 
 #include "keys/sign.h"
 #include "keys/verify.h"
+#include "authorize/authorize.h"
 #include "lib/modsig.h"
-#include "policy/authorize/authorize.h"
+#include "lib/number.h"
 
 int az_cmd_keygen(struct az *az)
 {
 	char cn[256], host[128] = "localhost", msg[4200], path[PATH_MAX];
 	struct keys_cert c;
-	long days = 3650;
+	long long days = 3650;
 	char hex[DIGEST_HEXLEN + 1];
 
 	if (!az->out)
 		return az_err(az, "--out DIR is required");
-	if (az->days) {
-		char *end;
-		days = strtol(az->days, &end, 10);
-		if (*end || days < 1 || days > 36500)
-			return az_err(az, "--days: a number of days from 1 to 36500");
-	}
+	if (az->days && number_parse(az->days, 1, 36500, &days) < 0)
+		return az_err(az, "--days: a number of days from 1 to 36500");
 	gethostname(host, sizeof host - 1);
 	snprintf(cn, sizeof cn, "%s", az->cn ? az->cn : "");
 	if (!az->cn)
@@ -45,7 +42,8 @@ int az_cmd_keygen(struct az *az)
 	keys_cert_free(&c);
 	printf("private key: %s/signing_key.pem (%s, mode 0600: keep it secret)\n", az->out,
 	       az->rsa ? "RSA 3072" : "ECDSA P-256");
-	printf("certificate: %s/signing_cert.pem and .der (\"%s\", %ld days)\n", az->out, cn, days);
+	printf("certificate: %s/signing_cert.pem and .der (\"%s\", %lld days)\n", az->out, cn,
+	       days);
 	printf("signer:sha256:%s\n", hex);
 	printf("next: stap-authorize trust %s/signing_cert.pem; "
 	       "for Secure Boot: mokutil --import %s/signing_cert.der\n",

@@ -9,10 +9,11 @@
 #include <unistd.h>
 
 #include "keys/verify.h"
+#include "lib/array.h"
 #include "lib/atomicfile.h"
 #include "lib/modsig.h"
 #include "lib/readfile.h"
-#include "policy/authorize/authorize.h"
+#include "authorize/authorize.h"
 
 #define AZ_MODULE_MAX (256u << 20)
 
@@ -73,7 +74,7 @@ static int lines_split(const char *buf, size_t len, struct az_lines *l)
 	size_t off = 0;
 
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 	while (off < len) {
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - buf - off) : len - off;
@@ -97,11 +98,8 @@ static void lines_free(struct az_lines *l)
 
 int az_lines_append(struct az_lines *l, const char *text)
 {
-	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
-
-	if (!v)
+	if (array_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64) < 0)
 		return -ENOMEM;
-	l->v = v;
 	l->v[l->n] = text ? strdup(text) : NULL;
 	if (text && !l->v[l->n])
 		return -ENOMEM;

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "lib/modsig.h"
-#include "policy/authorize/authorize.h"
+#include "authorize/authorize.h"
 
 int az_cmd_digest(struct az *az)
 {
