@@ -78,6 +78,15 @@ int kh_valid_name(const char *s);
  * reason in *why. */
 int kh_parse_destination(const char *s, struct kh_record *r, const char **why);
 
+/* Record rec (one name) in the file at path: replace the line of a target
+ * of that name on the same host (keeping its other names), or append.  A
+ * name bound to another host is refused unless force (then the name moves).
+ * The file is rewritten atomically; other lines stay byte for byte.  0, or
+ * -1 after printing one line (or the file's errors).  The line written is
+ * appended to written. */
+int kh_file_update(const char *path, const struct kh_record *rec, int force,
+		   struct strbuf *written);
+
 /* The user's known_hosts path (caller frees), or NULL. */
 char *kh_user_path(void);
 #define KH_SYSTEM_PATH SYSCONFDIR "/systemtap/known_hosts"

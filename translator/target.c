@@ -138,7 +138,7 @@ const char *target_facts_script(void)
 	       "' \\n')\"; "
 	       "printf 'sig_enforce %s\\n' \"$(cat /sys/module/module/parameters/sig_enforce "
 	       "2>/dev/null)\"; "
-	       "v=$( (staprun.auth --version || staprun --version) 2>/dev/null | head -n 1); "
+	       "v=$(staprun --version 2>/dev/null | head -n 1); "
 	       "printf 'stapauth %s\\n' \"${v:-none}\"";
 }
 
