@@ -5,6 +5,8 @@
 #   SSHD_PORT            the port
 #   STAPAUTH_SSH         a wrapper running ssh with the test's config (exported)
 #   SSHD_BIN             a folder first on the remote PATH (fake loaders go here)
+#   SSHD_STATE           $STAPAUTH_TEST_STATE of remote sessions (for fakes)
+#   SSHD_TMP             $TMPDIR of remote sessions
 #   SSHD_USER            the login name
 # sshd_stop ends it (also on exit, through the caller's trap).
 SSHD=${SSHD:-/usr/sbin/sshd}
@@ -16,8 +18,10 @@ sshd_usable() {
 sshd_start() {
 	SSHD_DIR=$TMP/sshd
 	SSHD_BIN=$SSHD_DIR/bin
+	SSHD_STATE=$SSHD_DIR/state
+	SSHD_TMP=$SSHD_DIR/tmp
 	SSHD_USER=$(id -un)
-	mkdir -p "$SSHD_BIN" && chmod 700 "$SSHD_DIR"
+	mkdir -p "$SSHD_BIN" "$SSHD_STATE" "$SSHD_TMP" && chmod 700 "$SSHD_DIR"
 	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host" || return 1
 	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/id" || return 1
 	cp "$SSHD_DIR/id.pub" "$SSHD_DIR/authorized_keys"
@@ -35,7 +39,7 @@ UsePAM no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
-SetEnv PATH=$SSHD_BIN:/usr/local/bin:/usr/bin:/bin
+SetEnv PATH=$SSHD_BIN:/usr/local/bin:/usr/bin:/bin STAPAUTH_TEST_STATE=$SSHD_STATE TMPDIR=$SSHD_TMP
 LogLevel ERROR
 CFG
 		"$SSHD" -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/log" || continue
