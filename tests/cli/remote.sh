@@ -85,21 +85,12 @@ run root_mode 0 -- "$STAP" -T vm -G status=0 -e "$S"
 [ ! -e "$SSHD_STATE/sudo" ] && grep -qx "prog staprun" "$SSHD_STATE/args" && pass root_runs_staprun || fail root_runs_staprun
 sed -i 's/:root kernel=/:auth kernel=/' "$SYSTEMTAP_DIR/known_hosts"
 
-# wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN
-wait_for() {
-	i=0
-	while ! grep -q -- "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt "${3:-100}" ] && return 1
-		sleep 0.1
-	done
-}
 # Streaming and Ctrl-C: output arrives while the run goes on; SIGINT (as
 # the terminal sends to stap's process group) ends it cleanly.
 rm -f "$SSHD_STATE/ended"
 "$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
 sp=$!
-if wait_for "$TMP/o" "first line" 300 && kill -0 $sp 2>/dev/null; then
+if wait_line "$TMP/o" "first line" 300 && kill -0 $sp 2>/dev/null; then
 	pass output_streamed_while_running
 else
 	fail output_streamed_while_running "$(cat "$TMP/e")"
@@ -107,7 +98,7 @@ fi
 kill -INT $sp
 wait $sp
 rc=$?
-wait_for "$SSHD_STATE/ended" ended 50 && pass ctrl_c_ends_remote_run || fail ctrl_c_ends_remote_run
+wait_line "$SSHD_STATE/ended" ended 50 && pass ctrl_c_ends_remote_run || fail ctrl_c_ends_remote_run
 grep -qx "end probe ran" "$TMP/o" && pass ctrl_c_end_output_flushed || fail ctrl_c_end_output_flushed "$(cat "$TMP/o")"
 [ $rc = 0 ] && pass ctrl_c_status || fail ctrl_c_status "status $rc"
 [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_dir_removed || fail ctrl_c_dir_removed
@@ -116,11 +107,11 @@ grep -qx "end probe ran" "$TMP/o" && pass ctrl_c_end_output_flushed || fail ctrl
 rm -f "$SSHD_STATE/ended"
 "$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
 sp=$!
-wait_for "$TMP/o" "first line" 300
+wait_line "$TMP/o" "first line" 300
 sshpid=$(ps -o pid= --ppid $sp | head -1 | tr -d ' ')
 if [ -n "$sshpid" ]; then
 	kill -KILL "$sshpid"
-	wait_for "$SSHD_STATE/ended" ended 50 && pass killed_ssh_ends_remote_run || fail killed_ssh_ends_remote_run
+	wait_line "$SSHD_STATE/ended" ended 50 && pass killed_ssh_ends_remote_run || fail killed_ssh_ends_remote_run
 	i=0
 	while [ -n "$(ls "$SSHD_TMP")" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -z "$(ls "$SSHD_TMP")" ] && pass killed_ssh_dir_removed || fail killed_ssh_dir_removed
