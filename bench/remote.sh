@@ -29,7 +29,7 @@ chmod 755 "$SSHD_BIN/uname"
 D="$SSHD_USER@127.0.0.1:$SSHD_PORT"
 "$BIN/stap-target" add vm "$D" auth >/dev/null || exit 1
 S='global status = 0
-probe begin { exit() }'
+probe begin { printf("%d\n", status) exit() }'
 ko=$("$BIN/stap" -T vm -p4 -e "$S") || exit 1
 "$BIN/stap" -T vm -G status=0 -e "$S" >/dev/null 2>&1 || { echo "bench remote: a remote run fails" >&2; exit 1; }
 # a warm master for the anchor
