@@ -149,8 +149,10 @@ static int args_rest(struct auth_opts *o, int argc, char *const argv[], int i, c
 	for (; i < argc; i++)
 		if (!strchr(argv[i], '=') || argv[i][0] == '=')
 			return args_err(err, errlen, "not a name=value parameter: %.32s", argv[i]);
-	if (o->mode == AUTH_CHECK && (o->outfile || o->cmd || o->target || o->tied))
-		return args_err(err, errlen, "--check takes no -o, -c, -x or --tied");
+	if (o->mode == AUTH_CHECK && (o->outfile || o->cmd || o->target))
+		return args_err(err, errlen, "--check takes no -o, -c or -x");
+	if (o->mode == AUTH_CHECK && o->tied)
+		return args_err(err, errlen, "--check takes no --tied");
 	return 0;
 }
 
