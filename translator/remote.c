@@ -202,20 +202,14 @@ static void remote_on_signal(int sig)
 
 /* Run, relaying nothing ourselves: ssh writes the remote stdout and stderr
  * to ours as they arrive.  The first Ctrl-C ends the run cleanly (closes
- * its stdin); a second one ends ssh. */
+ * its stdin); a second one ends ssh.  The handlers are remote_run's. */
 static int remote_exec(struct ssh_conn *c, const char *cmd)
 {
-	struct sigaction sa = {.sa_handler = remote_on_signal}, old[3];
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	int tie[2], st = 0, closed = 0, killed = 0;
 	pid_t pid;
 
 	if (pipe2(tie, O_CLOEXEC) < 0)
 		return 1;
-	remote_signals = 0;
-	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
 	pid = ssh_spawn(c, cmd, tie[0]);
 	close(tie[0]);
 	if (pid < 0)
@@ -237,11 +231,39 @@ static int remote_exec(struct ssh_conn *c, const char *cmd)
 	}
 	if (!closed)
 		close(tie[1]);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* Ctrl-C before the run (the ssh steps run in their own process group, so
+ * they finish): stop there, leaving nothing on the target. */
+static int remote_interrupted(const struct stap_session *s)
+{
+	if (!remote_signals)
+		return 0;
+	fprintf(stderr, "stap: target %s: interrupted before the run; nothing left there\n",
+		s->target_name);
+	return 1;
+}
+
+static const int remote_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+#define REMOTE_NSIGS (sizeof remote_sigs / sizeof remote_sigs[0])
+
+static void remote_signals_set(struct sigaction old[REMOTE_NSIGS])
+{
+	struct sigaction sa = {.sa_handler = remote_on_signal};
+
+	remote_signals = 0;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < REMOTE_NSIGS; i++)
+		sigaction(remote_sigs[i], &sa, &old[i]);
+}
+
+static void remote_signals_restore(const struct sigaction old[REMOTE_NSIGS])
+{
+	for (size_t i = 0; i < REMOTE_NSIGS; i++)
+		sigaction(remote_sigs[i], &old[i], NULL);
 }
 
 /* The module's file name there: the cache's stap_HEX.ko, or the -m name. */
@@ -251,20 +273,38 @@ static const char *remote_file_name(const char *ko_path)
 	return slash ? slash + 1 : ko_path;
 }
 
+/* Steps 1-3: facts, folder, upload.  0, or -1 (folder removed). */
+static int remote_prepare(const struct stap_session *s, struct ssh_conn *c, char *dir, size_t size,
+			  const char *file, const char *ko_path)
+{
+	dir[0] = 0;
+	if (remote_check_facts(s, c) < 0 || remote_interrupted(s) ||
+	    remote_mkdir(s, c, dir, size) < 0)
+		return -1;
+	if (remote_interrupted(s) || remote_upload(s, c, dir, file, ko_path) < 0 ||
+	    remote_interrupted(s)) {
+		remote_rmdir(c, dir);
+		return -1;
+	}
+	return 0;
+}
+
 int remote_run(const struct stap_session *s, const char *ko_path)
 {
+	struct sigaction old[REMOTE_NSIGS];
 	struct ssh_conn c;
 	struct strbuf cmd = {0};
 	char dir[512];
 	const char *file = remote_file_name(ko_path);
 	int rc = 1;
 
-	if (ssh_open(&c, s->target, s->target_name) < 0)
-		return 1;
-	if (remote_check_facts(s, &c) < 0 || remote_mkdir(s, &c, dir, sizeof dir) < 0)
-		goto out;
-	if (remote_upload(s, &c, dir, file, ko_path) < 0) {
-		remote_rmdir(&c, dir);
+	remote_signals_set(old);
+	if (ssh_open(&c, s->target, s->target_name) < 0) {
+		remote_signals_restore(old);
+		return remote_signals ? 130 : 1;
+	}
+	if (remote_prepare(s, &c, dir, sizeof dir, file, ko_path) < 0) {
+		rc = remote_signals ? 130 : 1;
 		goto out;
 	}
 	remote_command(s, s->target, dir, file, &cmd);
@@ -280,6 +320,7 @@ int remote_run(const struct stap_session *s, const char *ko_path)
 			s->target_name);
 out:
 	ssh_close(&c);
+	remote_signals_restore(old);
 	free(cmd.s);
 	return rc;
 }

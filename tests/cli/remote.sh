@@ -123,6 +123,24 @@ else
 	kill $sp
 fi
 
+# Ctrl-C during the upload (a slow sha256sum there): no run, the folder
+# removed, status 130.
+printf '#!/bin/sh\nsleep 3\nexec /usr/bin/sha256sum "$@"\n' >"$SSHD_BIN/sha256sum"
+chmod 755 "$SSHD_BIN/sha256sum"
+rm -f "$SSHD_STATE/args"
+"$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
+sp=$!
+i=0
+while [ -z "$(ls "$SSHD_TMP")" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT $sp
+wait $sp
+rc=$?
+rm -f "$SSHD_BIN/sha256sum"
+[ $rc = 130 ] && grep -q "interrupted before the run; nothing left there" "$TMP/e" &&
+	pass ctrl_c_during_upload_stops || fail ctrl_c_during_upload_stops "status $rc: $(cat "$TMP/e")"
+[ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_during_upload_leaves_nothing ||
+	fail ctrl_c_during_upload_leaves_nothing
+
 # A changed host key: ssh refuses, stap says so in one line.
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/otherkey"
 printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1,2 "$TMP/otherkey.pub")" >"$SSHD_DIR/known_hosts"
