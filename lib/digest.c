@@ -59,3 +59,14 @@ int digest_parse(const char *s, unsigned char md[DIGEST_LEN])
 	}
 	return 0;
 }
+
+int digest_unhex(const char *s, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}

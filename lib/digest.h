@@ -16,5 +16,7 @@ int digest_sha256_str(const void *buf, size_t len, char out[DIGEST_STRLEN]);
 void digest_hex(const unsigned char *md, size_t n, char *out);
 /* Parse exactly "sha256:" + 64 lowercase hex digits.  0 or -EINVAL. */
 int digest_parse(const char *s, unsigned char md[DIGEST_LEN]);
+/* n bytes from the first 2n lowercase hex digits of s.  0 or -EINVAL. */
+int digest_unhex(const char *s, size_t n, unsigned char *out);
 
 #endif

@@ -1,6 +1,6 @@
 /* Strict argument parsing for a setuid program (MUST 1).
  *
- *   staprun.auth [-v] [-o FILE] [-c CMD | -x PID | -x CMD] MOD.ko [name=value ...]
+ *   staprun.auth [-v] [--tied] [-o FILE] [-c CMD | -x PID | -x CMD] MOD.ko [name=value ...]
  *   staprun.auth --check MOD.ko [name=value ...]
  *   staprun.auth -d MODNAME
  *
@@ -29,7 +29,8 @@ static int args_err(char *err, size_t errlen, const char *fmt, ...)
 
 const char *auth_usage(void)
 {
-	return "usage: staprun.auth [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...]\n"
+	return "usage: staprun.auth [-v] [--tied] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value "
+	       "...]\n"
 	       "       staprun.auth --check MOD.ko [name=value ...]\n"
 	       "       staprun.auth -d MODNAME\n";
 }
@@ -108,6 +109,10 @@ static int args_option(struct auth_opts *o, int argc, char *const argv[], int *i
 		o->verbose++;
 		return 0;
 	}
+	if (!strcmp(a, "--tied")) {
+		o->tied = 1;
+		return 0;
+	}
 	if (a[1] && !a[2] && strchr("ocxd", a[1])) {
 		if (*i + 1 >= argc || !argv[*i + 1])
 			return args_err(err, errlen, "-%c needs an argument", a[1]);
@@ -124,7 +129,7 @@ static int args_rest(struct auth_opts *o, int argc, char *const argv[], int i, c
 	if (o->mode == AUTH_UNLOAD) {
 		if (i != argc)
 			return args_err(err, errlen, "-d takes a module name and nothing else");
-		if (o->verbose > 1 || o->outfile || o->cmd || o->target)
+		if (o->verbose > 1 || o->outfile || o->cmd || o->target || o->tied)
 			return args_err(err, errlen, "-d takes no other option");
 		return 0;
 	}
@@ -142,6 +147,8 @@ static int args_rest(struct auth_opts *o, int argc, char *const argv[], int i, c
 			return args_err(err, errlen, "not a name=value parameter: %.32s", argv[i]);
 	if (o->mode == AUTH_CHECK && (o->outfile || o->cmd || o->target))
 		return args_err(err, errlen, "--check takes no -o, -c or -x");
+	if (o->mode == AUTH_CHECK && o->tied)
+		return args_err(err, errlen, "--check takes no --tied");
 	return 0;
 }
 

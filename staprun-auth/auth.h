@@ -53,6 +53,7 @@ enum auth_mode { AUTH_LOAD, AUTH_CHECK, AUTH_UNLOAD };
 struct auth_opts {
 	enum auth_mode mode;
 	int verbose;
+	int tied;	     /* --tied: stdin EOF or a hung-up stdout ends the run */
 	const char *outfile; /* -o FILE, or NULL */
 	const char *cmd;     /* -c CMD or -x CMD, or NULL */
 	pid_t target;	     /* -x PID, or 0 */

@@ -236,6 +236,7 @@ static int auth_run(struct auth_ctx *c)
 	    .envp = c->env.vars,
 	    .hook = auth_child_hook,
 	    .hook_arg = c,
+	    .stdin_null = c->opts.tied,
 	};
 	struct loader_run_opts ro = {
 	    .out_fd = -1,
@@ -246,6 +247,7 @@ static int auth_run(struct auth_ctx *c)
 	    .owner_uid = c->user.uid,
 	    .owner_gid = c->user.gid,
 	    .verbose = c->opts.verbose,
+	    .tied = c->opts.tied,
 	    .loaded = auth_loaded,
 	    .loaded_arg = c,
 	};

@@ -41,6 +41,13 @@ static void child_main(const struct loader_child_opts *o, int go_fd)
 	if (n != 1)
 		_exit(127); /* the load failed: never run the command */
 	close(go_fd);
+	if (o->stdin_null) {
+		int fd = open("/dev/null", O_RDONLY);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(127);
+		if (fd > 0)
+			close(fd);
+	}
 	child_reset_signals();
 	execve("/bin/sh", argv, o->envp ? o->envp : environ);
 	dprintf(2, "cannot run /bin/sh: %s\n", strerror(errno));

@@ -101,6 +101,7 @@ struct loader_child_opts {
 	char *const *envp;	/* environment for exec; NULL: environ */
 	loader_child_hook hook; /* may be NULL */
 	void *hook_arg;
+	int stdin_null; /* the command reads /dev/null, not the loader's stdin */
 };
 
 int loader_child_start(const struct loader_child_opts *o, struct loader_child *c,
@@ -118,12 +119,20 @@ struct loader_run_opts {
 	uid_t owner_uid;		       /* _stp_uid / _stp_gid: the user it runs for */
 	gid_t owner_gid;
 	int verbose;
+	/* Tied to the controlling connection (--tied): end the run, as SIGINT
+	 * would, when stdin reaches end-of-file or fails, or stdout hangs up. */
+	int tied;
 	/* Called after a successful load, with the module loaded (staprun.auth
 	 * records the live load); may be NULL.  Non-zero aborts the run (the
 	 * module is unloaded). */
 	int (*loaded)(void *arg, const struct loader_module *m);
 	void *loaded_arg;
 };
+
+/* --tied: is the caller gone?  1 when in is at end-of-file or failing
+ * (input that arrives is read and dropped) or out has hung up (its reader
+ * closed); 0 otherwise.  Never blocks. */
+int loader_tie_broken(int in, int out);
 
 /* Load m with params p (plus _stp_uid/_stp_gid/_stp_target, added here),
  * start and release the child once the probes are live, relay output until

@@ -1,7 +1,8 @@
 /* staprun: load a probe module (as root), relay its output, end it, unload.
- *   staprun [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...] */
+ *   staprun [-v] [--tied] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...] */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 struct staprun_opts {
 	int verbose;
+	int tied;
 	const char *outfile;
 	const char *cmd;
 	pid_t target;
@@ -25,8 +27,10 @@ struct staprun_opts {
 
 static void usage(const char *why)
 {
-	fprintf(stderr,
-		"usage: staprun [-v] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...]%s\n", why);
+	fprintf(
+	    stderr,
+	    "usage: staprun [-v] [--tied] [-o FILE] [-c CMD | -x PID] MOD.ko [name=value ...]%s\n",
+	    why);
 }
 
 static int parse_pid(const char *s, pid_t *pid)
@@ -39,14 +43,28 @@ static int parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
+enum { OPT_TIED = 256, OPT_VERSION };
+
+static const struct option long_opts[] = {
+    {"tied", no_argument, NULL, OPT_TIED},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_args(int argc, char **argv, struct staprun_opts *o)
 {
 	int c;
 
 	memset(o, 0, sizeof *o);
 	opterr = 0; /* one line of our own instead */
-	while ((c = getopt(argc, argv, "+:vo:c:x:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+:vo:c:x:h", long_opts, NULL)) != -1) {
 		switch (c) {
+		case OPT_TIED:
+			o->tied = 1;
+			break;
+		case OPT_VERSION:
+			printf("staprun (stapauth) %s\n", STAPAUTH_VERSION);
+			return 1;
 		case 'v':
 			o->verbose++;
 			break;
@@ -69,7 +87,12 @@ static int parse_args(int argc, char **argv, struct staprun_opts *o)
 			fprintf(stderr, "staprun: option -%c needs an argument\n", optopt);
 			return -1;
 		default:
-			fprintf(stderr, "staprun: unknown option -%c (see staprun(8))\n", optopt);
+			if (optopt)
+				fprintf(stderr, "staprun: unknown option -%c (see staprun(8))\n",
+					optopt);
+			else
+				fprintf(stderr, "staprun: unknown option %s (see staprun(8))\n",
+					argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -103,7 +126,7 @@ static int prepare(const struct staprun_opts *o, struct loader_module *m, struct
 
 static int run(const struct staprun_opts *o, struct loader_module *m, struct loader_params *p)
 {
-	struct loader_child_opts child = {.cmd = o->cmd};
+	struct loader_child_opts child = {.cmd = o->cmd, .stdin_null = o->tied};
 	struct loader_run_opts ro = {
 	    .out_fd = -1,
 	    .child = o->cmd ? &child : NULL,
@@ -111,6 +134,7 @@ static int run(const struct staprun_opts *o, struct loader_module *m, struct loa
 	    .owner_uid = getuid(),
 	    .owner_gid = getgid(),
 	    .verbose = o->verbose,
+	    .tied = o->tied,
 	};
 	struct loader_err e = {""};
 	int rc;
@@ -141,8 +165,9 @@ int main(int argc, char **argv)
 	struct loader_err e = {""};
 	int rc;
 
-	if (parse_args(argc, argv, &o))
-		return 1;
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc > 0 ? 0 : 1;
 	loader_params_init(&p);
 	if (prepare(&o, &m, &p, &e)) {
 		fprintf(stderr, "staprun: %s\n", e.msg);

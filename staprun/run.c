@@ -117,8 +117,26 @@ static int run_target_gone(const struct run_state *s)
 	return s->target_fd >= 0 && poll(&p, 1, 0) == 1;
 }
 
+int loader_tie_broken(int in, int out)
+{
+	struct pollfd p[2] = {{.fd = in, .events = POLLIN}, {.fd = out, .events = 0}};
+	char buf[512];
+	ssize_t n;
+
+	if (poll(p, 2, 0) <= 0)
+		return 0;
+	if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+		return 1;
+	if (p[0].revents & POLLNVAL)
+		return 1;
+	if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	n = read(in, buf, sizeof buf);
+	return n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN);
+}
+
 /* Relay until the module finishes.  Returns the module's error count. */
-static long run_relay(struct run_state *s, struct relay *r, int verbose)
+static long run_relay(struct run_state *s, struct relay *r, const struct loader_run_opts *o)
 {
 	struct loader_err e;
 	char status[512], *p;
@@ -130,6 +148,11 @@ static long run_relay(struct run_state *s, struct relay *r, int verbose)
 		run_reap(s, 0);
 		if (s->child_done || r->out_err || run_target_gone(s))
 			run_request_exit(s, r);
+		if (o->tied && !r->exit_requested && loader_tie_broken(0, 1)) {
+			if (o->verbose)
+				fprintf(stderr, "staprun: the controlling connection is gone\n");
+			run_request_exit(s, r);
+		}
 		if (run_drain_expired(s, r)) {
 			fprintf(stderr, "staprun: the module did not finish within %d s\n",
 				RUN_DRAIN_S);
@@ -147,7 +170,7 @@ static long run_relay(struct run_state *s, struct relay *r, int verbose)
 		fprintf(stderr, "staprun: writing probe output: %s\n", strerror(r->out_err));
 	if (relay_status(r, status, sizeof status) < 0)
 		return 0;
-	if (verbose)
+	if (o->verbose)
 		fprintf(stderr, "staprun: module status:\n%s", status);
 	p = strstr(status, "dropped_bytes ");
 	if (p && strtoull(p + 14, NULL, 10) > r->dropped_bytes)
@@ -184,7 +207,7 @@ static int run_loaded(struct run_state *s, struct loader_module *m, const struct
 	} else {
 		if (s->child.pid)
 			loader_child_release(&s->child);
-		errors = run_relay(s, &r, o->verbose);
+		errors = run_relay(s, &r, o);
 		relay_close(&r);
 	}
 	if (loader_unload(m->name, &e))

@@ -43,3 +43,14 @@ kbuild_release() {
 	done
 	echo "$rel"
 }
+
+# wait_line FILE PATTERN [TENTHS]: poll every 0.1 s (at most TENTHS times,
+# default 100) until FILE has a line matching PATTERN.
+wait_line() {
+	i=0
+	while ! grep -q -- "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt "${3:-100}" ] && return 1
+		sleep 0.1
+	done
+}

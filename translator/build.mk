@@ -12,3 +12,8 @@ PROGRAMS += $(O)/bin/stap
 # A build-tree stap finds runtime/ (and digests it into the
 # cache key) in the source tree it was built from; installed, in DATADIR.
 $(O)/translator/runtime_dir.o: CFLAGS += -DSTAPAUTH_SRCDIR='"$(CURDIR)"' -DSTAPAUTH_PREFIX='"$(PREFIX)"'
+# stap-target (known_hosts recording) links the translator's target code.
+$(O)/bin/stap-target: $(O)/translator/stap-target/main.o $(O)/translator/libtranslator.a $(O)/lib/libstap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)
+PROGRAMS += $(O)/bin/stap-target

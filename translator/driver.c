@@ -39,6 +39,7 @@ static int key_for(struct stap_session *s, struct stap_program *p, struct key_me
 	in.release = s->kernel.release;
 	in.arch = s->kernel.arch;
 	in.build_dir = s->kernel.build_dir;
+	in.target = s->target_identity;
 	in.guru = s->guru;
 	in.defines = (const char *const *)s->defines;
 	in.ndefines = s->ndefines;

@@ -180,6 +180,8 @@ int session_find_kernel(struct stap_session *s)
 	struct utsname u;
 	int running = 0;
 
+	if (s->target_name && !s->target && target_select(s) < 0)
+		return -1;
 	if (s->release_opt && strchr(s->release_opt, '/')) {
 		k->build_dir = realpath(s->release_opt, NULL);
 		if (!k->build_dir) {
@@ -223,5 +225,5 @@ int session_find_kernel(struct stap_session *s)
 	if (kernel_fill_paths(k) < 0)
 		return -1;
 	kernel_arch(k, running);
-	return 0;
+	return s->target ? target_check_kernel(s) : 0;
 }

@@ -587,6 +587,10 @@ static int add_inputs(const struct key_input *in, struct key_memo *m, struct cac
 	if (key_add(k, "runtime", "sha256:%s", hex) < 0 ||
 	    key_add(k, "release", "%s", in->release) < 0 || key_add(k, "arch", "%s", in->arch) < 0)
 		return -1;
+	/* -T: two machines with one release but differently built kernels
+	 * (uname -v, build-id) get two entries; absent for local builds. */
+	if (in->target && key_add(k, "target.kernel", "%s", in->target) < 0)
+		return -1;
 	if (add_file_field(k, m, "kernel.config", in->build_dir, ".config") < 0 ||
 	    add_file_field(k, m, "kernel.symvers", in->build_dir, "Module.symvers") < 0 ||
 	    add_file_field(k, m, "kernel.utsrelease", in->build_dir,

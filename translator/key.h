@@ -21,6 +21,7 @@ struct key_input {
 	const char *release;	    /* target kernel release */
 	const char *arch;	    /* target arch */
 	const char *build_dir;	    /* kernel build tree */
+	const char *target;	    /* -T: the target kernel's identity, or NULL */
 	int guru;		    /* -g */
 	const char *const *defines; /* -D NAME[=VAL], in command-line order */
 	size_t ndefines;

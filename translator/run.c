@@ -12,7 +12,9 @@
 
 #include "lib/modinfo.h"
 #include "lib/readfile.h"
+#include "translator/knownhosts.h"
 #include "translator/passes.h"
+#include "translator/remote.h"
 #include "translator/session.h"
 
 /* DIR/MID PROG into buf; 0 when it does not fit. */
@@ -150,6 +152,8 @@ int run_module(const struct stap_session *s, const char *ko_path)
 	size_t n = 0, i;
 	int root = geteuid() == 0, r;
 
+	if (s->target && s->target->exec != KH_LOCAL)
+		return remote_run(s, ko_path); /* -T NAME over ssh */
 	if (run_check_release(ko_path) != 0)
 		return 1;
 	/* STAPAUTH_STAPRUN: another loader program (tests; stap is unprivileged,

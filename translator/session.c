@@ -49,7 +49,7 @@ static void session_usage(FILE *f)
 	      "  -x PID      target() is PID\n"
 	      "  -o FILE     output to FILE\n"
 	      "  -k          keep the temporary build folder\n"
-	      "  -T NAME     reserved\n"
+	      "  -T NAME     build for (and run on) the target NAME of known_hosts(5)\n"
 	      "  --disable-cache, --poison-cache, --clean-cache\n",
 	      f);
 }
@@ -119,7 +119,7 @@ static int session_option(struct stap_session *s, int c, char *arg)
 		s->output_file = arg;
 		return 0;
 	case 'T':
-		s->reserved_T = arg;
+		s->target_name = arg;
 		return 0;
 	case 'x':
 		if (session_parse_long("-x", arg, 1, INT_MAX, &n) < 0)
@@ -184,6 +184,12 @@ int session_parse_args(struct stap_session *s, int argc, char **argv)
 	}
 	if (s->cmd && s->target_pid) {
 		fputs("stap: -c and -x cannot be used together\n", stderr);
+		return -1;
+	}
+	if (s->target_name && s->release_opt) {
+		fputs(
+		    "stap: -T NAME and -r cannot be used together (the target names its kernel)\n",
+		    stderr);
 		return -1;
 	}
 	if (s->list_mode) {
@@ -281,5 +287,6 @@ void session_free(struct stap_session *s)
 	free(k->arch);
 	free(k->srcarch);
 	free(k->vmlinuz);
+	target_free(s);
 	memset(s, 0, sizeof(*s));
 }

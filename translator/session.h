@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct known_hosts;
+struct kh_record;
+
 /* The kernel the module is built for (not necessarily the running one). */
 struct stap_kernel {
 	char *release;	   /* "6.1.0-56-amd64" */
@@ -67,7 +70,7 @@ struct stap_session {
 	pid_t target_pid;	 /* -x PID (0 = none) */
 	const char *output_file; /* -o FILE */
 	int keep_tmp;		 /* -k */
-	const char *reserved_T;	 /* -T NAME (reserved, accepted and stored) */
+	const char *target_name; /* -T NAME (known_hosts(5); target.c) */
 
 	/* Cache. */
 	int disable_cache; /* --disable-cache */
@@ -81,6 +84,13 @@ struct stap_session {
 	 * else the source tree stap was built from (when it still has runtime/
 	 * and this stap is not the installed one), else DATADIR/runtime. */
 	char runtime_dir[PATH_MAX];
+	/* -T NAME: the known_hosts files read, the target's record in them, its
+	 * build tree on this machine and its identity for the cache key
+	 * (target_select.c). */
+	struct known_hosts *targets;
+	const struct kh_record *target;
+	char *target_build;
+	char *target_identity;
 
 	/* Pass timings for -v (ms, filled by main.c). */
 	double pass_user_ms[6], pass_sys_ms[6], pass_real_ms[6];
@@ -96,6 +106,12 @@ int session_read_script(struct stap_session *s);
 int session_find_kernel(struct stap_session *s);
 /* runtime_dir.c: set s->runtime_dir.  0, or -1 after printing why. */
 int session_find_runtime(struct stap_session *s);
+/* target_select.c: -T NAME: find the record, choose its build tree (sets
+ * release_opt to it); after the kernel is found, check that the tree is the
+ * target's.  0, or -1 after printing one line. */
+int target_select(struct stap_session *s);
+int target_check_kernel(struct stap_session *s);
+void target_free(struct stap_session *s);
 void session_free(struct stap_session *s);
 
 #endif

@@ -150,3 +150,19 @@ TEST(args_modes)
 	CHECK(parse(ARGC(dash), dash, &o, err) == 0);
 	CHECK_STR(o.module, "-m.ko");
 }
+
+TEST(args_tied_only_for_a_load)
+{
+	struct auth_opts o;
+	char err[256];
+	char *load[] = {"x", "--tied", "-c", "true", "m.ko", NULL};
+	char *unload[] = {"x", "--tied", "-d", "stp_x", NULL};
+	char *check[] = {"x", "--tied", "--check", "m.ko", NULL};
+
+	CHECK(parse(ARGC(load), load, &o, err) == 0);
+	CHECK(o.tied == 1 && o.mode == AUTH_LOAD);
+	CHECK(parse(ARGC(unload), unload, &o, err) < 0);
+	CHECK(strstr(err, "-d takes no other option"));
+	CHECK(parse(ARGC(check), check, &o, err) < 0);
+	CHECK(strstr(err, "--tied"));
+}

@@ -337,3 +337,23 @@ TEST(relay_pump_returns_under_endless_output)
 	close(data[0]);
 	close(data[1]);
 }
+
+TEST(tied_ends_on_eof_or_hangup_not_on_input)
+{
+	int in[2], out[2];
+
+	CHECK(pipe(in) == 0 && pipe(out) == 0);
+	CHECK(loader_tie_broken(in[0], out[1]) == 0);
+	CHECK(write(in[1], "keepalive\n", 10) == 10);
+	CHECK(loader_tie_broken(in[0], out[1]) == 0); /* input is dropped */
+	CHECK(loader_tie_broken(in[0], out[1]) == 0);
+	close(in[1]);
+	CHECK(loader_tie_broken(in[0], out[1]) == 1); /* the connection closed */
+	close(in[0]);
+	CHECK(pipe(in) == 0);
+	close(out[0]);
+	CHECK(loader_tie_broken(in[0], out[1]) == 1); /* nobody reads the output */
+	close(in[0]);
+	close(in[1]);
+	close(out[1]);
+}

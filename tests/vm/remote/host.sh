@@ -1,0 +1,153 @@
+#!/bin/sh
+# Host side of the remote-run bench, run by tests/vm/run while the VM
+# boots (env: SERIAL, W, REPO, KREL, STAPAUTH_RELBIN, VM_SSH_PORT).  The VM
+# is a target reached on 127.0.0.1:VM_SSH_PORT only.  Each check prints one
+# PASS:/FAIL:/SKIP: line; the VM's own checks (nothing left loaded, no
+# upload folder left) run after /tmp/host-done appears there.
+cd "$REPO" || exit 1
+T_NAME=vm/remote
+. tests/lib.sh
+BIN=$STAPAUTH_RELBIN
+STAP=$BIN/stap
+ST=$BIN/stap-target
+P=$VM_SSH_PORT
+K=$W/ssh
+export SYSTEMTAP_DIR=$TMP/stapdir STAPAUTH_KNOWN_HOSTS_SYSTEM=$TMP/none
+mkdir -p "$SYSTEMTAP_DIR"
+printf '[127.0.0.1]:%s %s\n' "$P" "$(cut -d' ' -f1,2 "$K/host.pub")" >"$TMP/known_hosts"
+cat >"$TMP/ssh_config" <<CFG
+Host *
+	IdentityFile $K/id
+	IdentitiesOnly yes
+	UserKnownHostsFile $TMP/known_hosts
+	GlobalKnownHostsFile /dev/null
+	StrictHostKeyChecking yes
+	ConnectTimeout 60
+	LogLevel ERROR
+CFG
+printf '#!/bin/sh\nexec ssh -F %s "$@"\n' "$TMP/ssh_config" >"$TMP/ssh"
+chmod 755 "$TMP/ssh"
+export STAPAUTH_SSH=$TMP/ssh
+trap 'finish; rm -rf "$TMP"' EXIT
+vmroot() { "$TMP/ssh" -o BatchMode=yes -p "$P" root@127.0.0.1 "$@"; }
+finish() { vmroot 'touch /tmp/host-done' </dev/null >/dev/null 2>&1; }
+
+# the guest writes SSHD-READY on its console once sshd listens
+n=0
+while ! grep -aq SSHD-READY "$SERIAL" && [ $n -lt 3000 ]; do sleep 0.1; n=$((n + 1)); done
+if ! grep -aq SSHD-READY "$SERIAL"; then
+	fail "guest sshd ready" "no SSHD-READY on the console in 300 s"
+	exit 0
+fi
+pass "guest sshd ready"
+
+# 1. record the VM as targets (auth for alice, root for root)
+run record_vm_auth 0 "^vm execute=ssh:alice@127.0.0.1:$P:auth kernel=$KREL arch=x86_64 uname-v=.* build-id=[0-9a-f]+ sig-enforce=(yes|no) stapauth=0\\.1$" -- \
+	"$ST" add vm "alice@127.0.0.1:$P" auth
+run record_vm_root 0 "^vmroot execute=ssh:root@127.0.0.1:$P:root kernel=$KREL " -- \
+	"$ST" add vmroot "root@127.0.0.1:$P" root
+KH=$SYSTEMTAP_DIR/known_hosts
+
+# 2. -p4 on the host for the VM's kernel
+S1='global n = 1, msg = "m"
+probe begin { printf("n=%d %s\n", n, msg) }
+probe end { printf("end probe ran\n") }'
+run p4_for_target 0 "^$SYSTEMTAP_DIR/cache/.*\\.ko$" -- "$STAP" -T vm -p4 -e "$S1"
+KO1=$(cat "$TMP/out")
+grep -aq "vermagic=$KREL " "$KO1" && pass "module built for the VM's kernel" || fail "module built for the VM's kernel"
+
+approve() { # KO [PARAMS]: bless the module for alice on the VM
+	d=$(sha256sum "$1" | cut -d' ' -f1)
+	vmroot "echo 'sha256:$d users=alice${2:+ params=$2}' >>/etc/systemtap/authorized_probes" </dev/null
+}
+
+# 3. before approval: the target's own one-line refusal, nothing loaded
+HOSTILE_C="echo 'a;b \$(touch /tmp/pwned) \`id\` \"q\"'"
+run refused_before_approval 1 "^staprun.auth: refused: sha256:[0-9a-f]+ is not approved" -- \
+	"$STAP" -T vm -c "$HOSTILE_C" -G n=5 -e "$S1"
+[ "$(grep -c . "$TMP/out")" = 1 ] && pass "refusal is one line" || fail "refusal is one line" "$(cat "$TMP/out")"
+
+# 4. approved: alice runs it with -c and a parameter; output streamed back
+approve "$KO1" n,msg
+"$STAP" -T vm -c "$HOSTILE_C" -G n=5 -e "$S1" >"$TMP/o" 2>"$TMP/e"
+rc=$?
+[ $rc = 0 ] && pass "approved auth run exits 0" || { fail "approved auth run exits 0" "status $rc"; sed 's/^/#   /' "$TMP/e" | head -5; }
+grep -qx 'n=5 m' "$TMP/o" && pass "parameter reached the module" || fail "parameter reached the module" "$(cat "$TMP/o")"
+grep -qxF "a;b \$(touch /tmp/pwned) \`id\` \"q\"" "$TMP/o" && pass "hostile -c ran as written" ||
+	fail "hostile -c ran as written" "$(cat "$TMP/o")"
+grep -qx 'end probe ran' "$TMP/o" && pass "end probe output" || fail "end probe output"
+vmroot '[ ! -e /tmp/pwned ] && ! grep -q "^stap_" /proc/modules && [ -z "$(ls -d /tmp/stapauth.* 2>/dev/null)" ]' </dev/null &&
+	pass "after the run: nothing injected, unloaded, folder removed" ||
+	fail "after the run: nothing injected, unloaded, folder removed"
+
+# 5. hostile parameter value and -o path
+run hostile_param_refused 1 "^staprun.auth: refused: .*forbidden character" -- \
+	"$STAP" -T vm -G 'msg=a;touch /tmp/pwned' -e "$S1"
+OUTNAME="o \$(touch pwned) 'q' ;x.txt"
+run hostile_o_path 0 -- "$STAP" -T vm -o "$OUTNAME" -c true -G n=2 -e "$S1"
+q=$(printf '%s' "$OUTNAME" | sed "s/'/'\\\\''/g")
+vmroot "grep -qx 'n=2 m' '/home/alice/$q' && [ ! -e /home/alice/pwned ] && rm -f '/home/alice/$q'" </dev/null &&
+	pass "-o wrote the file of that exact name" || fail "-o wrote the file of that exact name"
+
+# 6. root mode
+run root_mode 0 "^as root$" -- "$STAP" -T vmroot -e 'probe begin { printf("as root\n") exit() }'
+
+not_loaded_soon() { # within $1 seconds, seen from root's own connection
+	vmroot "i=0; while grep -q '^stap_' /proc/modules && [ \$i -lt $(($1 * 10)) ]; do sleep 0.1; i=\$((i+1)); done; ! grep -q '^stap_' /proc/modules && [ -z \"\$(ls -d /tmp/stapauth.* 2>/dev/null)\" ]" </dev/null
+}
+
+# 7. Ctrl-C mid-run: end probes run, output flushed, module unloaded
+S2='probe timer.ms(300) { printf("tick\n") }
+probe end { printf("end ran\n") }'
+"$STAP" -T vm -p4 -e "$S2" >"$TMP/ko2" && approve "$(cat "$TMP/ko2")"
+"$STAP" -T vm -e "$S2" >"$TMP/o" 2>"$TMP/e" &
+sp=$!
+if wait_line "$TMP/o" tick 1200; then pass "output streamed while running"; else fail "output streamed while running" "$(cat "$TMP/e")"; fi
+kill -INT $sp
+wait $sp
+rc=$?
+grep -qx 'end ran' "$TMP/o" && pass "Ctrl-C: end probe output arrives" || fail "Ctrl-C: end probe output arrives" "$(tail -3 "$TMP/o")"
+[ $rc = 0 ] && pass "Ctrl-C: status 0" || fail "Ctrl-C: status 0" "status $rc"
+not_loaded_soon 10 && pass "Ctrl-C: unloaded, folder removed" || fail "Ctrl-C: unloaded, folder removed"
+
+# 8. the local ssh SIGKILLed mid-run, the probe printing nothing
+S3='probe begin { printf("started\n") }
+probe timer.s(3600) { printf("never\n") }'
+"$STAP" -T vm -p4 -e "$S3" >"$TMP/ko3" && approve "$(cat "$TMP/ko3")"
+"$STAP" -T vm -e "$S3" >"$TMP/o" 2>"$TMP/e" &
+sp=$!
+wait_line "$TMP/o" started 1200
+sshpid=$(ps -o pid= --ppid $sp | head -1 | tr -d ' ')
+if [ -n "$sshpid" ]; then
+	kill -KILL "$sshpid"
+	not_loaded_soon 10 && pass "ssh killed: remote unload within seconds" ||
+		fail "ssh killed: remote unload within seconds"
+else
+	fail "ssh killed" "no ssh child of stap"
+fi
+kill $sp 2>/dev/null
+wait $sp
+
+# 9. a stale record (another uname -v) is refused before upload
+cp "$KH" "$TMP/kh.good"
+sed -i '/^vm /s/ uname-v="[^"]*"/ uname-v="#0 rebuilt"/' "$KH"
+run stale_record 1 "^stap: target vm no longer matches its record .*uname -v was '#0 rebuilt', is now .*nothing uploaded" -- \
+	"$STAP" -T vm -e "$S1"
+[ "$(grep -c . "$TMP/out")" = 1 ] && pass "stale: one line" || fail "stale: one line"
+cp "$TMP/kh.good" "$KH"
+
+# 10. a changed host key: ssh refuses, one line
+cp "$TMP/known_hosts" "$TMP/known_hosts.good"
+ssh-keygen -q -t ed25519 -N '' -f "$TMP/other"
+printf '[127.0.0.1]:%s %s\n' "$P" "$(cut -d' ' -f1,2 "$TMP/other.pub")" >"$TMP/known_hosts"
+run changed_host_key 1 "^stap: target vm: ssh .* failed: the host key of 127.0.0.1 has changed" -- \
+	"$STAP" -T vm -e "$S1"
+[ "$(grep -c . "$TMP/out")" = 1 ] && pass "changed host key: one line" || fail "changed host key: one line"
+cp "$TMP/known_hosts.good" "$TMP/known_hosts"
+
+# 11. a target whose headers are missing on the host
+sed -n '/^vm /p' "$KH" | sed 's/^vm /nohdr /; s/ kernel=[^ ]*/ kernel=0.0.0-missing/' >>"$KH"
+run missing_headers 1 "^stap: target nohdr: .*install the Debian package linux-headers-0.0.0-missing$" -- \
+	"$STAP" -T nohdr -p4 -e "$S1"
+finish
+exit 0
