@@ -89,7 +89,7 @@ install-base: programs
 	for p in $(SBIN_PROGRAMS); do install -m 0755 $$p $(DESTDIR)$(sbindir)/; done
 	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
 		install -m 0644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/; done
-	cp -R runtime $(DESTDIR)$(datadir)/
+	cp -R runtime tapset $(DESTDIR)$(datadir)/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -42,6 +42,8 @@ int front_list(struct stap_session *s)
 	el.d.len = s->script_len;
 	el.d.out = stderr;
 	el.d.no_warnings = 1;
+	el.d.lib = p->sources;
+	el.d.nlib = p->nsources;
 	int rc = elab_points(&el) < 0;
 	size_t n = 0, cap = 0;
 	char **lines = NULL;
