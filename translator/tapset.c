@@ -1,11 +1,13 @@
 /* Pass 1, last step: the library files the script needs, transitively
  * (translator/tapset.h says how and where). */
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/array.h"
 #include "translator/front.h"
 #include "translator/front_int.h"
 #include "translator/key.h"
@@ -25,6 +27,15 @@ struct resolver {
 	int indexed;	      /* 0 not yet, 1 done, -1 failed */
 	unsigned char *state; /* per index file: 0 unused, 1 wanted, 2 parsed */
 	int failed;
+	/* What the walked code needs: probe point specs and function names. */
+	const struct stap_pp_spec **specs;
+	size_t nspecs, specs_cap;
+	const char **names;
+	size_t nnames, names_cap;
+	/* Aliases and functions of p already walked (by index in p). */
+	unsigned char *alias_done, *func_done;
+	size_t nalias_done, alias_cap, nfunc_done, func_cap;
+	int changed;
 };
 
 static int dir_exists(const char *path)
@@ -112,10 +123,26 @@ static void want_file(struct resolver *r, size_t file)
 		r->state[file] = 1;
 }
 
+static void *grow_or_fail(struct resolver *r, void *arrp, size_t *cap, size_t n, size_t size)
+{
+	if (array_grow(arrp, cap, n, size, 32) < 0) {
+		resolver_error(r, "stap: %s%s: out of memory\n", "tapset", "");
+		return NULL;
+	}
+	return arrp;
+}
+
 static void need_func(struct resolver *r, const char *name)
 {
 	if (name[0] == '@' || stap_builtin_lookup(name) != BI_NONE)
 		return;
+	for (size_t i = 0; i < r->nnames; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return;
+	if (!grow_or_fail(r, &r->names, &r->names_cap, r->nnames, sizeof(*r->names)))
+		return;
+	r->names[r->nnames++] = name;
+	r->changed = 1;
 	for (size_t i = 0; i < r->p->nfuncs; i++)
 		if (strcmp(r->p->funcs[i]->name, name) == 0)
 			return;
@@ -128,6 +155,10 @@ static void need_func(struct resolver *r, const char *name)
 
 static void need_spec(struct resolver *r, const struct stap_pp_spec *sp)
 {
+	if (!grow_or_fail(r, &r->specs, &r->specs_cap, r->nspecs, sizeof(*r->specs)))
+		return;
+	r->specs[r->nspecs++] = sp;
+	r->changed = 1;
 	for (int i = 0; core_families[i]; i++)
 		if (strcmp(sp->comps[0].name, core_families[i]) == 0)
 			return;
@@ -176,11 +207,82 @@ static void need_specs(struct resolver *r, struct stap_pp_spec **v, size_t n)
 	}
 }
 
+/* Code of the script itself is walked whole; library code only when it is
+ * reached (-u keeps every function, so it walks everything). */
+static int in_script(const struct resolver *r, const struct stap_loc *loc)
+{
+	return r->s->unoptimized || !loc->file || strcmp(loc->file, r->p->file) == 0;
+}
+
+/* The name of an alias (no wildcards) against a spec as written. */
+static int alias_name_fits(const struct stap_pp_spec *name, const struct stap_pp_spec *sp)
+{
+	if (name->ncomps != sp->ncomps)
+		return 0;
+	for (size_t i = 0; i < sp->ncomps; i++)
+		if (fnmatch(sp->comps[i].name, name->comps[i].name, 0) != 0 ||
+		    name->comps[i].has_arg != sp->comps[i].has_arg)
+			return 0;
+	return 1;
+}
+
+static int alias_needed(const struct resolver *r, const struct stap_alias *a)
+{
+	if (in_script(r, &a->loc))
+		return 1;
+	for (size_t k = 0; k < a->nnames; k++)
+		for (size_t i = 0; i < r->nspecs; i++)
+			if (alias_name_fits(a->names[k], r->specs[i]))
+				return 1;
+	return 0;
+}
+
+static int func_needed(const struct resolver *r, const struct stap_func *f)
+{
+	if (in_script(r, &f->loc))
+		return 1;
+	for (size_t i = 0; i < r->nnames; i++)
+		if (strcmp(r->names[i], f->name) == 0)
+			return 1;
+	return 0;
+}
+
+/* One round: the probes from *dp on, then every alias and function not
+ * walked yet that is needed now. */
+static void walk_round(struct resolver *r, size_t *dp)
+{
+	struct stap_program *p = r->p;
+	for (; *dp < p->nprobes; (*dp)++) {
+		need_specs(r, p->probes[*dp]->specs, p->probes[*dp]->nspecs);
+		need_stmt(r, p->probes[*dp]->body);
+	}
+	if (!grow_or_fail(r, &r->alias_done, &r->alias_cap, p->naliases, 1) ||
+	    !grow_or_fail(r, &r->func_done, &r->func_cap, p->nfuncs, 1))
+		return;
+	memset(r->alias_done + r->nalias_done, 0, p->naliases - r->nalias_done);
+	memset(r->func_done + r->nfunc_done, 0, p->nfuncs - r->nfunc_done);
+	r->nalias_done = p->naliases;
+	r->nfunc_done = p->nfuncs;
+	for (size_t i = 0; i < p->naliases; i++)
+		if (!r->alias_done[i] && alias_needed(r, p->aliases[i])) {
+			r->alias_done[i] = 1;
+			r->changed = 1;
+			need_specs(r, p->aliases[i]->specs, p->aliases[i]->nspecs);
+			need_stmt(r, p->aliases[i]->body);
+		}
+	for (size_t i = 0; i < p->nfuncs; i++)
+		if (!r->func_done[i] && func_needed(r, p->funcs[i])) {
+			r->func_done[i] = 1;
+			r->changed = 1;
+			need_stmt(r, p->funcs[i]->body);
+		}
+}
+
 /* Parse the wanted files; 1 if any was parsed, 0 if none, -1 on errors. */
 static int parse_wanted(struct resolver *r)
 {
 	int any = 0;
-	for (size_t i = 0; i < r->ix.nfiles; i++) {
+	for (size_t i = 0; r->indexed > 0 && i < r->ix.nfiles; i++) {
 		if (r->state[i] != 1)
 			continue;
 		r->state[i] = 2;
@@ -195,24 +297,19 @@ static int parse_wanted(struct resolver *r)
 int tapset_resolve(const struct stap_session *s, struct stap_program *p, FILE *errors)
 {
 	struct resolver r = {.s = s, .p = p, .errors = errors};
-	size_t dp = 0, da = 0, df = 0;
+	size_t dp = 0;
 
-	for (;;) {
-		size_t np = p->nprobes, na = p->naliases, nf = p->nfuncs;
-		for (; dp < np; dp++) {
-			need_specs(&r, p->probes[dp]->specs, p->probes[dp]->nspecs);
-			need_stmt(&r, p->probes[dp]->body);
-		}
-		for (; da < na; da++) {
-			need_specs(&r, p->aliases[da]->specs, p->aliases[da]->nspecs);
-			need_stmt(&r, p->aliases[da]->body);
-		}
-		for (; df < nf; df++)
-			need_stmt(&r, p->funcs[df]->body);
-		if (r.failed || !r.indexed || parse_wanted(&r) <= 0)
-			break;
-	}
+	do {
+		r.changed = 0;
+		walk_round(&r, &dp);
+		if (!r.failed && parse_wanted(&r) > 0)
+			r.changed = 1;
+	} while (r.changed && !r.failed);
 	free(r.state);
+	free(r.specs);
+	free(r.names);
+	free(r.alias_done);
+	free(r.func_done);
 	tapset_index_free(&r.ix);
 	return r.failed ? -1 : (int)p->nsources;
 }
