@@ -407,6 +407,7 @@ struct stap_source {
 	const char *file;
 	const char *text;
 	size_t len;
+	size_t first_embedded; /* its top-level %{ %} blocks start here in embedded[] */
 };
 
 struct stap_program {

@@ -47,7 +47,8 @@ int front_parse_library(struct stap_program *p, const char *name, const char *bu
 			const struct stap_session *s, FILE *errors)
 {
 	size_t cap = p->nsources;
-	struct stap_source src = {stap_strdup(p, name), stap_strndup(p, buf, len), len};
+	struct stap_source src = {stap_strdup(p, name), stap_strndup(p, buf, len), len,
+				  p->nembedded};
 	struct diag d = {.src = src.text, .len = len, .out = errors, .no_warnings = 1};
 	int guru = p->guru;
 

@@ -299,12 +299,20 @@ int tapset_resolve(const struct stap_session *s, struct stap_program *p, FILE *e
 	struct resolver r = {.s = s, .p = p, .errors = errors};
 	size_t dp = 0;
 
-	do {
+	/* A mistyped -I is an error even when nothing is looked up. */
+	for (size_t i = 0; i < s->ntapset_dirs; i++)
+		if (!dir_exists(s->tapset_dirs[i]))
+			resolver_error(&r, "stap: -I %s: %s\n", s->tapset_dirs[i],
+				       "no such folder");
+
+	while (!r.failed) {
 		r.changed = 0;
 		walk_round(&r, &dp);
 		if (!r.failed && parse_wanted(&r) > 0)
 			r.changed = 1;
-	} while (r.changed && !r.failed);
+		if (!r.changed)
+			break;
+	}
 	free(r.state);
 	free(r.specs);
 	free(r.names);
