@@ -214,8 +214,7 @@ static int in_script(const struct resolver *r, const struct stap_loc *loc)
 	return r->s->unoptimized || !loc->file || strcmp(loc->file, r->p->file) == 0;
 }
 
-/* The name of an alias (no wildcards) against a spec as written. */
-static int alias_name_fits(const struct stap_pp_spec *name, const struct stap_pp_spec *sp)
+int tapset_alias_name_fits(const struct stap_pp_spec *name, const struct stap_pp_spec *sp)
 {
 	if (name->ncomps != sp->ncomps)
 		return 0;
@@ -232,7 +231,7 @@ static int alias_needed(const struct resolver *r, const struct stap_alias *a)
 		return 1;
 	for (size_t k = 0; k < a->nnames; k++)
 		for (size_t i = 0; i < r->nspecs; i++)
-			if (alias_name_fits(a->names[k], r->specs[i]))
+			if (tapset_alias_name_fits(a->names[k], r->specs[i]))
 				return 1;
 	return 0;
 }

@@ -60,6 +60,9 @@ long tapset_index_func(const struct tapset_index *ix, const char *name);
 /* Does alias name (as in the index) match the probe point spec? */
 int tapset_alias_matches(const char *name, const struct stap_pp_spec *sp);
 void tapset_index_free(struct tapset_index *ix);
+/* Does the name of a parsed alias (no wildcards) fit a spec as written?
+ * Component names by wildcard, arguments by presence only. */
+int tapset_alias_name_fits(const struct stap_pp_spec *name, const struct stap_pp_spec *sp);
 
 /* The library folder (see above); static storage. */
 const char *tapset_default_dir(void);

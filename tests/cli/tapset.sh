@@ -136,3 +136,16 @@ fi
 # -p1 prints the script as parsed, not the library files parsed with it.
 run "-p1 shows the script only" 0 'println\(errno_str\(2\)\)' -- "$STAP" -p1 -e 'probe begin { println(errno_str(2)) }'
 if grep -q '^function\|%{' "$TMP/out"; then fail "-p1 without library code"; else pass "-p1 without library code"; fi
+
+# -l / -L list library aliases by name, as SystemTap does.
+if [ $have_kernel = 1 ]; then
+	run "-l syscall.open*" 0 '^syscall\.openat$' -- "$STAP" -l 'syscall.open*'
+	if [ "$(grep -c '^syscall\.' "$TMP/out")" = 2 ] && grep -q '^syscall\.open$' "$TMP/out"; then
+		pass "-l syscall.open*: both aliases, names only"
+	else
+		fail "-l syscall.open*: both aliases, names only" "$(tr '\n' ' ' <"$TMP/out")"
+	fi
+	run "-L syscall.openat" 0 '^syscall\.openat name:string dfd:long dfd_str:string filename:string flags:long flags_str:string mode:long argstr:string$' -- "$STAP" -L 'syscall.openat'
+	run "-l syscall.*.return" 0 '^syscall\.close\.return$' -- "$STAP" -l 'syscall.*.return'
+	run "-l unknown alias" 1 "unknown probe point 'syscall.nosuch'" -- "$STAP" -l 'syscall.nosuch'
+fi
