@@ -149,3 +149,4 @@ if [ $have_kernel = 1 ]; then
 	run "-l syscall.*.return" 0 '^syscall\.close\.return$' -- "$STAP" -l 'syscall.*.return'
 	run "-l unknown alias" 1 "unknown probe point 'syscall.nosuch'" -- "$STAP" -l 'syscall.nosuch'
 fi
+run "-vv: the library's own time" 0 '^stap: tapset library: [0-9]+ files indexed \([0-9]+ functions, [0-9]+ aliases\), 1 parsed, in [0-9.]+ ms$' -- "$STAP" -vv -p1 -e 'probe begin { println(errno_str(2)) }'
