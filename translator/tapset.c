@@ -63,7 +63,18 @@ static int tapset_beside_exe(char *out, size_t n)
 		   : -1;
 }
 
-const char *tapset_default_dir(void)
+/* runtime/ and tapset/ sit side by side: in the source tree a build-tree
+ * stap uses, and under DATADIR once installed. */
+static int tapset_beside_runtime(const char *runtime_dir, char *out, size_t n)
+{
+	const char *slash = runtime_dir ? strrchr(runtime_dir, '/') : NULL;
+	if (!slash)
+		return -1;
+	int len = snprintf(out, n, "%.*s/tapset", (int)(slash - runtime_dir), runtime_dir);
+	return len > 0 && (size_t)len < n && dir_exists(out) ? 0 : -1;
+}
+
+const char *tapset_default_dir(const char *runtime_dir)
 {
 	static char dir[PATH_MAX];
 	const char *env = getenv("SYSTEMTAP_TAPSET");
@@ -72,11 +83,11 @@ const char *tapset_default_dir(void)
 		return env;
 	if (dir[0])
 		return dir;
-	if (key_data_dir("tapset", dir, sizeof(dir)) == 0 && dir_exists(dir))
+	if (tapset_beside_runtime(runtime_dir, dir, sizeof(dir)) == 0 ||
+	    tapset_beside_exe(dir, sizeof(dir)) == 0)
 		return dir;
-	if (tapset_beside_exe(dir, sizeof(dir)) == 0)
-		return dir;
-	return key_data_dir("tapset", dir, sizeof(dir)) == 0 ? dir : DATADIR "/tapset";
+	snprintf(dir, sizeof(dir), "%s/tapset", DATADIR);
+	return dir;
 }
 
 static void resolver_error(struct resolver *r, const char *fmt, const char *a, const char *b)
@@ -101,7 +112,7 @@ static int resolver_index(struct resolver *r)
 			return -1;
 		}
 	}
-	const char *lib = tapset_default_dir();
+	const char *lib = tapset_default_dir(key_runtime_dir());
 	if (dir_exists(lib) && tapset_index_add_dir(&r->ix, lib, "tapset", why, sizeof(why)) < 0) {
 		resolver_error(r, "stap: tapset library %s: %s\n", lib, why);
 		return -1;

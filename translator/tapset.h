@@ -10,7 +10,8 @@
  * the library at all.
  *
  * Where: every -I DIR in order, then $SYSTEMTAP_TAPSET, else the tapset/
- * folder of the source tree a build-tree stap was built from, else
+ * folder beside the runtime/ the build uses (the source tree of a build-tree
+ * stap, DATADIR once installed), else beside a moved bin/stap, else
  * DATADIR/tapset.  The first file defining a name wins.  Library files may
  * hold embedded C without -g, like SystemTap's own tapsets.  Their nodes'
  * locations name them as "tapset/FILE.stp" (the default library) or
@@ -64,8 +65,9 @@ void tapset_index_free(struct tapset_index *ix);
  * Component names by wildcard, arguments by presence only. */
 int tapset_alias_name_fits(const struct stap_pp_spec *name, const struct stap_pp_spec *sp);
 
-/* The library folder (see above); static storage. */
-const char *tapset_default_dir(void);
+/* The library folder (see above), found beside runtime_dir (the runtime/
+ * the build uses); static storage. */
+const char *tapset_default_dir(const char *runtime_dir);
 
 /* Pass 1, after the script: parse the library files p needs into p.  The
  * number of library files parsed, or -1 after printing errors to errors. */
