@@ -160,3 +160,8 @@ if [ -n "$REL" ]; then
 		fail "return inside try: error goes to the catch"
 	fi
 fi
+
+# Without SYSTEMTAP_TAPSET the library is the tapset/ beside the runtime/.
+mkdir -p "$TMP/tree/runtime" "$TMP/tree/tapset"
+echo 'function beside_runtime:long() { return 3 }' >"$TMP/tree/tapset/b.stp"
+run "library beside the runtime" 0 'return 3' -- env SYSTEMTAP_RUNTIME="$TMP/tree/runtime" "$STAP" -p2 -e 'probe begin { println(beside_runtime()) }'
