@@ -50,7 +50,8 @@ static int stap_translate(struct stap_session *s)
 	if (!p)
 		return 1;
 	if (s->verbose) {
-		fputs("Pass 1: parsed user script and 0 library scripts ", stderr);
+		fprintf(stderr, "Pass 1: parsed user script and %zu library script%s ", p->nsources,
+			p->nsources == 1 ? "" : "s");
 		passclock_report(&c, stderr);
 	}
 	if (s->last_pass == 1) {
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 1;
 	}
 	if (s.list_mode) {
-		rc = session_find_kernel(&s) < 0 ? 1 : front_list(&s);
+		rc = session_find_kernel(&s) < 0 || session_find_runtime(&s) < 0 ? 1 : front_list(&s);
 	} else if (s.clean_cache && !s.script_text && !s.script_file) {
 		rc = driver_clean_cache(&s); /* cache engineer: --clean-cache alone */
 	} else {

@@ -94,6 +94,10 @@ struct stap_session {
 
 	/* Pass timings for -v (ms, filled by main.c). */
 	double pass_user_ms[6], pass_sys_ms[6], pass_real_ms[6];
+
+	/* Tapset library (tapset.c). */
+	char **tapset_dirs; /* -I DIR, in order, searched before the library */
+	size_t ntapset_dirs, tapset_dirs_cap;
 };
 
 /* Parse argv into s (zeroed first).  Returns 0, 1 after --help/--version
