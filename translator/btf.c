@@ -520,3 +520,78 @@ void kbtf_close(struct kbtf *h)
 	free(h->data);
 	free(h);
 }
+
+/* ---- tracepoints: the btf_trace_NAME typedefs ---- */
+
+#define BTF_TP_PREFIX "btf_trace_"
+
+/* The prototype behind typedef id (a pointer to a function), or NULL. */
+static const unsigned char *btf_tp_proto(const struct btf *b, uint32_t id)
+{
+	const unsigned char *t = btf_type(b, btf_skip(b, id));
+	if (btf_kind_of(t) != BTF_PTR)
+		return NULL;
+	t = btf_type(b, btf_skip(b, rd32(t + 8)));
+	return btf_kind_of(t) == BTF_FUNC_PROTO ? t : NULL;
+}
+
+/* Passed as one register-sized scalar: integers, enums, pointers. */
+static int btf_tp_scalar(const struct btf *b, uint32_t id)
+{
+	const unsigned char *t = btf_type(b, btf_skip(b, id));
+	unsigned k = btf_kind_of(t);
+	if (k == BTF_PTR)
+		return 1;
+	return (k == BTF_INT || k == BTF_ENUM || k == BTF_ENUM64) && rd32(t + 8) <= 8;
+}
+
+size_t kbtf_tracepoint_names(struct kbtf *h, char ***names)
+{
+	const struct btf *b = &h->b;
+	size_t n = 0, cap = 0, plen = strlen(BTF_TP_PREFIX);
+	*names = NULL;
+	for (size_t id = 1; id < b->ntypes; id++) {
+		const unsigned char *t = btf_type(b, (uint32_t)id);
+		const char *name = btf_str(b, rd32(t));
+		if (btf_kind_of(t) != BTF_TYPEDEF || strncmp(name, BTF_TP_PREFIX, plen) != 0 ||
+		    !btf_tp_proto(b, (uint32_t)id))
+			continue;
+		if (array_grow(names, &cap, n, sizeof(**names), 256) < 0)
+			break;
+		(*names)[n++] = (char *)name + plen;
+	}
+	return n;
+}
+
+int kbtf_tracepoint(struct kbtf *h, const char *name, char **params, int *nargs, char *why,
+		    size_t whylen)
+{
+	char tname[256];
+	snprintf(tname, sizeof(tname), BTF_TP_PREFIX "%s", name);
+	uint32_t id = btf_named(&h->b, tname);
+	const unsigned char *fp = id ? btf_tp_proto(&h->b, id) : NULL;
+	struct strbuf pr = {0};
+	*params = NULL;
+	if (!fp) {
+		snprintf(why, whylen, "no tracepoint '%s' in the kernel's BTF", name);
+		return -1;
+	}
+	unsigned vlen = rd32(fp + 4) & 0xffff;
+	for (unsigned k = 0; k < vlen; k++) {
+		uint32_t ty = rd32(fp + 12 + 8 * k + 4);
+		if (!btf_tp_scalar(&h->b, ty)) {
+			free(pr.s);
+			snprintf(why, whylen, "tracepoint '%s' passes argument %u by value", name,
+				 k);
+			return -1;
+		}
+		if (k == 0)
+			sb_puts(&pr, "$__data:");
+		else
+			sb_printf(&pr, " $arg%u:", k);
+		btf_type_name(&h->b, ty, &pr, 0);
+	}
+	*nargs = (int)vlen;
+	*params = pr.s ? pr.s : strdup("");
+	return *params ? 0 : -1;
+}

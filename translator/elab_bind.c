@@ -289,7 +289,8 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 	char param[128], why[256] = "";
 	struct btf_access acc, first;
 
-	if (!arrow || !probe_all(pr, PP_KPROBE, PP_KPROBE) || el->kbtf_failed)
+	if (!arrow || !(probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_TRACE, PP_TRACE)) ||
+	    el->kbtf_failed)
 		return 0;
 	if (!el->kbtf && !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why)))) {
 		el->kbtf_failed = 1;
@@ -299,10 +300,14 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 	snprintf(param, sizeof(param), "%.*s", (int)(arrow - e->str - 1), e->str + 1);
 	for (size_t i = 0; i < pr->npoints; i++) {
 		const struct stap_probe_point *pt = &pr->points[i];
-		if (pt->module ||
-		    kbtf_access(el->kbtf, pt->symbol, param, arrow, &acc, why, sizeof(why)) < 0) {
+		const char *fn = pt->kind == PP_TRACE ? pt->btf_func : pt->symbol;
+		if (pt->module || !fn ||
+		    kbtf_access(el->kbtf, fn, param, arrow, &acc, why, sizeof(why)) < 0) {
 			elab_error(el, &e->loc, "cannot resolve %s in %s: %s", e->str, pt->pp,
-				   pt->module ? "no BTF for module functions" : why);
+				   pt->module ? "no BTF for module functions"
+				   : !fn      ? "the kernel's BTF does not name this "
+						"tracepoint's arguments"
+					      : why);
 			return 1;
 		}
 		if (i && memcmp(&acc, &first, sizeof(acc)) != 0) {
@@ -371,10 +376,17 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		make_builtin(el->p, e, BI_RETURNVAL, 0);
 		return;
 	}
-	int idx = 0;
+	if (strcmp(e->str, "$value") == 0 && probe_all(pr, PP_PROCFS_READ, PP_PROCFS_WRITE)) {
+		make_builtin(el->p, e, BI_PROCFS_VALUE, 0);
+		return;
+	}
+	int idx = 0, maxidx = 6;
 	enum stap_builtin reader = BI_LONG_ARG;
 	const char *name = e->str + 1;
-	if ((probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE)) &&
+	if (probe_all(pr, PP_TRACE, PP_TRACE))
+		maxidx = pr->points[0].nargs;
+	if ((probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE) ||
+	     probe_all(pr, PP_TRACE, PP_TRACE)) &&
 	    strpbrk(name, "-[$>") == NULL) {
 		for (size_t i = 0; i < pr->npoints; i++) {
 			enum stap_builtin r = BI_LONG_ARG;
@@ -387,16 +399,40 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 			reader = r;
 		}
 	}
-	if (idx && idx <= 6) {
+	if (idx && idx <= maxidx) {
 		make_builtin(el->p, e, reader, idx);
 		return;
 	}
 	elab_error(
 	    el, &e->loc,
 	    "unable to find context variable %s here (only the parameters of functions known from "
-	    "the kernel's BTF or the program's DWARF, at function entry, and $return in .return "
-	    "probes)",
+	    "the kernel's BTF or the program's DWARF, at function entry, tracepoint arguments, "
+	    "$return in .return probes and $value in procfs probes)",
 	    e->str);
+}
+
+/* $value = s (or $value .= s) in a procfs probe: _procfs_set_value(s). */
+static int bind_value_assign(struct scope *sc, struct stap_expr *e)
+{
+	struct stap_program *p = sc->el->p;
+	if (e->a->kind != E_TARGET || e->a->a || strcmp(e->a->str, "$value") != 0 ||
+	    !probe_all(sc->probe, PP_PROCFS_READ, PP_PROCFS_WRITE))
+		return 0;
+	if (e->op != OP_ASSIGN && e->op != OP_CONCAT) {
+		elab_error(sc->el, &e->loc, "$value is a string: only = and .= assign it");
+		return 1;
+	}
+	struct stap_expr *val = e->b;
+	if (e->op == OP_CONCAT) {
+		val = node(p, E_BINARY, &e->loc);
+		val->op = OP_CONCAT;
+		val->a = node(p, E_TARGET, &e->loc);
+		val->a->str = e->a->str;
+		val->b = e->b;
+	}
+	bind_expr(sc, val, USE_READ);
+	*e = *builtin1(p, BI_PROCFS_SET, val, &e->loc);
+	return 1;
 }
 
 static void bind_call(struct scope *sc, struct stap_expr *e)
@@ -479,6 +515,8 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 		bind_target(sc, e, use);
 		break;
 	case E_ASSIGN:
+		if (bind_value_assign(sc, e))
+			break;
 		if (e->a->kind != E_VAR && e->a->kind != E_INDEX && e->a->kind != E_TARGET) {
 			elab_error(el, &e->loc,
 				   "left side of assignment is not a variable or array element");

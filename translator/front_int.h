@@ -143,6 +143,13 @@ int kbtf_access(struct kbtf *h, const char *func, const char *param, const char 
 int kbtf_cast(struct kbtf *h, const char *type, const char *chain, struct btf_access *out,
 	      char *why, size_t whylen);
 void kbtf_close(struct kbtf *h);
+/* The tracepoints of vmlinux (btf_trace_NAME typedefs): *names points into
+ * h (free only the array).  kbtf_tracepoint gives one's probe-function
+ * arguments as "$__data:void* $arg1:TYPE ..." (malloc'd) and their count;
+ * -1 with why when it has none or passes one by value. */
+size_t kbtf_tracepoint_names(struct kbtf *h, char ***names);
+int kbtf_tracepoint(struct kbtf *h, const char *name, char **params, int *nargs, char *why,
+		    size_t whylen);
 
 /* Edit distance, for "did you mean". */
 int front_edit_distance(const char *a, const char *b, int cap);
