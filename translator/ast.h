@@ -385,6 +385,7 @@ struct stap_probe_point {
 	 * parameters have those names and types, for $arg->member. */
 	int nargs;
 	char *btf_func;
+	char *argkinds; /* per argument: 'p' pointer, b/h/i/l 1/2/4/8 bytes, upper case unsigned */
 };
 
 struct stap_probe {

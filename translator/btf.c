@@ -535,14 +535,34 @@ static const unsigned char *btf_tp_proto(const struct btf *b, uint32_t id)
 	return btf_kind_of(t) == BTF_FUNC_PROTO ? t : NULL;
 }
 
-/* Passed as one register-sized scalar: integers, enums, pointers. */
-static int btf_tp_scalar(const struct btf *b, uint32_t id)
+/* How an argument passed as one register-sized scalar is read: 'p' a
+ * pointer, else its size as b/h/i/l (1, 2, 4, 8 bytes), upper case when
+ * unsigned; 0 for what is not such a scalar (a struct by value). */
+static char btf_tp_argkind(const struct btf *b, uint32_t id)
 {
 	const unsigned char *t = btf_type(b, btf_skip(b, id));
 	unsigned k = btf_kind_of(t);
+	int is_signed;
 	if (k == BTF_PTR)
-		return 1;
-	return (k == BTF_INT || k == BTF_ENUM || k == BTF_ENUM64) && rd32(t + 8) <= 8;
+		return 'p';
+	if (k == BTF_INT)
+		is_signed = (rd32(t + 12) >> 24) & 1;
+	else if (k == BTF_ENUM || k == BTF_ENUM64)
+		is_signed = 1;
+	else
+		return 0;
+	switch (rd32(t + 8)) {
+	case 1:
+		return is_signed ? 'b' : 'B';
+	case 2:
+		return is_signed ? 'h' : 'H';
+	case 4:
+		return is_signed ? 'i' : 'I';
+	case 8:
+		return is_signed ? 'l' : 'L';
+	default:
+		return 0;
+	}
 }
 
 size_t kbtf_tracepoint_names(struct kbtf *h, char ***names)
@@ -563,8 +583,8 @@ size_t kbtf_tracepoint_names(struct kbtf *h, char ***names)
 	return n;
 }
 
-int kbtf_tracepoint(struct kbtf *h, const char *name, char **params, int *nargs, char *why,
-		    size_t whylen)
+int kbtf_tracepoint(struct kbtf *h, const char *name, char **params, char *kinds, int *nargs,
+		    char *why, size_t whylen)
 {
 	char tname[256];
 	snprintf(tname, sizeof(tname), BTF_TP_PREFIX "%s", name);
@@ -577,9 +597,14 @@ int kbtf_tracepoint(struct kbtf *h, const char *name, char **params, int *nargs,
 		return -1;
 	}
 	unsigned vlen = rd32(fp + 4) & 0xffff;
+	if (vlen > BTF_TP_MAXARGS) {
+		snprintf(why, whylen, "tracepoint '%s' has more than %d arguments", name,
+			 BTF_TP_MAXARGS - 1);
+		return -1;
+	}
 	for (unsigned k = 0; k < vlen; k++) {
 		uint32_t ty = rd32(fp + 12 + 8 * k + 4);
-		if (!btf_tp_scalar(&h->b, ty)) {
+		if (!(kinds[k] = btf_tp_argkind(&h->b, ty))) {
 			free(pr.s);
 			snprintf(why, whylen, "tracepoint '%s' passes argument %u by value", name,
 				 k);
@@ -591,6 +616,7 @@ int kbtf_tracepoint(struct kbtf *h, const char *name, char **params, int *nargs,
 			sb_printf(&pr, " $arg%u:", k);
 		btf_type_name(&h->b, ty, &pr, 0);
 	}
+	kinds[vlen] = 0;
 	*nargs = (int)vlen;
 	*params = pr.s ? pr.s : strdup("");
 	return *params ? 0 : -1;

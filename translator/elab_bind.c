@@ -356,6 +356,67 @@ static void bind_cast(struct scope *sc, struct stap_expr *e)
 	*e = *access_expr(el->p, &acc, e->a, &e->loc);
 }
 
+static struct stap_expr *num_node(struct stap_program *p, int64_t v, const struct stap_loc *loc)
+{
+	struct stap_expr *n = node(p, E_NUM, loc);
+	n->num = v;
+	return n;
+}
+
+static struct stap_expr *binary(struct stap_program *p, enum stap_op op, struct stap_expr *a,
+				struct stap_expr *b)
+{
+	struct stap_expr *n = node(p, E_BINARY, &a->loc);
+	n->op = op;
+	n->a = a;
+	n->b = b;
+	return n;
+}
+
+/* A tracepoint argument read with its BTF size and sign (pt->argkinds):
+ * the bits above a narrow argument's width are not defined in its register,
+ * so 1- and 2-byte ones are masked, and sign-extended when signed. */
+static int bind_trace_arg(struct scope *sc, struct stap_expr *e)
+{
+	const struct stap_probe *pr = sc->probe;
+	struct stap_program *p = sc->el->p;
+	const char *name = e->str + 1;
+	int idx = 0;
+	char kind = 0;
+	if (!probe_all(pr, PP_TRACE, PP_TRACE) || strpbrk(name, "-[$>"))
+		return 0;
+	for (size_t i = 0; i < pr->npoints; i++) {
+		const struct stap_probe_point *pt = &pr->points[i];
+		enum stap_builtin unused;
+		int k = proto_index(pt->params, name, &unused);
+		if (k == 0 || k > pt->nargs || (idx && (k != idx || pt->argkinds[k - 1] != kind)))
+			return 0;
+		idx = k;
+		kind = pt->argkinds[k - 1];
+	}
+	static const struct {
+		char kind;
+		enum stap_builtin reader;
+		int64_t mask, sign;
+	} rows[] = {{'p', BI_POINTER_ARG, 0, 0},   {'l', BI_LONG_ARG, 0, 0},
+		    {'L', BI_ULONG_ARG, 0, 0},	   {'i', BI_INT_ARG, 0, 0},
+		    {'I', BI_UINT_ARG, 0, 0},	   {'h', BI_UINT_ARG, 0xffff, 0x8000},
+		    {'H', BI_UINT_ARG, 0xffff, 0}, {'b', BI_UINT_ARG, 0xff, 0x80},
+		    {'B', BI_UINT_ARG, 0xff, 0}};
+	size_t r = 0;
+	while (r < sizeof(rows) / sizeof(rows[0]) - 1 && rows[r].kind != kind)
+		r++;
+	struct stap_expr *rd = node(p, E_BUILTIN, &e->loc);
+	make_builtin(p, rd, rows[r].reader, idx);
+	if (rows[r].mask)
+		rd = binary(p, OP_AND, rd, num_node(p, rows[r].mask, &e->loc));
+	if (rows[r].sign)
+		rd = binary(p, OP_SUB, binary(p, OP_XOR, rd, num_node(p, rows[r].sign, &e->loc)),
+			    num_node(p, rows[r].sign, &e->loc));
+	*e = *rd;
+	return 1;
+}
+
 static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 {
 	struct elab *el = sc->el;
@@ -380,13 +441,12 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		make_builtin(el->p, e, BI_PROCFS_VALUE, 0);
 		return;
 	}
-	int idx = 0, maxidx = 6;
+	if (bind_trace_arg(sc, e))
+		return;
+	int idx = 0;
 	enum stap_builtin reader = BI_LONG_ARG;
 	const char *name = e->str + 1;
-	if (probe_all(pr, PP_TRACE, PP_TRACE))
-		maxidx = pr->points[0].nargs;
-	if ((probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE) ||
-	     probe_all(pr, PP_TRACE, PP_TRACE)) &&
+	if ((probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE)) &&
 	    strpbrk(name, "-[$>") == NULL) {
 		for (size_t i = 0; i < pr->npoints; i++) {
 			enum stap_builtin r = BI_LONG_ARG;
@@ -399,7 +459,7 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 			reader = r;
 		}
 	}
-	if (idx && idx <= maxidx) {
+	if (idx && idx <= 6) {
 		make_builtin(el->p, e, reader, idx);
 		return;
 	}

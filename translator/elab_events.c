@@ -65,9 +65,9 @@ static void trace_names(struct elab *el, struct stap_probe_point *pt, const stru
 static int trace_add(struct elab *el, const struct stap_pp_spec *sp, struct ptlist *out,
 		     const char *name, int quiet)
 {
-	char why[256], *params = NULL;
+	char why[256], *params = NULL, kinds[BTF_TP_MAXARGS + 1];
 	int nargs = 0;
-	if (kbtf_tracepoint(el->kbtf, name, &params, &nargs, why, sizeof(why)) < 0) {
+	if (kbtf_tracepoint(el->kbtf, name, &params, kinds, &nargs, why, sizeof(why)) < 0) {
 		free(params);
 		return quiet ? 1 : elab_spec_fail(el, sp, why);
 	}
@@ -75,6 +75,7 @@ static int trace_add(struct elab *el, const struct stap_pp_spec *sp, struct ptli
 	struct stap_probe_point *pt = elab_point_new(el, out, PP_TRACE);
 	pt->symbol = stap_strdup(el->p, name);
 	pt->nargs = nargs;
+	pt->argkinds = stap_strdup(el->p, kinds);
 	pt->pp = ev ? elab_pp_fmt(el, "kernel.trace(\"%s:%s\")", ev->system, name)
 		    : elab_pp_fmt(el, "kernel.trace(\"%s\")", name);
 	trace_names(el, pt, ev, params);
@@ -214,8 +215,8 @@ static int points_statement(struct elab *el, const struct stap_pp_spec *sp, stru
 			    el, sp,
 			    "kernel.statement(ADDRESS).absolute needs guru mode "
 			    "(-g): the address is not checked against any symbol");
-		if (st->arg_num <= 0)
-			return elab_spec_fail(el, sp, "the address must be positive");
+		if (st->arg_num == 0)
+			return elab_spec_fail(el, sp, "the address must not be 0");
 		struct stap_probe_point *pt = elab_point_new(el, out, PP_KSTMT_ABS);
 		pt->address = (uint64_t)st->arg_num;
 		pt->pp = elab_pp_fmt(el, "kernel.statement(0x%llx).absolute",
