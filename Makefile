@@ -83,13 +83,16 @@ install: install-base $(INSTALL_TARGETS)
 install-base: programs
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) \
 		$(DESTDIR)$(sysconfdir)/pam.d $(DESTDIR)$(sysconfdir)/systemtap/keys \
-		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
+		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
+		$(DESTDIR)$(mandir)/man8 \
 		$(DESTDIR)$(datadir)
 	for p in $(PROGRAMS); do install -m 0755 $$p $(DESTDIR)$(bindir)/; done
 	for p in $(SBIN_PROGRAMS); do install -m 0755 $$p $(DESTDIR)$(sbindir)/; done
 	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
 		install -m 0644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/; done
-	cp -R runtime $(DESTDIR)$(datadir)/
+	for m in man/*.3stap; do [ -e "$$m" ] || continue; \
+		install -m 0644 $$m $(DESTDIR)$(mandir)/man3/; done
+	cp -R runtime tapset $(DESTDIR)$(datadir)/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -416,6 +416,15 @@ struct stap_alias {
 
 struct stap_arena;
 
+/* A library file's name as messages show it ("tapset/syscalls.stp") and its
+ * text (arena copies). */
+struct stap_source {
+	const char *file;
+	const char *text;
+	size_t len;
+	size_t first_embedded; /* its top-level %{ %} blocks start here in embedded[] */
+};
+
 struct stap_program {
 	struct stap_arena *arena; /* owns every node */
 	const char *file;	  /* script name for messages */
@@ -430,6 +439,10 @@ struct stap_program {
 	char **embedded; /* top-level %{ %} blocks (guru), in order */
 	size_t nembedded;
 	int guru; /* embedded C was allowed (-g) */
+	/* Tapset library files parsed with the script (tapset.c), for the
+	 * source lines of messages; their nodes' loc.file is sources[i].file. */
+	struct stap_source *sources;
+	size_t nsources;
 	/* Pass 2 facts the back end needs. */
 	int uses_target; /* target() used */
 	int has_kernel_probes, has_user_probes, has_timers;

@@ -178,6 +178,8 @@ int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *err
 	el.d.len = s->script_len;
 	el.d.out = errors;
 	el.d.no_warnings = s->suppress_warnings;
+	el.d.lib = p->sources;
+	el.d.nlib = p->nsources;
 
 	check_duplicates(&el);
 	apply_cmdline_globals(&el);

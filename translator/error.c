@@ -6,10 +6,20 @@
 
 #define DIAG_MAX_ERRORS 30 /* keep a bad input from flooding the terminal */
 
+/* The library file loc is in, or NULL for the script itself. */
+static const struct stap_source *diag_lib_source(const struct diag *d, const struct stap_loc *loc)
+{
+	for (size_t i = 0; loc && loc->file && i < d->nlib; i++)
+		if (loc->file == d->lib[i].file || strcmp(loc->file, d->lib[i].file) == 0)
+			return &d->lib[i];
+	return NULL;
+}
+
 /* The source line holding loc, and a caret under loc's column. */
 static void diag_source_line(struct diag *d, const struct stap_loc *loc)
 {
-	const char *p = d->src, *end = d->src + d->len;
+	const struct stap_source *lib = diag_lib_source(d, loc);
+	const char *p = lib ? lib->text : d->src, *end = p + (lib ? lib->len : d->len);
 	int line = 1;
 
 	if (!p || loc->line < 1)
@@ -58,6 +68,9 @@ void diag_warn(struct diag *d, const struct stap_loc *loc, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* The library's own code is not the user's to fix (stap is silent too). */
+	if (diag_lib_source(d, loc))
+		return;
 	d->nwarnings++;
 	if (!d->out || d->no_warnings)
 		return;

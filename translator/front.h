@@ -13,6 +13,10 @@ struct stap_program *front_parse(struct stap_session *s);
  * Returns the program or NULL. */
 struct stap_program *front_parse_buffer(const char *name, const char *buf, size_t len,
 					const struct stap_session *s, FILE *errors);
+/* Pass 1 of one tapset library file (tapset.c): parsed into p, embedded C
+ * allowed, named name in messages.  0, or -1 after printing the errors. */
+int front_parse_library(struct stap_program *p, const char *name, const char *buf, size_t len,
+			const struct stap_session *s, FILE *errors);
 /* Pass 2: resolve probe points, bind names, infer types.  0, or -1 after
  * printing the errors. */
 int front_elaborate(struct stap_session *s, struct stap_program *p);

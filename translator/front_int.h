@@ -18,6 +18,9 @@ struct diag {
 	FILE *out; /* NULL: quiet (fuzzing) */
 	int nerrors, nwarnings;
 	int no_warnings; /* -w */
+	/* Library files: their source lines; warnings in them are not shown. */
+	const struct stap_source *lib;
+	size_t nlib;
 };
 
 void diag_error(struct diag *d, const struct stap_loc *loc, const char *fmt, ...)

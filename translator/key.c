@@ -709,6 +709,17 @@ static int running_installed(void)
 #endif
 }
 
+int key_data_dir(const char *sub, char *out, size_t n)
+{
+#ifdef STAPAUTH_SRCDIR
+	if (!running_installed() && path_join(out, n, STAPAUTH_SRCDIR, sub) == 0 && dir_exists(out))
+		return 0;
+#endif
+	(void)running_installed;
+	(void)dir_exists;
+	return snprintf(out, n, "%s/%s", DATADIR, sub) < (int)n ? 0 : -1;
+}
+
 const char *key_runtime_dir(void)
 {
 	static char dir[PATH_MAX];
@@ -718,13 +729,7 @@ const char *key_runtime_dir(void)
 		return env;
 	if (dir[0])
 		return dir;
-#ifdef STAPAUTH_SRCDIR
-	if (!running_installed() && path_join(dir, sizeof dir, STAPAUTH_SRCDIR, "runtime") == 0 &&
-	    dir_exists(dir))
-		return dir;
-#endif
-	(void)running_installed;
-	(void)dir_exists;
-	snprintf(dir, sizeof dir, "%s/runtime", DATADIR);
+	if (key_data_dir("runtime", dir, sizeof dir) < 0)
+		snprintf(dir, sizeof dir, "%s/runtime", DATADIR);
 	return dir;
 }

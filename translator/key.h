@@ -79,5 +79,8 @@ void key_release(struct cache_key *k);
 /* Where runtime/ is: $SYSTEMTAP_RUNTIME, else the source tree the binary was
  * built from (when it still has runtime/), else DATADIR/runtime.  Static. */
 const char *key_runtime_dir(void);
+/* SRCDIR/sub for a build-tree stap whose source tree has sub, else
+ * DATADIR/sub (runtime/, tapset/).  0, or -1 if it does not fit. */
+int key_data_dir(const char *sub, char *out, size_t n);
 
 #endif

@@ -48,7 +48,8 @@ static int stap_translate(struct stap_session *s)
 	if (!p)
 		return 1;
 	if (s->verbose) {
-		fputs("Pass 1: parsed user script and 0 library scripts ", stderr);
+		fprintf(stderr, "Pass 1: parsed user script and %zu library script%s ", p->nsources,
+			p->nsources == 1 ? "" : "s");
 		passclock_report(&c, stderr);
 	}
 	if (s->last_pass == 1) {

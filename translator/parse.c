@@ -1023,7 +1023,13 @@ static void parse_recover(struct parser *ps)
 int parse_tokens(struct stap_program *p, struct diag *d, const struct tokvec *tv, int guru)
 {
 	struct parser ps = {.p = p, .d = d, .t = tv->v, .n = tv->n, .guru = guru};
-	struct ptrvec pr = {0}, al = {0}, gl = {0}, fl = {0}, em = {0};
+	/* Appends to what p holds: library files are parsed into the script's
+	 * program (tapset.c). */
+	struct ptrvec pr = {(void **)p->probes, p->nprobes, p->nprobes};
+	struct ptrvec al = {(void **)p->aliases, p->naliases, p->naliases};
+	struct ptrvec gl = {(void **)p->globals, p->nglobals, p->nglobals};
+	struct ptrvec fl = {(void **)p->funcs, p->nfuncs, p->nfuncs};
+	struct ptrvec em = {(void **)p->embedded, p->nembedded, p->nembedded};
 	int errors = d->nerrors;
 
 	while (peek(&ps)->kind != TK_EOF) {

@@ -363,21 +363,33 @@ static void print_func(struct strbuf *b, const struct stap_func *f, int typed)
 		print_stmt(b, f->body, 0, typed);
 }
 
+/* -p1 shows the script, not the library files parsed with it. */
+static int p1_in_script(const struct stap_program *p, const struct stap_loc *loc)
+{
+	return !p->nsources || !loc->file || strcmp(loc->file, p->file) == 0;
+}
+
 char *front_p1_text(const struct stap_program *p)
 {
 	struct strbuf b = {0};
+	size_t nembedded = p->nsources ? p->sources[0].first_embedded : p->nembedded;
 	sb_printf(&b, "# parse tree dump\n# file %s\n", p->file);
-	for (size_t i = 0; i < p->nembedded; i++)
+	for (size_t i = 0; i < nembedded; i++)
 		sb_printf(&b, "%%{%s%%}\n", p->embedded[i]);
 	for (size_t i = 0; i < p->nglobals; i++) {
+		if (!p1_in_script(p, &p->globals[i]->loc))
+			continue;
 		sb_puts(&b, "global ");
 		print_var_decl(&b, p->globals[i], 0);
 		sb_puts(&b, "\n");
 	}
 	for (size_t i = 0; i < p->nfuncs; i++)
-		print_func(&b, p->funcs[i], 0);
+		if (p1_in_script(p, &p->funcs[i]->loc))
+			print_func(&b, p->funcs[i], 0);
 	for (size_t i = 0; i < p->naliases; i++) {
 		const struct stap_alias *a = p->aliases[i];
+		if (!p1_in_script(p, &a->loc))
+			continue;
 		sb_puts(&b, "probe ");
 		for (size_t k = 0; k < a->nnames; k++)
 			sb_printf(&b, "%s%s", k ? ", " : "", a->names[k]->text);
@@ -389,6 +401,8 @@ char *front_p1_text(const struct stap_program *p)
 	}
 	for (size_t i = 0; i < p->nprobes; i++) {
 		const struct stap_probe *pr = p->probes[i];
+		if (!p1_in_script(p, &pr->loc))
+			continue;
 		sb_puts(&b, "probe ");
 		for (size_t k = 0; k < pr->nspecs; k++)
 			sb_printf(&b, "%s%s", k ? ", " : "", pr->specs[k]->text);

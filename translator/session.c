@@ -39,6 +39,7 @@ static void session_usage(FILE *f)
 	      "  -w          suppress warnings\n"
 	      "  -g          guru mode: allow embedded C\n"
 	      "  -u          unoptimized: keep unused functions and variables\n"
+	      "  -I DIR      look for tapset library scripts in DIR too\n"
 	      "  -r REL|DIR  target kernel release or build tree\n"
 	      "  -B OPT      pass OPT to kbuild\n"
 	      "  -D NAME=V   define a C macro in the module\n"
@@ -136,6 +137,8 @@ static int session_option(struct stap_session *s, int c, char *arg)
 		return session_push(&s->kbuild_opts, &s->nkbuild_opts, arg);
 	case 'D':
 		return session_push(&s->defines, &s->ndefines, arg);
+	case 'I':
+		return session_push(&s->tapset_dirs, &s->ntapset_dirs, arg);
 	case 'G':
 		if (!strchr(arg, '=') || arg[0] == '=') {
 			fprintf(stderr, "stap: -G wants NAME=VALUE, not '%s'\n", arg);
@@ -173,7 +176,7 @@ int session_parse_args(struct stap_session *s, int argc, char **argv)
 	s->last_pass = 5;
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "p:vwgukhVe:r:m:c:o:T:x:l:L:B:D:G:", long_opts,
+	while ((c = getopt_long(argc, argv, "p:vwgukhVe:r:m:c:o:T:x:l:L:B:D:G:I:", long_opts,
 				NULL)) != -1) {
 		if (c == 'h')
 			c = OPT_HELP;
@@ -272,6 +275,7 @@ void session_free(struct stap_session *s)
 	struct stap_kernel *k = &s->kernel;
 	free(s->script_buf);
 	free(s->defines);
+	free(s->tapset_dirs);
 	free(s->kbuild_opts);
 	free(s->global_sets);
 	free(k->release);

@@ -45,11 +45,13 @@ struct stap_session {
 	int nargs;
 
 	/* Passes. */
-	int last_pass;		       /* -p N: 1..5; 5 when absent */
-	int verbose;		       /* -v count */
-	int suppress_warnings;	       /* -w */
-	int guru;		       /* -g: embedded C allowed */
-	int unoptimized;	       /* -u: keep unused functions/variables */
+	int last_pass;	       /* -p N: 1..5; 5 when absent */
+	int verbose;	       /* -v count */
+	int suppress_warnings; /* -w */
+	int guru;	       /* -g: embedded C allowed */
+	int unoptimized;       /* -u: keep unused functions/variables */
+	char **tapset_dirs;    /* -I DIR, in order (searched before the library) */
+	size_t ntapset_dirs;
 	enum stap_list_mode list_mode; /* -l / -L */
 	const char *list_pattern;
 

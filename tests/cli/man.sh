@@ -6,7 +6,7 @@ if ! command -v man >/dev/null; then
 	fail "all" "no man program (scripts/deps installs man-db)"
 	exit 0
 fi
-for page in man/*.[1-8]; do
+for page in man/*.[1-8] man/*.3stap; do
 	MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings=w -l "$page" >/dev/null 2>"$TMP/err"
 	st=$?
 	if [ $st -eq 0 ] && [ ! -s "$TMP/err" ]; then
