@@ -9,6 +9,11 @@
  * register or stack slot on x86_64; pass 2 refuses arguments passed by
  * value) and hands them over as the probe's argument array.
  *
+ * process[("PATH")].syscall[.return] ride on raw_syscalls sys_enter and
+ * sys_exit (x86_64: the arguments are the user registers di si dx r10 r8
+ * r9), in processes whose executable (mm->exe_file, read under RCU) is
+ * PATH's inode, or in every user process.
+ *
  * process[("PATH")].begin/.end ride on sched_process_exec and
  * sched_process_exit: begin runs in the process that has just exec'd (PATH:
  * the file it exec'd is PATH's inode); end runs in the process's last
@@ -79,12 +84,14 @@ static void stp_trace_hit(void *data, unsigned long *args, unsigned int nargs)
 	stp_probe_run_args(t->probe, NULL, 0, t->name, args, nargs, NULL);
 }
 
+enum stp_procev_kind { STP_PROC_BEGIN, STP_PROC_END, STP_PROC_SYSCALL, STP_PROC_SYSRET };
+
 struct stp_procev {
 	const struct stp_probe *probe;
 	const char *path; /* NULL: any program */
-	bool end;
+	enum stp_procev_kind kind;
 	struct inode *inode;
-	struct stp_trace exec, exit;
+	struct stp_trace exec, exit;   /* syscall probes use exec for their tracepoint */
 	atomic_t pids[STP_PROC_TRACK]; /* end probes for PATH: tgids running it */
 };
 
@@ -122,7 +129,7 @@ static void stp_procev_exec_fn(void *data, struct task_struct *p, pid_t old_pid,
 	struct stp_procev *pe = data;
 	bool match = !pe->inode || (bprm->file && file_inode(bprm->file) == pe->inode);
 
-	if (pe->end) {
+	if (pe->kind == STP_PROC_END) {
 		if (pe->inode)
 			stp_procev_track(pe, task_tgid_nr(p), match);
 		return;
@@ -141,6 +148,70 @@ static void stp_procev_exit_fn(void *data, struct task_struct *p)
 		return;
 	stp_probe_run(pe->probe, NULL, 0, NULL, NULL);
 }
+
+/* Is current running the program pe names (or any user program)? */
+static bool stp_procev_exe_ok(const struct stp_procev *pe)
+{
+	struct mm_struct *mm = current->mm;
+	struct file *f;
+	bool ok;
+
+	if (!mm || (current->flags & PF_KTHREAD))
+		return false;
+	if (!pe->inode)
+		return true;
+	rcu_read_lock();
+	f = rcu_dereference(mm->exe_file);
+	ok = f && file_inode(f) == pe->inode;
+	rcu_read_unlock();
+	return ok;
+}
+
+#ifdef CONFIG_X86_64
+static void stp_sys_enter_fn(void *data, struct pt_regs *regs, long id)
+{
+	struct stp_procev *pe = data;
+	unsigned long args[7];
+
+	if (!stp_procev_exe_ok(pe))
+		return;
+	args[0] = id;
+	args[1] = regs->di;
+	args[2] = regs->si;
+	args[3] = regs->dx;
+	args[4] = regs->r10;
+	args[5] = regs->r8;
+	args[6] = regs->r9;
+	stp_probe_run_args(pe->probe, NULL, 0, NULL, args, ARRAY_SIZE(args), NULL);
+}
+
+static void stp_sys_exit_fn(void *data, struct pt_regs *regs, long ret)
+{
+	struct stp_procev *pe = data;
+	unsigned long args[2];
+
+	if (!stp_procev_exe_ok(pe))
+		return;
+	args[0] = regs->orig_ax;
+	args[1] = ret;
+	stp_probe_run_args(pe->probe, NULL, STP_RUN_RETURN, NULL, args, ARRAY_SIZE(args), NULL);
+}
+
+static int stp_syscall_register(struct stp_procev *pe)
+{
+	bool ret = pe->kind == STP_PROC_SYSRET;
+
+	pe->exec = (struct stp_trace){pe->probe, ret ? "sys_exit" : "sys_enter",
+				      ret ? (void *)stp_sys_exit_fn : (void *)stp_sys_enter_fn, pe};
+	return stp_trace_register(&pe->exec);
+}
+#else
+static int stp_syscall_register(struct stp_procev *pe)
+{
+	stp_warnf("WARNING: probe %s: process.syscall is x86_64 only\n", pe->probe->pp);
+	return -EOPNOTSUPP;
+}
+#endif
 
 static int stp_procev_register(struct stp_procev *pe)
 {
@@ -163,12 +234,19 @@ static int stp_procev_register(struct stp_procev *pe)
 	    (struct stp_trace){pe->probe, "sched_process_exec", (void *)stp_procev_exec_fn, pe};
 	pe->exit =
 	    (struct stp_trace){pe->probe, "sched_process_exit", (void *)stp_procev_exit_fn, pe};
-	if (!pe->end || pe->inode) {
-		rc = stp_trace_register(&pe->exec);
-		if (rc)
-			return rc;
+	switch (pe->kind) {
+	case STP_PROC_BEGIN:
+		return stp_trace_register(&pe->exec);
+	case STP_PROC_END:
+		if (pe->inode) {
+			rc = stp_trace_register(&pe->exec);
+			if (rc)
+				return rc;
+		}
+		return stp_trace_register(&pe->exit);
+	default:
+		return stp_syscall_register(pe);
 	}
-	return pe->end ? stp_trace_register(&pe->exit) : 0;
 }
 
 /* The inode is released only after stp_trace_sync: a handler may still

@@ -349,11 +349,13 @@ enum stap_pp_kind {
 	PP_KRETPROBE, /* ... .return */
 	PP_UPROBE,    /* process("PATH").function("F"): path, symbol, offset */
 	PP_URETPROBE,
-	PP_TRACE,	/* kernel.trace("NAME"): symbol (tracepoint), nargs, params, btf_func */
-	PP_NEVER,	/* never: elaborated, never registered */
-	PP_PROC_BEGIN,	/* process[("PATH")].begin: path or NULL (any program) */
-	PP_PROC_END,	/* process[("PATH")].end */
-	PP_PROCFS_READ, /* procfs("NAME").read: path = NAME */
+	PP_TRACE,	 /* kernel.trace("NAME"): symbol (tracepoint), nargs, params, btf_func */
+	PP_NEVER,	 /* never: elaborated, never registered */
+	PP_PROC_BEGIN,	 /* process[("PATH")].begin: path or NULL (any program) */
+	PP_PROC_END,	 /* process[("PATH")].end */
+	PP_PROC_SYSCALL, /* process[("PATH")].syscall: nargs, params, argkinds as PP_TRACE */
+	PP_PROC_SYSRET,	 /* process[("PATH")].syscall.return */
+	PP_PROCFS_READ,	 /* procfs("NAME").read: path = NAME */
 	PP_PROCFS_WRITE,
 	PP_KSTMT_ABS, /* kernel.statement(ADDR).absolute: address (guru) */
 };

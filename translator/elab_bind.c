@@ -383,7 +383,9 @@ static int bind_trace_arg(struct scope *sc, struct stap_expr *e)
 	const char *name = e->str + 1;
 	int idx = 0;
 	char kind = 0;
-	if (!probe_all(pr, PP_TRACE, PP_TRACE) || strpbrk(name, "-[$>"))
+	if (!(probe_all(pr, PP_TRACE, PP_TRACE) ||
+	      probe_all(pr, PP_PROC_SYSCALL, PP_PROC_SYSRET)) ||
+	    strpbrk(name, "-[$>"))
 		return 0;
 	for (size_t i = 0; i < pr->npoints; i++) {
 		const struct stap_probe_point *pt = &pr->points[i];

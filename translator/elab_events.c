@@ -138,17 +138,33 @@ static int points_never(struct elab *el, const struct stap_pp_spec *sp, struct p
 	return 0;
 }
 
-/* process.begin / process.end / process("PATH").begin / .end */
+/* process[("PATH")].syscall[.return]: the arguments as a tracepoint's. */
+static void proc_syscall_args(struct elab *el, struct stap_probe_point *pt, int ret)
+{
+	pt->nargs = ret ? 2 : 7;
+	pt->argkinds = stap_strdup(el->p, ret ? "ll" : "lllllll");
+	pt->params = stap_strdup(el->p, ret ? "$syscall:long $return:long"
+					    : "$syscall:long $arg1:long $arg2:long $arg3:long "
+					      "$arg4:long $arg5:long $arg6:long");
+}
+
+/* process.begin / process.end / process("PATH").begin / .end, and
+ * .syscall / .syscall.return */
 static int points_proc_event(struct elab *el, const struct stap_pp_spec *sp, struct ptlist *out)
 {
 	const struct stap_pp_comp *pc = &sp->comps[0], *ev = &sp->comps[1];
-	int end = strcmp(ev->name, "end") == 0;
+	int end = strcmp(ev->name, "end") == 0, sys = strcmp(ev->name, "syscall") == 0;
+	int ret = sys && sp->ncomps == 3 && strcmp(sp->comps[2].name, "return") == 0 &&
+		  !sp->comps[2].has_arg;
 	char *path = NULL;
-	if (sp->ncomps != 2 || ev->has_arg)
-		return elab_spec_fail(el, sp, "unexpected component after .begin/.end");
+	if ((sp->ncomps != 2 && !ret) || ev->has_arg)
+		return elab_spec_fail(el, sp,
+				      "unexpected component after .begin/.end/.syscall[.return]");
+	if (sys && el->s->kernel.arch && strcmp(el->s->kernel.arch, "x86_64") != 0)
+		return elab_spec_fail(el, sp, "process.syscall reads the x86_64 syscall registers");
 	if (pc->has_arg && pc->arg_is_num)
 		return elab_spec_fail(el, sp,
-				      "process(PID).begin/.end is not supported: name the program "
+				      "process(PID) events are not supported: name the program "
 				      "(process(\"PATH\")) or filter on pid() in the probe");
 	if (pc->has_arg && !(path = elab_process_path(el, pc->arg_str))) {
 		if (sp->optional)
@@ -157,10 +173,15 @@ static int points_proc_event(struct elab *el, const struct stap_pp_spec *sp, str
 			   pc->arg_str);
 		return -1;
 	}
-	struct stap_probe_point *pt = elab_point_new(el, out, end ? PP_PROC_END : PP_PROC_BEGIN);
+	enum stap_pp_kind k =
+	    sys ? (ret ? PP_PROC_SYSRET : PP_PROC_SYSCALL) : (end ? PP_PROC_END : PP_PROC_BEGIN);
+	struct stap_probe_point *pt = elab_point_new(el, out, k);
 	pt->path = path;
-	pt->pp = path ? elab_pp_fmt(el, "process(\"%s\").%s", path, ev->name)
-		      : elab_pp_fmt(el, "process.%s", ev->name);
+	pt->pp = path
+		     ? elab_pp_fmt(el, "process(\"%s\").%s%s", path, ev->name, ret ? ".return" : "")
+		     : elab_pp_fmt(el, "process.%s%s", ev->name, ret ? ".return" : "");
+	if (sys)
+		proc_syscall_args(el, pt, ret);
 	return 0;
 }
 
@@ -255,7 +276,7 @@ int elab_points_event(struct elab *el, const struct stap_pp_spec *sp, struct ptl
 	else if (strcmp(c0->name, "procfs") == 0)
 		*rc = points_procfs(el, sp, out);
 	else if (strcmp(c0->name, "process") == 0 &&
-		 (strcmp(c1, "begin") == 0 || strcmp(c1, "end") == 0))
+		 (strcmp(c1, "begin") == 0 || strcmp(c1, "end") == 0 || strcmp(c1, "syscall") == 0))
 		*rc = points_proc_event(el, sp, out);
 	else
 		return 0;

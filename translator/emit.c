@@ -467,8 +467,12 @@ static void emit_procev_point(FILE *o, const struct stap_probe *pr,
 {
 	fprintf(o,
 		"static struct stp_procev stp_procev_%d_%zu = { .probe = &stp_probe_%d_%zu, "
-		".end = %s, .path = ",
-		pr->index, j, pr->index, j, pt->kind == PP_PROC_END ? "true" : "false");
+		".kind = %s, .path = ",
+		pr->index, j, pr->index, j,
+		pt->kind == PP_PROC_END	      ? "STP_PROC_END"
+		: pt->kind == PP_PROC_SYSCALL ? "STP_PROC_SYSCALL"
+		: pt->kind == PP_PROC_SYSRET  ? "STP_PROC_SYSRET"
+					      : "STP_PROC_BEGIN");
 	if (pt->path)
 		emit_c_string(o, pt->path, strlen(pt->path));
 	else
@@ -501,6 +505,8 @@ static void emit_point(FILE *o, const struct stap_probe *pr, const struct stap_p
 		break;
 	case PP_PROC_BEGIN:
 	case PP_PROC_END:
+	case PP_PROC_SYSCALL:
+	case PP_PROC_SYSRET:
 		emit_procev_point(o, pr, pt, j);
 		n->procev++;
 		break;
@@ -609,7 +615,7 @@ static int kind_class(enum stap_pp_kind k)
 		return PP_KPROBE;
 	if (k == PP_URETPROBE)
 		return PP_UPROBE;
-	if (k == PP_PROC_END)
+	if (k == PP_PROC_END || k == PP_PROC_SYSCALL || k == PP_PROC_SYSRET)
 		return PP_PROC_BEGIN;
 	return k;
 }
@@ -754,7 +760,8 @@ static void count_points(const struct stap_program *p, struct counts *n)
 			n->uprobe += k == PP_UPROBE || k == PP_URETPROBE;
 			n->timer += k == PP_TIMER;
 			n->trace += k == PP_TRACE;
-			n->procev += k == PP_PROC_BEGIN || k == PP_PROC_END;
+			n->procev += k == PP_PROC_BEGIN || k == PP_PROC_END ||
+				     k == PP_PROC_SYSCALL || k == PP_PROC_SYSRET;
 			n->procfs += k == PP_PROCFS_READ || k == PP_PROCFS_WRITE;
 			n->profile += k == PP_PROFILE;
 		}

@@ -23,7 +23,8 @@ static char *point_line(struct elab *el, const struct stap_probe_point *pt, int 
 		const char *q = pt->params ? strstr(pt->params, " $") : NULL;
 		if (q)
 			sb_puts(&b, q);
-	} else if (vars && (pt->kind == PP_KPROBE || pt->kind == PP_UPROBE)) {
+	} else if (vars && (pt->kind == PP_KPROBE || pt->kind == PP_UPROBE ||
+			    pt->kind == PP_PROC_SYSCALL || pt->kind == PP_PROC_SYSRET)) {
 		if (pt->params && *pt->params)
 			sb_printf(&b, " %s", pt->params);
 	} else if (vars && (pt->kind == PP_KRETPROBE || pt->kind == PP_URETPROBE)) {
