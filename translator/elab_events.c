@@ -37,7 +37,7 @@ static int trace_open(struct elab *el, const struct stap_pp_spec *sp)
 		return -1;
 	}
 	if (!el->tpev_loaded) {
-		tp_events_load(el->s->kernel.build_dir, &el->tpev);
+		tp_events_load(el->s->kernel.build_dir, el->s->kernel.srcarch, &el->tpev);
 		el->tpev_loaded = 1;
 	}
 	return 0;

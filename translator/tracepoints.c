@@ -130,26 +130,37 @@ static int tp_cmp(const void *a, const void *b)
 	return strcmp(((const struct tp_event *)a)->name, ((const struct tp_event *)b)->name);
 }
 
+/* include/trace/events and the architecture's asm/trace headers of root. */
+static void tp_scan_root(const char *root, size_t rootlen, const char *srcarch,
+			 struct tp_events *ev)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%.*s/include/trace/events", (int)rootlen, root);
+	tp_scan_dir(dir, ev);
+	if (srcarch && !strchr(srcarch, '/')) {
+		snprintf(dir, sizeof(dir), "%.*s/arch/%s/include/asm/trace", (int)rootlen, root,
+			 srcarch);
+		tp_scan_dir(dir, ev);
+	}
+}
+
 /* The headers live in the build tree, or (Debian) in the common tree its
  * Makefile includes. */
-void tp_events_load(const char *build_dir, struct tp_events *ev)
+void tp_events_load(const char *build_dir, const char *srcarch, struct tp_events *ev)
 {
-	char dir[4096], line[4096];
+	char path[4096], line[4096];
 	memset(ev, 0, sizeof(*ev));
 	if (!build_dir)
 		return;
-	snprintf(dir, sizeof(dir), "%s/include/trace/events", build_dir);
-	tp_scan_dir(dir, ev);
-	snprintf(dir, sizeof(dir), "%s/Makefile", build_dir);
-	FILE *f = ev->n ? NULL : fopen(dir, "re");
+	tp_scan_root(build_dir, strlen(build_dir), srcarch, ev);
+	snprintf(path, sizeof(path), "%s/Makefile", build_dir);
+	FILE *f = ev->n ? NULL : fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		size_t n = strcspn(line, "\n");
 		line[n] = 0;
-		if (strncmp(line, "include /", 8) == 0 && n > 17 &&
+		if (strncmp(line, "include /", 9) == 0 && n > 17 &&
 		    strcmp(line + n - 9, "/Makefile") == 0) {
-			snprintf(dir, sizeof(dir), "%.*s/include/trace/events", (int)(n - 17),
-				 line + 8);
-			tp_scan_dir(dir, ev);
+			tp_scan_root(line + 8, n - 17, srcarch, ev);
 			break;
 		}
 	}

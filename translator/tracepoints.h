@@ -18,9 +18,10 @@ struct tp_events {
 
 /* Append the events one header defines (after its #define TRACE_SYSTEM). */
 void tp_scan_header(const char *text, size_t len, struct tp_events *ev);
-/* Every header of BUILD/include/trace/events (or of the tree BUILD/Makefile
- * includes); none found leaves ev empty. */
-void tp_events_load(const char *build_dir, struct tp_events *ev);
+/* Every header of BUILD/include/trace/events and BUILD/arch/SRCARCH/include/
+ * asm/trace (or of the tree BUILD/Makefile includes); none found leaves ev
+ * empty. */
+void tp_events_load(const char *build_dir, const char *srcarch, struct tp_events *ev);
 const struct tp_event *tp_events_find(const struct tp_events *ev, const char *name);
 void tp_events_free(struct tp_events *ev);
 

@@ -177,6 +177,7 @@ if [ $have_kernel = 1 ]; then
 	run "param -> long_arg" 0 'long_arg\(3\)' -- "$STAP" -p2 -e 'probe kernel.function("vfs_read") { println($count) }'
 	run "-L kernel.trace" 0 '^kernel.trace\("sched:sched_switch"\) \$preempt:bool \$prev:struct task_struct\* \$next:struct task_struct\* \$prev_state:unsigned int$' \
 		-- "$STAP" -L 'kernel.trace("sched_switch")'
+	run "-l kernel.trace: arch trace systems" 0 '^kernel.trace\("x86_fpu:x86_fpu_dropped"\)$' -- "$STAP" -l 'kernel.trace("x86_fpu:*drop*")'
 	run "-l kernel.trace glob" 0 '^kernel.trace\("sched:sched_wakeup_new"\)$' -- "$STAP" -l 'kernel.trace("sched:sched_wake*")'
 	run "kernel.trace: argument 8 of 8" 0 'println\(int_arg\(8\)' -- p2_noloc -e 'probe kernel.trace("mm_migrate_pages") { println($reason) }'
 	run "kernel.trace: a bool is its low byte" 0 'println\(\(uint_arg\(2\) & 255\)\)' -- p2_noloc -e 'probe kernel.trace("sched_switch") { println($preempt) }'
