@@ -222,6 +222,9 @@ static void emit_return(struct emit *e, const struct stap_stmt *st)
 			emit_top_expr(e, st->expr);
 			fputs(");\n", e->out);
 		}
+		/* Inside try: an error in the value goes to the catch, not out. */
+		if (strcmp(e->err_label, "stp_out") != 0)
+			emit_check(e);
 	}
 	fputs("\tgoto stp_out;\n", e->out);
 }

@@ -45,13 +45,11 @@ struct stap_session {
 	int nargs;
 
 	/* Passes. */
-	int last_pass;	       /* -p N: 1..5; 5 when absent */
-	int verbose;	       /* -v count */
-	int suppress_warnings; /* -w */
-	int guru;	       /* -g: embedded C allowed */
-	int unoptimized;       /* -u: keep unused functions/variables */
-	char **tapset_dirs;    /* -I DIR, in order (searched before the library) */
-	size_t ntapset_dirs;
+	int last_pass;		       /* -p N: 1..5; 5 when absent */
+	int verbose;		       /* -v count */
+	int suppress_warnings;	       /* -w */
+	int guru;		       /* -g: embedded C allowed */
+	int unoptimized;	       /* -u: keep unused functions/variables */
 	enum stap_list_mode list_mode; /* -l / -L */
 	const char *list_pattern;
 
@@ -80,6 +78,10 @@ struct stap_session {
 
 	/* Pass timings for -v (ms, filled by main.c). */
 	double pass_user_ms[6], pass_sys_ms[6], pass_real_ms[6];
+
+	/* Tapset library (tapset.c). */
+	char **tapset_dirs; /* -I DIR, in order, searched before the library */
+	size_t ntapset_dirs;
 };
 
 /* Parse argv into s (zeroed first).  Returns 0, 1 after --help/--version

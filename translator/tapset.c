@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/array.h"
@@ -111,9 +112,6 @@ static int resolver_index(struct resolver *r)
 		resolver_error(r, "stap: %s%s: out of memory\n", "tapset", "");
 		return -1;
 	}
-	if (r->s->verbose > 2 && r->errors)
-		fprintf(r->errors, "stap: tapset index: %zu files, %zu functions, %zu aliases\n",
-			r->ix.nfiles, r->ix.nfuncs, r->ix.naliases);
 	return r->indexed = 1;
 }
 
@@ -304,6 +302,8 @@ int tapset_resolve(const struct stap_session *s, struct stap_program *p, FILE *e
 			resolver_error(&r, "stap: -I %s: %s\n", s->tapset_dirs[i],
 				       "no such folder");
 
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!r.failed) {
 		r.changed = 0;
 		walk_round(&r, &dp);
@@ -312,6 +312,14 @@ int tapset_resolve(const struct stap_session *s, struct stap_program *p, FILE *e
 		if (!r.changed)
 			break;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (s->verbose > 1 && errors && r.indexed > 0)
+		fprintf(errors,
+			"stap: tapset library: %zu files indexed (%zu functions, %zu aliases), "
+			"%zu parsed, in %.2f ms\n",
+			r.ix.nfiles, r.ix.nfuncs, r.ix.naliases, p->nsources,
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	free(r.state);
 	free(r.specs);
 	free(r.names);

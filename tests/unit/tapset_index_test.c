@@ -71,8 +71,8 @@ TEST(index_skips_what_is_not_top_level)
 TEST(index_truncated_input)
 {
 	static const char *const cuts[] = {
-	    "function", "probe a.b", "probe a(\"x", "/* x", "%{ x", "\"abc", "function f() {",
-	    "probe a.b +", "probe a.b ==",
+	    "function", "probe a.b",	  "probe a(\"x", "/* x",	 "%{ x",
+	    "\"abc",	"function f() {", "probe a.b +", "probe a.b ==",
 	};
 	struct tapset_index ix = {0};
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(*cuts); i++)
