@@ -2,7 +2,8 @@
  * defines its -D limits, includes the transport, then this file, then its own
  * globals, functions and probes.  Only stable, exported kernel interfaces are
  * used, so a kernel update does not break pass 4.  The module defines
- * STP_NEED_KPROBES / STP_NEED_TIMERS / STP_NEED_UPROBES for the probe kinds
+ * STP_NEED_KPROBES / STP_NEED_TIMERS / STP_NEED_UPROBES / STP_NEED_TRACE /
+ * STP_NEED_PROCFS for the probe kinds
  * it has, so that it does not compile (or carry) the others. */
 #ifndef STP_RUNTIME_C
 #define STP_RUNTIME_C
@@ -49,10 +50,21 @@
 #include <linux/hrtimer.h>
 #include "stp_timer.c"
 #endif
-#ifdef STP_NEED_UPROBES
+#if defined(STP_NEED_UPROBES) || defined(STP_NEED_TRACE)
 #include <linux/namei.h>
+#endif
+#ifdef STP_NEED_UPROBES
 #include <linux/uprobes.h>
 #include "stp_uprobe.c"
+#endif
+#ifdef STP_NEED_TRACE
+#include <linux/binfmts.h>
+#include <linux/sched/signal.h>
+#include <linux/tracepoint.h>
+#include "stp_trace.c"
+#endif
+#ifdef STP_NEED_PROCFS
+#include "stp_procfs.c"
 #endif
 
 #endif

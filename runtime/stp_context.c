@@ -28,7 +28,10 @@ struct stp_context {
 	struct pt_regs *regs;  /* NULL for begin/end/timer probes */
 	bool user_regs;	       /* regs are user-mode registers (uprobes) */
 	bool is_return;
-	unsigned long *entry_args; /* .return: argument registers saved at entry */
+	unsigned long *entry_args; /* .return: argument registers saved at entry;
+				      kernel.trace: the tracepoint's arguments */
+	unsigned int nargs;	   /* how many entry_args (or registers) there are */
+	char *value;		   /* procfs $value (MAXSTRINGLEN bytes), or NULL */
 	long actions;
 	int nesting;
 	int abort;

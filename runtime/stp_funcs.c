@@ -47,9 +47,9 @@ static int64_t stp_time_ns(void)
  * registers, in a .return probe from the copy saved at entry. */
 static unsigned long stp_arg(struct stp_context *c, int64_t n, const char *loc)
 {
-	if (n < 1 || n > 6) {
-		stp_error(c, loc, "cannot access argument %lld (1..6 are in registers)",
-			  (long long)n);
+	if (n < 1 || n > c->nargs) {
+		stp_error(c, loc, "cannot access argument %lld (there are %u here)", (long long)n,
+			  c->nargs);
 		return 0;
 	}
 	if (c->entry_args)
@@ -77,4 +77,24 @@ static int64_t stp_randint(struct stp_context *c, int64_t n, const char *loc)
 		return 0;
 	}
 	return get_random_u32() % (u32)n;
+}
+
+/* procfs $value: the file's content being made (.read) or written (.write). */
+static const char *stp_procfs_value(struct stp_context *c, const char *loc)
+{
+	if (!c->value) {
+		stp_error(c, loc, "$value is only known in procfs probes");
+		return "";
+	}
+	return c->value;
+}
+
+static int64_t stp_procfs_set(struct stp_context *c, const char *s, const char *loc)
+{
+	if (!c->value) {
+		stp_error(c, loc, "$value is only known in procfs probes");
+		return 0;
+	}
+	strscpy(c->value, s, MAXSTRINGLEN);
+	return 0;
 }

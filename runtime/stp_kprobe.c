@@ -5,6 +5,7 @@ struct stp_kprobe {
 	const struct stp_probe *probe;
 	const char *symbol;
 	const char *module; /* NULL: the kernel */
+	unsigned long addr; /* kernel.statement(ADDR).absolute: symbol is NULL */
 	bool ret;
 	int maxactive;
 	bool registered;
@@ -59,7 +60,10 @@ static int stp_kprobe_register(struct stp_kprobe *k)
 		k->krp.maxactive = k->maxactive;
 		rc = register_kretprobe(&k->krp);
 	} else {
-		k->kp.symbol_name = k->symbol;
+		if (k->addr)
+			k->kp.addr = (kprobe_opcode_t *)k->addr;
+		else
+			k->kp.symbol_name = k->symbol;
 		k->kp.pre_handler = stp_kprobe_pre;
 		rc = register_kprobe(&k->kp);
 	}

@@ -97,8 +97,12 @@ static bool stp_target_allowed(void)
 	return stp_target_creds_ok();
 }
 
-static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int flags,
-			  const char *func, unsigned long *entry_args)
+/* args: the probe's arguments (a .return probe's saved registers, a
+ * tracepoint's values), nargs of them; value: procfs $value, MAXSTRINGLEN
+ * bytes. */
+static void stp_probe_run_args(const struct stp_probe *p, struct pt_regs *regs, int flags,
+			       const char *func, unsigned long *args, unsigned int nargs,
+			       char *value)
 {
 	struct stp_context *c;
 	unsigned long irqflags;
@@ -123,7 +127,9 @@ static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int f
 	c->regs = regs;
 	c->user_regs = flags & STP_RUN_USER;
 	c->is_return = flags & STP_RUN_RETURN;
-	c->entry_args = entry_args;
+	c->entry_args = args;
+	c->nargs = nargs;
+	c->value = value;
 	c->actions = 0;
 	c->nesting = 0;
 	c->abort = STP_ABORT_NONE;
@@ -144,4 +150,10 @@ done:
 	atomic_dec(&c->busy);
 out:
 	local_irq_restore(irqflags);
+}
+
+static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int flags,
+			  const char *func, unsigned long *entry_args)
+{
+	stp_probe_run_args(p, regs, flags, func, entry_args, 6, NULL);
 }

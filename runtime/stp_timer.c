@@ -43,3 +43,65 @@ static void stp_timer_unregister(struct stp_timer *st)
 		hrtimer_cancel(&st->t);
 	st->started = false;
 }
+
+/* timer.profile: one pinned hrtimer per CPU, each ticking at HZ on its own
+ * CPU (started there by on_each_cpu), so the probe fires on every CPU
+ * online at the start.  The handler gets no registers: the interrupted
+ * context's arguments mean nothing to a script. */
+
+struct stp_profile_cpu {
+	struct hrtimer t;
+	const struct stp_probe *probe;
+};
+
+struct stp_profile {
+	const struct stp_probe *probe;
+	struct stp_profile_cpu *cpus; /* nr_cpu_ids */
+};
+
+static enum hrtimer_restart stp_profile_fire(struct hrtimer *t)
+{
+	struct stp_profile_cpu *pc = container_of(t, struct stp_profile_cpu, t);
+
+	stp_probe_run(pc->probe, NULL, 0, NULL, NULL);
+	if (atomic_read(&stp_rstate) != STP_STATE_RUNNING)
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(TICK_NSEC));
+	return HRTIMER_RESTART;
+}
+
+static void stp_profile_start_cpu(void *info)
+{
+	struct stp_profile *pr = info;
+
+	hrtimer_start(&pr->cpus[smp_processor_id()].t, ns_to_ktime(TICK_NSEC),
+		      HRTIMER_MODE_REL_PINNED);
+}
+
+static int stp_profile_register(struct stp_profile *pr)
+{
+	unsigned int cpu;
+
+	pr->cpus = kcalloc(nr_cpu_ids, sizeof(*pr->cpus), GFP_KERNEL);
+	if (!pr->cpus)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+	{
+		hrtimer_init(&pr->cpus[cpu].t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+		pr->cpus[cpu].t.function = stp_profile_fire;
+		pr->cpus[cpu].probe = pr->probe;
+	}
+	on_each_cpu(stp_profile_start_cpu, pr, 1);
+	return 0;
+}
+
+static void stp_profile_unregister(struct stp_profile *pr)
+{
+	unsigned int cpu;
+
+	if (!pr->cpus)
+		return;
+	for_each_possible_cpu(cpu) hrtimer_cancel(&pr->cpus[cpu].t);
+	kfree(pr->cpus);
+	pr->cpus = NULL;
+}

@@ -171,6 +171,8 @@ enum stap_op {
 	X(U64_ARG, "u64_arg", STAP_T_LONG, "l")                                                    \
 	X(RETURNVAL, "returnval", STAP_T_LONG, "")                                                 \
 	X(REGISTER, "register", STAP_T_LONG, "s")                                                  \
+	X(PROCFS_VALUE, "_procfs_value", STAP_T_STRING, "")                                        \
+	X(PROCFS_SET, "_procfs_set_value", STAP_T_VOID, "s")                                       \
 	X(KERNEL_STRING, "kernel_string", STAP_T_STRING, "l?s")                                    \
 	X(KERNEL_STRING_N, "kernel_string_n", STAP_T_STRING, "ll")                                 \
 	X(KERNEL_LONG, "kernel_long", STAP_T_LONG, "l")                                            \
@@ -347,6 +349,15 @@ enum stap_pp_kind {
 	PP_KRETPROBE, /* ... .return */
 	PP_UPROBE,    /* process("PATH").function("F"): path, symbol, offset */
 	PP_URETPROBE,
+	PP_TRACE,	 /* kernel.trace("NAME"): symbol (tracepoint), nargs, params, btf_func */
+	PP_NEVER,	 /* never: elaborated, never registered */
+	PP_PROC_BEGIN,	 /* process[("PATH")].begin: path or NULL (any program) */
+	PP_PROC_END,	 /* process[("PATH")].end */
+	PP_PROC_SYSCALL, /* process[("PATH")].syscall: nargs, params, argkinds as PP_TRACE */
+	PP_PROC_SYSRET,	 /* process[("PATH")].syscall.return */
+	PP_PROCFS_READ,	 /* procfs("NAME").read: path = NAME */
+	PP_PROCFS_WRITE,
+	PP_KSTMT_ABS, /* kernel.statement(ADDR).absolute: address (guru) */
 };
 
 /* A resolved probe point: everything passes 3-5 need. */
@@ -371,6 +382,12 @@ struct stap_probe_point {
 	/* Front end: the function's parameters as "$a:int $b:char*" when known
 	 * (kernel BTF, program DWARF), else NULL. */
 	char *params;
+	/* PP_TRACE: the probe function's arguments, the data pointer first
+	 * (params lists them so, $__data first), and the BTF function whose
+	 * parameters have those names and types, for $arg->member. */
+	int nargs;
+	char *btf_func;
+	char *argkinds; /* per argument: 'p' pointer, b/h/i/l 1/2/4/8 bytes, upper case unsigned */
 };
 
 struct stap_probe {

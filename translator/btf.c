@@ -520,3 +520,104 @@ void kbtf_close(struct kbtf *h)
 	free(h->data);
 	free(h);
 }
+
+/* ---- tracepoints: the btf_trace_NAME typedefs ---- */
+
+#define BTF_TP_PREFIX "btf_trace_"
+
+/* The prototype behind typedef id (a pointer to a function), or NULL. */
+static const unsigned char *btf_tp_proto(const struct btf *b, uint32_t id)
+{
+	const unsigned char *t = btf_type(b, btf_skip(b, id));
+	if (btf_kind_of(t) != BTF_PTR)
+		return NULL;
+	t = btf_type(b, btf_skip(b, rd32(t + 8)));
+	return btf_kind_of(t) == BTF_FUNC_PROTO ? t : NULL;
+}
+
+/* How an argument passed as one register-sized scalar is read: 'p' a
+ * pointer, else its size as b/h/i/l (1, 2, 4, 8 bytes), upper case when
+ * unsigned; 0 for what is not such a scalar (a struct by value). */
+static char btf_tp_argkind(const struct btf *b, uint32_t id)
+{
+	const unsigned char *t = btf_type(b, btf_skip(b, id));
+	unsigned k = btf_kind_of(t);
+	int is_signed;
+	if (k == BTF_PTR)
+		return 'p';
+	if (k == BTF_INT)
+		is_signed = (rd32(t + 12) >> 24) & 1;
+	else if (k == BTF_ENUM || k == BTF_ENUM64)
+		is_signed = 1;
+	else
+		return 0;
+	switch (rd32(t + 8)) {
+	case 1:
+		return is_signed ? 'b' : 'B';
+	case 2:
+		return is_signed ? 'h' : 'H';
+	case 4:
+		return is_signed ? 'i' : 'I';
+	case 8:
+		return is_signed ? 'l' : 'L';
+	default:
+		return 0;
+	}
+}
+
+size_t kbtf_tracepoint_names(struct kbtf *h, char ***names)
+{
+	const struct btf *b = &h->b;
+	size_t n = 0, cap = 0, plen = strlen(BTF_TP_PREFIX);
+	*names = NULL;
+	for (size_t id = 1; id < b->ntypes; id++) {
+		const unsigned char *t = btf_type(b, (uint32_t)id);
+		const char *name = btf_str(b, rd32(t));
+		if (btf_kind_of(t) != BTF_TYPEDEF || strncmp(name, BTF_TP_PREFIX, plen) != 0 ||
+		    !btf_tp_proto(b, (uint32_t)id))
+			continue;
+		if (array_grow(names, &cap, n, sizeof(**names), 256) < 0)
+			break;
+		(*names)[n++] = (char *)name + plen;
+	}
+	return n;
+}
+
+int kbtf_tracepoint(struct kbtf *h, const char *name, char **params, char *kinds, int *nargs,
+		    char *why, size_t whylen)
+{
+	char tname[256];
+	snprintf(tname, sizeof(tname), BTF_TP_PREFIX "%s", name);
+	uint32_t id = btf_named(&h->b, tname);
+	const unsigned char *fp = id ? btf_tp_proto(&h->b, id) : NULL;
+	struct strbuf pr = {0};
+	*params = NULL;
+	if (!fp) {
+		snprintf(why, whylen, "no tracepoint '%s' in the kernel's BTF", name);
+		return -1;
+	}
+	unsigned vlen = rd32(fp + 4) & 0xffff;
+	if (vlen > BTF_TP_MAXARGS) {
+		snprintf(why, whylen, "tracepoint '%s' has more than %d arguments", name,
+			 BTF_TP_MAXARGS - 1);
+		return -1;
+	}
+	for (unsigned k = 0; k < vlen; k++) {
+		uint32_t ty = rd32(fp + 12 + 8 * k + 4);
+		if (!(kinds[k] = btf_tp_argkind(&h->b, ty))) {
+			free(pr.s);
+			snprintf(why, whylen, "tracepoint '%s' passes argument %u by value", name,
+				 k);
+			return -1;
+		}
+		if (k == 0)
+			sb_puts(&pr, "$__data:");
+		else
+			sb_printf(&pr, " $arg%u:", k);
+		btf_type_name(&h->b, ty, &pr, 0);
+	}
+	kinds[vlen] = 0;
+	*nargs = (int)vlen;
+	*params = pr.s ? pr.s : strdup("");
+	return *params ? 0 : -1;
+}

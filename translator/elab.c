@@ -218,5 +218,6 @@ int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *err
 		diag_error(&el.d, NULL, "semantic error: no probes found");
 	symbols_free(&el.ksyms);
 	kbtf_close(el.kbtf);
+	tp_events_free(&el.tpev);
 	return el.d.nerrors ? -1 : 0;
 }

@@ -289,7 +289,8 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 	char param[128], why[256] = "";
 	struct btf_access acc, first;
 
-	if (!arrow || !probe_all(pr, PP_KPROBE, PP_KPROBE) || el->kbtf_failed)
+	if (!arrow || !(probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_TRACE, PP_TRACE)) ||
+	    el->kbtf_failed)
 		return 0;
 	if (!el->kbtf && !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why)))) {
 		el->kbtf_failed = 1;
@@ -299,10 +300,14 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 	snprintf(param, sizeof(param), "%.*s", (int)(arrow - e->str - 1), e->str + 1);
 	for (size_t i = 0; i < pr->npoints; i++) {
 		const struct stap_probe_point *pt = &pr->points[i];
-		if (pt->module ||
-		    kbtf_access(el->kbtf, pt->symbol, param, arrow, &acc, why, sizeof(why)) < 0) {
+		const char *fn = pt->kind == PP_TRACE ? pt->btf_func : pt->symbol;
+		if (pt->module || !fn ||
+		    kbtf_access(el->kbtf, fn, param, arrow, &acc, why, sizeof(why)) < 0) {
 			elab_error(el, &e->loc, "cannot resolve %s in %s: %s", e->str, pt->pp,
-				   pt->module ? "no BTF for module functions" : why);
+				   pt->module ? "no BTF for module functions"
+				   : !fn      ? "the kernel's BTF does not name this "
+						"tracepoint's arguments"
+					      : why);
 			return 1;
 		}
 		if (i && memcmp(&acc, &first, sizeof(acc)) != 0) {
@@ -351,6 +356,69 @@ static void bind_cast(struct scope *sc, struct stap_expr *e)
 	*e = *access_expr(el->p, &acc, e->a, &e->loc);
 }
 
+static struct stap_expr *num_node(struct stap_program *p, int64_t v, const struct stap_loc *loc)
+{
+	struct stap_expr *n = node(p, E_NUM, loc);
+	n->num = v;
+	return n;
+}
+
+static struct stap_expr *binary(struct stap_program *p, enum stap_op op, struct stap_expr *a,
+				struct stap_expr *b)
+{
+	struct stap_expr *n = node(p, E_BINARY, &a->loc);
+	n->op = op;
+	n->a = a;
+	n->b = b;
+	return n;
+}
+
+/* A tracepoint argument read with its BTF size and sign (pt->argkinds):
+ * the bits above a narrow argument's width are not defined in its register,
+ * so 1- and 2-byte ones are masked, and sign-extended when signed. */
+static int bind_trace_arg(struct scope *sc, struct stap_expr *e)
+{
+	const struct stap_probe *pr = sc->probe;
+	struct stap_program *p = sc->el->p;
+	const char *name = e->str + 1;
+	int idx = 0;
+	char kind = 0;
+	if (!(probe_all(pr, PP_TRACE, PP_TRACE) ||
+	      probe_all(pr, PP_PROC_SYSCALL, PP_PROC_SYSRET)) ||
+	    strpbrk(name, "-[$>"))
+		return 0;
+	for (size_t i = 0; i < pr->npoints; i++) {
+		const struct stap_probe_point *pt = &pr->points[i];
+		enum stap_builtin unused;
+		int k = proto_index(pt->params, name, &unused);
+		if (k == 0 || k > pt->nargs || (idx && (k != idx || pt->argkinds[k - 1] != kind)))
+			return 0;
+		idx = k;
+		kind = pt->argkinds[k - 1];
+	}
+	static const struct {
+		char kind;
+		enum stap_builtin reader;
+		int64_t mask, sign;
+	} rows[] = {{'p', BI_POINTER_ARG, 0, 0},   {'l', BI_LONG_ARG, 0, 0},
+		    {'L', BI_ULONG_ARG, 0, 0},	   {'i', BI_INT_ARG, 0, 0},
+		    {'I', BI_UINT_ARG, 0, 0},	   {'h', BI_UINT_ARG, 0xffff, 0x8000},
+		    {'H', BI_UINT_ARG, 0xffff, 0}, {'b', BI_UINT_ARG, 0xff, 0x80},
+		    {'B', BI_UINT_ARG, 0xff, 0}};
+	size_t r = 0;
+	while (r < sizeof(rows) / sizeof(rows[0]) - 1 && rows[r].kind != kind)
+		r++;
+	struct stap_expr *rd = node(p, E_BUILTIN, &e->loc);
+	make_builtin(p, rd, rows[r].reader, idx);
+	if (rows[r].mask)
+		rd = binary(p, OP_AND, rd, num_node(p, rows[r].mask, &e->loc));
+	if (rows[r].sign)
+		rd = binary(p, OP_SUB, binary(p, OP_XOR, rd, num_node(p, rows[r].sign, &e->loc)),
+			    num_node(p, rows[r].sign, &e->loc));
+	*e = *rd;
+	return 1;
+}
+
 static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 {
 	struct elab *el = sc->el;
@@ -371,6 +439,12 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		make_builtin(el->p, e, BI_RETURNVAL, 0);
 		return;
 	}
+	if (strcmp(e->str, "$value") == 0 && probe_all(pr, PP_PROCFS_READ, PP_PROCFS_WRITE)) {
+		make_builtin(el->p, e, BI_PROCFS_VALUE, 0);
+		return;
+	}
+	if (bind_trace_arg(sc, e))
+		return;
 	int idx = 0;
 	enum stap_builtin reader = BI_LONG_ARG;
 	const char *name = e->str + 1;
@@ -394,9 +468,33 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 	elab_error(
 	    el, &e->loc,
 	    "unable to find context variable %s here (only the parameters of functions known from "
-	    "the kernel's BTF or the program's DWARF, at function entry, and $return in .return "
-	    "probes)",
+	    "the kernel's BTF or the program's DWARF, at function entry, tracepoint arguments, "
+	    "$return in .return probes and $value in procfs probes)",
 	    e->str);
+}
+
+/* $value = s (or $value .= s) in a procfs probe: _procfs_set_value(s). */
+static int bind_value_assign(struct scope *sc, struct stap_expr *e)
+{
+	struct stap_program *p = sc->el->p;
+	if (e->a->kind != E_TARGET || e->a->a || strcmp(e->a->str, "$value") != 0 ||
+	    !probe_all(sc->probe, PP_PROCFS_READ, PP_PROCFS_WRITE))
+		return 0;
+	if (e->op != OP_ASSIGN && e->op != OP_CONCAT) {
+		elab_error(sc->el, &e->loc, "$value is a string: only = and .= assign it");
+		return 1;
+	}
+	struct stap_expr *val = e->b;
+	if (e->op == OP_CONCAT) {
+		val = node(p, E_BINARY, &e->loc);
+		val->op = OP_CONCAT;
+		val->a = node(p, E_TARGET, &e->loc);
+		val->a->str = e->a->str;
+		val->b = e->b;
+	}
+	bind_expr(sc, val, USE_READ);
+	*e = *builtin1(p, BI_PROCFS_SET, val, &e->loc);
+	return 1;
 }
 
 static void bind_call(struct scope *sc, struct stap_expr *e)
@@ -479,6 +577,8 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 		bind_target(sc, e, use);
 		break;
 	case E_ASSIGN:
+		if (bind_value_assign(sc, e))
+			break;
 		if (e->a->kind != E_VAR && e->a->kind != E_INDEX && e->a->kind != E_TARGET) {
 			elab_error(el, &e->loc,
 				   "left side of assignment is not a variable or array element");

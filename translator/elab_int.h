@@ -3,6 +3,7 @@
 #define TRANSLATOR_ELAB_INT_H
 
 #include "translator/front_int.h"
+#include "translator/tracepoints.h"
 
 struct elab {
 	struct stap_session *s;
@@ -18,7 +19,25 @@ struct elab {
 	/* Listing mode (-l/-L): collect pp strings instead of failing. */
 	int listing;
 	/* Context of the probe point being resolved, for $param -> *_arg(N). */
+	/* kernel.trace: trace systems and classes from the headers, loaded once. */
+	struct tp_events tpev;
+	int tpev_loaded;
 };
+
+/* Probe points being resolved (elab_points.c). */
+struct ptlist {
+	struct stap_probe_point *v;
+	size_t n, cap;
+};
+struct stap_probe_point *elab_point_new(struct elab *el, struct ptlist *l, enum stap_pp_kind k);
+/* "semantic error: MSG in probe point SPEC"; -1. */
+int elab_spec_fail(struct elab *el, const struct stap_pp_spec *sp, const char *msg);
+char *elab_pp_fmt(struct elab *el, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An executable as process("PATH") names it (searched in $PATH), or NULL. */
+char *elab_process_path(struct elab *el, const char *arg);
+int elab_points_kernel_fn(struct elab *el, const struct stap_pp_spec *sp, struct ptlist *out);
+/* The event families (elab_events.c): 1 with *rc when sp is one of them. */
+int elab_points_event(struct elab *el, const struct stap_pp_spec *sp, struct ptlist *out, int *rc);
 
 /* "semantic error: MSG" at loc (elab.c). */
 void elab_error(struct elab *el, const struct stap_loc *loc, const char *fmt, ...)

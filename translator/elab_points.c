@@ -12,11 +12,6 @@
 
 #define ALIAS_MAX_DEPTH 16
 
-struct ptlist {
-	struct stap_probe_point *v;
-	size_t n, cap;
-};
-
 static struct stap_probe_point *pt_new(struct elab *el, struct ptlist *l, enum stap_pp_kind k)
 {
 	l->v = stap_grow(el->p, l->v, l->n, &l->cap, sizeof(*l->v), 8);
@@ -26,8 +21,7 @@ static struct stap_probe_point *pt_new(struct elab *el, struct ptlist *l, enum s
 	return pt;
 }
 
-static char *pp_fmt(struct elab *el, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *pp_fmt(struct elab *el, const char *fmt, ...)
+char *elab_pp_fmt(struct elab *el, const char *fmt, ...)
 {
 	struct strbuf b = {0};
 	va_list ap;
@@ -75,7 +69,7 @@ static int points_simple(struct elab *el, const struct stap_pp_spec *sp, struct 
 		return spec_fail(el, sp, "sequence number must be a number");
 	struct stap_probe_point *pt = pt_new(el, out, k);
 	pt->sequence = c->has_arg ? (int)c->arg_num : 0;
-	pt->pp = c->has_arg ? pp_fmt(el, "%s(%lld)", c->name, (long long)c->arg_num)
+	pt->pp = c->has_arg ? elab_pp_fmt(el, "%s(%lld)", c->name, (long long)c->arg_num)
 			    : stap_strdup(el->p, c->name);
 	return 0;
 }
@@ -135,9 +129,9 @@ static int points_timer(struct elab *el, const struct stap_pp_spec *sp, struct p
 		pt->jiffies = c->arg_num;
 		pt->randomize_ns = rnd; /* in jiffies for timer.jiffies */
 	}
-	pt->pp = r ? pp_fmt(el, "timer.%s(%lld).randomize(%lld)", c->name, (long long)c->arg_num,
-			    (long long)rnd)
-		   : pp_fmt(el, "timer.%s(%lld)", c->name, (long long)c->arg_num);
+	pt->pp = r ? elab_pp_fmt(el, "timer.%s(%lld).randomize(%lld)", c->name,
+				 (long long)c->arg_num, (long long)rnd)
+		   : elab_pp_fmt(el, "timer.%s(%lld)", c->name, (long long)c->arg_num);
 	return 0;
 }
 
@@ -247,10 +241,10 @@ static int points_match(struct elab *el, const struct stap_pp_spec *sp, const st
 			pt->offset = s->offset;
 			pt->vaddr = s->addr;
 		}
-		pt->pp = maxactive ? pp_fmt(el, "%s.function(\"%s\").return.maxactive(%d)",
-					    tg->what, s->name, maxactive)
-				   : pp_fmt(el, "%s.function(\"%s\")%s", tg->what, s->name,
-					    ret ? ".return" : "");
+		pt->pp = maxactive ? elab_pp_fmt(el, "%s.function(\"%s\").return.maxactive(%d)",
+						 tg->what, s->name, maxactive)
+				   : elab_pp_fmt(el, "%s.function(\"%s\")%s", tg->what, s->name,
+						 ret ? ".return" : "");
 		if (!has_wild(pat))
 			break;
 	}
@@ -417,15 +411,17 @@ static int points_process(struct elab *el, const struct stap_pp_spec *sp, struct
 }
 
 static const char *const families[] = {"begin",	 "end",	   "error",   "timer", "kernel",
-				       "kprobe", "module", "process", NULL};
+				       "kprobe", "module", "process", "never", "procfs"};
+#define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
 static int points_unknown(struct elab *el, const struct stap_pp_spec *sp)
 {
 	const char *name = sp->comps[0].name, *best = NULL;
 	int bestd = 3;
-	for (size_t i = 0; i < el->p->naliases + 8; i++) {
-		const char *cand =
-		    i < 8 ? families[i] : el->p->aliases[i - 8]->names[0]->comps[0].name;
+	for (size_t i = 0; i < el->p->naliases + NFAMILIES; i++) {
+		const char *cand = i < NFAMILIES
+				       ? families[i]
+				       : el->p->aliases[i - NFAMILIES]->names[0]->comps[0].name;
 		if (!cand)
 			continue;
 		int d = front_edit_distance(name, cand, 2);
@@ -443,6 +439,9 @@ static int points_unknown(struct elab *el, const struct stap_pp_spec *sp)
 static int points_builtin(struct elab *el, const struct stap_pp_spec *sp, struct ptlist *out)
 {
 	const struct stap_pp_comp *c0 = comp(sp, 0);
+	int rc;
+	if (elab_points_event(el, sp, out, &rc))
+		return rc;
 	if (comp_is(c0, "begin"))
 		return points_simple(el, sp, out, PP_BEGIN);
 	if (comp_is(c0, "end"))
@@ -460,6 +459,27 @@ static int points_builtin(struct elab *el, const struct stap_pp_spec *sp, struct
 	if (comp_is(c0, "process"))
 		return points_process(el, sp, out);
 	return points_unknown(el, sp);
+}
+
+/* For elab_events.c. */
+struct stap_probe_point *elab_point_new(struct elab *el, struct ptlist *l, enum stap_pp_kind k)
+{
+	return pt_new(el, l, k);
+}
+
+int elab_spec_fail(struct elab *el, const struct stap_pp_spec *sp, const char *msg)
+{
+	return spec_fail(el, sp, msg);
+}
+
+char *elab_process_path(struct elab *el, const char *arg)
+{
+	return process_path(el, arg);
+}
+
+int elab_points_kernel_fn(struct elab *el, const struct stap_pp_spec *sp, struct ptlist *out)
+{
+	return points_kernel(el, sp, out);
 }
 
 /* ---- aliases ---- */

@@ -9,6 +9,7 @@
  *   takes, registration tables, stp_module_start/stop/end. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -436,8 +437,48 @@ static int emit_probe_locks(struct emit *e, FILE *o, const struct stap_probe *pr
 /* ---- probe points ---- */
 
 struct counts {
-	int begin, end, error, kprobe, timer, uprobe;
+	int begin, end, error, kprobe, timer, uprobe, trace, procev, procfs, profile;
 };
+
+/* kernel.trace: the probe function with the tracepoint's prototype, each
+ * argument widened to unsigned long, the data pointer as argument 1. */
+static void emit_trace_point(FILE *o, const struct stap_probe *pr,
+			     const struct stap_probe_point *pt, size_t j)
+{
+	int k;
+
+	fprintf(o, "static void stp_tp_fn_%d_%zu(void *d", pr->index, j);
+	for (k = 1; k < pt->nargs; k++)
+		fprintf(o, ", unsigned long a%d", k);
+	fprintf(o, ")\n{\n	unsigned long args[%d] = { 0", pt->nargs > 0 ? pt->nargs : 1);
+	for (k = 1; k < pt->nargs; k++)
+		fprintf(o, ", a%d", k);
+	fprintf(o, " };\n\n	stp_trace_hit(d, args, ARRAY_SIZE(args));\n}\n");
+	fprintf(o,
+		"static struct stp_trace stp_trace_%d_%zu = { .probe = &stp_probe_%d_%zu, "
+		".name = ",
+		pr->index, j, pr->index, j);
+	emit_c_string(o, pt->symbol, strlen(pt->symbol));
+	fprintf(o, ", .func = (void *)stp_tp_fn_%d_%zu };\n", pr->index, j);
+}
+
+static void emit_procev_point(FILE *o, const struct stap_probe *pr,
+			      const struct stap_probe_point *pt, size_t j)
+{
+	fprintf(o,
+		"static struct stp_procev stp_procev_%d_%zu = { .probe = &stp_probe_%d_%zu, "
+		".kind = %s, .path = ",
+		pr->index, j, pr->index, j,
+		pt->kind == PP_PROC_END	      ? "STP_PROC_END"
+		: pt->kind == PP_PROC_SYSCALL ? "STP_PROC_SYSCALL"
+		: pt->kind == PP_PROC_SYSRET  ? "STP_PROC_SYSRET"
+					      : "STP_PROC_BEGIN");
+	if (pt->path)
+		emit_c_string(o, pt->path, strlen(pt->path));
+	else
+		fputs("NULL", o);
+	fputs(" };\n", o);
+}
 
 static void emit_point(FILE *o, const struct stap_probe *pr, const struct stap_probe_point *pt,
 		       size_t j, struct counts *n)
@@ -454,12 +495,38 @@ static void emit_point(FILE *o, const struct stap_probe *pr, const struct stap_p
 		n->end += pt->kind == PP_END;
 		n->error += pt->kind == PP_ERROR;
 		break;
-	case PP_TIMER:
-	case PP_PROFILE: {
+	case PP_NEVER:
+	case PP_PROCFS_READ:
+	case PP_PROCFS_WRITE: /* the files: emit_procfs_files */
+		break;
+	case PP_TRACE:
+		emit_trace_point(o, pr, pt, j);
+		n->trace++;
+		break;
+	case PP_PROC_BEGIN:
+	case PP_PROC_END:
+	case PP_PROC_SYSCALL:
+	case PP_PROC_SYSRET:
+		emit_procev_point(o, pr, pt, j);
+		n->procev++;
+		break;
+	case PP_PROFILE:
+		fprintf(o,
+			"static struct stp_profile stp_profile_%d_%zu = { &stp_probe_%d_%zu };\n",
+			pr->index, j, pr->index, j);
+		n->profile++;
+		break;
+	case PP_KSTMT_ABS:
+		fprintf(
+		    o,
+		    "static struct stp_kprobe stp_kprobe_%d_%zu = { .probe = &stp_probe_%d_%zu, "
+		    ".addr = 0x%llxUL };\n",
+		    pr->index, j, pr->index, j, (unsigned long long)pt->address);
+		n->kprobe++;
+		break;
+	case PP_TIMER: {
 		long long ns = pt->period_ns;
 
-		if (pt->kind == PP_PROFILE)
-			ns = 0;
 		fprintf(o, "static struct stp_timer stp_timer_%d_%zu = { &stp_probe_%d_%zu, ",
 			pr->index, j, pr->index, j);
 		if (ns > 0)
@@ -544,12 +611,12 @@ static int table_cmp(const void *a, const void *b)
 
 static int kind_class(enum stap_pp_kind k)
 {
-	if (k == PP_KRETPROBE)
+	if (k == PP_KRETPROBE || k == PP_KSTMT_ABS)
 		return PP_KPROBE;
 	if (k == PP_URETPROBE)
 		return PP_UPROBE;
-	if (k == PP_PROFILE)
-		return PP_TIMER;
+	if (k == PP_PROC_END || k == PP_PROC_SYSCALL || k == PP_PROC_SYSRET)
+		return PP_PROC_BEGIN;
 	return k;
 }
 
@@ -586,17 +653,99 @@ static void emit_table(struct emit *e, FILE *o, const char *type, const char *na
 	free(t);
 }
 
+/* The registered probe kinds, in registration order; teardown goes in the
+ * reverse one (timers first: they fire without any event).  cls -1: the
+ * table is emitted by its own code. */
+static const struct probe_kind {
+	const char *type, *table, *prefix, *fn;
+	int cls;
+	size_t count; /* offset in struct counts */
+} probe_kinds[] = {
+    {"struct stp_kprobe", "stp_kprobes", "stp_kprobe", "kprobe", PP_KPROBE,
+     offsetof(struct counts, kprobe)},
+    {"struct stp_uprobe", "stp_uprobes", "stp_uprobe", "uprobe", PP_UPROBE,
+     offsetof(struct counts, uprobe)},
+    {"struct stp_trace", "stp_traces", "stp_trace", "trace", PP_TRACE,
+     offsetof(struct counts, trace)},
+    {"struct stp_procev", "stp_procevs", "stp_procev", "procev", PP_PROC_BEGIN,
+     offsetof(struct counts, procev)},
+    {"struct stp_procfs", "stp_procfs_files", "stp_procfs", "procfs", -1,
+     offsetof(struct counts, procfs)},
+    {"struct stp_timer", "stp_timers", "stp_timer", "timer", PP_TIMER,
+     offsetof(struct counts, timer)},
+    {"struct stp_profile", "stp_profiles", "stp_profile", "profile", PP_PROFILE,
+     offsetof(struct counts, profile)},
+};
+#define NKINDS (sizeof(probe_kinds) / sizeof(probe_kinds[0]))
+
+static int kind_count(const struct counts *n, size_t k)
+{
+	return *(const int *)((const char *)n + probe_kinds[k].count);
+}
+
 static void emit_tables(struct emit *e, FILE *o, const struct counts *n)
 {
+	size_t k;
+
 	emit_table(e, o, "const struct stp_probe", "stp_begin_probes", "stp_probe", PP_BEGIN);
 	emit_table(e, o, "const struct stp_probe", "stp_end_probes", "stp_probe", PP_END);
 	emit_table(e, o, "const struct stp_probe", "stp_error_probes", "stp_probe", PP_ERROR);
-	if (n->kprobe)
-		emit_table(e, o, "struct stp_kprobe", "stp_kprobes", "stp_kprobe", PP_KPROBE);
-	if (n->timer)
-		emit_table(e, o, "struct stp_timer", "stp_timers", "stp_timer", PP_TIMER);
-	if (n->uprobe)
-		emit_table(e, o, "struct stp_uprobe", "stp_uprobes", "stp_uprobe", PP_UPROBE);
+	for (k = 0; k < NKINDS; k++)
+		if (kind_count(n, k) && probe_kinds[k].cls >= 0)
+			emit_table(e, o, probe_kinds[k].type, probe_kinds[k].table,
+				   probe_kinds[k].prefix, probe_kinds[k].cls);
+}
+
+/* procfs: one file per name, with its read and write probe. */
+static void emit_procfs_files(struct emit *e, FILE *o, struct counts *n)
+{
+	size_t i, j, i2, j2;
+	int nf = 0;
+
+	for (i = 0; i < e->p->nprobes; i++)
+		for (j = 0; j < e->p->probes[i]->npoints; j++) {
+			const struct stap_probe_point *pt = &e->p->probes[i]->points[j];
+			const char *probe[2] = {"NULL", "NULL"};
+			char ref[2][64];
+			int seen = 0;
+
+			if (pt->kind != PP_PROCFS_READ && pt->kind != PP_PROCFS_WRITE)
+				continue;
+			for (i2 = 0; i2 < e->p->nprobes && !seen; i2++)
+				for (j2 = 0; j2 < e->p->probes[i2]->npoints; j2++) {
+					const struct stap_probe_point *q =
+					    &e->p->probes[i2]->points[j2];
+					int w = q->kind == PP_PROCFS_WRITE;
+
+					if ((q->kind != PP_PROCFS_READ && !w) ||
+					    strcmp(q->path, pt->path) != 0)
+						continue;
+					if (q != pt && (i2 < i || (i2 == i && j2 < j))) {
+						seen = 1; /* emitted with its first point */
+						break;
+					}
+					if (strcmp(probe[w], "NULL") != 0) {
+						emit_error(e, &e->p->probes[i2]->loc,
+							   "%s has more than one probe", q->pp);
+						continue;
+					}
+					snprintf(ref[w], sizeof(ref[w]), "&stp_probe_%d_%zu",
+						 e->p->probes[i2]->index, j2);
+					probe[w] = ref[w];
+				}
+			if (seen)
+				continue;
+			fprintf(o, "static struct stp_procfs stp_procfs_%d = { ", nf++);
+			emit_c_string(o, pt->path, strlen(pt->path));
+			fprintf(o, ", %s, %s };\n", probe[0], probe[1]);
+		}
+	n->procfs = nf;
+	if (!nf)
+		return;
+	fputs("static struct stp_procfs *const stp_procfs_files[] = {\n", o);
+	for (int k = 0; k < nf; k++)
+		fprintf(o, "\t&stp_procfs_%d,\n", k);
+	fputs("\tNULL\n};\n\n", o);
 }
 
 static void count_points(const struct stap_program *p, struct counts *n)
@@ -607,36 +756,45 @@ static void count_points(const struct stap_program *p, struct counts *n)
 		for (j = 0; j < p->probes[i]->npoints; j++) {
 			enum stap_pp_kind k = p->probes[i]->points[j].kind;
 
-			n->kprobe += k == PP_KPROBE || k == PP_KRETPROBE;
+			n->kprobe += k == PP_KPROBE || k == PP_KRETPROBE || k == PP_KSTMT_ABS;
 			n->uprobe += k == PP_UPROBE || k == PP_URETPROBE;
-			n->timer += k == PP_TIMER || k == PP_PROFILE;
+			n->timer += k == PP_TIMER;
+			n->trace += k == PP_TRACE;
+			n->procev += k == PP_PROC_BEGIN || k == PP_PROC_END ||
+				     k == PP_PROC_SYSCALL || k == PP_PROC_SYSRET;
+			n->procfs += k == PP_PROCFS_READ || k == PP_PROCFS_WRITE;
+			n->profile += k == PP_PROFILE;
 		}
 }
 
-/* Registration of the probe kinds the module has. */
+/* Registration of the probe kinds the module has; teardown unregisters in
+ * the reverse order, then waits once for tracepoint handlers in flight,
+ * then releases what those handlers use. */
 static void emit_registration(FILE *o, const struct counts *n)
 {
-	static const struct {
-		const char *table, *kind;
-	} kinds[] = {{"stp_kprobes", "kprobe"}, {"stp_uprobes", "uprobe"}, {"stp_timers", "timer"}};
-	int have[3] = {n->kprobe > 0, n->uprobe > 0, n->timer > 0};
 	size_t i;
 
 	fputs("static void stp_unregister_all(void)\n{\n\tsize_t i = 0;\n\n", o);
-	for (i = 3; i-- > 0;) /* timers first: they fire without any event */
-		if (have[i])
+	for (i = NKINDS; i-- > 0;)
+		if (kind_count(n, i))
 			fprintf(o, "\tfor (i = 0; %s[i]; i++)\n\t\tstp_%s_unregister(%s[i]);\n",
-				kinds[i].table, kinds[i].kind, kinds[i].table);
+				probe_kinds[i].table, probe_kinds[i].fn, probe_kinds[i].table);
+	if (n->trace || n->procev)
+		fputs("\tstp_trace_sync();\n", o);
+	if (n->procev)
+		fputs(
+		    "\tfor (i = 0; stp_procevs[i]; i++)\n\t\tstp_procev_release(stp_procevs[i]);\n",
+		    o);
 	fputs("\t(void)i;\n}\n\nstatic int stp_register_all(void)\n{\n\tsize_t i = 0;\n"
 	      "\tint rc = 0;\n\n",
 	      o);
-	for (i = 0; i < 3; i++)
-		if (have[i])
+	for (i = 0; i < NKINDS; i++)
+		if (kind_count(n, i))
 			fprintf(
 			    o,
 			    "\tfor (i = 0; %s[i]; i++)\n\t\tif ((rc = stp_%s_register(%s[i])))\n"
 			    "\t\t\treturn rc;\n",
-			    kinds[i].table, kinds[i].kind, kinds[i].table);
+			    probe_kinds[i].table, probe_kinds[i].fn, probe_kinds[i].table);
 	fputs("\t(void)i;\n\treturn rc;\n}\n\n", o);
 }
 
@@ -751,8 +909,12 @@ static void emit_head(struct emit *e, FILE *o, const struct counts *n)
 	emit_defines(e, o);
 	if (n->kprobe)
 		fputs("#define STP_NEED_KPROBES 1\n", o);
-	if (n->timer)
+	if (n->timer || n->profile)
 		fputs("#define STP_NEED_TIMERS 1\n", o);
+	if (n->trace || n->procev)
+		fputs("#define STP_NEED_TRACE 1\n", o);
+	if (n->procfs)
+		fputs("#define STP_NEED_PROCFS 1\n", o);
 	if (n->uprobe)
 		fputs("#define STP_NEED_UPROBES 1\n", o);
 	fputs("#include \"transport.c\"\n#include \"runtime.c\"\n\n", o);
@@ -812,6 +974,7 @@ int emit_module(const struct stap_session *s, const struct stap_program *p, cons
 	for (i = 0; i < p->nprobes; i++)
 		emit_probe_body(&e, out, p->probes[i]);
 	emit_points(&e, out, &seen);
+	emit_procfs_files(&e, out, &n);
 	emit_tables(&e, out, &n);
 	emit_registration(out, &n);
 	fputs(module_glue, out);

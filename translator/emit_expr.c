@@ -411,6 +411,8 @@ static const struct bi_row bi_rows[BI_COUNT_] = {
     [BI_PEXECNAME] = CALL("stp_pexecname(", BI_TEMP),
     [BI_RETURNVAL] = CALL("stp_returnval(", BI_CTX | BI_LOC),
     [BI_RANDINT] = CALL("stp_randint(", BI_CTX | BI_LOC),
+    [BI_PROCFS_VALUE] = CALL("stp_procfs_value(", BI_CTX | BI_LOC),
+    [BI_PROCFS_SET] = CALL("stp_procfs_set(", BI_CTX | BI_LOC),
     [BI_EXIT] = FIXED("(stp_exit(), (int64_t)0)"),
     [BI_ABORT] = FIXED("(stp_exit(), c->abort = c->abort ? c->abort : STP_ABORT_NEXT, (int64_t)0)"),
     [BI_PID] = FIXED("((int64_t)current->tgid)"),

@@ -146,6 +146,16 @@ int kbtf_access(struct kbtf *h, const char *func, const char *param, const char 
 int kbtf_cast(struct kbtf *h, const char *type, const char *chain, struct btf_access *out,
 	      char *why, size_t whylen);
 void kbtf_close(struct kbtf *h);
+/* The tracepoints of vmlinux (btf_trace_NAME typedefs): *names points into
+ * h (free only the array).  kbtf_tracepoint gives one's probe-function
+ * arguments as "$__data:void* $arg1:TYPE ..." (malloc'd), their count, and
+ * in kinds (BTF_TP_MAXARGS + 1 bytes) how each is read: 'p' a pointer, else
+ * b/h/i/l for 1/2/4/8 bytes, upper case when unsigned; -1 with why when it
+ * has none or passes one by value. */
+#define BTF_TP_MAXARGS 16
+size_t kbtf_tracepoint_names(struct kbtf *h, char ***names);
+int kbtf_tracepoint(struct kbtf *h, const char *name, char **params, char *kinds, int *nargs,
+		    char *why, size_t whylen);
 
 /* Edit distance, for "did you mean". */
 int front_edit_distance(const char *a, const char *b, int cap);

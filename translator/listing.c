@@ -18,7 +18,13 @@ static char *point_line(struct elab *el, const struct stap_probe_point *pt, int 
 	struct strbuf b = {0};
 	sb_puts(&b, pt->pp);
 	(void)el;
-	if (vars && (pt->kind == PP_KPROBE || pt->kind == PP_UPROBE)) {
+	if (vars && pt->kind == PP_TRACE) {
+		/* the data pointer is the runtime's, not the event's */
+		const char *q = pt->params ? strstr(pt->params, " $") : NULL;
+		if (q)
+			sb_puts(&b, q);
+	} else if (vars && (pt->kind == PP_KPROBE || pt->kind == PP_UPROBE ||
+			    pt->kind == PP_PROC_SYSCALL || pt->kind == PP_PROC_SYSRET)) {
 		if (pt->params && *pt->params)
 			sb_printf(&b, " %s", pt->params);
 	} else if (vars && (pt->kind == PP_KRETPROBE || pt->kind == PP_URETPROBE)) {
@@ -121,6 +127,8 @@ int front_list(struct stap_session *s)
 		free(lines[i]);
 	free(lines);
 	symbols_free(&el.ksyms);
+	kbtf_close(el.kbtf);
+	tp_events_free(&el.tpev);
 	stap_program_free(p);
 	return rc;
 }

@@ -1,0 +1,3 @@
+#define TRACE_SYSTEM x
+DEFINE_EVENT(cls, ev,
+TRACE_EVENT(a
