@@ -23,6 +23,12 @@ struct stap_program *front_parse_buffer(const char *name, const char *buf, size_
 	r = lex_tokens(p, &d, p->file, buf, len, &raw);
 	if (r == 0)
 		r = preprocess(p, &d, &env, &raw, &toks);
+	/* As SystemTap: nothing left after the preprocessor is an error, not a
+	 * script that does nothing. */
+	if (r == 0 && toks.n <= 1) {
+		diag_error(&d, NULL, "input file '%s' is empty", name);
+		r = -1;
+	}
 	if (r == 0)
 		r = parse_tokens(p, &d, &toks, s->guru);
 	tokvec_free(&raw);

@@ -62,6 +62,8 @@ int front_list(struct stap_session *s)
 		free(lines[i]);
 	free(lines);
 	symbols_free(&el.ksyms);
+	blocklist_free(&el.block);
+	kbtf_close(el.kbtf);
 	stap_program_free(p);
 	return rc;
 }

@@ -950,6 +950,9 @@ static void parse_function(struct parser *ps, const struct token *kw, struct ptr
 		do {
 			struct stap_var *v = new_var(
 			    ps, expect_name(ps, "expected a parameter name"), STAP_VAR_PARAM);
+			for (size_t k = 0; k < params.n; k++)
+				if (strcmp(((struct stap_var *)params.v[k])->name, v->name) == 0)
+					parse_fail_msg(ps, &v->loc, "duplicate parameter name");
 			if (accept_op(ps, ":"))
 				v->type = parse_type(ps);
 			v->index = (int)params.n;
