@@ -35,6 +35,8 @@ static const char *const op_texts[] = {
     [OP_GE] = ">=",
     [OP_EQ] = "==",
     [OP_NE] = "!=",
+    [OP_MATCH] = "=~",
+    [OP_NMATCH] = "!~",
     [OP_NEG] = "-",
     [OP_PLUS] = "+",
     [OP_NOT] = "!",

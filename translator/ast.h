@@ -82,6 +82,9 @@ enum stap_op {
 	OP_GE,
 	OP_EQ,
 	OP_NE,
+	/* E_COMPARE, string =~ "regex" / !~: b is the E_STR regex */
+	OP_MATCH,
+	OP_NMATCH,
 	/* unary */
 	OP_NEG,
 	OP_PLUS,
@@ -190,7 +193,10 @@ enum stap_op {
 	X(RANDINT, "randint", STAP_T_LONG, "l")                                                    \
 	X(ABS, "abs", STAP_T_LONG, "l")                                                            \
 	X(MIN, "min", STAP_T_LONG, "ll")                                                           \
-	X(MAX, "max", STAP_T_LONG, "ll")
+	X(MAX, "max", STAP_T_LONG, "ll")                                                           \
+	X(MATCHED, "matched", STAP_T_STRING, "l")                                                  \
+	X(MATCHED_STR, "matched_str", STAP_T_STRING, "")                                           \
+	X(NGROUPS, "ngroups", STAP_T_LONG, "")
 
 enum stap_builtin {
 	BI_NONE = 0,

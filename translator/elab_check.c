@@ -4,14 +4,14 @@
  * because the runtime evaluates it whenever it likes to arm or disarm P. */
 #include <string.h>
 
+#include "translator/ast_walk.h"
 #include "translator/elab_int.h"
 
-/* A visit of every statement and expression under a body, called functions
- * included when follow is set (each function once per walk). */
+/* The walk of ast_walk.h, into called functions when follow is set (each
+ * function once per walk). */
 struct walk {
+	struct ast_visit v; /* first: the callbacks get &walk.v */
 	struct elab *el;
-	int (*stmt)(struct walk *w, const struct stap_stmt *s);
-	int (*expr)(struct walk *w, const struct stap_expr *e);
 	int follow;
 	const struct stap_var *var;	/* what the callbacks look for */
 	const struct stap_func *via;	/* outermost called function, or NULL */
@@ -40,60 +40,29 @@ static int first_report(struct walk *w, const struct stap_loc *loc)
 	return 1;
 }
 
-static int walk_stmt(struct walk *w, const struct stap_stmt *s);
-
-static int walk_func(struct walk *w, const struct stap_func *f)
+/* Into the function a call reaches, once. */
+static int walk_call(struct ast_visit *v, const struct stap_expr *e)
 {
+	struct walk *w = (struct walk *)v;
+	const struct stap_func *f = e->func;
+	if (!w->follow || !f || !f->body)
+		return 0;
 	for (size_t i = 0; i < w->nseen; i++)
 		if (w->seen[i] == f)
 			return 0;
 	if (w->nseen == sizeof(w->seen) / sizeof(w->seen[0]))
 		return 0;
 	w->seen[w->nseen++] = f;
-	return f->body ? walk_stmt(w, f->body) : 0;
-}
-
-static int walk_expr(struct walk *w, const struct stap_expr *e)
-{
-	if (!e)
-		return 0;
-	if (w->expr && w->expr(w, e))
-		return 1;
-	if (walk_expr(w, e->a) || walk_expr(w, e->b) || walk_expr(w, e->c))
-		return 1;
-	for (size_t i = 0; i < e->nargs; i++)
-		if (walk_expr(w, e->args[i]))
-			return 1;
-	if (w->follow && e->kind == E_CALL && e->func) {
-		const struct stap_func *outer = w->via;
-		const struct stap_loc *outer_loc = w->via_loc;
-		if (!w->via) {
-			w->via = e->func;
-			w->via_loc = &e->loc;
-		}
-		int r = walk_func(w, e->func);
-		w->via = outer;
-		w->via_loc = outer_loc;
-		return r;
+	const struct stap_func *outer = w->via;
+	const struct stap_loc *outer_loc = w->via_loc;
+	if (!w->via) {
+		w->via = f;
+		w->via_loc = &e->loc;
 	}
-	return 0;
-}
-
-static int walk_stmt(struct walk *w, const struct stap_stmt *s)
-{
-	if (!s)
-		return 0;
-	if (w->stmt && w->stmt(w, s))
-		return 1;
-	for (size_t i = 0; i < s->nstmts; i++)
-		if (walk_stmt(w, s->stmts[i]))
-			return 1;
-	if (walk_expr(w, s->expr) || walk_expr(w, s->init) || walk_expr(w, s->step) ||
-	    walk_expr(w, s->limit))
-		return 1;
-	if (s->kind == S_FOREACH && s->array && walk_expr(w, s->array))
-		return 1;
-	return walk_stmt(w, s->body) || walk_stmt(w, s->els);
+	int r = ast_visit_stmt(v, f->body);
+	w->via = outer;
+	w->via_loc = outer_loc;
+	return r;
 }
 
 /* The variable an lvalue expression writes, or NULL. */
@@ -126,8 +95,9 @@ static void report_modify(struct walk *w, const struct stap_loc *loc)
 			   w->var->name);
 }
 
-static int modify_expr(struct walk *w, const struct stap_expr *e)
+static int modify_expr(struct ast_visit *v, const struct stap_expr *e)
 {
+	struct walk *w = (struct walk *)v;
 	if (written_var(e) == w->var) {
 		report_modify(w, &e->a->loc);
 		return 1;
@@ -135,8 +105,9 @@ static int modify_expr(struct walk *w, const struct stap_expr *e)
 	return 0;
 }
 
-static int modify_stmt(struct walk *w, const struct stap_stmt *s)
+static int modify_stmt(struct ast_visit *v, const struct stap_stmt *s)
 {
+	struct walk *w = (struct walk *)v;
 	if (s->kind == S_DELETE && s->expr && s->expr->var == w->var) {
 		report_modify(w, &s->expr->loc);
 		return 1;
@@ -145,24 +116,24 @@ static int modify_stmt(struct walk *w, const struct stap_stmt *s)
 }
 
 /* A foreach found anywhere: its body must leave its array alone. */
-static int foreach_stmt(struct walk *w, const struct stap_stmt *s)
+static int foreach_stmt(struct ast_visit *v, const struct stap_stmt *s)
 {
+	struct walk *w = (struct walk *)v;
 	if (s->kind != S_FOREACH || !s->array || s->array->kind != E_VAR || !s->array->var)
 		return 0;
-	struct walk inner = {.el = w->el,
-			     .stmt = modify_stmt,
-			     .expr = modify_expr,
+	struct walk inner = {.v = {modify_stmt, modify_expr, walk_call},
+			     .el = w->el,
 			     .follow = 1,
 			     .var = s->array->var,
 			     .rep = w->rep};
-	walk_stmt(&inner, s->body);
+	ast_visit_stmt(&inner.v, s->body);
 	return 0;
 }
 
 static void check_foreach(struct elab *el, const struct stap_stmt *body, struct reported *rep)
 {
-	struct walk w = {.el = el, .stmt = foreach_stmt, .rep = rep};
-	walk_stmt(&w, body);
+	struct walk w = {.v = {.stmt = foreach_stmt}, .el = el, .rep = rep};
+	ast_visit_stmt(&w.v, body);
 }
 
 /* ---- probe conditions ---- */
@@ -204,8 +175,9 @@ static int cond_expr(struct walk *w, const struct stap_expr *e)
 	return 1;
 }
 
-static int cond_stmt(struct walk *w, const struct stap_stmt *s)
+static int cond_stmt(struct ast_visit *v, const struct stap_stmt *s)
 {
+	struct walk *w = (struct walk *)v;
 	const char *msg = NULL;
 	if (s->kind == S_DELETE && s->expr && s->expr->var &&
 	    s->expr->var->scope == STAP_VAR_GLOBAL)
@@ -220,10 +192,11 @@ static int cond_stmt(struct walk *w, const struct stap_stmt *s)
 }
 
 /* In a called function, writes to its own locals are no side effect. */
-static int cond_expr_globals(struct walk *w, const struct stap_expr *e)
+static int cond_expr_globals(struct ast_visit *v, const struct stap_expr *e)
 {
-	const struct stap_var *v = written_var(e);
-	if (v && w->via && v->scope != STAP_VAR_GLOBAL)
+	struct walk *w = (struct walk *)v;
+	const struct stap_var *var = written_var(e);
+	if (var && w->via && var->scope != STAP_VAR_GLOBAL)
 		return 0;
 	return cond_expr(w, e);
 }
@@ -236,12 +209,11 @@ void elab_check(struct elab *el, struct stap_func **funcs, size_t nfuncs)
 		struct stap_probe *pr = p->probes[i];
 		check_foreach(el, pr->body, &rep);
 		if (pr->cond) {
-			struct walk w = {.el = el,
-					 .stmt = cond_stmt,
-					 .expr = cond_expr_globals,
+			struct walk w = {.v = {cond_stmt, cond_expr_globals, walk_call},
+					 .el = el,
 					 .follow = 1,
 					 .rep = &rep};
-			walk_expr(&w, pr->cond);
+			ast_visit_expr(&w.v, pr->cond);
 		}
 	}
 	for (size_t i = 0; i < nfuncs; i++)

@@ -378,6 +378,12 @@ static enum stap_type ty(struct tctx *c, struct stap_expr *e, enum stap_type wan
 		t = STAP_T_LONG;
 		break;
 	case E_COMPARE:
+		if (e->op == OP_MATCH || e->op == OP_NMATCH) {
+			expect(c, e->a, STAP_T_STRING, "the left operand of =~");
+			expect(c, e->b, STAP_T_STRING, "the regular expression");
+			t = STAP_T_LONG;
+			break;
+		}
 		u = ty(c, e->a, STAP_T_UNKNOWN);
 		t = ty(c, e->b, u);
 		if (!known(u))

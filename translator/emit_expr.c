@@ -188,6 +188,12 @@ static void emit_binary(struct emit *e, const struct stap_expr *x)
 
 static void emit_compare(struct emit *e, const struct stap_expr *x)
 {
+	if (x->op == OP_MATCH || x->op == OP_NMATCH) {
+		fputs("((int64_t)", e->out);
+		emit_regex_match(e, x);
+		fputs(")", e->out);
+		return;
+	}
 	if (x->a->type == STAP_T_STRING) {
 		fputs("((int64_t)(strcmp(", e->out);
 		emit_expr(e, x->a);
@@ -411,6 +417,9 @@ static const struct bi_row bi_rows[BI_COUNT_] = {
     [BI_PEXECNAME] = CALL("stp_pexecname(", BI_TEMP),
     [BI_RETURNVAL] = CALL("stp_returnval(", BI_CTX | BI_LOC),
     [BI_RANDINT] = CALL("stp_randint(", BI_CTX | BI_LOC),
+    [BI_MATCHED] = CALL("stp_regex_matched(", BI_CTX | BI_TEMP | BI_LOC),
+    [BI_MATCHED_STR] = CALL("stp_regex_matched_str(", BI_CTX | BI_TEMP | BI_LOC),
+    [BI_NGROUPS] = CALL("stp_regex_ngroups(", BI_CTX | BI_LOC),
     [BI_EXIT] = FIXED("(stp_exit(), (int64_t)0)"),
     [BI_ABORT] = FIXED("(stp_exit(), c->abort = c->abort ? c->abort : STP_ABORT_NEXT, (int64_t)0)"),
     [BI_PID] = FIXED("((int64_t)current->tgid)"),

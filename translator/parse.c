@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "translator/front_int.h"
+#include "translator/regex.h"
 
 #define PARSE_MAX_DEPTH 200 /* nesting: keeps hostile input off the stack limit */
 
@@ -475,17 +476,47 @@ static struct stap_expr *parse_shift(struct parser *ps)
 	return parse_level(ps, m, E_BINARY, parse_concat);
 }
 
+/* The regex of =~ is compiled at translate time (the kernel has none), so it
+ * must be a literal, and a bad one is an error here, at its own column. */
+static void check_regex(struct parser *ps, const struct stap_expr *re)
+{
+	struct re_prog *prog = malloc(sizeof(*prog));
+	char why[128], msg[200];
+	size_t at = 0;
+	if (!prog)
+		abort();
+	if (re->kind != E_STR) {
+		free(prog);
+		parse_fail_msg(ps, &re->loc,
+			       "the right side of =~ / !~ must be a string literal (the regular "
+			       "expression is compiled when the script is translated)");
+	}
+	int rc = re_compile(re->str, re->str_len, prog, why, sizeof(why), &at);
+	if (rc == 0)
+		re_free(prog);
+	free(prog);
+	if (rc == 0)
+		return;
+	struct stap_loc loc = re->loc;
+	snprintf(msg, sizeof(msg), "invalid regular expression: %s (at byte %zu of the regex)", why,
+		 at + 1);
+	parse_fail_msg(ps, &loc, msg);
+}
+
 static struct stap_expr *parse_compare(struct parser *ps)
 {
 	static const struct opmap m[] = {
-	    {"<", OP_LT},  {"<=", OP_LE}, {">", OP_GT}, {">=", OP_GE},
-	    {"==", OP_EQ}, {"!=", OP_NE}, {0, 0},
+	    {"<", OP_LT},  {"<=", OP_LE},    {">", OP_GT},	{">=", OP_GE}, {"==", OP_EQ},
+	    {"!=", OP_NE}, {"=~", OP_MATCH}, {"!~", OP_NMATCH}, {0, 0},
 	};
-	if (is_op(ps, "=~") || is_op(ps, "!~"))
-		parse_fail_msg(ps, &peek(ps)->loc, "regular expression matching is not supported");
-	struct stap_expr *e = parse_level(ps, m, E_COMPARE, parse_shift);
-	if (is_op(ps, "=~") || is_op(ps, "!~"))
-		parse_fail_msg(ps, &peek(ps)->loc, "regular expression matching is not supported");
+	struct stap_expr *e = parse_shift(ps);
+	enum stap_op op;
+	while ((op = match_op(ps, m)) != OP_NONE) {
+		const struct token *t = next(ps);
+		e = binary(ps, E_COMPARE, op, e, parse_shift(ps), &t->loc);
+		if (op == OP_MATCH || op == OP_NMATCH)
+			check_regex(ps, e->b);
+	}
 	return e;
 }
 
