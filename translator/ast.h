@@ -56,6 +56,8 @@ enum stap_expr_kind {
 	E_TARGET,    /* $name / $name->f / @var(...): context variable (name) */
 	E_ARG,	     /* $N (num) or @N (str): script argument, resolved by pass 2
 		      * into E_NUM / E_STR; kept only in -p1 output */
+	E_ENTRY,     /* pass 2: @entry(a) in a .return probe, a long saved at
+		      * function entry in slot num (probe->entry[num] == a) */
 };
 
 enum stap_op {
@@ -390,6 +392,10 @@ struct stap_probe {
 	size_t nlocals;
 	struct stap_expr *cond; /* pass 2: combined "if" condition, or NULL */
 	int index;		/* position in probes[] */
+	/* pass 2: the @entry(expr) of a .return probe, evaluated at function
+	 * entry in this order into slots 0..nentry-1 */
+	struct stap_expr **entry;
+	size_t nentry;
 };
 
 /* probe name = point, point { prologue }  (or += for an epilogue) */

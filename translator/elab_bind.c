@@ -13,6 +13,7 @@ struct scope {
 	struct stap_var **locals;
 	size_t nlocals, cap;
 	int loops;
+	int in_entry; /* binding an @entry(...) argument: function entry */
 };
 
 struct stap_var *elab_find_global(struct stap_program *p, const char *name)
@@ -79,6 +80,7 @@ static struct stap_var *scope_bind_local(struct scope *sc, const struct stap_var
 enum { USE_READ = 1, USE_WRITE = 2 };
 
 static void bind_expr(struct scope *sc, struct stap_expr *e, int use);
+static void entry_save(struct scope *sc, struct stap_expr *e, struct stap_expr *x);
 static void bind_stmt(struct scope *sc, struct stap_stmt *s);
 
 static void mark(struct stap_var *v, int use)
@@ -186,6 +188,14 @@ static struct stap_expr *node(struct stap_program *p, enum stap_expr_kind k,
 	return n;
 }
 
+/* Context variables read at a kernel function's entry: a kprobe, or the
+ * argument of @entry in a kretprobe. */
+static int kernel_entry(const struct scope *sc)
+{
+	return probe_all(sc->probe, PP_KPROBE, PP_KPROBE) ||
+	       (sc->in_entry && probe_all(sc->probe, PP_KRETPROBE, PP_KRETPROBE));
+}
+
 /* The parameter list every point of the probe shares, or NULL. */
 static const char *probe_params(const struct stap_probe *pr)
 {
@@ -289,7 +299,7 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 	char param[128], why[256] = "";
 	struct btf_access acc, first;
 
-	if (!arrow || !probe_all(pr, PP_KPROBE, PP_KPROBE) || el->kbtf_failed)
+	if (!arrow || !kernel_entry(sc) || el->kbtf_failed)
 		return 0;
 	if (!el->kbtf && !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why)))) {
 		el->kbtf_failed = 1;
@@ -363,6 +373,14 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		bind_cast(sc, e);
 		return;
 	}
+	/* As in SystemTap, $param in a .return probe is its value at entry. */
+	if (!sc->in_entry && probe_all(pr, PP_KRETPROBE, PP_KRETPROBE) && e->str[0] == '$' &&
+	    e->str[1] != '$' && strcmp(e->str, "$return") != 0) {
+		struct stap_expr *x = stap_alloc(el->p, sizeof(*x));
+		*x = *e;
+		entry_save(sc, e, x);
+		return;
+	}
 	if (strncmp(e->str, "$$", 2) == 0 && bind_pretty(sc, e))
 		return;
 	if (bind_member_chain(sc, e))
@@ -374,7 +392,7 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 	int idx = 0;
 	enum stap_builtin reader = BI_LONG_ARG;
 	const char *name = e->str + 1;
-	if ((probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE)) &&
+	if ((kernel_entry(sc) || probe_all(pr, PP_UPROBE, PP_UPROBE)) &&
 	    strpbrk(name, "-[$>") == NULL) {
 		for (size_t i = 0; i < pr->npoints; i++) {
 			enum stap_builtin r = BI_LONG_ARG;
@@ -399,18 +417,132 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 	    e->str);
 }
 
+/* Bind e without reporting: 1 when it resolves (a context variable this
+ * probe has, or any other expression), 0 when binding it fails. */
+static int bind_quietly(struct scope *sc, struct stap_expr *e)
+{
+	struct diag *d = &sc->el->d;
+	FILE *out = d->out;
+	int errors = d->nerrors;
+	d->out = NULL;
+	bind_expr(sc, e, USE_READ);
+	d->out = out;
+	int ok = d->nerrors == errors;
+	d->nerrors = errors;
+	return ok;
+}
+
+/* What @entry(x) may hold: x runs at function entry, before the probe body
+ * and without its locks, so only context, builtins and constants. */
+static const struct stap_expr *entry_forbidden(const struct stap_expr *x)
+{
+	if (!x)
+		return NULL;
+	switch (x->kind) {
+	case E_VAR:
+	case E_INDEX:
+	case E_IN:
+	case E_CALL:
+	case E_ASSIGN:
+	case E_INCDEC:
+	case E_STATS_ADD:
+	case E_STAT:
+	case E_HIST:
+	case E_ENTRY:
+		return x;
+	case E_BUILTIN:
+		if (stap_builtin_ret(x->builtin) == STAP_T_VOID)
+			return x; /* printf, exit, error: side effects */
+		break;
+	default:
+		break;
+	}
+	const struct stap_expr *bad = NULL;
+	for (size_t i = 0; i < x->nargs && !bad; i++)
+		bad = entry_forbidden(x->args[i]);
+	if (!bad)
+		bad = entry_forbidden(x->a);
+	if (!bad)
+		bad = entry_forbidden(x->b);
+	return bad ? bad : entry_forbidden(x->c);
+}
+
+/* e becomes @entry(x): x, bound as at function entry, is saved by the
+ * kretprobe's entry handler (runtime/stp_kprobe.c) and read back by e. */
+static void entry_save(struct scope *sc, struct stap_expr *e, struct stap_expr *x)
+{
+	struct elab *el = sc->el;
+	struct stap_probe *pr = sc->probe;
+	int errors = el->d.nerrors;
+	sc->in_entry = 1;
+	bind_expr(sc, x, USE_READ);
+	sc->in_entry = 0;
+	if (el->d.nerrors != errors)
+		return;
+	const struct stap_expr *bad = entry_forbidden(x);
+	if (bad) {
+		elab_error(el, &bad->loc,
+			   "@entry(...) is evaluated at function entry, before the probe runs: it "
+			   "may use context variables, builtins and constants, not variables, "
+			   "functions or statistics");
+		return;
+	}
+	size_t cap = pr->nentry; /* grown to what is used */
+	pr->entry = stap_grow(el->p, pr->entry, pr->nentry, &cap, sizeof(*pr->entry), 4);
+	pr->entry[pr->nentry] = x;
+	e->kind = E_ENTRY;
+	e->a = x;
+	e->num = (int64_t)pr->nentry++;
+	e->args = NULL;
+	e->nargs = 0;
+}
+
+/* @entry(x) in a kernel .return probe. */
+static void bind_entry(struct scope *sc, struct stap_expr *e)
+{
+	if (!probe_all(sc->probe, PP_KRETPROBE, PP_KRETPROBE)) {
+		elab_error(sc->el, &e->loc,
+			   "@entry is only available in kernel .return probes (kernel.function(...)"
+			   ".return)");
+		return;
+	}
+	entry_save(sc, e, e->args[0]);
+}
+
+/* @defined(x) is 1 or 0; @choose_defined(a, b) is a if it resolves, else b. */
+static int bind_defined(struct scope *sc, struct stap_expr *e)
+{
+	if (strcmp(e->str, "@entry") == 0) {
+		bind_entry(sc, e);
+		return 1;
+	}
+	if (strcmp(e->str, "@defined") == 0) {
+		struct stap_loc loc = e->loc;
+		int defined = bind_quietly(sc, e->args[0]);
+		memset(e, 0, sizeof(*e));
+		e->kind = E_NUM;
+		e->num = defined;
+		e->loc = loc;
+		return 1;
+	}
+	if (strcmp(e->str, "@choose_defined") == 0) {
+		struct stap_expr *a = e->args[0], *b = e->args[1];
+		if (bind_quietly(sc, a))
+			*e = *a;
+		else {
+			bind_expr(sc, b, USE_READ);
+			*e = *b;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 static void bind_call(struct scope *sc, struct stap_expr *e)
 {
 	struct elab *el = sc->el;
-	if (strcmp(e->str, "@defined") == 0) {
-		int defined = e->nargs == 1 && e->args[0]->kind != E_TARGET;
-		if (defined)
-			bind_expr(sc, e->args[0], USE_READ);
-		e->kind = E_NUM;
-		e->num = defined;
-		e->nargs = 0;
+	if (bind_defined(sc, e))
 		return;
-	}
 	for (size_t i = 0; i < e->nargs; i++)
 		bind_expr(sc, e->args[i], USE_READ);
 	struct stap_func *f = find_func(el->p, e->str);

@@ -346,6 +346,15 @@ static enum stap_type ty(struct tctx *c, struct stap_expr *e, enum stap_type wan
 	case E_TARGET:
 		t = STAP_T_LONG;
 		break;
+	case E_ENTRY:
+		t = ty(c, e->a, STAP_T_LONG);
+		if (c->check && t != STAP_T_LONG)
+			elab_error(
+			    c->el, &e->loc,
+			    "@entry of a %s is not supported (only numbers are saved at entry)",
+			    stap_type_name(t));
+		t = STAP_T_LONG;
+		break;
 	case E_ASSIGN:
 		t = ty_assign(c, e);
 		break;

@@ -783,6 +783,9 @@ void emit_expr(struct emit *e, const struct stap_expr *x)
 			   x->str ? x->str : "$?");
 		fputs("((int64_t)0)", e->out);
 		return;
+	case E_ENTRY:
+		fprintf(e->out, "stp_entry_val(c, %lld)", (long long)x->num);
+		return;
 	case E_ARG:
 		emit_error(e, &x->loc, "unresolved script argument");
 		fputs("((int64_t)0)", e->out);

@@ -298,11 +298,17 @@ static struct stap_expr *parse_at(struct parser *ps)
 		expect_op(ps, ")");
 		return e;
 	}
-	if (tok_is(t, TK_AT, "@defined")) {
+	if (tok_is(t, TK_AT, "@defined") || tok_is(t, TK_AT, "@choose_defined") ||
+	    tok_is(t, TK_AT, "@entry")) {
+		size_t want = t->len == 15 ? 2 : 1;
 		e = new_expr(ps, E_CALL, &t->loc);
-		e->str = stap_strdup(ps->p, "@defined");
+		e->str = tok_name(ps, t);
 		expect_op(ps, "(");
 		parse_list(ps, ")", &e->args, &e->nargs);
+		if (e->nargs != want)
+			parse_fail_msg(ps, &t->loc,
+				       want == 1 ? "@defined and @entry take one expression"
+						 : "@choose_defined takes two expressions");
 		return e;
 	}
 	if (tok_is(t, TK_AT, "@cast"))
