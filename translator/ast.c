@@ -36,6 +36,7 @@ static const char *const op_texts[] = {
     [OP_EQ] = "==",
     [OP_NE] = "!=",
     [OP_MATCH] = "=~",
+    [OP_ADDR] = "&",
     [OP_NMATCH] = "!~",
     [OP_NEG] = "-",
     [OP_PLUS] = "+",

@@ -92,6 +92,7 @@ enum stap_op {
 	OP_PLUS,
 	OP_NOT,
 	OP_BITNOT,
+	OP_ADDR, /* E_TARGET: &$var->member, the address */
 	/* assignment: OP_ASSIGN for '=', otherwise the binary op of 'op=' */
 	OP_ASSIGN,
 	/* ++ / -- */

@@ -287,7 +287,7 @@ static struct stap_expr *access_expr(struct stap_program *p, const struct btf_ac
 			cur = add;
 		}
 	}
-	return builtin1(p, a->reader, cur, loc);
+	return a->reader == BI_NONE ? cur : builtin1(p, a->reader, cur, loc);
 }
 
 /* $param->a->b at kernel function entries: the same access in every point. */
@@ -295,11 +295,11 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 {
 	struct elab *el = sc->el;
 	const struct stap_probe *pr = sc->probe;
-	const char *arrow = strstr(e->str, "->");
+	const char *arrow = e->str + 1 + strcspn(e->str + 1, "-[$");
 	char param[128], why[256] = "";
 	struct btf_access acc, first;
 
-	if (!arrow || !kernel_entry(sc) || el->kbtf_failed)
+	if (*arrow == '$' || !*arrow || !kernel_entry(sc) || el->kbtf_failed)
 		return 0;
 	if (!el->kbtf && !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why)))) {
 		el->kbtf_failed = 1;
@@ -309,6 +309,7 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 	snprintf(param, sizeof(param), "%.*s", (int)(arrow - e->str - 1), e->str + 1);
 	for (size_t i = 0; i < pr->npoints; i++) {
 		const struct stap_probe_point *pt = &pr->points[i];
+		acc.addr_only = e->op == OP_ADDR;
 		if (pt->module ||
 		    kbtf_access(el->kbtf, pt->symbol, param, arrow, &acc, why, sizeof(why)) < 0) {
 			elab_error(el, &e->loc, "cannot resolve %s in %s: %s", e->str, pt->pp,
@@ -353,6 +354,7 @@ static void bind_cast(struct scope *sc, struct stap_expr *e)
 			   why[0] ? why : "the kernel's BTF is unavailable");
 		return;
 	}
+	acc.addr_only = e->op == OP_ADDR;
 	if (kbtf_cast(el->kbtf, type, e->str, &acc, why, sizeof(why)) < 0) {
 		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str,
 			   why);
@@ -383,6 +385,13 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 	}
 	if (strncmp(e->str, "$$", 2) == 0 && bind_pretty(sc, e))
 		return;
+	if (e->op == OP_ADDR && !strpbrk(e->str, "-[")) {
+		elab_error(el, &e->loc,
+			   "cannot take the address of %s: it is passed in a register (use & on a "
+			   "member: &%s->field)",
+			   e->str, e->str);
+		return;
+	}
 	if (bind_member_chain(sc, e))
 		return;
 	if (strcmp(e->str, "$return") == 0 && probe_all(pr, PP_KRETPROBE, PP_URETPROBE)) {

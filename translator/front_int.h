@@ -133,7 +133,8 @@ struct btf_access {
 	int nsteps;
 	int deref[BTF_MAX_STEPS];
 	uint32_t off[BTF_MAX_STEPS];
-	enum stap_builtin reader;
+	enum stap_builtin reader; /* BI_NONE with addr_only */
+	int addr_only;		  /* set by the caller: the address, no read (&) */
 };
 struct kbtf; /* the target kernel's BTF, loaded */
 struct kbtf *kbtf_open(const struct stap_kernel *k, char *why, size_t whylen);

@@ -197,7 +197,39 @@ static void parse_list(struct parser *ps, const char *close, struct stap_expr **
 	*n = pv.n;
 }
 
-/* $var, $var->field, $var[expr], $$vars, $var$ */
+/* The steps after $var or @cast(...): ->field, [N], and a $ or $$ suffix;
+ * into e->str after what b holds. */
+static void parse_chain(struct parser *ps, struct stap_expr *e, struct strbuf *b)
+{
+	for (;;) {
+		if (is_op(ps, "->") && peek2(ps)->kind == TK_IDENT) {
+			next(ps);
+			const struct token *f = next(ps);
+			sb_puts(b, "->");
+			sb_putn(b, f->text, (size_t)f->len);
+		} else if (is_op(ps, "[") && peek2(ps)->kind == TK_NUM) {
+			next(ps);
+			const struct token *n = next(ps);
+			if (n->num < 0 || !is_op(ps, "]")) {
+				free(b->s); /* parse_fail does not return */
+				parse_fail(ps, n->num < 0 ? n : peek(ps),
+					   "expected [N] with N >= 0");
+			}
+			sb_printf(b, "[%lld]", (long long)n->num);
+			next(ps);
+		} else if (peek(ps)->kind == TK_DOLLAR && peek(ps)->adjacent &&
+			   peek(ps)->len <= 2) {
+			const struct token *d = next(ps);
+			sb_putn(b, d->text, (size_t)d->len);
+		} else {
+			break;
+		}
+	}
+	e->str = stap_strdup(ps->p, b->s ? b->s : "");
+	free(b->s);
+}
+
+/* $var, $var->field, $var[N], $$vars, $var$ */
 static struct stap_expr *parse_target(struct parser *ps)
 {
 	const struct token *t = next(ps);
@@ -205,35 +237,12 @@ static struct stap_expr *parse_target(struct parser *ps)
 	struct stap_expr *e = new_expr(ps, E_TARGET, &t->loc);
 
 	sb_putn(&b, t->text, (size_t)t->len);
-	for (;;) {
-		if (is_op(ps, "->") && peek2(ps)->kind == TK_IDENT) {
-			next(ps);
-			const struct token *f = next(ps);
-			sb_puts(&b, "->");
-			sb_putn(&b, f->text, (size_t)f->len);
-		} else if (is_op(ps, "[") && peek2(ps)->kind == TK_NUM) {
-			next(ps);
-			sb_printf(&b, "[%lld]", (long long)next(ps)->num);
-			if (!is_op(ps, "]")) {
-				free(b.s); /* expect_op does not return */
-				expect_op(ps, "]");
-			}
-			next(ps);
-		} else if (peek(ps)->kind == TK_DOLLAR && peek(ps)->adjacent &&
-			   peek(ps)->len <= 2) {
-			const struct token *d = next(ps);
-			sb_putn(&b, d->text, (size_t)d->len);
-		} else {
-			break;
-		}
-	}
-	e->str = stap_strdup(ps->p, b.s ? b.s : "");
-	free(b.s);
+	parse_chain(ps, e, &b);
 	return e;
 }
 
-/* @cast(addr, "struct file" [, "kernel"])->a->b: E_TARGET with a = addr,
- * b = the type name, c = the module (or NULL), str = "->a->b". */
+/* @cast(addr, "struct file" [, "kernel"])->a[2]->b: E_TARGET with a = addr,
+ * b = the type name, c = the module (or NULL), str = "->a[2]->b". */
 static struct stap_expr *parse_cast(struct parser *ps, const struct token *t)
 {
 	struct stap_expr *e = new_expr(ps, E_TARGET, &t->loc);
@@ -251,14 +260,7 @@ static struct stap_expr *parse_cast(struct parser *ps, const struct token *t)
 		e->c = parse_string_lit(ps);
 	}
 	expect_op(ps, ")");
-	while (is_op(ps, "->") && peek2(ps)->kind == TK_IDENT) {
-		next(ps);
-		const struct token *f = next(ps);
-		sb_puts(&b, "->");
-		sb_putn(&b, f->text, (size_t)f->len);
-	}
-	e->str = stap_strdup(ps->p, b.s ? b.s : "");
-	free(b.s);
+	parse_chain(ps, e, &b);
 	return e;
 }
 
@@ -424,6 +426,18 @@ static struct stap_expr *parse_unary(struct parser *ps)
 	    {"-", OP_NEG},     {"+", OP_PLUS},	  {"!", OP_NOT},   {"~", OP_BITNOT},
 	    {"++", OP_PREINC}, {"--", OP_PREDEC}, {NULL, OP_NONE},
 	};
+	if (is_op(ps, "&")) {
+		/* &$var->field, &@cast(...)->field: the address, not the value */
+		const struct token *t = next(ps);
+		struct stap_expr *a = parse_crement(ps);
+		if (a->kind != E_TARGET)
+			parse_fail_msg(ps, &t->loc,
+				       "unary '&' takes a context variable member or @cast(...) "
+				       "member");
+		a->op = OP_ADDR;
+		a->loc = t->loc;
+		return a;
+	}
 	enum stap_op op = match_op(ps, un);
 	if (op == OP_NONE)
 		return parse_crement(ps);

@@ -61,6 +61,8 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 		sb_puts(b, expr_name(e));
 		break;
 	case E_TARGET:
+		if (e->op == OP_ADDR)
+			sb_puts(b, "&");
 		if (e->a) { /* @cast */
 			sb_puts(b, "@cast(");
 			print_expr(b, e->a, typed);
