@@ -850,13 +850,15 @@ static struct stap_pp_spec *parse_spec(struct parser *ps)
 		c->name = parse_comp_name(ps);
 		if (accept_op(ps, "(")) {
 			int neg = accept_op(ps, "-");
-			const struct token *a = next(ps);
+			const struct token *a = peek(ps);
 			c->has_arg = 1;
 			if (a->kind == TK_NUM) {
+				next(ps);
 				c->arg_is_num = 1;
 				c->arg_num = neg ? tok_neg(a->num) : a->num;
 			} else if (a->kind == TK_STR && !neg) {
-				c->arg_str = stap_strndup(ps->p, a->str, a->str_len);
+				struct stap_expr *s = parse_string_lit(ps); /* "a" "b" joined */
+				c->arg_str = stap_strndup(ps->p, s->str, s->str_len);
 			} else {
 				parse_fail(ps, a, "expected a string or number argument");
 			}
