@@ -58,6 +58,8 @@ enum stap_expr_kind {
 		      * into E_NUM / E_STR; kept only in -p1 output */
 	E_ENTRY,     /* pass 2: @entry(a) in a .return probe, a long saved at
 		      * function entry in slot num (probe->entry[num] == a) */
+	E_WILD,	     /* '*' as an array key: a slice in delete a[*, k],
+		      * [*, k] in a, foreach ([x, y] in a[*, k]) */
 };
 
 enum stap_op {
@@ -259,7 +261,7 @@ struct stap_stmt {
 	struct stap_var **keys; /* loop variables bound to the keys */
 	size_t nkeys;
 	struct stap_var *value;	 /* optional "v =" binding, or NULL */
-	struct stap_expr *array; /* E_VAR of an array, or E_HIST */
+	struct stap_expr *array; /* E_VAR of an array, E_INDEX of a slice, or E_HIST */
 	int sort_column;	 /* 0 none; -1 the value (@count of a stats array); k>0 key k */
 	int sort_dir;		 /* +1 ascending ('+'), -1 descending ('-') */
 	struct stap_expr *limit; /* NULL or long expression */

@@ -14,6 +14,7 @@ struct scope {
 	size_t nlocals, cap;
 	int loops;
 	int in_entry; /* binding an @entry(...) argument: function entry */
+	int slice_ok; /* a[*, k] may appear: the operand of delete */
 };
 
 struct stap_var *elab_find_global(struct stap_program *p, const char *name)
@@ -605,8 +606,14 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 		break;
 	case E_INDEX:
 	case E_IN:
-		for (size_t i = 0; i < e->nargs; i++)
+		for (size_t i = 0; i < e->nargs; i++) {
+			if (e->args[i]->kind == E_WILD && e->kind == E_INDEX && !sc->slice_ok)
+				elab_error(
+				    el, &e->args[i]->loc,
+				    "a '*' key (a slice) is allowed only in delete, [...] in "
+				    "and foreach");
 			bind_expr(sc, e->args[i], USE_READ);
+		}
 		e->var = scope_lookup(sc, e->str, &e->loc);
 		mark(e->var, e->kind == E_IN ? USE_READ : use);
 		set_arity(el, e->var, (int)e->nargs, &e->loc);
@@ -660,7 +667,21 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 static void bind_foreach(struct scope *sc, struct stap_stmt *s)
 {
 	struct elab *el = sc->el;
-	if (s->array->kind == E_VAR) {
+	if (s->array->kind == E_INDEX) { /* a slice */
+		struct stap_var *a = elab_find_global(el->p, s->array->str);
+		if (!a) {
+			elab_error(el, &s->array->loc,
+				   "foreach over '%s', which is not a global array", s->array->str);
+			return;
+		}
+		if (s->array->nargs != s->nkeys)
+			elab_error(el, &s->array->loc,
+				   "the slice of '%s' has %zu keys, the foreach %zu", a->name,
+				   s->array->nargs, s->nkeys);
+		sc->slice_ok = 1;
+		bind_expr(sc, s->array, USE_READ);
+		sc->slice_ok = 0;
+	} else if (s->array->kind == E_VAR) {
 		struct stap_var *a = elab_find_global(el->p, s->array->str);
 		if (!a) {
 			elab_error(el, &s->array->loc,
@@ -745,7 +766,9 @@ static void bind_stmt(struct scope *sc, struct stap_stmt *s)
 				   "delete wants a variable, an array or an array element");
 			break;
 		}
+		sc->slice_ok = 1;
 		bind_expr(sc, s->expr, USE_WRITE);
+		sc->slice_ok = 0;
 		break;
 	case S_TRY:
 		bind_stmt(sc, s->body);

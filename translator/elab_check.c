@@ -119,7 +119,8 @@ static int modify_stmt(struct ast_visit *v, const struct stap_stmt *s)
 static int foreach_stmt(struct ast_visit *v, const struct stap_stmt *s)
 {
 	struct walk *w = (struct walk *)v;
-	if (s->kind != S_FOREACH || !s->array || s->array->kind != E_VAR || !s->array->var)
+	if (s->kind != S_FOREACH || !s->array ||
+	    (s->array->kind != E_VAR && s->array->kind != E_INDEX) || !s->array->var)
 		return 0;
 	struct walk inner = {.v = {modify_stmt, modify_expr, walk_call},
 			     .el = w->el,

@@ -346,6 +346,9 @@ static enum stap_type ty(struct tctx *c, struct stap_expr *e, enum stap_type wan
 	case E_TARGET:
 		t = STAP_T_LONG;
 		break;
+	case E_WILD:
+		t = want; /* matches any key */
+		break;
 	case E_ENTRY:
 		t = ty(c, e->a, STAP_T_LONG);
 		if (c->check && t != STAP_T_LONG)
@@ -434,6 +437,8 @@ static void ty_foreach(struct tctx *c, struct stap_stmt *s)
 				   "a bucket count");
 	} else if (s->array->var) {
 		struct stap_var *a = s->array->var;
+		if (s->array->kind == E_INDEX) /* a slice: its fixed keys */
+			ty(c, s->array, a->type);
 		char what[300] = "";
 		for (size_t k = 0; k < s->nkeys && k < STAP_MAX_ARITY; k++) {
 			if (c->check)

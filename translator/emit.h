@@ -48,6 +48,10 @@ void emit_expr(struct emit *e, const struct stap_expr *x);
 /* A whole expression (temporaries counted from zero again). */
 void emit_top_expr(struct emit *e, const struct stap_expr *x);
 int emit_new_temp(struct emit *e);
+/* Array keys as (const union stp_key[]){...}; the mask of a slice's fixed
+ * keys (0: not a slice). */
+void emit_keys(struct emit *e, struct stap_expr *const *keys, size_t n);
+unsigned emit_slice_mask(struct stap_expr *const *keys, size_t n);
 void emit_loc_string(struct emit *e, const struct stap_loc *loc, const char *what);
 void emit_c_string(FILE *f, const char *s, size_t n);
 void emit_var_ref(struct emit *e, const struct stap_var *v);

@@ -97,19 +97,37 @@ void emit_var_ref(struct emit *e, const struct stap_var *v)
 		fprintf(e->out, "l->v%d", v->index);
 }
 
-/* (const union stp_key[]){ {.n = k1}, {.s = k2} } */
-static void emit_keys(struct emit *e, struct stap_expr *const *keys, size_t n)
+/* (const union stp_key[]){ {.n = k1}, {.s = k2} }; a '*' key is a
+ * placeholder its mask bit leaves out (emit_slice_mask). */
+void emit_keys(struct emit *e, struct stap_expr *const *keys, size_t n)
 {
 	size_t i;
 
 	fputs("(const union stp_key[]){", e->out);
 	for (i = 0; i < n; i++) {
 		fputs(i ? ", {." : "{.", e->out);
+		if (keys[i]->kind == E_WILD) {
+			fputs("n = 0}", e->out);
+			continue;
+		}
 		fputs(keys[i]->type == STAP_T_STRING ? "s = " : "n = ", e->out);
 		emit_expr(e, keys[i]);
 		fputs("}", e->out);
 	}
 	fputs("}", e->out);
+}
+
+/* The mask of the keys a slice fixes, or 0 when none is '*' (no slice). */
+unsigned emit_slice_mask(struct stap_expr *const *keys, size_t n)
+{
+	unsigned mask = 0, wild = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i]->kind == E_WILD)
+			wild = 1;
+		else
+			mask |= 1u << i;
+	}
+	return wild ? mask : 0;
 }
 
 static void emit_map(struct emit *e, const struct stap_var *v)
@@ -761,6 +779,14 @@ void emit_expr(struct emit *e, const struct stap_expr *x)
 		emit_incdec(e, x);
 		return;
 	case E_IN:
+		if (emit_slice_mask(x->args, x->nargs)) {
+			fputs("((int64_t)stp_map_slice_exists(", e->out);
+			emit_map(e, x->var);
+			fputs(", ", e->out);
+			emit_keys(e, x->args, x->nargs);
+			fprintf(e->out, ", %uu))", emit_slice_mask(x->args, x->nargs));
+			return;
+		}
 		fputs("((int64_t)(stp_map_find(", e->out);
 		emit_map(e, x->var);
 		fputs(", ", e->out);
@@ -785,6 +811,10 @@ void emit_expr(struct emit *e, const struct stap_expr *x)
 		return;
 	case E_ENTRY:
 		fprintf(e->out, "stp_entry_val(c, %lld)", (long long)x->num);
+		return;
+	case E_WILD:
+		emit_error(e, &x->loc, "a '*' key outside a slice");
+		fputs("((int64_t)0)", e->out);
 		return;
 	case E_ARG:
 		emit_error(e, &x->loc, "unresolved script argument");

@@ -229,6 +229,23 @@ static void parse_chain(struct parser *ps, struct stap_expr *e, struct strbuf *b
 	free(b->s);
 }
 
+/* Array keys up to ']': expressions, or '*' for "any" (a slice). */
+static void parse_keys(struct parser *ps, struct stap_expr ***v, size_t *n)
+{
+	struct ptrvec pv = {0};
+	do {
+		if (is_op(ps, "*") &&
+		    (tok_is(peek2(ps), TK_OP, ",") || tok_is(peek2(ps), TK_OP, "]"))) {
+			pv_push(ps->p, &pv, new_expr(ps, E_WILD, &next(ps)->loc));
+			continue;
+		}
+		pv_push(ps->p, &pv, parse_expr(ps));
+	} while (accept_op(ps, ","));
+	expect_op(ps, "]");
+	*v = (struct stap_expr **)pv.v;
+	*n = pv.n;
+}
+
 /* $var, $var->field, $var[N], $$vars, $var$ */
 static struct stap_expr *parse_target(struct parser *ps)
 {
@@ -344,9 +361,9 @@ static struct stap_expr *parse_ident_expr(struct parser *ps)
 		parse_list(ps, ")", &e->args, &e->nargs);
 	} else if (accept_op(ps, "[")) {
 		e = new_expr(ps, E_INDEX, &t->loc);
-		parse_list(ps, "]", &e->args, &e->nargs);
-		if (e->nargs == 0)
+		if (is_op(ps, "]"))
 			parse_fail_msg(ps, &t->loc, "array index needs at least one key");
+		parse_keys(ps, &e->args, &e->nargs);
 	} else {
 		e = new_expr(ps, E_VAR, &t->loc);
 	}
@@ -557,7 +574,9 @@ static struct stap_expr *parse_in(struct parser *ps)
 		const struct token *t = next(ps);
 		struct stap_expr **keys;
 		size_t n;
-		parse_list(ps, "]", &keys, &n);
+		if (is_op(ps, "]"))
+			parse_fail(ps, peek(ps), "expected a key");
+		parse_keys(ps, &keys, &n);
 		if (!is_kw(ps, "in"))
 			parse_fail(ps, peek(ps), "expected 'in' after [keys]");
 		next(ps);
@@ -706,6 +725,10 @@ static struct stap_stmt *parse_foreach(struct parser *ps, const struct token *kw
 		const struct token *a = expect_name(ps, "expected an array name");
 		s->array = new_expr(ps, E_VAR, &a->loc);
 		s->array->str = tok_name(ps, a);
+		if (accept_op(ps, "[")) { /* a slice: foreach ([x, y] in a[*, 5]) */
+			s->array->kind = E_INDEX;
+			parse_keys(ps, &s->array->args, &s->array->nargs);
+		}
 	}
 	parse_sort_mark(ps, s, -1);
 	if (is_kw(ps, "limit")) {

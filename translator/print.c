@@ -79,6 +79,9 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 	case E_ARG:
 		sb_printf(b, "$%lld", (long long)e->num);
 		break;
+	case E_WILD:
+		sb_puts(b, "*");
+		break;
 	case E_ENTRY:
 		sb_puts(b, "@entry(");
 		print_expr(b, e->a, typed);
