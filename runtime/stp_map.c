@@ -131,19 +131,12 @@ static u32 stp_map_hash(const struct stp_map *m, const union stp_key *key)
 	return h & (m->nbuckets - 1);
 }
 
+static bool stp_map_match_mask(const struct stp_map *m, struct stp_ment *e,
+			       const union stp_key *key, u32 mask);
+
 static bool stp_map_match(const struct stp_map *m, struct stp_ment *e, const union stp_key *key)
 {
-	unsigned int k;
-
-	for (k = 0; k < m->nkeys; k++) {
-		if (m->ktype[k] == STP_K_STRING) {
-			if (strncmp(stp_ment_str(m, e, k), key[k].s, MAXSTRINGLEN - 1))
-				return false;
-		} else if (stp_ment_num(m, e, k) != key[k].n) {
-			return false;
-		}
-	}
-	return true;
+	return stp_map_match_mask(m, e, key, ~0u);
 }
 
 static struct stp_ment *stp_map_find(const struct stp_map *m, const union stp_key *key)
