@@ -491,6 +491,21 @@ static int btf_chain(const struct btf *b, uint32_t type, int have_value, const c
 		if (r < 0)
 			return -1;
 	}
+	if (out->pretty) { /* a structure, or a pointer to one: its address */
+		uint32_t t = btf_skip(b, w.type), pointee = 0;
+		if (btf_kind_of(btf_type(b, t)) == BTF_PTR)
+			pointee = btf_skip(b, rd32(btf_type(b, t) + 8));
+		unsigned k = btf_kind_of(btf_type(b, pointee ? pointee : t));
+		if ((k == BTF_STRUCT || k == BTF_UNION) && (pointee || !w.have_value) &&
+		    out->nsteps < BTF_MAX_STEPS) {
+			if (pointee && !w.have_value) /* load the pointer */
+				out->deref[out->nsteps] = 1, out->off[out->nsteps++] = 0;
+			out->type = pointee ? pointee : t;
+			out->reader = BI_NONE;
+			return 0;
+		}
+		out->type = 0; /* a plain value: read as usual */
+	}
 	if (out->addr_only) {
 		if (w.have_value) {
 			snprintf(why, n, "&%s%s: a value in a register has no address", what,
@@ -512,9 +527,10 @@ static int btf_walk(const struct btf *b, const char *func, const char *param, co
 		    struct btf_access *out, char *why, size_t n)
 {
 	uint32_t type;
-	int addr_only = out->addr_only;
+	int addr_only = out->addr_only, pretty = out->pretty;
 	memset(out, 0, sizeof(*out));
 	out->addr_only = addr_only;
+	out->pretty = pretty;
 	if (btf_param(b, func, param, &out->param, &type) < 0) {
 		snprintf(why, n, "%s has no parameter '%s' in the kernel's BTF", func, param);
 		return -1;
@@ -604,14 +620,43 @@ int kbtf_cast(struct kbtf *h, const char *type, const char *chain, struct btf_ac
 	      char *why, size_t whylen)
 {
 	uint32_t id = btf_named(&h->b, type);
-	int addr_only = out->addr_only;
+	int addr_only = out->addr_only, pretty = out->pretty;
 	memset(out, 0, sizeof(*out));
 	out->addr_only = addr_only;
+	out->pretty = pretty;
 	if (!id) {
 		snprintf(why, whylen, "no type '%s' in the kernel's BTF", type);
 		return -1;
 	}
 	return btf_chain(&h->b, id, 0, type, chain, out, why, whylen);
+}
+
+int kbtf_fields(struct kbtf *h, uint32_t type, struct btf_field *out, int max)
+{
+	const struct btf *b = &h->b;
+	const unsigned char *t = btf_type(b, btf_skip(b, type));
+	unsigned k = btf_kind_of(t);
+	int n = 0;
+	if (k != BTF_STRUCT && k != BTF_UNION)
+		return 0;
+	uint32_t info = rd32(t + 4);
+	unsigned vlen = info & 0xffff, kflag = info >> 31;
+	for (unsigned i = 0; i < vlen && n < max; i++) {
+		const unsigned char *m = t + 12 + 12 * i;
+		uint32_t off = rd32(m + 8), bits = kflag ? off & 0xffffff : off;
+		const char *name = btf_str(b, rd32(m));
+		if (!*name || (kflag && off >> 24) || bits % 8)
+			continue; /* anonymous members and bit fields are left out */
+		uint32_t mt = btf_skip(b, rd32(m + 4));
+		unsigned mk = btf_kind_of(btf_type(b, mt));
+		out[n].name = name;
+		out[n].off = bits / 8;
+		out[n].type = mk == BTF_STRUCT || mk == BTF_UNION ? mt : 0;
+		if (out[n].type || btf_reader(b, mt, &out[n].reader) < 0)
+			out[n].reader = BI_NONE;
+		n++;
+	}
+	return n;
 }
 
 void kbtf_close(struct kbtf *h)

@@ -292,48 +292,74 @@ static struct stap_expr *access_expr(struct stap_program *p, const struct btf_ac
 }
 
 /* $param->a->b at kernel function entries: the same access in every point. */
-static int bind_member_chain(struct scope *sc, struct stap_expr *e)
+static int open_btf(struct elab *el, const struct stap_expr *e)
+{
+	char why[256] = "";
+	if (el->kbtf)
+		return 0;
+	if (!el->kbtf_failed && (el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why))))
+		return 0;
+	el->kbtf_failed = 1;
+	elab_error(el, &e->loc, "cannot resolve %s: %s", e->str,
+		   why[0] ? why : "the kernel's BTF is unavailable");
+	return -1;
+}
+
+/* The BTF access of "$param CHAIN" (the first len bytes of e->str) at the
+ * entry of every kernel function of the probe, one layout for all.  acc's
+ * addr_only / pretty are the caller's.  0, or -1 reported. */
+static int param_access(struct scope *sc, const struct stap_expr *e, size_t len,
+			struct btf_access *acc)
 {
 	struct elab *el = sc->el;
 	const struct stap_probe *pr = sc->probe;
-	const char *arrow = e->str + 1 + strcspn(e->str + 1, "-[$");
-	char param[128], why[256] = "";
-	struct btf_access acc, first;
+	size_t plen = strcspn(e->str + 1, "-[$");
+	char param[128], chain[256], why[256] = "";
+	struct btf_access first = *acc;
 
-	if (*arrow == '$' || !*arrow || !kernel_entry(sc) || el->kbtf_failed)
-		return 0;
-	if (!el->kbtf && !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why)))) {
-		el->kbtf_failed = 1;
-		elab_error(el, &e->loc, "cannot resolve %s: %s", e->str, why);
-		return 1;
-	}
-	snprintf(param, sizeof(param), "%.*s", (int)(arrow - e->str - 1), e->str + 1);
+	if (open_btf(el, e) < 0)
+		return -1;
+	snprintf(param, sizeof(param), "%.*s", (int)plen, e->str + 1);
+	snprintf(chain, sizeof(chain), "%.*s", (int)(len - 1 - plen), e->str + 1 + plen);
 	for (size_t i = 0; i < pr->npoints; i++) {
 		const struct stap_probe_point *pt = &pr->points[i];
-		acc.addr_only = e->op == OP_ADDR;
+		struct btf_access a = first;
 		if (pt->module ||
-		    kbtf_access(el->kbtf, pt->symbol, param, arrow, &acc, why, sizeof(why)) < 0) {
+		    kbtf_access(el->kbtf, pt->symbol, param, chain, &a, why, sizeof(why)) < 0) {
 			elab_error(el, &e->loc, "cannot resolve %s in %s: %s", e->str, pt->pp,
 				   pt->module ? "no BTF for module functions" : why);
-			return 1;
+			return -1;
 		}
-		if (i && memcmp(&acc, &first, sizeof(acc)) != 0) {
+		if (i && memcmp(&a, acc, sizeof(a)) != 0) {
 			elab_error(el, &e->loc, "%s has different layouts in %s and %s", e->str,
 				   pr->points[0].pp, pt->pp);
-			return 1;
+			return -1;
 		}
-		first = acc;
+		*acc = a;
 	}
-	*e = *access_expr(el->p, &first, NULL, &e->loc);
+	return 0;
+}
+
+/* $param->a->b at kernel function entries: the same access in every point. */
+static int bind_member_chain(struct scope *sc, struct stap_expr *e)
+{
+	const char *arrow = e->str + 1 + strcspn(e->str + 1, "-[$");
+	struct btf_access acc = {.addr_only = e->op == OP_ADDR};
+
+	if (*arrow == '$' || !*arrow || !kernel_entry(sc) || sc->el->kbtf_failed)
+		return 0;
+	if (param_access(sc, e, strlen(e->str), &acc) == 0)
+		*e = *access_expr(sc->el->p, &acc, NULL, &e->loc);
 	return 1;
 }
 
-/* @cast(addr, "struct file")->a->b: kernel memory, any probe. */
-static void bind_cast(struct scope *sc, struct stap_expr *e)
+/* The BTF access of @cast(addr, "TYPE")CHAIN (e->a bound here).  0, or -1
+ * reported. */
+static int cast_access(struct scope *sc, struct stap_expr *e, const char *chain,
+		       struct btf_access *acc)
 {
 	struct elab *el = sc->el;
 	char why[256] = "", type[128];
-	struct btf_access acc;
 
 	bind_expr(sc, e->a, USE_READ);
 	snprintf(type, sizeof(type), "%.*s", (int)e->b->str_len, e->b->str);
@@ -341,27 +367,144 @@ static void bind_cast(struct scope *sc, struct stap_expr *e)
 		elab_error(el, &e->loc,
 			   "@cast into the types of '%.*s' is not supported (only \"kernel\")",
 			   (int)e->c->str_len, e->c->str);
-		return;
+		return -1;
 	}
-	if (!*e->str) {
+	if (!*chain && !acc->pretty) {
 		elab_error(el, &e->loc, "@cast(..., \"%s\") needs ->member", type);
-		return;
+		return -1;
 	}
-	if (!el->kbtf && !el->kbtf_failed &&
-	    !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why))))
-		el->kbtf_failed = 1;
-	if (!el->kbtf) {
-		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str,
-			   why[0] ? why : "the kernel's BTF is unavailable");
-		return;
-	}
-	acc.addr_only = e->op == OP_ADDR;
-	if (kbtf_cast(el->kbtf, type, e->str, &acc, why, sizeof(why)) < 0) {
-		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str,
+	if (open_btf(el, e) < 0)
+		return -1;
+	if (kbtf_cast(el->kbtf, type, chain, acc, why, sizeof(why)) < 0) {
+		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, chain,
 			   why);
-		return;
+		return -1;
 	}
-	*e = *access_expr(el->p, &acc, e->a, &e->loc);
+	return 0;
+}
+
+/* @cast(addr, "struct file")->a->b: kernel memory, any probe. */
+static void bind_cast(struct scope *sc, struct stap_expr *e)
+{
+	struct btf_access acc = {.addr_only = e->op == OP_ADDR};
+	if (cast_access(sc, e, e->str, &acc) == 0)
+		*e = *access_expr(sc->el->p, &acc, e->a, &e->loc);
+}
+
+/* ---- $var$ and $var$$: a structure as "{.a=1, .b=0xffff..., .c=\"x\"}" ---- */
+
+#define PRETTY_MAX_ARGS 32
+#define PRETTY_MAX_FMT 400 /* what MAXSTRINGLEN leaves room to print */
+
+struct pretty {
+	struct elab *el;
+	struct strbuf fmt;
+	struct stap_expr *args[PRETTY_MAX_ARGS + 1]; /* args[0]: the format */
+	size_t n;
+	const struct stap_loc *loc;
+};
+
+/* "$" 1, "$$" 2 at the end of $var$ / @cast(...)->m$$, else 0. */
+static int pretty_suffix(const struct stap_expr *e)
+{
+	size_t n = strlen(e->str);
+	if (!n || e->str[n - 1] != '$' || (!e->a && (n < 3 || e->str[1] == '$')))
+		return 0;
+	return n >= 2 && e->str[n - 2] == '$' && (e->a || n >= 4) ? 2 : 1;
+}
+
+static const char *pretty_conv(enum stap_builtin reader)
+{
+	if (reader == BI_KERNEL_STRING)
+		return "\"%s\"";
+	if (reader == BI_KERNEL_POINTER || reader == BI_POINTER_ARG)
+		return "%#x";
+	return "%d";
+}
+
+/* The members of the structure of BTF type at address base; nested ones
+ * expanded (deep, two levels) or shown as {...}. */
+static void pretty_struct(struct pretty *pp, uint32_t type, const struct stap_expr *base, int depth,
+			  int deep)
+{
+	struct stap_program *p = pp->el->p;
+	struct btf_field f[64];
+	int n = kbtf_fields(pp->el->kbtf, type, f, 64);
+	sb_puts(&pp->fmt, "{");
+	for (int i = 0; i < n; i++) {
+		if (pp->fmt.n > PRETTY_MAX_FMT || pp->n > PRETTY_MAX_ARGS) {
+			sb_puts(&pp->fmt, ", ...");
+			break;
+		}
+		sb_printf(&pp->fmt, "%s.%s=", i ? ", " : "", f[i].name);
+		struct stap_expr *addr = node(p, E_BINARY, pp->loc);
+		addr->op = OP_ADD;
+		addr->a = elab_copy_expr(p, base);
+		addr->b = node(p, E_NUM, pp->loc);
+		addr->b->num = f[i].off;
+		if (f[i].type && deep && depth < 2)
+			pretty_struct(pp, f[i].type, addr, depth + 1, deep);
+		else if (f[i].type || f[i].reader == BI_NONE)
+			sb_puts(&pp->fmt, f[i].type ? "{...}" : "[...]");
+		else {
+			sb_puts(&pp->fmt, pretty_conv(f[i].reader));
+			pp->args[++pp->n] = builtin1(p, f[i].reader, addr, pp->loc);
+		}
+	}
+	sb_puts(&pp->fmt, "}");
+}
+
+/* e = sprintf(fmt, args...) */
+static void make_sprintf(struct pretty *pp, struct stap_expr *e)
+{
+	struct stap_program *p = pp->el->p;
+	pp->args[0] = node(p, E_STR, pp->loc);
+	pp->args[0]->str = stap_strdup(p, pp->fmt.s ? pp->fmt.s : "");
+	pp->args[0]->str_len = pp->fmt.n;
+	free(pp->fmt.s);
+	struct stap_loc loc = *pp->loc;
+	memset(e, 0, sizeof(*e));
+	e->loc = loc;
+	make_builtin(p, e, BI_SPRINTF, 0);
+	e->nargs = pp->n + 1;
+	e->args = stap_alloc(p, e->nargs * sizeof(*e->args));
+	memcpy(e->args, pp->args, e->nargs * sizeof(*e->args));
+}
+
+static void bind_target(struct scope *sc, struct stap_expr *e, int use);
+
+/* $var$ / $var$$ / @cast(...)->m$: a structure's members, or one value, as a
+ * string.  1 when e was one. */
+static int bind_pretty_member(struct scope *sc, struct stap_expr *e)
+{
+	int suffix = pretty_suffix(e);
+	if (!suffix)
+		return 0;
+	struct stap_loc loc = e->loc;
+	struct pretty pp = {.el = sc->el, .loc = &loc};
+	struct btf_access acc = {.pretty = 1};
+	size_t len = strlen(e->str) - (size_t)suffix;
+	char *chain = stap_strndup(sc->el->p, e->str, len);
+	int rc = 0;
+	if (e->a)
+		rc = cast_access(sc, e, chain, &acc);
+	else if (kernel_entry(sc) && !sc->el->kbtf_failed)
+		rc = param_access(sc, e, len, &acc);
+	if (rc < 0)
+		return 1;
+	if (acc.type) {
+		pretty_struct(&pp, acc.type, access_expr(sc->el->p, &acc, e->a, &loc), 0,
+			      suffix == 2);
+	} else { /* one value: read as without the suffix, then printed */
+		struct stap_expr *v = stap_alloc(sc->el->p, sizeof(*v));
+		*v = *e;
+		v->str = chain;
+		bind_target(sc, v, USE_READ);
+		sb_puts(&pp.fmt, pretty_conv(v->kind == E_BUILTIN ? v->builtin : BI_NONE));
+		pp.args[++pp.n] = v;
+	}
+	make_sprintf(&pp, e);
+	return 1;
 }
 
 static void bind_target(struct scope *sc, struct stap_expr *e, int use)
@@ -372,6 +515,8 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		elab_error(el, &e->loc, "write to context variable %s not permitted", e->str);
 		return;
 	}
+	if (bind_pretty_member(sc, e))
+		return;
 	if (e->a) {
 		bind_cast(sc, e);
 		return;
