@@ -42,6 +42,9 @@
 #include "stp_stat.c"
 #include "stp_map.c"
 #include "stp_probe.c"
+#ifdef STP_NEED_REGEX
+#include "stp_regex.c"
+#endif
 #ifdef STP_NEED_KPROBES
 #include <linux/kprobes.h>
 #include "stp_kprobe.c"

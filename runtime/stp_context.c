@@ -21,6 +21,10 @@ enum stp_abort {
 	STP_ABORT_NEXT,	 /* "next": leaves the probe handler, no error */
 };
 
+#ifdef STP_NEED_REGEX
+#include "stp_regex.h"
+#endif
+
 struct stp_context {
 	atomic_t busy;
 	const char *pp;	       /* pp() */
@@ -43,6 +47,9 @@ struct stp_context {
 	char *frames;
 	const char *tok_next; /* tokenize() state */
 	char tok_buf[MAXSTRINGLEN];
+#ifdef STP_NEED_REGEX
+	struct stp_re_state re; /* the last =~ (stp_regex.c) */
+#endif
 	size_t out_len;
 	char out[STP_OUTBUF_BYTES];
 };

@@ -1,8 +1,13 @@
 /* kprobes and kretprobes; a .return probe saves the argument registers at
  * entry so it can still read its arguments. */
 
+#ifndef STP_ENTRY_VALS
+#define STP_ENTRY_VALS 1
+#endif
+
 struct stp_kprobe {
 	const struct stp_probe *probe;
+	const struct stp_probe *entry; /* .return with @entry(...): run at entry */
 	const char *symbol;
 	const char *module; /* NULL: the kernel */
 	unsigned long addr; /* kernel.statement(ADDR).absolute: symbol is NULL */
@@ -13,9 +18,33 @@ struct stp_kprobe {
 	struct kretprobe krp;
 };
 
+/* A kretprobe instance's data: args first (c->entry_args points at it). */
 struct stp_entry_args {
 	unsigned long args[6];
+	int64_t vals[STP_ENTRY_VALS]; /* @entry(...) values */
 };
+
+static struct stp_entry_args *stp_entry_data(struct stp_context *c)
+{
+	return c->entry_args ? container_of(c->entry_args, struct stp_entry_args, args[0]) : NULL;
+}
+
+/* Where the entry run stores @entry value i, and where the return run reads
+ * it (0 when the entry run was skipped: a busy CPU, a dropped hit). */
+static int64_t *stp_entry_slot(struct stp_context *c, size_t i)
+{
+	static int64_t stp_entry_discard;
+	struct stp_entry_args *ea = stp_entry_data(c);
+
+	return ea && i < STP_ENTRY_VALS ? &ea->vals[i] : &stp_entry_discard;
+}
+
+static int64_t stp_entry_val(struct stp_context *c, size_t i)
+{
+	struct stp_entry_args *ea = stp_entry_data(c);
+
+	return ea && i < STP_ENTRY_VALS ? ea->vals[i] : 0;
+}
 
 static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
@@ -28,10 +57,15 @@ static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 static int stp_kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct stp_entry_args *ea = (struct stp_entry_args *)ri->data;
+	struct kretprobe *rp = get_kretprobe(ri);
+	struct stp_kprobe *k = rp ? container_of(rp, struct stp_kprobe, krp) : NULL;
 	int i;
 
 	for (i = 0; i < 6; i++)
 		ea->args[i] = regs_get_kernel_argument(regs, i);
+	memset(ea->vals, 0, sizeof(ea->vals));
+	if (k && k->entry)
+		stp_probe_run(k->entry, regs, 0, k->symbol, ea->args);
 	return 0;
 }
 

@@ -131,19 +131,12 @@ static u32 stp_map_hash(const struct stp_map *m, const union stp_key *key)
 	return h & (m->nbuckets - 1);
 }
 
+static bool stp_map_match_mask(const struct stp_map *m, struct stp_ment *e,
+			       const union stp_key *key, u32 mask);
+
 static bool stp_map_match(const struct stp_map *m, struct stp_ment *e, const union stp_key *key)
 {
-	unsigned int k;
-
-	for (k = 0; k < m->nkeys; k++) {
-		if (m->ktype[k] == STP_K_STRING) {
-			if (strncmp(stp_ment_str(m, e, k), key[k].s, MAXSTRINGLEN - 1))
-				return false;
-		} else if (stp_ment_num(m, e, k) != key[k].n) {
-			return false;
-		}
-	}
-	return true;
+	return stp_map_match_mask(m, e, key, ~0u);
 }
 
 static struct stp_ment *stp_map_find(const struct stp_map *m, const union stp_key *key)
@@ -213,6 +206,60 @@ static void stp_map_delete(struct stp_map *m, const union stp_key *key)
 			return;
 		}
 		link = &e->next;
+	}
+}
+
+/* Slices (a[*, k]): key j must match when bit j of mask is set; the others
+ * are '*'.  A slice visits the whole pool: at most m->max entries. */
+static bool stp_map_match_mask(const struct stp_map *m, struct stp_ment *e,
+			       const union stp_key *key, u32 mask)
+{
+	unsigned int k;
+
+	for (k = 0; k < m->nkeys; k++) {
+		if (!(mask & (1u << k)))
+			continue;
+		if (m->ktype[k] == STP_K_STRING) {
+			if (strncmp(stp_ment_str(m, e, k), key[k].s, MAXSTRINGLEN - 1))
+				return false;
+		} else if (stp_ment_num(m, e, k) != key[k].n) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool stp_map_slice_exists(const struct stp_map *m, const union stp_key *key, u32 mask)
+{
+	u32 i;
+
+	for (i = 0; i < m->max; i++) {
+		struct stp_ment *e = stp_map_ent(m, i);
+
+		if (e->used && stp_map_match_mask(m, e, key, mask))
+			return true;
+	}
+	return false;
+}
+
+static void stp_map_delete_slice(struct stp_map *m, const union stp_key *key, u32 mask)
+{
+	union stp_key full[STP_MAXKEYS];
+	unsigned int k;
+	u32 i;
+
+	for (i = 0; i < m->max; i++) {
+		struct stp_ment *e = stp_map_ent(m, i);
+
+		if (!e->used || !stp_map_match_mask(m, e, key, mask))
+			continue;
+		for (k = 0; k < m->nkeys; k++) {
+			if (m->ktype[k] == STP_K_STRING)
+				full[k].s = stp_ment_str(m, e, k);
+			else
+				full[k].n = stp_ment_num(m, e, k);
+		}
+		stp_map_delete(m, full);
 	}
 }
 

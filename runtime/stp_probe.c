@@ -136,6 +136,9 @@ static void stp_probe_run_args(const struct stp_probe *p, struct pt_regs *regs, 
 	c->err_loc = NULL;
 	c->frame_used = 0;
 	c->out_len = 0;
+#ifdef STP_NEED_REGEX
+	c->re.ok = false; /* matched() sees this handler's =~ only */
+#endif
 	if (!stp_lock_all(p)) {
 		stp_skip();
 		goto done;

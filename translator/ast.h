@@ -56,6 +56,10 @@ enum stap_expr_kind {
 	E_TARGET,    /* $name / $name->f / @var(...): context variable (name) */
 	E_ARG,	     /* $N (num) or @N (str): script argument, resolved by pass 2
 		      * into E_NUM / E_STR; kept only in -p1 output */
+	E_ENTRY,     /* pass 2: @entry(a) in a .return probe, a long saved at
+		      * function entry in slot num (probe->entry[num] == a) */
+	E_WILD,	     /* '*' as an array key: a slice in delete a[*, k],
+		      * [*, k] in a, foreach ([x, y] in a[*, k]) */
 };
 
 enum stap_op {
@@ -82,11 +86,15 @@ enum stap_op {
 	OP_GE,
 	OP_EQ,
 	OP_NE,
+	/* E_COMPARE, string =~ "regex" / !~: b is the E_STR regex */
+	OP_MATCH,
+	OP_NMATCH,
 	/* unary */
 	OP_NEG,
 	OP_PLUS,
 	OP_NOT,
 	OP_BITNOT,
+	OP_ADDR, /* E_TARGET: &$var->member, the address */
 	/* assignment: OP_ASSIGN for '=', otherwise the binary op of 'op=' */
 	OP_ASSIGN,
 	/* ++ / -- */
@@ -192,7 +200,10 @@ enum stap_op {
 	X(RANDINT, "randint", STAP_T_LONG, "l")                                                    \
 	X(ABS, "abs", STAP_T_LONG, "l")                                                            \
 	X(MIN, "min", STAP_T_LONG, "ll")                                                           \
-	X(MAX, "max", STAP_T_LONG, "ll")
+	X(MAX, "max", STAP_T_LONG, "ll")                                                           \
+	X(MATCHED, "matched", STAP_T_STRING, "l")                                                  \
+	X(MATCHED_STR, "matched_str", STAP_T_STRING, "")                                           \
+	X(NGROUPS, "ngroups", STAP_T_LONG, "")
 
 enum stap_builtin {
 	BI_NONE = 0,
@@ -252,7 +263,7 @@ struct stap_stmt {
 	struct stap_var **keys; /* loop variables bound to the keys */
 	size_t nkeys;
 	struct stap_var *value;	 /* optional "v =" binding, or NULL */
-	struct stap_expr *array; /* E_VAR of an array, or E_HIST */
+	struct stap_expr *array; /* E_VAR of an array, E_INDEX of a slice, or E_HIST */
 	int sort_column;	 /* 0 none; -1 the value (@count of a stats array); k>0 key k */
 	int sort_dir;		 /* +1 ascending ('+'), -1 descending ('-') */
 	struct stap_expr *limit; /* NULL or long expression */
@@ -401,6 +412,10 @@ struct stap_probe {
 	size_t nlocals;
 	struct stap_expr *cond; /* pass 2: combined "if" condition, or NULL */
 	int index;		/* position in probes[] */
+	/* pass 2: the @entry(expr) of a .return probe, evaluated at function
+	 * entry in this order into slots 0..nentry-1 */
+	struct stap_expr **entry;
+	size_t nentry;
 };
 
 /* probe name = point, point { prologue }  (or += for an epilogue) */

@@ -364,45 +364,158 @@ static int btf_reader(const struct btf *b, uint32_t id, enum stap_builtin *r)
 	}
 }
 
-/* Follow chain from a value (have_value) or an object address of type. */
+/* The size in bytes of a type (0 when it has none, e.g. void). */
+static uint64_t btf_size(const struct btf *b, uint32_t id, int depth)
+{
+	const unsigned char *t = btf_type(b, btf_skip(b, id));
+	switch (btf_kind_of(t)) {
+	case BTF_INT:
+	case BTF_STRUCT:
+	case BTF_UNION:
+	case BTF_ENUM:
+	case BTF_ENUM64:
+		return rd32(t + 8);
+	case BTF_PTR:
+		return 8;
+	case BTF_ARRAY:
+		return depth < 8 ? (uint64_t)rd32(t + 20) * btf_size(b, rd32(t + 12), depth + 1)
+				 : 0;
+	default:
+		return 0;
+	}
+}
+
+struct chain_walk {
+	const struct btf *b;
+	uint32_t type;	/* of what the walk has so far */
+	int have_value; /* it is a pointer value, not an object in memory */
+	struct btf_access *out;
+	char *why;
+	size_t n;
+};
+
+/* Make what the walk has a pointer value: load it when it is a pointer
+ * object in memory.  Its pointee type, or 0 when it is no pointer. */
+static uint32_t chain_pointer(struct chain_walk *w)
+{
+	uint32_t t = btf_skip(w->b, w->type);
+	if (btf_kind_of(btf_type(w->b, t)) != BTF_PTR)
+		return 0;
+	if (!w->have_value)
+		w->out->deref[w->out->nsteps] = 1;
+	w->have_value = 1;
+	return btf_skip(w->b, rd32(btf_type(w->b, t) + 8));
+}
+
+/* ->name: a member of the structure the walk points at (or is). */
+static int chain_member(struct chain_walk *w, const char *name)
+{
+	uint32_t t = btf_skip(w->b, w->type), bits;
+	if (btf_kind_of(btf_type(w->b, t)) == BTF_PTR || w->have_value) {
+		t = chain_pointer(w);
+		if (!t) {
+			snprintf(w->why, w->n, "'->%s' on something that is not a pointer", name);
+			return -1;
+		}
+	}
+	int r = btf_member(w->b, t, name, &bits, &w->type, 0);
+	if (r < 0) {
+		snprintf(w->why, w->n,
+			 r == -2 ? "member '%s' is a bit field" : "no member '%s' there", name);
+		return -1;
+	}
+	w->out->off[w->out->nsteps++] = bits / 8;
+	w->have_value = 0;
+	return 0;
+}
+
+/* [i]: element i of the array the walk has, or that it points at. */
+static int chain_index(struct chain_walk *w, unsigned long i)
+{
+	uint32_t t = btf_skip(w->b, w->type), elem;
+	const unsigned char *tt = btf_type(w->b, t);
+	if (!w->have_value && btf_kind_of(tt) == BTF_ARRAY) {
+		elem = rd32(tt + 12);
+		if (i >= rd32(tt + 20) && rd32(tt + 20) != 0) {
+			snprintf(w->why, w->n, "index [%lu] past the end of an array of %u", i,
+				 rd32(tt + 20));
+			return -1;
+		}
+	} else if (!(elem = chain_pointer(w))) {
+		snprintf(w->why, w->n,
+			 "'[%lu]' on something that is neither a pointer nor an array", i);
+		return -1;
+	}
+	uint64_t off = i * btf_size(w->b, elem, 0);
+	if (off > UINT32_MAX) {
+		snprintf(w->why, w->n, "index [%lu] is too large", i);
+		return -1;
+	}
+	w->out->off[w->out->nsteps++] = (uint32_t)off;
+	w->type = elem;
+	w->have_value = 0;
+	return 0;
+}
+
+/* Follow chain ("->a[2]->b") from a value (have_value) or an object address
+ * of type; out->addr_only: stop at the address (the & operator). */
 static int btf_chain(const struct btf *b, uint32_t type, int have_value, const char *what,
 		     const char *chain, struct btf_access *out, char *why, size_t n)
 {
+	struct chain_walk w = {b, type, have_value, out, why, n};
 	for (const char *p = chain; *p;) {
-		char name[128];
-		if (strncmp(p, "->", 2) != 0 || out->nsteps == BTF_MAX_STEPS) {
-			snprintf(why, n, "only ->member chains are supported, not '%s'", p);
+		char name[128], *end;
+		int r;
+		if (out->nsteps == BTF_MAX_STEPS) {
+			snprintf(why, n, "more than %d steps in '%s'", BTF_MAX_STEPS, chain);
 			return -1;
 		}
-		p += 2;
-		size_t len = strcspn(p, "-");
-		snprintf(name, sizeof(name), "%.*s", (int)len, p);
-		p += len;
-		uint32_t t = btf_skip(b, type);
-		unsigned k = btf_kind_of(btf_type(b, t));
-		if (!have_value && k == BTF_PTR) {
-			out->deref[out->nsteps] = 1;
-			have_value = 1;
-		}
-		if (have_value) {
-			if (k != BTF_PTR) {
-				snprintf(why, n, "'->%s' on something that is not a pointer", name);
+		if (strncmp(p, "->", 2) == 0) {
+			p += 2;
+			size_t len = strcspn(p, "-[");
+			snprintf(name, sizeof(name), "%.*s", (int)len, p);
+			p += len;
+			r = chain_member(&w, name);
+		} else if (*p == '[') {
+			unsigned long i = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || *end != ']') {
+				snprintf(why, n, "expected [N] in '%s'", p);
 				return -1;
 			}
-			t = btf_skip(b, rd32(btf_type(b, t) + 8));
-		}
-		uint32_t bits;
-		int r = btf_member(b, t, name, &bits, &type, 0);
-		if (r < 0) {
-			snprintf(why, n,
-				 r == -2 ? "member '%s' is a bit field" : "no member '%s' there",
-				 name);
+			p = end + 1;
+			r = chain_index(&w, i);
+		} else {
+			snprintf(why, n, "only ->member and [N] steps are supported, not '%s'", p);
 			return -1;
 		}
-		out->off[out->nsteps++] = bits / 8;
-		have_value = 0;
+		if (r < 0)
+			return -1;
 	}
-	if (btf_reader(b, type, &out->reader) < 0) {
+	if (out->pretty) { /* a structure, or a pointer to one: its address */
+		uint32_t t = btf_skip(b, w.type), pointee = 0;
+		if (btf_kind_of(btf_type(b, t)) == BTF_PTR)
+			pointee = btf_skip(b, rd32(btf_type(b, t) + 8));
+		unsigned k = btf_kind_of(btf_type(b, pointee ? pointee : t));
+		if ((k == BTF_STRUCT || k == BTF_UNION) && (pointee || !w.have_value) &&
+		    out->nsteps < BTF_MAX_STEPS) {
+			if (pointee && !w.have_value) /* load the pointer */
+				out->deref[out->nsteps] = 1, out->off[out->nsteps++] = 0;
+			out->type = pointee ? pointee : t;
+			out->reader = BI_NONE;
+			return 0;
+		}
+		out->type = 0; /* a plain value: read as usual */
+	}
+	if (out->addr_only) {
+		if (w.have_value) {
+			snprintf(why, n, "&%s%s: a value in a register has no address", what,
+				 chain);
+			return -1;
+		}
+		out->reader = BI_NONE;
+		return 0;
+	}
+	if (btf_reader(b, w.type, &out->reader) < 0) {
 		snprintf(why, n, "%s%s is a structure or an array: name one of its members", what,
 			 chain);
 		return -1;
@@ -414,7 +527,10 @@ static int btf_walk(const struct btf *b, const char *func, const char *param, co
 		    struct btf_access *out, char *why, size_t n)
 {
 	uint32_t type;
+	int addr_only = out->addr_only, pretty = out->pretty;
 	memset(out, 0, sizeof(*out));
+	out->addr_only = addr_only;
+	out->pretty = pretty;
 	if (btf_param(b, func, param, &out->param, &type) < 0) {
 		snprintf(why, n, "%s has no parameter '%s' in the kernel's BTF", func, param);
 		return -1;
@@ -504,12 +620,43 @@ int kbtf_cast(struct kbtf *h, const char *type, const char *chain, struct btf_ac
 	      char *why, size_t whylen)
 {
 	uint32_t id = btf_named(&h->b, type);
+	int addr_only = out->addr_only, pretty = out->pretty;
 	memset(out, 0, sizeof(*out));
+	out->addr_only = addr_only;
+	out->pretty = pretty;
 	if (!id) {
 		snprintf(why, whylen, "no type '%s' in the kernel's BTF", type);
 		return -1;
 	}
 	return btf_chain(&h->b, id, 0, type, chain, out, why, whylen);
+}
+
+int kbtf_fields(struct kbtf *h, uint32_t type, struct btf_field *out, int max)
+{
+	const struct btf *b = &h->b;
+	const unsigned char *t = btf_type(b, btf_skip(b, type));
+	unsigned k = btf_kind_of(t);
+	int n = 0;
+	if (k != BTF_STRUCT && k != BTF_UNION)
+		return 0;
+	uint32_t info = rd32(t + 4);
+	unsigned vlen = info & 0xffff, kflag = info >> 31;
+	for (unsigned i = 0; i < vlen && n < max; i++) {
+		const unsigned char *m = t + 12 + 12 * i;
+		uint32_t off = rd32(m + 8), bits = kflag ? off & 0xffffff : off;
+		const char *name = btf_str(b, rd32(m));
+		if (!*name || (kflag && off >> 24) || bits % 8)
+			continue; /* anonymous members and bit fields are left out */
+		uint32_t mt = btf_skip(b, rd32(m + 4));
+		unsigned mk = btf_kind_of(btf_type(b, mt));
+		out[n].name = name;
+		out[n].off = bits / 8;
+		out[n].type = mk == BTF_STRUCT || mk == BTF_UNION ? mt : 0;
+		if (out[n].type || btf_reader(b, mt, &out[n].reader) < 0)
+			out[n].reader = BI_NONE;
+		n++;
+	}
+	return n;
 }
 
 void kbtf_close(struct kbtf *h)

@@ -187,6 +187,8 @@ int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *err
 		elab_points(&el);
 	if (el.d.nerrors == 0) {
 		struct worklist wl = reached_funcs(&el);
+		if (el.d.nerrors == 0)
+			elab_check(&el, wl.v, wl.n);
 		for (size_t i = 0; i < p->nfuncs; i++)
 			if (!p->funcs[i]->used)
 				diag_warn(&el.d, &p->funcs[i]->loc, "eliding unused function '%s'",
@@ -217,6 +219,7 @@ int front_elaborate_to(struct stap_session *s, struct stap_program *p, FILE *err
 	if (p->nprobes == 0 && el.d.nerrors == 0)
 		diag_error(&el.d, NULL, "semantic error: no probes found");
 	symbols_free(&el.ksyms);
+	blocklist_free(&el.block);
 	kbtf_close(el.kbtf);
 	tp_events_free(&el.tpev);
 	return el.d.nerrors ? -1 : 0;

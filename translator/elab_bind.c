@@ -13,6 +13,8 @@ struct scope {
 	struct stap_var **locals;
 	size_t nlocals, cap;
 	int loops;
+	int in_entry; /* binding an @entry(...) argument: function entry */
+	int slice_ok; /* a[*, k] may appear: the operand of delete */
 };
 
 struct stap_var *elab_find_global(struct stap_program *p, const char *name)
@@ -79,6 +81,7 @@ static struct stap_var *scope_bind_local(struct scope *sc, const struct stap_var
 enum { USE_READ = 1, USE_WRITE = 2 };
 
 static void bind_expr(struct scope *sc, struct stap_expr *e, int use);
+static void entry_save(struct scope *sc, struct stap_expr *e, struct stap_expr *x);
 static void bind_stmt(struct scope *sc, struct stap_stmt *s);
 
 static void mark(struct stap_var *v, int use)
@@ -186,6 +189,21 @@ static struct stap_expr *node(struct stap_program *p, enum stap_expr_kind k,
 	return n;
 }
 
+/* Context variables read at a kernel function's entry: a kprobe, or the
+ * argument of @entry in a kretprobe. */
+static int kernel_entry(const struct scope *sc)
+{
+	return probe_all(sc->probe, PP_KPROBE, PP_KPROBE) ||
+	       (sc->in_entry && probe_all(sc->probe, PP_KRETPROBE, PP_KRETPROBE));
+}
+
+/* Where $param chains resolve through the kernel's BTF: kernel function
+ * entries and tracepoints (their arguments are the btf_trace_ prototype's). */
+static int btf_entry(const struct scope *sc)
+{
+	return kernel_entry(sc) || probe_all(sc->probe, PP_TRACE, PP_TRACE);
+}
+
 /* The parameter list every point of the probe shares, or NULL. */
 static const char *probe_params(const struct stap_probe *pr)
 {
@@ -277,56 +295,82 @@ static struct stap_expr *access_expr(struct stap_program *p, const struct btf_ac
 			cur = add;
 		}
 	}
-	return builtin1(p, a->reader, cur, loc);
+	return a->reader == BI_NONE ? cur : builtin1(p, a->reader, cur, loc);
 }
 
 /* $param->a->b at kernel function entries: the same access in every point. */
-static int bind_member_chain(struct scope *sc, struct stap_expr *e)
+static int open_btf(struct elab *el, const struct stap_expr *e)
+{
+	char why[256] = "";
+	if (el->kbtf)
+		return 0;
+	if (!el->kbtf_failed && (el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why))))
+		return 0;
+	el->kbtf_failed = 1;
+	elab_error(el, &e->loc, "cannot resolve %s: %s", e->str,
+		   why[0] ? why : "the kernel's BTF is unavailable");
+	return -1;
+}
+
+/* The BTF access of "$param CHAIN" (the first len bytes of e->str) at the
+ * entry of every kernel function of the probe, one layout for all.  acc's
+ * addr_only / pretty are the caller's.  0, or -1 reported. */
+static int param_access(struct scope *sc, const struct stap_expr *e, size_t len,
+			struct btf_access *acc)
 {
 	struct elab *el = sc->el;
 	const struct stap_probe *pr = sc->probe;
-	const char *arrow = strstr(e->str, "->");
-	char param[128], why[256] = "";
-	struct btf_access acc, first;
+	size_t plen = strcspn(e->str + 1, "-[$");
+	char param[128], chain[256], why[256] = "";
+	struct btf_access first = *acc;
 
-	if (!arrow || !(probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_TRACE, PP_TRACE)) ||
-	    el->kbtf_failed)
-		return 0;
-	if (!el->kbtf && !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why)))) {
-		el->kbtf_failed = 1;
-		elab_error(el, &e->loc, "cannot resolve %s: %s", e->str, why);
-		return 1;
-	}
-	snprintf(param, sizeof(param), "%.*s", (int)(arrow - e->str - 1), e->str + 1);
+	if (open_btf(el, e) < 0)
+		return -1;
+	snprintf(param, sizeof(param), "%.*s", (int)plen, e->str + 1);
+	snprintf(chain, sizeof(chain), "%.*s", (int)(len - 1 - plen), e->str + 1 + plen);
 	for (size_t i = 0; i < pr->npoints; i++) {
 		const struct stap_probe_point *pt = &pr->points[i];
+		struct btf_access a = first;
 		const char *fn = pt->kind == PP_TRACE ? pt->btf_func : pt->symbol;
 		if (pt->module || !fn ||
-		    kbtf_access(el->kbtf, fn, param, arrow, &acc, why, sizeof(why)) < 0) {
+		    kbtf_access(el->kbtf, fn, param, chain, &a, why, sizeof(why)) < 0) {
 			elab_error(el, &e->loc, "cannot resolve %s in %s: %s", e->str, pt->pp,
 				   pt->module ? "no BTF for module functions"
 				   : !fn      ? "the kernel's BTF does not name this "
 						"tracepoint's arguments"
 					      : why);
-			return 1;
+			return -1;
 		}
-		if (i && memcmp(&acc, &first, sizeof(acc)) != 0) {
+		if (i && memcmp(&a, acc, sizeof(a)) != 0) {
 			elab_error(el, &e->loc, "%s has different layouts in %s and %s", e->str,
 				   pr->points[0].pp, pt->pp);
-			return 1;
+			return -1;
 		}
-		first = acc;
+		*acc = a;
 	}
-	*e = *access_expr(el->p, &first, NULL, &e->loc);
+	return 0;
+}
+
+/* $param->a->b at kernel function entries: the same access in every point. */
+static int bind_member_chain(struct scope *sc, struct stap_expr *e)
+{
+	const char *arrow = e->str + 1 + strcspn(e->str + 1, "-[$");
+	struct btf_access acc = {.addr_only = e->op == OP_ADDR};
+
+	if (*arrow == '$' || !*arrow || !btf_entry(sc) || sc->el->kbtf_failed)
+		return 0;
+	if (param_access(sc, e, strlen(e->str), &acc) == 0)
+		*e = *access_expr(sc->el->p, &acc, NULL, &e->loc);
 	return 1;
 }
 
-/* @cast(addr, "struct file")->a->b: kernel memory, any probe. */
-static void bind_cast(struct scope *sc, struct stap_expr *e)
+/* The BTF access of @cast(addr, "TYPE")CHAIN (e->a bound here).  0, or -1
+ * reported. */
+static int cast_access(struct scope *sc, struct stap_expr *e, const char *chain,
+		       struct btf_access *acc)
 {
 	struct elab *el = sc->el;
 	char why[256] = "", type[128];
-	struct btf_access acc;
 
 	bind_expr(sc, e->a, USE_READ);
 	snprintf(type, sizeof(type), "%.*s", (int)e->b->str_len, e->b->str);
@@ -334,26 +378,144 @@ static void bind_cast(struct scope *sc, struct stap_expr *e)
 		elab_error(el, &e->loc,
 			   "@cast into the types of '%.*s' is not supported (only \"kernel\")",
 			   (int)e->c->str_len, e->c->str);
-		return;
+		return -1;
 	}
-	if (!*e->str) {
+	if (!*chain && !acc->pretty) {
 		elab_error(el, &e->loc, "@cast(..., \"%s\") needs ->member", type);
-		return;
+		return -1;
 	}
-	if (!el->kbtf && !el->kbtf_failed &&
-	    !(el->kbtf = kbtf_open(&el->s->kernel, why, sizeof(why))))
-		el->kbtf_failed = 1;
-	if (!el->kbtf) {
-		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str,
-			   why[0] ? why : "the kernel's BTF is unavailable");
-		return;
-	}
-	if (kbtf_cast(el->kbtf, type, e->str, &acc, why, sizeof(why)) < 0) {
-		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, e->str,
+	if (open_btf(el, e) < 0)
+		return -1;
+	if (kbtf_cast(el->kbtf, type, chain, acc, why, sizeof(why)) < 0) {
+		elab_error(el, &e->loc, "cannot resolve @cast(..., \"%s\")%s: %s", type, chain,
 			   why);
-		return;
+		return -1;
 	}
-	*e = *access_expr(el->p, &acc, e->a, &e->loc);
+	return 0;
+}
+
+/* @cast(addr, "struct file")->a->b: kernel memory, any probe. */
+static void bind_cast(struct scope *sc, struct stap_expr *e)
+{
+	struct btf_access acc = {.addr_only = e->op == OP_ADDR};
+	if (cast_access(sc, e, e->str, &acc) == 0)
+		*e = *access_expr(sc->el->p, &acc, e->a, &e->loc);
+}
+
+/* ---- $var$ and $var$$: a structure as "{.a=1, .b=0xffff..., .c=\"x\"}" ---- */
+
+#define PRETTY_MAX_ARGS 32
+#define PRETTY_MAX_FMT 400 /* what MAXSTRINGLEN leaves room to print */
+
+struct pretty {
+	struct elab *el;
+	struct strbuf fmt;
+	struct stap_expr *args[PRETTY_MAX_ARGS + 1]; /* args[0]: the format */
+	size_t n;
+	const struct stap_loc *loc;
+};
+
+/* "$" 1, "$$" 2 at the end of $var$ / @cast(...)->m$$, else 0. */
+static int pretty_suffix(const struct stap_expr *e)
+{
+	size_t n = strlen(e->str);
+	if (!n || e->str[n - 1] != '$' || (!e->a && (n < 3 || e->str[1] == '$')))
+		return 0;
+	return n >= 2 && e->str[n - 2] == '$' && (e->a || n >= 4) ? 2 : 1;
+}
+
+static const char *pretty_conv(enum stap_builtin reader)
+{
+	if (reader == BI_KERNEL_STRING)
+		return "\"%s\"";
+	if (reader == BI_KERNEL_POINTER || reader == BI_POINTER_ARG)
+		return "%#x";
+	return "%d";
+}
+
+/* The members of the structure of BTF type at address base; nested ones
+ * expanded (deep, two levels) or shown as {...}. */
+static void pretty_struct(struct pretty *pp, uint32_t type, const struct stap_expr *base, int depth,
+			  int deep)
+{
+	struct stap_program *p = pp->el->p;
+	struct btf_field f[64];
+	int n = kbtf_fields(pp->el->kbtf, type, f, 64);
+	sb_puts(&pp->fmt, "{");
+	for (int i = 0; i < n; i++) {
+		if (pp->fmt.n > PRETTY_MAX_FMT || pp->n > PRETTY_MAX_ARGS) {
+			sb_puts(&pp->fmt, ", ...");
+			break;
+		}
+		sb_printf(&pp->fmt, "%s.%s=", i ? ", " : "", f[i].name);
+		struct stap_expr *addr = node(p, E_BINARY, pp->loc);
+		addr->op = OP_ADD;
+		addr->a = elab_copy_expr(p, base);
+		addr->b = node(p, E_NUM, pp->loc);
+		addr->b->num = f[i].off;
+		if (f[i].type && deep && depth < 2)
+			pretty_struct(pp, f[i].type, addr, depth + 1, deep);
+		else if (f[i].type || f[i].reader == BI_NONE)
+			sb_puts(&pp->fmt, f[i].type ? "{...}" : "[...]");
+		else {
+			sb_puts(&pp->fmt, pretty_conv(f[i].reader));
+			pp->args[++pp->n] = builtin1(p, f[i].reader, addr, pp->loc);
+		}
+	}
+	sb_puts(&pp->fmt, "}");
+}
+
+/* e = sprintf(fmt, args...) */
+static void make_sprintf(struct pretty *pp, struct stap_expr *e)
+{
+	struct stap_program *p = pp->el->p;
+	pp->args[0] = node(p, E_STR, pp->loc);
+	pp->args[0]->str = stap_strdup(p, pp->fmt.s ? pp->fmt.s : "");
+	pp->args[0]->str_len = pp->fmt.n;
+	free(pp->fmt.s);
+	struct stap_loc loc = *pp->loc;
+	memset(e, 0, sizeof(*e));
+	e->loc = loc;
+	make_builtin(p, e, BI_SPRINTF, 0);
+	e->nargs = pp->n + 1;
+	e->args = stap_alloc(p, e->nargs * sizeof(*e->args));
+	memcpy(e->args, pp->args, e->nargs * sizeof(*e->args));
+}
+
+static void bind_target(struct scope *sc, struct stap_expr *e, int use);
+
+/* $var$ / $var$$ / @cast(...)->m$: a structure's members, or one value, as a
+ * string.  1 when e was one. */
+static int bind_pretty_member(struct scope *sc, struct stap_expr *e)
+{
+	int suffix = pretty_suffix(e);
+	if (!suffix)
+		return 0;
+	struct stap_loc loc = e->loc;
+	struct pretty pp = {.el = sc->el, .loc = &loc};
+	struct btf_access acc = {.pretty = 1};
+	size_t len = strlen(e->str) - (size_t)suffix;
+	char *chain = stap_strndup(sc->el->p, e->str, len);
+	int rc = 0;
+	if (e->a)
+		rc = cast_access(sc, e, chain, &acc);
+	else if (btf_entry(sc) && !sc->el->kbtf_failed)
+		rc = param_access(sc, e, len, &acc);
+	if (rc < 0)
+		return 1;
+	if (acc.type) {
+		pretty_struct(&pp, acc.type, access_expr(sc->el->p, &acc, e->a, &loc), 0,
+			      suffix == 2);
+	} else { /* one value: read as without the suffix, then printed */
+		struct stap_expr *v = stap_alloc(sc->el->p, sizeof(*v));
+		*v = *e;
+		v->str = chain;
+		bind_target(sc, v, USE_READ);
+		sb_puts(&pp.fmt, pretty_conv(v->kind == E_BUILTIN ? v->builtin : BI_NONE));
+		pp.args[++pp.n] = v;
+	}
+	make_sprintf(&pp, e);
+	return 1;
 }
 
 static struct stap_expr *num_node(struct stap_program *p, int64_t v, const struct stap_loc *loc)
@@ -427,12 +589,29 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 		elab_error(el, &e->loc, "write to context variable %s not permitted", e->str);
 		return;
 	}
+	if (bind_pretty_member(sc, e))
+		return;
 	if (e->a) {
 		bind_cast(sc, e);
 		return;
 	}
+	/* As in SystemTap, $param in a .return probe is its value at entry. */
+	if (!sc->in_entry && probe_all(pr, PP_KRETPROBE, PP_KRETPROBE) && e->str[0] == '$' &&
+	    e->str[1] != '$' && strcmp(e->str, "$return") != 0) {
+		struct stap_expr *x = stap_alloc(el->p, sizeof(*x));
+		*x = *e;
+		entry_save(sc, e, x);
+		return;
+	}
 	if (strncmp(e->str, "$$", 2) == 0 && bind_pretty(sc, e))
 		return;
+	if (e->op == OP_ADDR && !strpbrk(e->str, "-[")) {
+		elab_error(el, &e->loc,
+			   "cannot take the address of %s: it is passed in a register (use & on a "
+			   "member: &%s->field)",
+			   e->str, e->str);
+		return;
+	}
 	if (bind_member_chain(sc, e))
 		return;
 	if (strcmp(e->str, "$return") == 0 && probe_all(pr, PP_KRETPROBE, PP_URETPROBE)) {
@@ -448,7 +627,7 @@ static void bind_target(struct scope *sc, struct stap_expr *e, int use)
 	int idx = 0;
 	enum stap_builtin reader = BI_LONG_ARG;
 	const char *name = e->str + 1;
-	if ((probe_all(pr, PP_KPROBE, PP_KPROBE) || probe_all(pr, PP_UPROBE, PP_UPROBE)) &&
+	if ((kernel_entry(sc) || probe_all(pr, PP_UPROBE, PP_UPROBE)) &&
 	    strpbrk(name, "-[$>") == NULL) {
 		for (size_t i = 0; i < pr->npoints; i++) {
 			enum stap_builtin r = BI_LONG_ARG;
@@ -497,18 +676,132 @@ static int bind_value_assign(struct scope *sc, struct stap_expr *e)
 	return 1;
 }
 
+/* Bind e without reporting: 1 when it resolves (a context variable this
+ * probe has, or any other expression), 0 when binding it fails. */
+static int bind_quietly(struct scope *sc, struct stap_expr *e)
+{
+	struct diag *d = &sc->el->d;
+	FILE *out = d->out;
+	int errors = d->nerrors;
+	d->out = NULL;
+	bind_expr(sc, e, USE_READ);
+	d->out = out;
+	int ok = d->nerrors == errors;
+	d->nerrors = errors;
+	return ok;
+}
+
+/* What @entry(x) may hold: x runs at function entry, before the probe body
+ * and without its locks, so only context, builtins and constants. */
+static const struct stap_expr *entry_forbidden(const struct stap_expr *x)
+{
+	if (!x)
+		return NULL;
+	switch (x->kind) {
+	case E_VAR:
+	case E_INDEX:
+	case E_IN:
+	case E_CALL:
+	case E_ASSIGN:
+	case E_INCDEC:
+	case E_STATS_ADD:
+	case E_STAT:
+	case E_HIST:
+	case E_ENTRY:
+		return x;
+	case E_BUILTIN:
+		if (stap_builtin_ret(x->builtin) == STAP_T_VOID)
+			return x; /* printf, exit, error: side effects */
+		break;
+	default:
+		break;
+	}
+	const struct stap_expr *bad = NULL;
+	for (size_t i = 0; i < x->nargs && !bad; i++)
+		bad = entry_forbidden(x->args[i]);
+	if (!bad)
+		bad = entry_forbidden(x->a);
+	if (!bad)
+		bad = entry_forbidden(x->b);
+	return bad ? bad : entry_forbidden(x->c);
+}
+
+/* e becomes @entry(x): x, bound as at function entry, is saved by the
+ * kretprobe's entry handler (runtime/stp_kprobe.c) and read back by e. */
+static void entry_save(struct scope *sc, struct stap_expr *e, struct stap_expr *x)
+{
+	struct elab *el = sc->el;
+	struct stap_probe *pr = sc->probe;
+	int errors = el->d.nerrors;
+	sc->in_entry = 1;
+	bind_expr(sc, x, USE_READ);
+	sc->in_entry = 0;
+	if (el->d.nerrors != errors)
+		return;
+	const struct stap_expr *bad = entry_forbidden(x);
+	if (bad) {
+		elab_error(el, &bad->loc,
+			   "@entry(...) is evaluated at function entry, before the probe runs: it "
+			   "may use context variables, builtins and constants, not variables, "
+			   "functions or statistics");
+		return;
+	}
+	size_t cap = pr->nentry; /* grown to what is used */
+	pr->entry = stap_grow(el->p, pr->entry, pr->nentry, &cap, sizeof(*pr->entry), 4);
+	pr->entry[pr->nentry] = x;
+	e->kind = E_ENTRY;
+	e->a = x;
+	e->num = (int64_t)pr->nentry++;
+	e->args = NULL;
+	e->nargs = 0;
+}
+
+/* @entry(x) in a kernel .return probe. */
+static void bind_entry(struct scope *sc, struct stap_expr *e)
+{
+	if (!probe_all(sc->probe, PP_KRETPROBE, PP_KRETPROBE)) {
+		elab_error(sc->el, &e->loc,
+			   "@entry is only available in kernel .return probes (kernel.function(...)"
+			   ".return)");
+		return;
+	}
+	entry_save(sc, e, e->args[0]);
+}
+
+/* @defined(x) is 1 or 0; @choose_defined(a, b) is a if it resolves, else b. */
+static int bind_defined(struct scope *sc, struct stap_expr *e)
+{
+	if (strcmp(e->str, "@entry") == 0) {
+		bind_entry(sc, e);
+		return 1;
+	}
+	if (strcmp(e->str, "@defined") == 0) {
+		struct stap_loc loc = e->loc;
+		int defined = bind_quietly(sc, e->args[0]);
+		memset(e, 0, sizeof(*e));
+		e->kind = E_NUM;
+		e->num = defined;
+		e->loc = loc;
+		return 1;
+	}
+	if (strcmp(e->str, "@choose_defined") == 0) {
+		struct stap_expr *a = e->args[0], *b = e->args[1];
+		if (bind_quietly(sc, a))
+			*e = *a;
+		else {
+			bind_expr(sc, b, USE_READ);
+			*e = *b;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 static void bind_call(struct scope *sc, struct stap_expr *e)
 {
 	struct elab *el = sc->el;
-	if (strcmp(e->str, "@defined") == 0) {
-		int defined = e->nargs == 1 && e->args[0]->kind != E_TARGET;
-		if (defined)
-			bind_expr(sc, e->args[0], USE_READ);
-		e->kind = E_NUM;
-		e->num = defined;
-		e->nargs = 0;
+	if (bind_defined(sc, e))
 		return;
-	}
 	for (size_t i = 0; i < e->nargs; i++)
 		bind_expr(sc, e->args[i], USE_READ);
 	struct stap_func *f = find_func(el->p, e->str);
@@ -562,8 +855,14 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 		break;
 	case E_INDEX:
 	case E_IN:
-		for (size_t i = 0; i < e->nargs; i++)
+		for (size_t i = 0; i < e->nargs; i++) {
+			if (e->args[i]->kind == E_WILD && e->kind == E_INDEX && !sc->slice_ok)
+				elab_error(
+				    el, &e->args[i]->loc,
+				    "a '*' key (a slice) is allowed only in delete, [...] in "
+				    "and foreach");
 			bind_expr(sc, e->args[i], USE_READ);
+		}
 		e->var = scope_lookup(sc, e->str, &e->loc);
 		mark(e->var, e->kind == E_IN ? USE_READ : use);
 		set_arity(el, e->var, (int)e->nargs, &e->loc);
@@ -619,7 +918,21 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 static void bind_foreach(struct scope *sc, struct stap_stmt *s)
 {
 	struct elab *el = sc->el;
-	if (s->array->kind == E_VAR) {
+	if (s->array->kind == E_INDEX) { /* a slice */
+		struct stap_var *a = elab_find_global(el->p, s->array->str);
+		if (!a) {
+			elab_error(el, &s->array->loc,
+				   "foreach over '%s', which is not a global array", s->array->str);
+			return;
+		}
+		if (s->array->nargs != s->nkeys)
+			elab_error(el, &s->array->loc,
+				   "the slice of '%s' has %zu keys, the foreach %zu", a->name,
+				   s->array->nargs, s->nkeys);
+		sc->slice_ok = 1;
+		bind_expr(sc, s->array, USE_READ);
+		sc->slice_ok = 0;
+	} else if (s->array->kind == E_VAR) {
 		struct stap_var *a = elab_find_global(el->p, s->array->str);
 		if (!a) {
 			elab_error(el, &s->array->loc,
@@ -704,7 +1017,9 @@ static void bind_stmt(struct scope *sc, struct stap_stmt *s)
 				   "delete wants a variable, an array or an array element");
 			break;
 		}
+		sc->slice_ok = 1;
 		bind_expr(sc, s->expr, USE_WRITE);
+		sc->slice_ok = 0;
 		break;
 	case S_TRY:
 		bind_stmt(sc, s->body);

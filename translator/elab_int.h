@@ -2,6 +2,7 @@
 #ifndef TRANSLATOR_ELAB_INT_H
 #define TRANSLATOR_ELAB_INT_H
 
+#include "translator/blocklist.h"
 #include "translator/front_int.h"
 #include "translator/tracepoints.h"
 
@@ -16,6 +17,10 @@ struct elab {
 	/* The kernel's BTF for $param->member, loaded on first use. */
 	struct kbtf *kbtf;
 	int kbtf_failed;
+	/* Functions not to probe (blocklist.c): the kernel's list, loaded on
+	 * first use when the target is the running kernel. */
+	struct blocklist block;
+	int block_loaded;
 	/* Listing mode (-l/-L): collect pp strings instead of failing. */
 	int listing;
 	/* Context of the probe point being resolved, for $param -> *_arg(N). */
@@ -51,6 +56,9 @@ void elab_bind_func(struct elab *el, struct stap_func *f);
  * check: report what stays unresolved.  *changed: something was inferred. */
 void elab_types_round(struct elab *el, struct stap_func **funcs, size_t nfuncs, int check,
 		      int *changed);
+/* After binding: foreach must not modify its array, probe conditions must
+ * have no side effects (elab_check.c). */
+void elab_check(struct elab *el, struct stap_func **funcs, size_t nfuncs);
 /* Resolve every probe's specs into points, expanding aliases (may split a
  * probe in several).  0 or -1. */
 int elab_points(struct elab *el);

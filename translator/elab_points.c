@@ -3,6 +3,7 @@
  * kernel's symbols, wildcards expanded), process functions (ELF symbols),
  * and aliases, whose bodies are spliced around the user's body. */
 #include <fnmatch.h>
+#include <sys/utsname.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,14 +212,41 @@ struct fn_target {
 	int user;
 };
 
+/* Why fn cannot get a kprobe, or NULL; the kernel's own list is read the
+ * first time, when the target kernel is the one running. */
+static const char *kernel_fn_blocked(struct elab *el, const char *fn, int ret)
+{
+	if (!el->block_loaded) {
+		struct utsname u;
+		el->block_loaded = 1;
+		if (uname(&u) == 0 && el->s->kernel.release &&
+		    strcmp(u.release, el->s->kernel.release) == 0)
+			blocklist_load(&el->block, BLOCKLIST_PATH);
+	}
+	return blocklist_why(&el->block, fn, ret);
+}
+
 /* Match pattern against t, adding a point per function. */
 static int points_match(struct elab *el, const struct stap_pp_spec *sp, const struct sym_table *t,
 			const struct fn_target *tg, const char *pattern, int ret, int maxactive,
 			struct ptlist *out)
 {
 	char pat[512];
-	size_t before = out->n;
+	size_t before = out->n, skipped = 0;
 	snprintf(pat, sizeof(pat), "%.*s", (int)strcspn(pattern, "@"), pattern);
+	/* SystemTap narrows FN@FILE[:LINE] by the debuginfo's source files;
+	 * BTF and symbol tables name no files, so the pattern cannot be
+	 * honoured, and probing every FN of that name would be a different
+	 * probe than the one asked for. */
+	if (strchr(pattern, '@') && !tg->user) {
+		diag_error(&el->d, &sp->loc,
+			   "semantic error: cannot honour the source location '%s' of '%s' in %s: "
+			   "functions are matched by name from %s, which names no source files "
+			   "(drop '%s')",
+			   strchr(pattern, '@'), pattern, tg->what,
+			   t->source ? t->source : "symbols", strchr(pattern, '@'));
+		return -1;
+	}
 	if (strchr(pattern, '@'))
 		diag_warn(&el->d, &sp->loc,
 			  "source location '%s' ignored: no debuginfo, matching by function name",
@@ -227,6 +255,18 @@ static int points_match(struct elab *el, const struct stap_pp_spec *sp, const st
 		const struct sym *s = &t->v[i];
 		if (has_wild(pat) ? fnmatch(pat, s->name, 0) != 0 : strcmp(pat, s->name) != 0)
 			continue;
+		const char *why = tg->user ? NULL : kernel_fn_blocked(el, s->name, ret);
+		if (why && !has_wild(pat)) {
+			diag_error(&el->d, &sp->loc, "semantic error: cannot probe '%s': %s",
+				   s->name, why);
+			return -1;
+		}
+		if (why) {
+			if (el->s->verbose > 1)
+				fprintf(stderr, "stap: skipping %s: %s\n", s->name, why);
+			skipped++;
+			continue;
+		}
 		enum stap_pp_kind k =
 		    tg->user ? (ret ? PP_URETPROBE : PP_UPROBE) : (ret ? PP_KRETPROBE : PP_KPROBE);
 		struct stap_probe_point *pt = pt_new(el, out, k);
@@ -248,8 +288,20 @@ static int points_match(struct elab *el, const struct stap_pp_spec *sp, const st
 		if (!has_wild(pat))
 			break;
 	}
+	if (skipped)
+		diag_warn(&el->d, &sp->loc,
+			  "skipped %zu function%s matching '%s' that cannot be probed safely "
+			  "(kprobe blacklist, runtime-internal or never-returning; -vv lists them)",
+			  skipped, skipped == 1 ? "" : "s", pat);
 	if (out->n > before || sp->optional)
 		return 0;
+	if (skipped) {
+		diag_error(&el->d, &sp->loc,
+			   "semantic error: probe point mismatch: every function matching '%s' in "
+			   "%s is blocked",
+			   pat, tg->what);
+		return -1;
+	}
 	char near[256];
 	did_you_mean(t, pat, near, sizeof(near));
 	diag_error(&el->d, &sp->loc,

@@ -346,6 +346,18 @@ static enum stap_type ty(struct tctx *c, struct stap_expr *e, enum stap_type wan
 	case E_TARGET:
 		t = STAP_T_LONG;
 		break;
+	case E_WILD:
+		t = want; /* matches any key */
+		break;
+	case E_ENTRY:
+		t = ty(c, e->a, STAP_T_LONG);
+		if (c->check && t != STAP_T_LONG)
+			elab_error(
+			    c->el, &e->loc,
+			    "@entry of a %s is not supported (only numbers are saved at entry)",
+			    stap_type_name(t));
+		t = STAP_T_LONG;
+		break;
 	case E_ASSIGN:
 		t = ty_assign(c, e);
 		break;
@@ -378,6 +390,12 @@ static enum stap_type ty(struct tctx *c, struct stap_expr *e, enum stap_type wan
 		t = STAP_T_LONG;
 		break;
 	case E_COMPARE:
+		if (e->op == OP_MATCH || e->op == OP_NMATCH) {
+			expect(c, e->a, STAP_T_STRING, "the left operand of =~");
+			expect(c, e->b, STAP_T_STRING, "the regular expression");
+			t = STAP_T_LONG;
+			break;
+		}
 		u = ty(c, e->a, STAP_T_UNKNOWN);
 		t = ty(c, e->b, u);
 		if (!known(u))
@@ -419,6 +437,8 @@ static void ty_foreach(struct tctx *c, struct stap_stmt *s)
 				   "a bucket count");
 	} else if (s->array->var) {
 		struct stap_var *a = s->array->var;
+		if (s->array->kind == E_INDEX) /* a slice: its fixed keys */
+			ty(c, s->array, a->type);
 		char what[300] = "";
 		for (size_t k = 0; k < s->nkeys && k < STAP_MAX_ARITY; k++) {
 			if (c->check)

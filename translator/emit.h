@@ -22,13 +22,36 @@ struct emit {
 	enum stap_type ret;    /* return type of the current function; VOID in probes */
 	int in_func;
 	const char *func_name; /* the function being emitted; NULL in a probe */
+	/* The distinct regexes of =~ / !~ (emit_regex.c). */
+	struct emit_regex *regexes;
+	size_t nregexes;
+	int regex_groups; /* matched()/ngroups() are used: record submatches */
 };
+
+struct re_prog;
+struct emit_regex {
+	const char *str;
+	size_t len;
+	struct re_prog *prog;
+};
+
+/* emit_regex.c */
+void emit_regex_collect(struct emit *e);
+int emit_regex_index(const struct emit *e, const struct stap_expr *x);
+void emit_regex_defines(const struct emit *e, FILE *o);
+void emit_regex_tables(const struct emit *e, FILE *o);
+void emit_regex_match(struct emit *e, const struct stap_expr *x);
+void emit_regex_free(struct emit *e);
 
 /* emit_expr.c */
 void emit_expr(struct emit *e, const struct stap_expr *x);
 /* A whole expression (temporaries counted from zero again). */
 void emit_top_expr(struct emit *e, const struct stap_expr *x);
 int emit_new_temp(struct emit *e);
+/* Array keys as (const union stp_key[]){...}; the mask of a slice's fixed
+ * keys (0: not a slice). */
+void emit_keys(struct emit *e, struct stap_expr *const *keys, size_t n);
+unsigned emit_slice_mask(struct stap_expr *const *keys, size_t n);
 void emit_loc_string(struct emit *e, const struct stap_loc *loc, const char *what);
 void emit_c_string(FILE *f, const char *s, size_t n);
 void emit_var_ref(struct emit *e, const struct stap_var *v);

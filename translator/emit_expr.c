@@ -97,19 +97,37 @@ void emit_var_ref(struct emit *e, const struct stap_var *v)
 		fprintf(e->out, "l->v%d", v->index);
 }
 
-/* (const union stp_key[]){ {.n = k1}, {.s = k2} } */
-static void emit_keys(struct emit *e, struct stap_expr *const *keys, size_t n)
+/* (const union stp_key[]){ {.n = k1}, {.s = k2} }; a '*' key is a
+ * placeholder its mask bit leaves out (emit_slice_mask). */
+void emit_keys(struct emit *e, struct stap_expr *const *keys, size_t n)
 {
 	size_t i;
 
 	fputs("(const union stp_key[]){", e->out);
 	for (i = 0; i < n; i++) {
 		fputs(i ? ", {." : "{.", e->out);
+		if (keys[i]->kind == E_WILD) {
+			fputs("n = 0}", e->out);
+			continue;
+		}
 		fputs(keys[i]->type == STAP_T_STRING ? "s = " : "n = ", e->out);
 		emit_expr(e, keys[i]);
 		fputs("}", e->out);
 	}
 	fputs("}", e->out);
+}
+
+/* The mask of the keys a slice fixes, or 0 when none is '*' (no slice). */
+unsigned emit_slice_mask(struct stap_expr *const *keys, size_t n)
+{
+	unsigned mask = 0, wild = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i]->kind == E_WILD)
+			wild = 1;
+		else
+			mask |= 1u << i;
+	}
+	return wild ? mask : 0;
 }
 
 static void emit_map(struct emit *e, const struct stap_var *v)
@@ -188,6 +206,12 @@ static void emit_binary(struct emit *e, const struct stap_expr *x)
 
 static void emit_compare(struct emit *e, const struct stap_expr *x)
 {
+	if (x->op == OP_MATCH || x->op == OP_NMATCH) {
+		fputs("((int64_t)", e->out);
+		emit_regex_match(e, x);
+		fputs(")", e->out);
+		return;
+	}
 	if (x->a->type == STAP_T_STRING) {
 		fputs("((int64_t)(strcmp(", e->out);
 		emit_expr(e, x->a);
@@ -413,6 +437,9 @@ static const struct bi_row bi_rows[BI_COUNT_] = {
     [BI_RANDINT] = CALL("stp_randint(", BI_CTX | BI_LOC),
     [BI_PROCFS_VALUE] = CALL("stp_procfs_value(", BI_CTX | BI_LOC),
     [BI_PROCFS_SET] = CALL("stp_procfs_set(", BI_CTX | BI_LOC),
+    [BI_MATCHED] = CALL("stp_regex_matched(", BI_CTX | BI_TEMP | BI_LOC),
+    [BI_MATCHED_STR] = CALL("stp_regex_matched_str(", BI_CTX | BI_TEMP | BI_LOC),
+    [BI_NGROUPS] = CALL("stp_regex_ngroups(", BI_CTX | BI_LOC),
     [BI_EXIT] = FIXED("(stp_exit(), (int64_t)0)"),
     [BI_ABORT] = FIXED("(stp_exit(), c->abort = c->abort ? c->abort : STP_ABORT_NEXT, (int64_t)0)"),
     [BI_PID] = FIXED("((int64_t)current->tgid)"),
@@ -754,6 +781,14 @@ void emit_expr(struct emit *e, const struct stap_expr *x)
 		emit_incdec(e, x);
 		return;
 	case E_IN:
+		if (emit_slice_mask(x->args, x->nargs)) {
+			fputs("((int64_t)stp_map_slice_exists(", e->out);
+			emit_map(e, x->var);
+			fputs(", ", e->out);
+			emit_keys(e, x->args, x->nargs);
+			fprintf(e->out, ", %uu))", emit_slice_mask(x->args, x->nargs));
+			return;
+		}
 		fputs("((int64_t)(stp_map_find(", e->out);
 		emit_map(e, x->var);
 		fputs(", ", e->out);
@@ -774,6 +809,13 @@ void emit_expr(struct emit *e, const struct stap_expr *x)
 			   "context variable %s needs debug information, which "
 			   "this translator does not read; use int_arg()/returnval()",
 			   x->str ? x->str : "$?");
+		fputs("((int64_t)0)", e->out);
+		return;
+	case E_ENTRY:
+		fprintf(e->out, "stp_entry_val(c, %lld)", (long long)x->num);
+		return;
+	case E_WILD:
+		emit_error(e, &x->loc, "a '*' key outside a slice");
 		fputs("((int64_t)0)", e->out);
 		return;
 	case E_ARG:

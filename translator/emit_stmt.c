@@ -114,6 +114,33 @@ static void emit_bind_key(struct emit *e, const struct stap_var *v, const char *
 	}
 }
 
+/* The fixed keys of foreach (... in a[*, k]), evaluated once before the
+ * loop; string keys are copied into frame memory, which the loop's end
+ * gives back. */
+static void emit_slice_keys(struct emit *e, const struct stap_stmt *st, int n)
+{
+	const struct stap_expr *a = st->array;
+	fprintf(e->out, "\tunion stp_key _k%d[%zu];\n", n, a->nargs);
+	for (size_t k = 0; k < a->nargs; k++) {
+		const struct stap_expr *x = a->args[k];
+		if (x->kind == E_WILD) {
+			fprintf(e->out, "\t_k%d[%zu].n = 0;\n", n, k);
+		} else if (x->type == STAP_T_STRING) {
+			fprintf(e->out,
+				"\t_k%d[%zu].s = stp_frame_push(c, MAXSTRINGLEN, NULL);\n"
+				"\tif (_k%d[%zu].s)\n\t\tstp_strcpy((char *)_k%d[%zu].s, ",
+				n, k, n, k, n, k);
+			emit_top_expr(e, x);
+			fputs(");\n", e->out);
+		} else {
+			fprintf(e->out, "\t_k%d[%zu].n = ", n, k);
+			emit_top_expr(e, x);
+			fputs(";\n", e->out);
+		}
+		emit_check(e);
+	}
+}
+
 static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 {
 	const struct stap_var *arr;
@@ -121,7 +148,8 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 	int n, saved;
 	size_t k;
 
-	if (st->array->kind != E_VAR || !st->array->var || st->array->var->arity == 0) {
+	if ((st->array->kind != E_VAR && st->array->kind != E_INDEX) || !st->array->var ||
+	    st->array->var->arity == 0) {
 		emit_error(e, &st->loc, "foreach over this expression is not supported");
 		return;
 	}
@@ -139,10 +167,19 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 		fputs("-1", e->out);
 	fprintf(e->out, ";\n");
 	emit_check(e);
+	unsigned mask =
+	    st->array->kind == E_INDEX ? emit_slice_mask(st->array->args, st->array->nargs) : 0;
+	if (mask)
+		emit_slice_keys(e, st, n);
+	fprintf(e->out, "\tint64_t _c%d = 0;\n", n);
 	fprintf(e->out,
-		"\tfor (_i%d = 0; _i%d < _n%d && (_lim%d < 0 || _i%d < _lim%d); _i%d++) {\n", n, n,
+		"\tfor (_i%d = 0; _i%d < _n%d && (_lim%d < 0 || _c%d < _lim%d); _i%d++) {\n", n, n,
 		n, n, n, n, n);
 	fprintf(e->out, "\tstruct stp_ment *_e%d = stp_map_ent(%s, _o%d[_i%d]);\n", n, m, n, n);
+	if (mask)
+		fprintf(e->out, "\tif (!stp_map_match_mask(%s, _e%d, _k%d, %uu))\n\t\tcontinue;\n",
+			m, n, n, mask);
+	fprintf(e->out, "\t_c%d++;\n", n);
 	saved = e->label;
 	e->label = n;
 	for (k = 0; k < st->nkeys; k++)
@@ -179,7 +216,13 @@ static void emit_delete(struct emit *e, const struct stap_stmt *st)
 		emit_error(e, &st->loc, "delete of this expression is not supported");
 		return;
 	}
-	if (x->kind == E_INDEX) {
+	if (x->kind == E_INDEX && emit_slice_mask(x->args, x->nargs)) {
+		fprintf(e->out, "\tstp_map_delete_slice(&stp_m_%s, ", v->name);
+		e->cur_temp = 0;
+		emit_keys(e, x->args, x->nargs);
+		fprintf(e->out, ", %uu);\n", emit_slice_mask(x->args, x->nargs));
+		emit_check(e);
+	} else if (x->kind == E_INDEX) {
 		fprintf(e->out, "\tstp_map_delete(&stp_m_%s, (const union stp_key[]){", v->name);
 		e->cur_temp = 0;
 		for (i = 0; i < x->nargs; i++) {

@@ -41,6 +41,9 @@ static int errloc_builtin(enum stap_builtin b)
 	case BI_USER_INT:
 	case BI_USER_SHORT:
 	case BI_USER_CHAR:
+	case BI_MATCHED:
+	case BI_MATCHED_STR:
+	case BI_NGROUPS:
 		return 1;
 	default:
 		return 0;

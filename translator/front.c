@@ -6,9 +6,12 @@
 #include "translator/front_int.h"
 #include "translator/tapset.h"
 
-/* Tokens, preprocessor and parser over buf, into p. */
+/* Tokens, preprocessor and parser over buf, into p.  As in SystemTap, a user
+ * script with nothing left after the preprocessor is an error, not a script
+ * that does nothing. */
 static int front_parse_into(struct stap_program *p, struct diag *d, const char *file,
-			    const char *buf, size_t len, const struct stap_session *s, int guru)
+			    const char *buf, size_t len, const struct stap_session *s, int guru,
+			    int user)
 {
 	struct tokvec raw = {0}, toks = {0};
 	struct pp_env env;
@@ -19,6 +22,10 @@ static int front_parse_into(struct stap_program *p, struct diag *d, const char *
 	r = lex_tokens(p, d, file, buf, len, &raw);
 	if (r == 0)
 		r = preprocess(p, d, &env, &raw, &toks);
+	if (r == 0 && user && toks.n <= 1) {
+		diag_error(d, NULL, "input file '%s' is empty", file);
+		r = -1;
+	}
 	if (r == 0)
 		r = parse_tokens(p, d, &toks, guru);
 	tokvec_free(&raw);
@@ -36,7 +43,7 @@ struct stap_program *front_parse_buffer(const char *name, const char *buf, size_
 		return NULL;
 	p->file = stap_strdup(p, name);
 	d.no_warnings = s->suppress_warnings;
-	if (front_parse_into(p, &d, p->file, buf, len, s, s->guru) < 0) {
+	if (front_parse_into(p, &d, p->file, buf, len, s, s->guru, 1) < 0) {
 		stap_program_free(p);
 		return NULL;
 	}
@@ -55,7 +62,7 @@ int front_parse_library(struct stap_program *p, const char *name, const char *bu
 	p->sources = stap_grow(p, p->sources, p->nsources, &cap, sizeof(*p->sources), 8);
 	p->sources[p->nsources++] = src;
 	/* Library files may hold embedded C; the script stays what it was. */
-	int r = front_parse_into(p, &d, src.file, src.text, len, s, 1);
+	int r = front_parse_into(p, &d, src.file, src.text, len, s, 1, 0);
 	p->guru = guru;
 	return r;
 }

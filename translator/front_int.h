@@ -136,7 +136,17 @@ struct btf_access {
 	int nsteps;
 	int deref[BTF_MAX_STEPS];
 	uint32_t off[BTF_MAX_STEPS];
-	enum stap_builtin reader;
+	enum stap_builtin reader; /* BI_NONE with addr_only */
+	int addr_only;		  /* set by the caller: the address, no read (&) */
+	int pretty;		  /* set by the caller ($var$): a structure's address */
+	uint32_t type;		  /* with pretty: the structure's BTF type, or 0 */
+};
+/* One member of a structure, for $var$ / $var$$ (kbtf_fields). */
+struct btf_field {
+	const char *name;	  /* in the BTF strings, valid while it is open */
+	uint32_t off;		  /* bytes */
+	enum stap_builtin reader; /* how to read it; BI_NONE when it has no reader */
+	uint32_t type;		  /* a nested structure or union (else 0) */
 };
 struct kbtf; /* the target kernel's BTF, loaded */
 struct kbtf *kbtf_open(const struct stap_kernel *k, char *why, size_t whylen);
@@ -145,6 +155,9 @@ int kbtf_access(struct kbtf *h, const char *func, const char *param, const char 
 /* @cast(addr, "struct file")->a->b: param stays 0, the walk starts at addr. */
 int kbtf_cast(struct kbtf *h, const char *type, const char *chain, struct btf_access *out,
 	      char *why, size_t whylen);
+/* The named, byte-aligned members of structure type, at most max.  Their
+ * count. */
+int kbtf_fields(struct kbtf *h, uint32_t type, struct btf_field *out, int max);
 void kbtf_close(struct kbtf *h);
 /* The tracepoints of vmlinux (btf_trace_NAME typedefs): *names points into
  * h (free only the array).  kbtf_tracepoint gives one's probe-function

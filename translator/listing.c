@@ -127,6 +127,7 @@ int front_list(struct stap_session *s)
 		free(lines[i]);
 	free(lines);
 	symbols_free(&el.ksyms);
+	blocklist_free(&el.block);
 	kbtf_close(el.kbtf);
 	tp_events_free(&el.tpev);
 	stap_program_free(p);

@@ -176,8 +176,11 @@ int norm_pure(const struct stap_expr *e)
 	case E_STR:
 	case E_VAR:
 		return 1;
-	case E_UNARY:
 	case E_COMPARE:
+		if (e->op == OP_MATCH || e->op == OP_NMATCH)
+			return 0; /* sets the state matched() reads */
+		return norm_pure(e->a) && norm_pure(e->b);
+	case E_UNARY:
 	case E_LOGICAL:
 	case E_TERNARY:
 		return norm_pure(e->a) && norm_pure(e->b) && norm_pure(e->c);

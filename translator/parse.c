@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "translator/front_int.h"
+#include "translator/regex.h"
 
 #define PARSE_MAX_DEPTH 200 /* nesting: keeps hostile input off the stack limit */
 
@@ -196,7 +197,56 @@ static void parse_list(struct parser *ps, const char *close, struct stap_expr **
 	*n = pv.n;
 }
 
-/* $var, $var->field, $var[expr], $$vars, $var$ */
+/* The steps after $var or @cast(...): ->field, [N], and a $ or $$ suffix;
+ * into e->str after what b holds. */
+static void parse_chain(struct parser *ps, struct stap_expr *e, struct strbuf *b)
+{
+	for (;;) {
+		if (is_op(ps, "->") && peek2(ps)->kind == TK_IDENT) {
+			next(ps);
+			const struct token *f = next(ps);
+			sb_puts(b, "->");
+			sb_putn(b, f->text, (size_t)f->len);
+		} else if (is_op(ps, "[") && peek2(ps)->kind == TK_NUM) {
+			next(ps);
+			const struct token *n = next(ps);
+			if (n->num < 0 || !is_op(ps, "]")) {
+				free(b->s); /* parse_fail does not return */
+				parse_fail(ps, n->num < 0 ? n : peek(ps),
+					   "expected [N] with N >= 0");
+			}
+			sb_printf(b, "[%lld]", (long long)n->num);
+			next(ps);
+		} else if (peek(ps)->kind == TK_DOLLAR && peek(ps)->adjacent &&
+			   peek(ps)->len <= 2) {
+			const struct token *d = next(ps);
+			sb_putn(b, d->text, (size_t)d->len);
+		} else {
+			break;
+		}
+	}
+	e->str = stap_strdup(ps->p, b->s ? b->s : "");
+	free(b->s);
+}
+
+/* Array keys up to ']': expressions, or '*' for "any" (a slice). */
+static void parse_keys(struct parser *ps, struct stap_expr ***v, size_t *n)
+{
+	struct ptrvec pv = {0};
+	do {
+		if (is_op(ps, "*") &&
+		    (tok_is(peek2(ps), TK_OP, ",") || tok_is(peek2(ps), TK_OP, "]"))) {
+			pv_push(ps->p, &pv, new_expr(ps, E_WILD, &next(ps)->loc));
+			continue;
+		}
+		pv_push(ps->p, &pv, parse_expr(ps));
+	} while (accept_op(ps, ","));
+	expect_op(ps, "]");
+	*v = (struct stap_expr **)pv.v;
+	*n = pv.n;
+}
+
+/* $var, $var->field, $var[N], $$vars, $var$ */
 static struct stap_expr *parse_target(struct parser *ps)
 {
 	const struct token *t = next(ps);
@@ -204,35 +254,12 @@ static struct stap_expr *parse_target(struct parser *ps)
 	struct stap_expr *e = new_expr(ps, E_TARGET, &t->loc);
 
 	sb_putn(&b, t->text, (size_t)t->len);
-	for (;;) {
-		if (is_op(ps, "->") && peek2(ps)->kind == TK_IDENT) {
-			next(ps);
-			const struct token *f = next(ps);
-			sb_puts(&b, "->");
-			sb_putn(&b, f->text, (size_t)f->len);
-		} else if (is_op(ps, "[") && peek2(ps)->kind == TK_NUM) {
-			next(ps);
-			sb_printf(&b, "[%lld]", (long long)next(ps)->num);
-			if (!is_op(ps, "]")) {
-				free(b.s); /* expect_op does not return */
-				expect_op(ps, "]");
-			}
-			next(ps);
-		} else if (peek(ps)->kind == TK_DOLLAR && peek(ps)->adjacent &&
-			   peek(ps)->len <= 2) {
-			const struct token *d = next(ps);
-			sb_putn(&b, d->text, (size_t)d->len);
-		} else {
-			break;
-		}
-	}
-	e->str = stap_strdup(ps->p, b.s ? b.s : "");
-	free(b.s);
+	parse_chain(ps, e, &b);
 	return e;
 }
 
-/* @cast(addr, "struct file" [, "kernel"])->a->b: E_TARGET with a = addr,
- * b = the type name, c = the module (or NULL), str = "->a->b". */
+/* @cast(addr, "struct file" [, "kernel"])->a[2]->b: E_TARGET with a = addr,
+ * b = the type name, c = the module (or NULL), str = "->a[2]->b". */
 static struct stap_expr *parse_cast(struct parser *ps, const struct token *t)
 {
 	struct stap_expr *e = new_expr(ps, E_TARGET, &t->loc);
@@ -250,14 +277,7 @@ static struct stap_expr *parse_cast(struct parser *ps, const struct token *t)
 		e->c = parse_string_lit(ps);
 	}
 	expect_op(ps, ")");
-	while (is_op(ps, "->") && peek2(ps)->kind == TK_IDENT) {
-		next(ps);
-		const struct token *f = next(ps);
-		sb_puts(&b, "->");
-		sb_putn(&b, f->text, (size_t)f->len);
-	}
-	e->str = stap_strdup(ps->p, b.s ? b.s : "");
-	free(b.s);
+	parse_chain(ps, e, &b);
 	return e;
 }
 
@@ -297,11 +317,17 @@ static struct stap_expr *parse_at(struct parser *ps)
 		expect_op(ps, ")");
 		return e;
 	}
-	if (tok_is(t, TK_AT, "@defined")) {
+	if (tok_is(t, TK_AT, "@defined") || tok_is(t, TK_AT, "@choose_defined") ||
+	    tok_is(t, TK_AT, "@entry")) {
+		size_t want = t->len == 15 ? 2 : 1;
 		e = new_expr(ps, E_CALL, &t->loc);
-		e->str = stap_strdup(ps->p, "@defined");
+		e->str = tok_name(ps, t);
 		expect_op(ps, "(");
 		parse_list(ps, ")", &e->args, &e->nargs);
+		if (e->nargs != want)
+			parse_fail_msg(ps, &t->loc,
+				       want == 1 ? "@defined and @entry take one expression"
+						 : "@choose_defined takes two expressions");
 		return e;
 	}
 	if (tok_is(t, TK_AT, "@cast"))
@@ -335,9 +361,9 @@ static struct stap_expr *parse_ident_expr(struct parser *ps)
 		parse_list(ps, ")", &e->args, &e->nargs);
 	} else if (accept_op(ps, "[")) {
 		e = new_expr(ps, E_INDEX, &t->loc);
-		parse_list(ps, "]", &e->args, &e->nargs);
-		if (e->nargs == 0)
+		if (is_op(ps, "]"))
 			parse_fail_msg(ps, &t->loc, "array index needs at least one key");
+		parse_keys(ps, &e->args, &e->nargs);
 	} else {
 		e = new_expr(ps, E_VAR, &t->loc);
 	}
@@ -417,6 +443,18 @@ static struct stap_expr *parse_unary(struct parser *ps)
 	    {"-", OP_NEG},     {"+", OP_PLUS},	  {"!", OP_NOT},   {"~", OP_BITNOT},
 	    {"++", OP_PREINC}, {"--", OP_PREDEC}, {NULL, OP_NONE},
 	};
+	if (is_op(ps, "&")) {
+		/* &$var->field, &@cast(...)->field: the address, not the value */
+		const struct token *t = next(ps);
+		struct stap_expr *a = parse_crement(ps);
+		if (a->kind != E_TARGET)
+			parse_fail_msg(ps, &t->loc,
+				       "unary '&' takes a context variable member or @cast(...) "
+				       "member");
+		a->op = OP_ADDR;
+		a->loc = t->loc;
+		return a;
+	}
 	enum stap_op op = match_op(ps, un);
 	if (op == OP_NONE)
 		return parse_crement(ps);
@@ -475,17 +513,47 @@ static struct stap_expr *parse_shift(struct parser *ps)
 	return parse_level(ps, m, E_BINARY, parse_concat);
 }
 
+/* The regex of =~ is compiled at translate time (the kernel has none), so it
+ * must be a literal, and a bad one is an error here, at its own column. */
+static void check_regex(struct parser *ps, const struct stap_expr *re)
+{
+	struct re_prog *prog = malloc(sizeof(*prog));
+	char why[128], msg[200];
+	size_t at = 0;
+	if (!prog)
+		abort();
+	if (re->kind != E_STR) {
+		free(prog);
+		parse_fail_msg(ps, &re->loc,
+			       "the right side of =~ / !~ must be a string literal (the regular "
+			       "expression is compiled when the script is translated)");
+	}
+	int rc = re_compile(re->str, re->str_len, prog, why, sizeof(why), &at);
+	if (rc == 0)
+		re_free(prog);
+	free(prog);
+	if (rc == 0)
+		return;
+	struct stap_loc loc = re->loc;
+	snprintf(msg, sizeof(msg), "invalid regular expression: %s (at byte %zu of the regex)", why,
+		 at + 1);
+	parse_fail_msg(ps, &loc, msg);
+}
+
 static struct stap_expr *parse_compare(struct parser *ps)
 {
 	static const struct opmap m[] = {
-	    {"<", OP_LT},  {"<=", OP_LE}, {">", OP_GT}, {">=", OP_GE},
-	    {"==", OP_EQ}, {"!=", OP_NE}, {0, 0},
+	    {"<", OP_LT},  {"<=", OP_LE},    {">", OP_GT},	{">=", OP_GE}, {"==", OP_EQ},
+	    {"!=", OP_NE}, {"=~", OP_MATCH}, {"!~", OP_NMATCH}, {0, 0},
 	};
-	if (is_op(ps, "=~") || is_op(ps, "!~"))
-		parse_fail_msg(ps, &peek(ps)->loc, "regular expression matching is not supported");
-	struct stap_expr *e = parse_level(ps, m, E_COMPARE, parse_shift);
-	if (is_op(ps, "=~") || is_op(ps, "!~"))
-		parse_fail_msg(ps, &peek(ps)->loc, "regular expression matching is not supported");
+	struct stap_expr *e = parse_shift(ps);
+	enum stap_op op;
+	while ((op = match_op(ps, m)) != OP_NONE) {
+		const struct token *t = next(ps);
+		e = binary(ps, E_COMPARE, op, e, parse_shift(ps), &t->loc);
+		if (op == OP_MATCH || op == OP_NMATCH)
+			check_regex(ps, e->b);
+	}
 	return e;
 }
 
@@ -506,7 +574,9 @@ static struct stap_expr *parse_in(struct parser *ps)
 		const struct token *t = next(ps);
 		struct stap_expr **keys;
 		size_t n;
-		parse_list(ps, "]", &keys, &n);
+		if (is_op(ps, "]"))
+			parse_fail(ps, peek(ps), "expected a key");
+		parse_keys(ps, &keys, &n);
 		if (!is_kw(ps, "in"))
 			parse_fail(ps, peek(ps), "expected 'in' after [keys]");
 		next(ps);
@@ -655,6 +725,10 @@ static struct stap_stmt *parse_foreach(struct parser *ps, const struct token *kw
 		const struct token *a = expect_name(ps, "expected an array name");
 		s->array = new_expr(ps, E_VAR, &a->loc);
 		s->array->str = tok_name(ps, a);
+		if (accept_op(ps, "[")) { /* a slice: foreach ([x, y] in a[*, 5]) */
+			s->array->kind = E_INDEX;
+			parse_keys(ps, &s->array->args, &s->array->nargs);
+		}
 	}
 	parse_sort_mark(ps, s, -1);
 	if (is_kw(ps, "limit")) {
@@ -799,13 +873,15 @@ static struct stap_pp_spec *parse_spec(struct parser *ps)
 		c->name = parse_comp_name(ps);
 		if (accept_op(ps, "(")) {
 			int neg = accept_op(ps, "-");
-			const struct token *a = next(ps);
+			const struct token *a = peek(ps);
 			c->has_arg = 1;
 			if (a->kind == TK_NUM) {
+				next(ps);
 				c->arg_is_num = 1;
 				c->arg_num = neg ? tok_neg(a->num) : a->num;
 			} else if (a->kind == TK_STR && !neg) {
-				c->arg_str = stap_strndup(ps->p, a->str, a->str_len);
+				struct stap_expr *s = parse_string_lit(ps); /* "a" "b" joined */
+				c->arg_str = stap_strndup(ps->p, s->str, s->str_len);
 			} else {
 				parse_fail(ps, a, "expected a string or number argument");
 			}
@@ -950,6 +1026,9 @@ static void parse_function(struct parser *ps, const struct token *kw, struct ptr
 		do {
 			struct stap_var *v = new_var(
 			    ps, expect_name(ps, "expected a parameter name"), STAP_VAR_PARAM);
+			for (size_t k = 0; k < params.n; k++)
+				if (strcmp(((struct stap_var *)params.v[k])->name, v->name) == 0)
+					parse_fail_msg(ps, &v->loc, "duplicate parameter name");
 			if (accept_op(ps, ":"))
 				v->type = parse_type(ps);
 			v->index = (int)params.n;

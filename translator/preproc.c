@@ -141,11 +141,8 @@ static int is_cmp_op(const struct token *t)
 
 /* Compare a string value: == and != match wildcards, the others compare
  * versions ("5.10" < "5.9" is false). */
-static int cond_string(const struct token *op, const char *have, const struct token *rhs)
+static int cond_string(const struct token *op, const char *have, const char *want)
 {
-	char want[256];
-	snprintf(want, sizeof(want), "%.*s", (int)(rhs->str_len > 255 ? 255 : rhs->str_len),
-		 rhs->str);
 	if (tok_is(op, TK_OP, "==") || tok_is(op, TK_OP, "!="))
 		return cmp_result(op, fnmatch(want, have, 0) == 0 ? 0 : 1);
 	return cmp_result(op, strverscmp(have, want));
@@ -210,8 +207,18 @@ static int cond_compare(struct cond *c)
 		return cmp_result(op, nval < r ? -1 : nval > r);
 	}
 	if (rhs->kind == TK_STR && !neg && !numeric) {
-		c->i++;
-		return cond_string(op, sval, rhs);
+		/* "2.6" ".30" is one literal, as in the script */
+		char want[256];
+		size_t len = 0;
+		want[0] = 0;
+		for (; cond_peek(c)->kind == TK_STR; c->i++) {
+			const struct token *s = cond_peek(c);
+			size_t k = s->str_len < sizeof(want) - 1 - len ? s->str_len
+								       : sizeof(want) - 1 - len;
+			memcpy(want + len, s->str, k);
+			want[len += k] = 0;
+		}
+		return cond_string(op, sval, want);
 	}
 	cond_fail(c, numeric ? "expected a number" : "expected a string or a number");
 	return 0;

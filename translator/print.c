@@ -61,6 +61,8 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 		sb_puts(b, expr_name(e));
 		break;
 	case E_TARGET:
+		if (e->op == OP_ADDR)
+			sb_puts(b, "&");
 		if (e->a) { /* @cast */
 			sb_puts(b, "@cast(");
 			print_expr(b, e->a, typed);
@@ -76,6 +78,14 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 		break;
 	case E_ARG:
 		sb_printf(b, "$%lld", (long long)e->num);
+		break;
+	case E_WILD:
+		sb_puts(b, "*");
+		break;
+	case E_ENTRY:
+		sb_puts(b, "@entry(");
+		print_expr(b, e->a, typed);
+		sb_puts(b, ")");
 		break;
 	case E_INDEX:
 		sb_printf(b, "%s[", expr_name(e));
