@@ -13,7 +13,10 @@ ST=$BIN/stap-target
 rel=$(kbuild_release)
 [ -n "$rel" ] || { skip all "no installed kernel with its headers"; exit 0; }
 sshd_usable || { skip all "no sshd/ssh (openssh-server, openssh-client)"; exit 0; }
-trap 'sshd_stop; rm -rf "$TMP"' EXIT
+# stap's ssh control folders go to a private, short TMPDIR (a socket path
+# holds 107 bytes), so the check that none is left sees only this test's.
+CTLTMP=$(mktemp -d /tmp/stc.XXXXXX) && export TMPDIR=$CTLTMP
+trap 'sshd_stop; rm -rf "$TMP" "$CTLTMP"' EXIT
 sshd_start || { fail sshd_start "$(head -3 "$SSHD_DIR/log" 2>/dev/null)"; exit 0; }
 export SYSTEMTAP_DIR=$TMP/stapdir STAPAUTH_KNOWN_HOSTS_SYSTEM=$TMP/none
 mkdir -p "$SYSTEMTAP_DIR"
@@ -69,7 +72,7 @@ cmp -s "$TMP/want" "$SSHD_STATE/args" && pass hostile_arguments_arrive_intact ||
 dir=$(cat "$SSHD_STATE/dir")
 case $dir in "$SSHD_TMP"/stapauth.*) pass upload_in_fresh_dir ;; *) fail upload_in_fresh_dir "$dir" ;; esac
 [ ! -e "$dir" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass upload_dir_removed || fail upload_dir_removed "$(ls "$SSHD_TMP")"
-ls -d /tmp/stapssh.* >/dev/null 2>&1 && fail control_dir_removed || pass control_dir_removed
+ls -d "$CTLTMP"/stapssh.* >/dev/null 2>&1 && fail control_dir_removed || pass control_dir_removed
 
 run target_refusal_one_line 1 "^staprun.auth: refused: sha256:0000 is not approved" -- "$STAP" -T vm -G refuse=1 -e "$S"
 [ "$(wc -l <"$TMP/out")" = 1 ] && pass refusal_is_the_targets_line || fail refusal_is_the_targets_line "$(cat "$TMP/out")"

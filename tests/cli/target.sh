@@ -6,6 +6,10 @@
 ST=$BIN/stap-target
 [ -x "$ST" ] || { skip all "$ST is not built"; exit 0; }
 export SYSTEMTAP_DIR=$TMP/stap STAPAUTH_KNOWN_HOSTS_SYSTEM=$TMP/none
+# stap-target's ssh control folders go to a private, short TMPDIR (a socket
+# path holds 107 bytes), so the check that none is left sees only this test's.
+CTLTMP=$(mktemp -d /tmp/stc.XXXXXX) && export TMPDIR=$CTLTMP
+trap 'rm -rf "$TMP" "$CTLTMP"' EXIT
 mkdir -p "$SYSTEMTAP_DIR"
 
 run print_own_line 0 "^box execute=local kernel=$(uname -r) arch=" -- "$ST" print box
@@ -24,7 +28,7 @@ if ! sshd_usable; then
 	skip ssh "no sshd/ssh (openssh-server, openssh-client)"
 	exit 0
 fi
-trap 'sshd_stop; rm -rf "$TMP"' EXIT
+trap 'sshd_stop; rm -rf "$TMP" "$CTLTMP"' EXIT
 if ! sshd_start; then
 	fail sshd_start "$(cat "$SSHD_DIR/log" 2>/dev/null | head -3)"
 	exit 0
@@ -61,5 +65,5 @@ cmp -s "$KH" "$TMP/kh.before" && pass broken_file_untouched || fail broken_file_
 run unknown_host_key 1 "^stap: target x: ssh .* failed: host key verification failed" -- \
 	"$ST" add -f "$TMP/kh2" x "$D"
 [ "$(wc -l <"$TMP/out")" = 1 ] && pass unknown_host_key_one_line || fail unknown_host_key_one_line "$(cat "$TMP/out")"
-ls /tmp/stapssh.* >/dev/null 2>&1 && fail control_dirs_removed "$(ls -d /tmp/stapssh.*)" || pass control_dirs_removed
+ls "$CTLTMP"/stapssh.* >/dev/null 2>&1 && fail control_dirs_removed "$(ls -d "$CTLTMP"/stapssh.*)" || pass control_dirs_removed
 exit 0
