@@ -123,10 +123,10 @@ else
 	kill $sp
 fi
 
-# Ctrl-C during the upload (a slow sha256sum there): no run, the folder
-# removed, status 130.
-printf '#!/bin/sh\nsleep 3\nexec /usr/bin/sha256sum "$@"\n' >"$SSHD_BIN/sha256sum"
-chmod 755 "$SSHD_BIN/sha256sum"
+# Ctrl-C after the facts, before the upload (a slow mktemp there): no
+# run, the folder removed, status 130.
+printf '#!/bin/sh\n/usr/bin/mktemp "$@"\nsleep 3\n' >"$SSHD_BIN/mktemp"
+chmod 755 "$SSHD_BIN/mktemp"
 rm -f "$SSHD_STATE/args"
 "$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
 sp=$!
@@ -135,11 +135,74 @@ while [ -z "$(ls "$SSHD_TMP")" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); 
 kill -INT $sp
 wait $sp
 rc=$?
-rm -f "$SSHD_BIN/sha256sum"
+rm -f "$SSHD_BIN/mktemp"
 [ $rc = 130 ] && grep -q "interrupted before the run; nothing left there" "$TMP/e" &&
-	pass ctrl_c_during_upload_stops || fail ctrl_c_during_upload_stops "status $rc: $(cat "$TMP/e")"
-[ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_during_upload_leaves_nothing ||
-	fail ctrl_c_during_upload_leaves_nothing
+	pass ctrl_c_before_upload_stops || fail ctrl_c_before_upload_stops "status $rc: $(cat "$TMP/e")"
+[ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_before_upload_leaves_nothing ||
+	fail ctrl_c_before_upload_leaves_nothing
+
+# Ctrl-C once the module is sent, while the target checks its digest (a
+# slow sha256sum there): the loader starts with its tie already cut and
+# ends at once; the folder is removed.
+printf '#!/bin/sh\necho digest >"$STAPAUTH_TEST_STATE/digest"\nsleep 3\nexec /usr/bin/sha256sum "$@"\n' >"$SSHD_BIN/sha256sum"
+chmod 755 "$SSHD_BIN/sha256sum"
+rm -f "$SSHD_STATE/ended" "$SSHD_STATE/digest"
+"$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
+sp=$!
+wait_line "$SSHD_STATE/digest" digest 300
+kill -INT $sp
+wait $sp
+rc=$?
+rm -f "$SSHD_BIN/sha256sum"
+wait_line "$SSHD_STATE/ended" ended 50
+[ -e "$SSHD_STATE/ended" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_during_digest_ends_run ||
+	fail ctrl_c_during_digest_ends_run "status $rc: $(cat "$TMP/e")"
+
+# The module is checked there before any loader runs: a short upload and
+# a corrupted one (stand-ins for head on the target) are refused, nothing
+# left behind.
+for bad in short digest; do
+	case $bad in
+	short) printf '#!/bin/sh\nexec /usr/bin/head -c 100\n' ;;
+	digest) printf '#!/bin/sh\n/usr/bin/head "$@" | tr "\\000" "\\001"\n' ;;
+	esac >"$SSHD_BIN/head"
+	chmod 755 "$SSHD_BIN/head"
+	rm -f "$SSHD_STATE/args"
+	case $bad in
+	short) want="^stap: target vm: the upload ended early; not run" ;;
+	digest) want="^stap: target vm: the uploaded module's digest differs from sha256:[0-9a-f]+; not run" ;;
+	esac
+	run "upload_${bad}_refused" 1 "$want" -- "$STAP" -T vm -G status=0 -e "$S"
+	[ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass "upload_${bad}_no_run" ||
+		fail "upload_${bad}_no_run" "$(ls "$SSHD_TMP")"
+done
+rm -f "$SSHD_BIN/head"
+
+# Two round trips per run: a logging wrapper around ssh counts the remote
+# commands (the rest are local: -O check, the master, -O exit).
+printf '#!/bin/sh\necho "$*" >>%s\nexec %s "$@"\n' "$TMP/sshlog" "$STAPAUTH_SSH" >"$TMP/cssh"
+chmod 755 "$TMP/cssh"
+rm -f "$TMP/sshlog"
+STAPAUTH_SSH=$TMP/cssh "$STAP" -T vm -G status=0 -e "$S" >"$TMP/o" 2>"$TMP/e" || fail counted_run "$(cat "$TMP/e")"
+cmds=$(grep '^-o BatchMode' "$TMP/sshlog" | grep -v -e ' -O ' -e ' -N ' | wc -l)
+[ "$cmds" = 2 ] && pass two_remote_commands_per_run || fail two_remote_commands_per_run "$cmds: $(cat "$TMP/sshlog")"
+grep -q -- '-f -N' "$TMP/sshlog" && grep -q -- '-O exit' "$TMP/sshlog" && pass own_master_without_user_one ||
+	fail own_master_without_user_one "$(cat "$TMP/sshlog")"
+
+# A ControlMaster the user already runs (their ssh config's ControlPath)
+# is used: no master of ours, theirs is left running.
+cp "$SSHD_DIR/ssh_config" "$TMP/ucfg"
+printf '\tControlPath %s\n' "$TMP/um" >>"$TMP/ucfg"
+printf '#!/bin/sh\necho "$*" >>%s\nexec ssh -F %s "$@"\n' "$TMP/sshlog" "$TMP/ucfg" >"$TMP/ussh"
+chmod 755 "$TMP/ussh"
+"$TMP/ussh" -o ControlMaster=yes -o ControlPersist=60 -p "$SSHD_PORT" -fN "$SSHD_USER@127.0.0.1" 2>/dev/null
+rm -f "$TMP/sshlog"
+STAPAUTH_SSH=$TMP/ussh run user_master_run 0 "probe output" -- "$STAP" -T vm -G status=0 -e "$S"
+! grep -q -e '-f -N' -e '-O exit' "$TMP/sshlog" && grep -q -- '-O check' "$TMP/sshlog" &&
+	pass user_master_reused || fail user_master_reused "$(cat "$TMP/sshlog")"
+"$TMP/ussh" -p "$SSHD_PORT" -O check "$SSHD_USER@127.0.0.1" 2>/dev/null && pass user_master_left_running ||
+	fail user_master_left_running
+"$TMP/ussh" -p "$SSHD_PORT" -O exit "$SSHD_USER@127.0.0.1" 2>/dev/null
 
 # A changed host key: ssh refuses, stap says so in one line.
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/otherkey"
