@@ -16,7 +16,8 @@ sshd_usable || { skip all "no sshd/ssh (openssh-server, openssh-client)"; exit 0
 trap 'sshd_stop; rm -rf "$TMP"' EXIT
 sshd_start || { fail sshd_start "$(head -3 "$SSHD_DIR/log" 2>/dev/null)"; exit 0; }
 export SYSTEMTAP_DIR=$TMP/stapdir STAPAUTH_KNOWN_HOSTS_SYSTEM=$TMP/none
-mkdir -p "$SYSTEMTAP_DIR"
+mkdir -p "$SYSTEMTAP_DIR" "$TMP/t"
+export TMPDIR=$TMP/t # stap's own control folders, apart from other runs
 for p in staprun staprun.auth; do cp tests/remote/fakeloader "$SSHD_BIN/$p"; done
 printf '#!/bin/sh\n[ "$1" = -n ] || exit 99\nshift\necho "sudo ran $1" >"$STAPAUTH_TEST_STATE/sudo"\nexec "$@"\n' >"$SSHD_BIN/sudo"
 chmod 755 "$SSHD_BIN/sudo"
@@ -29,6 +30,44 @@ chmod 755 "$SSHD_BIN/uname"
 "$ST" add vm "$D" auth >"$TMP/out" 2>&1 || { fail record "$(cat "$TMP/out")"; exit 0; }
 pass record_target
 KH=$SYSTEMTAP_DIR/known_hosts
+# The target's BTF is kept for probe resolution: a private, exact copy
+# with its stamp, used by stap -T; a changed copy or record is refused.
+BTF=$SYSTEMTAP_DIR/targets/vm.btf
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	[ "$(stat -c %a "$BTF" 2>/dev/null)" = 600 ] && [ "$(stat -c %a "${BTF%/*}")" = 700 ] &&
+		cmp -s "$BTF" /sys/kernel/btf/vmlinux && pass btf_copied_private ||
+		fail btf_copied_private "$(ls -la "${BTF%/*}" 2>&1)"
+	grep -qx "sha256:$(sha256sum <"$BTF" | cut -d' ' -f1) build-id=$(sed -n 's/.* build-id=\([0-9a-f]*\).*/\1/p' "$KH")" "$BTF.sha256" &&
+		pass btf_stamp_recorded || fail btf_stamp_recorded "$(cat "$BTF.sha256")"
+	P='probe kernel.function("vfs_read") { exit() }'
+	run btf_used_for_symbols 0 "kernel functions from the target's BTF" -- "$STAP" -T vm -p2 -vv -e "$P"
+	cp "$BTF" "$TMP/btf.good"
+	printf x >>"$BTF"
+	run btf_stale_copy_refused 1 "^stap: target vm: its BTF copy .*/targets/vm.btf is stale \(its digest or build-id no longer matches the record\)" -- "$STAP" -T vm -p2 -e "$P"
+	cp "$TMP/btf.good" "$BTF"
+	cp "$KH" "$TMP/kh.btf"
+	sed -i 's/ build-id=[0-9a-f]*/ build-id=00112233/' "$KH"
+	run btf_other_build_refused 1 "is stale" -- "$STAP" -T vm -p2 -e "$P"
+	cp "$TMP/kh.btf" "$KH"
+	run btf_good_again 0 -- "$STAP" -T vm -p2 -e "$P"
+	# A target without BTF (or a cut-short one): no copy kept, one note.
+	for how in none short; do
+		case $how in
+		none) printf '#!/bin/sh\n[ "$1" = /sys/kernel/btf/vmlinux ] && exit 1\nexec /bin/cat "$@"\n' ;;
+		short) printf '#!/bin/sh\n[ "$1" = /sys/kernel/btf/vmlinux ] && exec /usr/bin/head -c 100000 "$1"\nexec /bin/cat "$@"\n' ;;
+		esac >"$SSHD_BIN/cat"
+		chmod 755 "$SSHD_BIN/cat"
+		run "btf_${how}_noted" 0 "^stap-target: vm: no /sys/kernel/btf/vmlinux there; stap -T vm resolves probes with this machine's files" -- "$ST" add vm "$D" auth
+		[ ! -e "$BTF" ] && [ ! -e "$BTF.sha256" ] && pass "btf_${how}_no_copy" || fail "btf_${how}_no_copy"
+		run "btf_${how}_local_files" 0 -- "$STAP" -T vm -p2 -vv -e "$P"
+		! grep -q "from the target's BTF" "$TMP/out" && pass "btf_${how}_not_used" || fail "btf_${how}_not_used"
+	done
+	rm -f "$SSHD_BIN/cat"
+	run btf_refetched 0 -- "$ST" add vm "$D" auth
+	cmp -s "$BTF" /sys/kernel/btf/vmlinux && pass btf_refetched_copy || fail btf_refetched_copy
+else
+	skip btf "no /sys/kernel/btf/vmlinux here"
+fi
 S='global msg = "m", status = 0, refuse = 0
 probe begin { printf("%s %d %d\n", msg, status, refuse) exit() }'
 # A stale record (the kernel was rebuilt: another uname -v) is refused
@@ -69,7 +108,7 @@ cmp -s "$TMP/want" "$SSHD_STATE/args" && pass hostile_arguments_arrive_intact ||
 dir=$(cat "$SSHD_STATE/dir")
 case $dir in "$SSHD_TMP"/stapauth.*) pass upload_in_fresh_dir ;; *) fail upload_in_fresh_dir "$dir" ;; esac
 [ ! -e "$dir" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass upload_dir_removed || fail upload_dir_removed "$(ls "$SSHD_TMP")"
-ls -d /tmp/stapssh.* >/dev/null 2>&1 && fail control_dir_removed || pass control_dir_removed
+ls -d "$TMP"/t/stapssh.* >/dev/null 2>&1 && fail control_dir_removed || pass control_dir_removed
 
 run target_refusal_one_line 1 "^staprun.auth: refused: sha256:0000 is not approved" -- "$STAP" -T vm -G refuse=1 -e "$S"
 [ "$(wc -l <"$TMP/out")" = 1 ] && pass refusal_is_the_targets_line || fail refusal_is_the_targets_line "$(cat "$TMP/out")"
