@@ -206,6 +206,16 @@ static int btf_parse(const unsigned char *d, size_t len, struct sym_table *t)
 	return 0;
 }
 
+int btf_file_funcs(const char *path, struct sym_table *t)
+{
+	unsigned char *d = NULL;
+	size_t len = 0;
+	int r = readfile_path(path, 256 << 20, &d, &len) == 0 ? btf_parse(d, len, t) : -1;
+
+	free(d);
+	return r;
+}
+
 /* Decompress vmlinuz (libdwelf knows bzImage) and read its .BTF; *raw gets a
  * copy of the section for the type cache (may stay NULL). */
 int btf_vmlinuz_funcs(const char *path, struct sym_table *t, unsigned char **raw, size_t *rawlen,
@@ -564,6 +574,15 @@ static unsigned char *kernel_btf(const struct stap_kernel *k, size_t *off, size_
 	size_t dlen;
 	long long size, mtime;
 	int hdr = 0;
+	if (k->btf_file) { /* a -T target's own, checked against its stamp */
+		if (readfile_path(k->btf_file, 256 << 20, &data, &dlen) < 0) {
+			snprintf(why, n, "cannot read %s", k->btf_file);
+			return NULL;
+		}
+		*off = 0;
+		*len = dlen;
+		return data;
+	}
 	if (!k->vmlinuz || stat(k->vmlinuz, &img) < 0) {
 		snprintf(why, n, "no vmlinuz for kernel %s", k->release ? k->release : "?");
 		return NULL;

@@ -3,11 +3,16 @@
  * sh_quote, so no option, parameter, command or path of the user's is
  * ever parsed by that shell.
  *
+ * Two round trips: one command reads the facts and makes the private
+ * folder; a second receives the module on its stdin (exactly its size),
+ * checks its SHA-256 there and only then starts the loader, the folder
+ * removed on every way out.
+ *
  * Ending a run: the remote loader runs with --tied and its stdin is a pipe
- * stap holds.  Ctrl-C closes that pipe: the loader sees end-of-file and
- * ends as on SIGINT (end probes, output flushed, unload), then the shell
- * removes the folder and the status comes back.  A dead connection closes
- * the loader's stdin just the same. */
+ * stap holds (the module's bytes first, consumed before the loader starts).  Ctrl-C closes that
+ * pipe: the loader sees end-of-file and ends as on SIGINT (end probes, output flushed, unload),
+ * then the shell removes the folder and the status comes back.  A dead connection closes the
+ * loader's stdin just the same. */
 #include "translator/remote.h"
 
 #include <errno.h>
@@ -44,53 +49,35 @@ static void remote_refresh_hint(const struct stap_session *s, struct strbuf *b)
 	sb_printf(b, " %s", modes[r->exec]);
 }
 
-/* The live facts against the record, before anything is uploaded. */
-static int remote_check_facts(const struct stap_session *s, struct ssh_conn *c)
+/* Round trip 1: the live facts, and a fresh folder only the login user can
+ * enter (mktemp -d there), made in the same command.  The folder's line
+ * comes last, "updir PATH"; the facts parser skips it. */
+static void remote_begin_command(struct strbuf *cmd)
 {
-	struct strbuf text = {0}, diff = {0}, hint = {0};
-	struct target_facts f;
-	const char *why = NULL;
-	int st = ssh_capture(c, target_facts_script(), -1, &text, REMOTE_REPLY_MAX * 4), rc = -1;
-
-	if (st != 0)
-		fprintf(stderr, "stap: target %s: reading its kernel facts failed (status %d)\n",
-			s->target_name, st);
-	else if (target_facts_parse(text.s ? text.s : "", text.n, &f, &why) < 0)
-		fprintf(stderr, "stap: target %s: %s\n", s->target_name, why);
-	else if (target_facts_compare(s->target, &f, &diff)) {
-		remote_refresh_hint(s, &hint);
-		fprintf(
-		    stderr,
-		    "stap: target %s no longer matches its record (%s:%u): %s; nothing uploaded "
-		    "(refresh the record with: %s)\n",
-		    s->target_name, s->target->file, s->target->line, diff.s, hint.s);
-	} else
-		rc = 0;
-	free(text.s);
-	free(diff.s);
-	free(hint.s);
-	return rc;
+	sb_puts(cmd, target_facts_script());
+	sb_puts(cmd, "; d=$(umask 077 && mktemp -d \"${TMPDIR:-/tmp}/stapauth.XXXXXX\") || exit 3; "
+		     "printf 'updir %s\\n' \"$d\"");
 }
 
-/* A fresh folder only the login user can enter, from mktemp -d there. */
-static int remote_mkdir(const struct stap_session *s, struct ssh_conn *c, char *dir, size_t size)
+/* The folder from the reply's "updir " line, or -1. */
+static int remote_reply_dir(const struct strbuf *text, char *dir, size_t size)
 {
-	struct strbuf out = {0};
-	int st = ssh_capture(c, "umask 077 && mktemp -d \"${TMPDIR:-/tmp}/stapauth.XXXXXX\"", -1,
-			     &out, REMOTE_REPLY_MAX);
-	size_t n = out.s ? strcspn(out.s, "\n") : 0;
-	int rc = -1;
+	const char *p = text->s, *at = NULL;
+	size_t n;
 
-	if (st == 0 && n > 1 && n < size && out.s[0] == '/') {
-		memcpy(dir, out.s, n);
-		dir[n] = 0;
-		rc = 0;
-	} else {
-		fprintf(stderr, "stap: target %s: cannot make a private folder there (status %d)\n",
-			s->target_name, st);
+	while (p && (p = strstr(p, "updir ")) != NULL) {
+		if (p == text->s || p[-1] == '\n')
+			at = p + 6;
+		p += 6;
 	}
-	free(out.s);
-	return rc;
+	if (!at)
+		return -1;
+	n = strcspn(at, "\n");
+	if (n < 2 || n >= size || at[0] != '/')
+		return -1;
+	memcpy(dir, at, n);
+	dir[n] = 0;
+	return 0;
 }
 
 /* Remove the folder after a failure before the run (the run removes it
@@ -107,46 +94,75 @@ static void remote_rmdir(struct ssh_conn *c, const char *dir)
 	free(out.s);
 }
 
-/* Send the module and compare the digest computed there with ours. */
-static int remote_upload(const struct stap_session *s, struct ssh_conn *c, const char *dir,
-			 const char *file, const char *ko_path)
+/* The facts against the record; a mismatch removes the folder. */
+static int remote_facts_match(const struct stap_session *s, struct ssh_conn *c,
+			      const struct strbuf *text, const char *dir)
 {
-	struct strbuf cmd = {0}, out = {0}, path = {0};
-	unsigned char *buf = NULL, md[DIGEST_LEN];
-	char hex[DIGEST_HEXLEN + 1];
-	size_t len = 0;
-	int fd, st, rc = -1, r = readfile_path(ko_path, REMOTE_MODULE_MAX, &buf, &len);
+	struct strbuf diff = {0}, hint = {0};
+	struct target_facts f;
+	const char *why = NULL;
+	int rc = -1;
 
-	if (r < 0 || digest_sha256(buf, len, md) < 0) {
+	if (target_facts_parse(text->s ? text->s : "", text->n, &f, &why) < 0)
+		fprintf(stderr, "stap: target %s: %s\n", s->target_name, why);
+	else if (target_facts_compare(s->target, &f, &diff)) {
+		remote_refresh_hint(s, &hint);
+		fprintf(
+		    stderr,
+		    "stap: target %s no longer matches its record (%s:%u): %s; nothing uploaded "
+		    "(refresh the record with: %s)\n",
+		    s->target_name, s->target->file, s->target->line, diff.s, hint.s);
+	} else
+		rc = 0;
+	if (rc < 0)
+		remote_rmdir(c, dir);
+	free(diff.s);
+	free(hint.s);
+	return rc;
+}
+
+static int remote_begin(const struct stap_session *s, struct ssh_conn *c, char *dir, size_t size)
+{
+	struct strbuf cmd = {0}, text = {0};
+	int st = -1, rc = -1;
+
+	dir[0] = 0;
+	remote_begin_command(&cmd);
+	if (!cmd.oom)
+		st = ssh_capture(c, cmd.s, -1, &text, REMOTE_REPLY_MAX * 4);
+	if (st == 0 && remote_reply_dir(&text, dir, size) < 0)
+		st = 3;
+	if (st == 3)
+		fprintf(stderr, "stap: target %s: cannot make a private folder there\n",
+			s->target_name);
+	else if (st != 0)
+		fprintf(stderr, "stap: target %s: reading its kernel facts failed (status %d)\n",
+			s->target_name, st);
+	else
+		rc = remote_facts_match(s, c, &text, dir);
+	free(cmd.s);
+	free(text.s);
+	return rc;
+}
+
+/* The module's bytes, size and digest, read once. */
+struct remote_module {
+	unsigned char *buf;
+	size_t len;
+	char hex[DIGEST_HEXLEN + 1];
+};
+
+static int remote_module_read(const char *ko_path, struct remote_module *m)
+{
+	unsigned char md[DIGEST_LEN];
+	int r = readfile_path(ko_path, REMOTE_MODULE_MAX, &m->buf, &m->len);
+
+	if (r < 0 || digest_sha256(m->buf, m->len, md) < 0) {
 		fprintf(stderr, "stap: %s: %s\n", ko_path, r < 0 ? readfile_strerror(r) : "digest");
-		free(buf);
 		return -1;
 	}
-	free(buf);
-	digest_hex(md, DIGEST_LEN, hex);
-	sb_printf(&path, "%s/%s", dir, file);
-	sb_puts(&cmd, "cat >");
-	sh_quote_arg(&cmd, path.s);
-	sb_puts(&cmd, " && sha256sum");
-	sh_quote_arg(&cmd, path.s);
-	fd = open(ko_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	st = fd < 0 || cmd.oom ? -1 : ssh_capture(c, cmd.s, fd, &out, REMOTE_REPLY_MAX);
-	if (fd >= 0)
-		close(fd);
-	if (st != 0)
-		fprintf(stderr, "stap: target %s: upload to %s failed (status %d)\n",
-			s->target_name, dir, st);
-	else if (!out.s || strncmp(out.s, hex, DIGEST_HEXLEN) != 0 || out.s[DIGEST_HEXLEN] != ' ')
-		fprintf(stderr,
-			"stap: target %s: the uploaded module's digest differs from sha256:%s; "
-			"not run\n",
-			s->target_name, hex);
-	else
-		rc = 0;
-	free(cmd.s);
-	free(out.s);
-	free(path.s);
-	return rc;
+	digest_hex(md, DIGEST_LEN, m->hex);
+	return 0;
 }
 
 static const char *remote_loader(const struct kh_record *r)
@@ -161,13 +177,53 @@ static const char *remote_loader(const struct kh_record *r)
 	}
 }
 
-void remote_command(const struct stap_session *s, const struct kh_record *r, const char *dir,
-		    const char *file, struct strbuf *out)
+/* printf 'stap: target NAME: WHAT' >&2; exit 1 -- a refusal made there. */
+static void remote_fail(const struct stap_session *s, struct strbuf *out, const char *what)
 {
-	struct strbuf path = {0};
+	struct strbuf line = {0};
+
+	sb_printf(&line, "stap: target %s: %s", s->target_name, what);
+	sb_puts(out, " || { printf '%s\\n'");
+	sh_quote_arg(out, line.s ? line.s : "");
+	sb_puts(out, " >&2; exit 1; };");
+	free(line.s);
+}
+
+/* Round trip 2, before the loader: take exactly size bytes from stdin
+ * (head -c reads no further, so the rest of stdin stays the loader's tie),
+ * check the count and the SHA-256 there, and remove the folder on every
+ * way out (the EXIT trap keeps the loader's status). */
+static void remote_receive(const struct stap_session *s, const char *dir, const char *file,
+			   size_t size, const char *hex, struct strbuf *out)
+{
+	struct strbuf path = {0}, why = {0};
+	char n[32];
+
+	snprintf(n, sizeof n, "%zu", size);
+	sb_printf(&path, "%s/%s", dir, file);
+	sb_printf(out, "%s d=", remote_path);
+	sh_quote(out, dir);
+	sb_puts(out, "; f=");
+	sh_quote(out, path.s ? path.s : "");
+	sb_puts(out, "; trap 'rm -rf \"$d\"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; "
+		     "trap 'exit 143' TERM; ");
+	sb_printf(out, "head -c %s >\"$f\" && [ \"$(wc -c <\"$f\")\" -eq %s ]", n, n);
+	remote_fail(s, out, "the upload ended early; not run");
+	sb_printf(out, " h=$(sha256sum \"$f\") && [ \"${h%%%% *}\" = %s ]", hex);
+	sb_printf(&why, "the uploaded module's digest differs from sha256:%s; not run", hex);
+	remote_fail(s, out, why.s ? why.s : "");
+	sb_puts(out, " ");
+	free(path.s);
+	free(why.s);
+}
+
+void remote_command(const struct stap_session *s, const struct kh_record *r, const char *dir,
+		    const char *file, size_t size, const char *hex, struct strbuf *out)
+{
 	char pid[32];
 
-	sb_printf(out, "%s %s --tied", remote_path, remote_loader(r));
+	remote_receive(s, dir, file, size, hex, out);
+	sb_printf(out, "%s --tied", remote_loader(r));
 	for (int i = 0; i < s->verbose && i < 3; i++)
 		sb_puts(out, " -v");
 	if (s->output_file) {
@@ -181,15 +237,9 @@ void remote_command(const struct stap_session *s, const struct kh_record *r, con
 		snprintf(pid, sizeof pid, "%ld", (long)s->target_pid);
 		sb_printf(out, " -x %s", pid);
 	}
-	sb_printf(&path, "%s/%s", dir, file);
-	sb_puts(out, " --");
-	sh_quote_arg(out, path.s ? path.s : "");
+	sb_puts(out, " -- \"$f\"");
 	for (size_t i = 0; i < s->nglobal_sets; i++)
 		sh_quote_arg(out, s->global_sets[i]);
-	sb_puts(out, "; rc=$?; rm -rf");
-	sh_quote_arg(out, dir);
-	sb_puts(out, "; exit $rc");
-	free(path.s);
 }
 
 static volatile sig_atomic_t remote_signals;
@@ -200,10 +250,28 @@ static void remote_on_signal(int sig)
 	remote_signals++;
 }
 
+/* The module's bytes into the tie, which stays open afterwards.  0, or -1
+ * when Ctrl-C or a dead ssh cut the upload short. */
+static int remote_send(int fd, const struct remote_module *m)
+{
+	size_t off = 0;
+
+	while (off < m->len && !remote_signals) {
+		ssize_t w = write(fd, m->buf + off, m->len - off);
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (w > 0)
+			off += (size_t)w;
+	}
+	return off == m->len ? 0 : -1;
+}
+
 /* Run, relaying nothing ourselves: ssh writes the remote stdout and stderr
  * to ours as they arrive.  The first Ctrl-C ends the run cleanly (closes
- * its stdin); a second one ends ssh.  The handlers are remote_run's. */
-static int remote_exec(struct ssh_conn *c, const char *cmd)
+ * its stdin); a second one ends ssh.  The handlers are remote_run's.
+ * *short_upload: the module did not all go out. */
+static int remote_exec(struct ssh_conn *c, const char *cmd, const struct remote_module *m,
+		       int *short_upload)
 {
 	int tie[2], st = 0, closed = 0, killed = 0;
 	pid_t pid;
@@ -214,6 +282,11 @@ static int remote_exec(struct ssh_conn *c, const char *cmd)
 	close(tie[0]);
 	if (pid < 0)
 		st = 1 << 8;
+	*short_upload = pid > 0 && remote_send(tie[1], m) < 0;
+	if (*short_upload) {
+		close(tie[1]); /* the far side sees the short count: no run */
+		closed = 1;
+	}
 	while (pid > 0) {
 		pid_t w = waitpid(pid, &st, 0);
 		if (w == pid)
@@ -250,7 +323,7 @@ static int remote_interrupted(const struct stap_session *s)
 static const int remote_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 #define REMOTE_NSIGS (sizeof remote_sigs / sizeof remote_sigs[0])
 
-static void remote_signals_set(struct sigaction old[REMOTE_NSIGS])
+static void remote_signals_set(struct sigaction old[REMOTE_NSIGS + 1])
 {
 	struct sigaction sa = {.sa_handler = remote_on_signal};
 
@@ -258,12 +331,15 @@ static void remote_signals_set(struct sigaction old[REMOTE_NSIGS])
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < REMOTE_NSIGS; i++)
 		sigaction(remote_sigs[i], &sa, &old[i]);
+	sa.sa_handler = SIG_IGN; /* a dead ssh: write fails with EPIPE */
+	sigaction(SIGPIPE, &sa, &old[REMOTE_NSIGS]);
 }
 
-static void remote_signals_restore(const struct sigaction old[REMOTE_NSIGS])
+static void remote_signals_restore(const struct sigaction old[REMOTE_NSIGS + 1])
 {
 	for (size_t i = 0; i < REMOTE_NSIGS; i++)
 		sigaction(remote_sigs[i], &old[i], NULL);
+	sigaction(SIGPIPE, &old[REMOTE_NSIGS], NULL);
 }
 
 /* The module's file name there: the cache's stap_HEX.ko, or the -m name. */
@@ -273,54 +349,48 @@ static const char *remote_file_name(const char *ko_path)
 	return slash ? slash + 1 : ko_path;
 }
 
-/* Steps 1-3: facts, folder, upload.  0, or -1 (folder removed). */
-static int remote_prepare(const struct stap_session *s, struct ssh_conn *c, char *dir, size_t size,
-			  const char *file, const char *ko_path)
-{
-	dir[0] = 0;
-	if (remote_check_facts(s, c) < 0 || remote_interrupted(s) ||
-	    remote_mkdir(s, c, dir, size) < 0)
-		return -1;
-	if (remote_interrupted(s) || remote_upload(s, c, dir, file, ko_path) < 0 ||
-	    remote_interrupted(s)) {
-		remote_rmdir(c, dir);
-		return -1;
-	}
-	return 0;
-}
-
 int remote_run(const struct stap_session *s, const char *ko_path)
 {
-	struct sigaction old[REMOTE_NSIGS];
+	struct sigaction old[REMOTE_NSIGS + 1];
 	struct ssh_conn c;
 	struct strbuf cmd = {0};
+	struct remote_module m = {0};
 	char dir[512];
 	const char *file = remote_file_name(ko_path);
-	int rc = 1;
+	int rc = 1, short_upload = 0;
 
+	if (remote_module_read(ko_path, &m) < 0) {
+		free(m.buf);
+		return 1;
+	}
 	remote_signals_set(old);
 	if (ssh_open(&c, s->target, s->target_name) < 0) {
-		remote_signals_restore(old);
-		return remote_signals ? 130 : 1;
+		rc = remote_signals ? 130 : 1;
+		goto closed;
 	}
-	if (remote_prepare(s, &c, dir, sizeof dir, file, ko_path) < 0) {
+	if (remote_begin(s, &c, dir, sizeof dir) < 0) {
 		rc = remote_signals ? 130 : 1;
 		goto out;
 	}
-	remote_command(s, s->target, dir, file, &cmd);
-	if (cmd.oom) {
+	remote_command(s, s->target, dir, file, m.len, m.hex, &cmd);
+	if (cmd.oom || remote_interrupted(s)) {
 		remote_rmdir(&c, dir);
+		rc = remote_signals ? 130 : 1;
 		goto out;
 	}
 	if (s->verbose)
 		fprintf(stderr, "Pass 5: starting run on target %s: %s\n", s->target_name, cmd.s);
-	rc = remote_exec(&c, cmd.s);
-	if (rc == 255)
+	rc = remote_exec(&c, cmd.s, &m, &short_upload);
+	if (short_upload && remote_interrupted(s))
+		rc = 130;
+	else if (rc == 255)
 		fprintf(stderr, "stap: target %s: the connection failed (ssh status 255)\n",
 			s->target_name);
 out:
 	ssh_close(&c);
+closed:
 	remote_signals_restore(old);
 	free(cmd.s);
+	free(m.buf);
 	return rc;
 }

@@ -291,6 +291,7 @@ void session_free(struct stap_session *s)
 	free(k->arch);
 	free(k->srcarch);
 	free(k->vmlinuz);
+	free(k->btf_file);
 	target_free(s);
 	memset(s, 0, sizeof(*s));
 }

@@ -29,6 +29,7 @@ struct stap_kernel {
 	char *arch;	   /* kernel arch name: "x86_64" ("arch" in %( %)) */
 	char *srcarch;	   /* kbuild ARCH: "x86" */
 	char *vmlinuz;	   /* /boot/vmlinuz-REL or BUILD/vmlinux, NULL if none */
+	char *btf_file;	   /* -T: the target's own raw BTF (target_btf.c), NULL if none */
 };
 
 enum stap_list_mode {

@@ -48,8 +48,10 @@ static size_t ssh_base(const struct ssh_conn *c, const char **argv)
 	argv[n++] = ssh_program();
 	argv[n++] = "-o";
 	argv[n++] = "BatchMode=yes";
-	argv[n++] = "-S";
-	argv[n++] = c->ctl;
+	if (!c->shared) {
+		argv[n++] = "-S";
+		argv[n++] = c->ctl;
+	}
 	if (c->port[0]) {
 		argv[n++] = "-p";
 		argv[n++] = c->port;
@@ -141,6 +143,34 @@ static void ssh_report(const struct ssh_conn *c, const char *errfile)
 	free(buf);
 }
 
+/* ssh -O VERB to the master (local only, output dropped); its status. */
+static int ssh_control(const struct ssh_conn *c, const char *verb)
+{
+	const char *argv[32];
+	size_t n = ssh_base(c, argv);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), st = -1;
+
+	argv[n++] = "-O";
+	argv[n++] = verb;
+	argv[n++] = "--";
+	argv[n++] = c->r->host;
+	argv[n] = NULL;
+	if (devnull >= 0) {
+		st = ssh_wait(ssh_fork_exec(argv, devnull, devnull, devnull, 1));
+		close(devnull);
+	}
+	return st;
+}
+
+/* Does the user's ssh config name a ControlPath with a master running for
+ * this host?  ssh -O check answers without touching the network. */
+static int ssh_user_master(struct ssh_conn *c)
+{
+	c->shared = 1; /* no -S: their ControlPath */
+	c->shared = ssh_control(c, "check") == 0;
+	return c->shared;
+}
+
 int ssh_open(struct ssh_conn *c, const struct kh_record *r, const char *label)
 {
 	const char *argv[32];
@@ -152,6 +182,10 @@ int ssh_open(struct ssh_conn *c, const struct kh_record *r, const char *label)
 	memset(c, 0, sizeof *c);
 	c->r = r;
 	c->label = label;
+	if (r->port)
+		snprintf(c->port, sizeof c->port, "%d", r->port);
+	if (ssh_user_master(c))
+		return 0;
 	/* A short path: a unix socket name holds at most 107 bytes. */
 	snprintf(c->dir, sizeof c->dir, "%s/stapssh.XXXXXX",
 		 tmp && *tmp && strlen(tmp) < 40 ? tmp : "/tmp");
@@ -161,8 +195,6 @@ int ssh_open(struct ssh_conn *c, const struct kh_record *r, const char *label)
 	}
 	snprintf(c->ctl, sizeof c->ctl, "%s/c", c->dir);
 	snprintf(errfile, sizeof errfile, "%s/err", c->dir);
-	if (r->port)
-		snprintf(c->port, sizeof c->port, "%d", r->port);
 	n = ssh_base(c, argv);
 	argv[n++] = "-o";
 	argv[n++] = "ControlMaster=yes";
@@ -196,22 +228,9 @@ int ssh_open(struct ssh_conn *c, const struct kh_record *r, const char *label)
 
 void ssh_close(struct ssh_conn *c)
 {
-	const char *argv[32];
-	size_t n;
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (c->open) {
-		n = ssh_base(c, argv);
-		argv[n++] = "-O";
-		argv[n++] = "exit";
-		argv[n++] = "--";
-		argv[n++] = c->r->host;
-		argv[n] = NULL;
-		ssh_wait(ssh_fork_exec(argv, devnull, devnull, devnull, 1));
-		c->open = 0;
-	}
-	if (devnull >= 0)
-		close(devnull);
+	if (c->open)
+		ssh_control(c, "exit");
+	c->open = 0;
 	if (c->dir[0])
 		rmtree(c->dir);
 	c->dir[0] = 0;

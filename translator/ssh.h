@@ -22,14 +22,16 @@ struct ssh_conn {
 	char dir[64];	   /* private folder for the control socket */
 	char ctl[96];	   /* its ControlPath */
 	char port[16];	   /* -p value, or "" */
-	int open;	   /* the master is up */
+	int open;	   /* our master is up */
+	int shared;	   /* the user's own master (their ControlPath) is used */
 };
 
-/* Start the master connection (ssh -f -N, ControlPersist), so every later
- * step reuses it.  0, or -1 after printing one line (ssh's own reason,
- * condensed: a changed host key, a refused login). */
+/* Use the master the user's ssh config already has running for the host
+ * (ssh -O check over their ControlPath), or else start our own (ssh -f -N,
+ * ControlPersist), so every later step reuses one connection.  0, or -1 after printing one line
+ * (ssh's own reason, condensed: a changed host key, a refused login). */
 int ssh_open(struct ssh_conn *c, const struct kh_record *r, const char *label);
-/* Ask the master to exit and remove the private folder. */
+/* Ask our master to exit (never the user's) and remove the private folder. */
 void ssh_close(struct ssh_conn *c);
 
 /* The argv of "ssh ... HOST COMMAND" over the connection (NULL-terminated;

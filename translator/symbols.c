@@ -121,6 +121,16 @@ int symbols_kernel(const struct stap_kernel *k, struct sym_table *t, char *why, 
 {
 	struct stat img;
 	memset(t, 0, sizeof(*t));
+	if (k->btf_file) { /* a -T target's own kernel: nothing of this machine's */
+		t->source = "the target's BTF";
+		if (btf_file_funcs(k->btf_file, t) == 0 && t->n) {
+			sym_finish(t);
+			return 0;
+		}
+		symbols_free(t);
+		snprintf(why, whylen, "no functions in %s", k->btf_file);
+		return -1;
+	}
 	if (k->system_map && symbols_system_map(k->system_map, t) == 0 && t->n) {
 		sym_finish(t);
 		return 0;

@@ -17,6 +17,9 @@ void sym_add(struct sym_table *t, const char *name, size_t len, uint64_t addr, u
 void sym_finish(struct sym_table *t);
 int sym_name_ok(const char *s, size_t n);
 
+/* btf.c: the function records of a raw BTF file (a -T target's copy).  0
+ * or -1. */
+int btf_file_funcs(const char *path, struct sym_table *t);
 /* btf.c: the function records of the .BTF section of vmlinuz (decompressed
  * by libdwelf) into t; *raw gets a copy of the section for the cache (may
  * stay NULL).  0, or -1 with why set. */

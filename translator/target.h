@@ -50,4 +50,17 @@ int target_record_from_facts(const struct target_facts *f, const char *name, str
 int target_facts_compare(const struct kh_record *r, const struct target_facts *f,
 			 struct strbuf *out);
 
+/* target_btf.c: the target's BTF copy, $SYSTEMTAP_DIR/targets/NAME.btf and
+ * its stamp NAME.btf.sha256 ("sha256:HEX build-id=ID"). */
+struct stap_session;
+/* The copy's path plus suffix ("" or ".sha256"), or NULL. */
+char *target_btf_path(const char *name, const char *suffix);
+/* Write both atomically (0600, folder 0700).  0, or -1 after one line. */
+int target_btf_store(const char *name, const char *build_id, const unsigned char *buf, size_t len);
+void target_btf_remove(const char *name);
+/* stap -T: use the copy for symbols and types when its stamp matches the
+ * record (s->kernel.btf_file); none is fine; a stale one is -1 with one
+ * line. */
+int target_btf_select(struct stap_session *s);
+
 #endif

@@ -10,6 +10,7 @@
 #include "lib/strbuf.h"
 #include "translator/knownhosts.h"
 #include "translator/session.h"
+#include "translator/target.h"
 
 static int is_dir(const char *p)
 {
@@ -116,7 +117,7 @@ int target_check_kernel(struct stap_session *s)
 		    s->target_name, s->kernel.build_dir, s->kernel.arch, r->arch, r->file, r->line);
 		return -1;
 	}
-	return 0;
+	return target_btf_select(s);
 }
 
 void target_free(struct stap_session *s)

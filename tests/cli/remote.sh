@@ -13,13 +13,11 @@ ST=$BIN/stap-target
 rel=$(kbuild_release)
 [ -n "$rel" ] || { skip all "no installed kernel with its headers"; exit 0; }
 sshd_usable || { skip all "no sshd/ssh (openssh-server, openssh-client)"; exit 0; }
-# stap's ssh control folders go to a private, short TMPDIR (a socket path
-# holds 107 bytes), so the check that none is left sees only this test's.
-CTLTMP=$(mktemp -d /tmp/stc.XXXXXX) && export TMPDIR=$CTLTMP
-trap 'sshd_stop; rm -rf "$TMP" "$CTLTMP"' EXIT
+trap 'sshd_stop; rm -rf "$TMP"' EXIT
 sshd_start || { fail sshd_start "$(head -3 "$SSHD_DIR/log" 2>/dev/null)"; exit 0; }
 export SYSTEMTAP_DIR=$TMP/stapdir STAPAUTH_KNOWN_HOSTS_SYSTEM=$TMP/none
-mkdir -p "$SYSTEMTAP_DIR"
+mkdir -p "$SYSTEMTAP_DIR" "$TMP/t"
+export TMPDIR=$TMP/t # stap's own control folders, apart from other runs
 for p in staprun staprun.auth; do cp tests/remote/fakeloader "$SSHD_BIN/$p"; done
 printf '#!/bin/sh\n[ "$1" = -n ] || exit 99\nshift\necho "sudo ran $1" >"$STAPAUTH_TEST_STATE/sudo"\nexec "$@"\n' >"$SSHD_BIN/sudo"
 chmod 755 "$SSHD_BIN/sudo"
@@ -32,6 +30,44 @@ chmod 755 "$SSHD_BIN/uname"
 "$ST" add vm "$D" auth >"$TMP/out" 2>&1 || { fail record "$(cat "$TMP/out")"; exit 0; }
 pass record_target
 KH=$SYSTEMTAP_DIR/known_hosts
+# The target's BTF is kept for probe resolution: a private, exact copy
+# with its stamp, used by stap -T; a changed copy or record is refused.
+BTF=$SYSTEMTAP_DIR/targets/vm.btf
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	[ "$(stat -c %a "$BTF" 2>/dev/null)" = 600 ] && [ "$(stat -c %a "${BTF%/*}")" = 700 ] &&
+		cmp -s "$BTF" /sys/kernel/btf/vmlinux && pass btf_copied_private ||
+		fail btf_copied_private "$(ls -la "${BTF%/*}" 2>&1)"
+	grep -qx "sha256:$(sha256sum <"$BTF" | cut -d' ' -f1) build-id=$(sed -n 's/.* build-id=\([0-9a-f]*\).*/\1/p' "$KH")" "$BTF.sha256" &&
+		pass btf_stamp_recorded || fail btf_stamp_recorded "$(cat "$BTF.sha256")"
+	P='probe kernel.function("vfs_read") { exit() }'
+	run btf_used_for_symbols 0 "kernel functions from the target's BTF" -- "$STAP" -T vm -p2 -vv -e "$P"
+	cp "$BTF" "$TMP/btf.good"
+	printf x >>"$BTF"
+	run btf_stale_copy_refused 1 "^stap: target vm: its BTF copy .*/targets/vm.btf is stale \(its digest or build-id no longer matches the record\)" -- "$STAP" -T vm -p2 -e "$P"
+	cp "$TMP/btf.good" "$BTF"
+	cp "$KH" "$TMP/kh.btf"
+	sed -i 's/ build-id=[0-9a-f]*/ build-id=00112233/' "$KH"
+	run btf_other_build_refused 1 "is stale" -- "$STAP" -T vm -p2 -e "$P"
+	cp "$TMP/kh.btf" "$KH"
+	run btf_good_again 0 -- "$STAP" -T vm -p2 -e "$P"
+	# A target without BTF (or a cut-short one): no copy kept, one note.
+	for how in none short; do
+		case $how in
+		none) printf '#!/bin/sh\n[ "$1" = /sys/kernel/btf/vmlinux ] && exit 1\nexec /bin/cat "$@"\n' ;;
+		short) printf '#!/bin/sh\n[ "$1" = /sys/kernel/btf/vmlinux ] && exec /usr/bin/head -c 100000 "$1"\nexec /bin/cat "$@"\n' ;;
+		esac >"$SSHD_BIN/cat"
+		chmod 755 "$SSHD_BIN/cat"
+		run "btf_${how}_noted" 0 "^stap-target: vm: no /sys/kernel/btf/vmlinux there; stap -T vm resolves probes with this machine's files" -- "$ST" add vm "$D" auth
+		[ ! -e "$BTF" ] && [ ! -e "$BTF.sha256" ] && pass "btf_${how}_no_copy" || fail "btf_${how}_no_copy"
+		run "btf_${how}_local_files" 0 -- "$STAP" -T vm -p2 -vv -e "$P"
+		! grep -q "from the target's BTF" "$TMP/out" && pass "btf_${how}_not_used" || fail "btf_${how}_not_used"
+	done
+	rm -f "$SSHD_BIN/cat"
+	run btf_refetched 0 -- "$ST" add vm "$D" auth
+	cmp -s "$BTF" /sys/kernel/btf/vmlinux && pass btf_refetched_copy || fail btf_refetched_copy
+else
+	skip btf "no /sys/kernel/btf/vmlinux here"
+fi
 S='global msg = "m", status = 0, refuse = 0
 probe begin { printf("%s %d %d\n", msg, status, refuse) exit() }'
 # A stale record (the kernel was rebuilt: another uname -v) is refused
@@ -72,7 +108,7 @@ cmp -s "$TMP/want" "$SSHD_STATE/args" && pass hostile_arguments_arrive_intact ||
 dir=$(cat "$SSHD_STATE/dir")
 case $dir in "$SSHD_TMP"/stapauth.*) pass upload_in_fresh_dir ;; *) fail upload_in_fresh_dir "$dir" ;; esac
 [ ! -e "$dir" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass upload_dir_removed || fail upload_dir_removed "$(ls "$SSHD_TMP")"
-ls -d "$CTLTMP"/stapssh.* >/dev/null 2>&1 && fail control_dir_removed || pass control_dir_removed
+ls -d "$TMP"/t/stapssh.* >/dev/null 2>&1 && fail control_dir_removed || pass control_dir_removed
 
 run target_refusal_one_line 1 "^staprun.auth: refused: sha256:0000 is not approved" -- "$STAP" -T vm -G refuse=1 -e "$S"
 [ "$(wc -l <"$TMP/out")" = 1 ] && pass refusal_is_the_targets_line || fail refusal_is_the_targets_line "$(cat "$TMP/out")"
@@ -126,10 +162,10 @@ else
 	kill $sp
 fi
 
-# Ctrl-C during the upload (a slow sha256sum there): no run, the folder
-# removed, status 130.
-printf '#!/bin/sh\nsleep 3\nexec /usr/bin/sha256sum "$@"\n' >"$SSHD_BIN/sha256sum"
-chmod 755 "$SSHD_BIN/sha256sum"
+# Ctrl-C after the facts, before the upload (a slow mktemp there): no
+# run, the folder removed, status 130.
+printf '#!/bin/sh\n/usr/bin/mktemp "$@"\nsleep 3\n' >"$SSHD_BIN/mktemp"
+chmod 755 "$SSHD_BIN/mktemp"
 rm -f "$SSHD_STATE/args"
 "$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
 sp=$!
@@ -138,11 +174,74 @@ while [ -z "$(ls "$SSHD_TMP")" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); 
 kill -INT $sp
 wait $sp
 rc=$?
-rm -f "$SSHD_BIN/sha256sum"
+rm -f "$SSHD_BIN/mktemp"
 [ $rc = 130 ] && grep -q "interrupted before the run; nothing left there" "$TMP/e" &&
-	pass ctrl_c_during_upload_stops || fail ctrl_c_during_upload_stops "status $rc: $(cat "$TMP/e")"
-[ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_during_upload_leaves_nothing ||
-	fail ctrl_c_during_upload_leaves_nothing
+	pass ctrl_c_before_upload_stops || fail ctrl_c_before_upload_stops "status $rc: $(cat "$TMP/e")"
+[ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_before_upload_leaves_nothing ||
+	fail ctrl_c_before_upload_leaves_nothing
+
+# Ctrl-C once the module is sent, while the target checks its digest (a
+# slow sha256sum there): the loader starts with its tie already cut and
+# ends at once; the folder is removed.
+printf '#!/bin/sh\necho digest >"$STAPAUTH_TEST_STATE/digest"\nsleep 3\nexec /usr/bin/sha256sum "$@"\n' >"$SSHD_BIN/sha256sum"
+chmod 755 "$SSHD_BIN/sha256sum"
+rm -f "$SSHD_STATE/ended" "$SSHD_STATE/digest"
+"$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
+sp=$!
+wait_line "$SSHD_STATE/digest" digest 300
+kill -INT $sp
+wait $sp
+rc=$?
+rm -f "$SSHD_BIN/sha256sum"
+wait_line "$SSHD_STATE/ended" ended 50
+[ -e "$SSHD_STATE/ended" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_during_digest_ends_run ||
+	fail ctrl_c_during_digest_ends_run "status $rc: $(cat "$TMP/e")"
+
+# The module is checked there before any loader runs: a short upload and
+# a corrupted one (stand-ins for head on the target) are refused, nothing
+# left behind.
+for bad in short digest; do
+	case $bad in
+	short) printf '#!/bin/sh\nexec /usr/bin/head -c 100\n' ;;
+	digest) printf '#!/bin/sh\n/usr/bin/head "$@" | tr "\\000" "\\001"\n' ;;
+	esac >"$SSHD_BIN/head"
+	chmod 755 "$SSHD_BIN/head"
+	rm -f "$SSHD_STATE/args"
+	case $bad in
+	short) want="^stap: target vm: the upload ended early; not run" ;;
+	digest) want="^stap: target vm: the uploaded module's digest differs from sha256:[0-9a-f]+; not run" ;;
+	esac
+	run "upload_${bad}_refused" 1 "$want" -- "$STAP" -T vm -G status=0 -e "$S"
+	[ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass "upload_${bad}_no_run" ||
+		fail "upload_${bad}_no_run" "$(ls "$SSHD_TMP")"
+done
+rm -f "$SSHD_BIN/head"
+
+# Two round trips per run: a logging wrapper around ssh counts the remote
+# commands (the rest are local: -O check, the master, -O exit).
+printf '#!/bin/sh\necho "$*" >>%s\nexec %s "$@"\n' "$TMP/sshlog" "$STAPAUTH_SSH" >"$TMP/cssh"
+chmod 755 "$TMP/cssh"
+rm -f "$TMP/sshlog"
+STAPAUTH_SSH=$TMP/cssh "$STAP" -T vm -G status=0 -e "$S" >"$TMP/o" 2>"$TMP/e" || fail counted_run "$(cat "$TMP/e")"
+cmds=$(grep '^-o BatchMode' "$TMP/sshlog" | grep -v -e ' -O ' -e ' -N ' | wc -l)
+[ "$cmds" = 2 ] && pass two_remote_commands_per_run || fail two_remote_commands_per_run "$cmds: $(cat "$TMP/sshlog")"
+grep -q -- '-f -N' "$TMP/sshlog" && grep -q -- '-O exit' "$TMP/sshlog" && pass own_master_without_user_one ||
+	fail own_master_without_user_one "$(cat "$TMP/sshlog")"
+
+# A ControlMaster the user already runs (their ssh config's ControlPath)
+# is used: no master of ours, theirs is left running.
+cp "$SSHD_DIR/ssh_config" "$TMP/ucfg"
+printf '\tControlPath %s\n' "$TMP/um" >>"$TMP/ucfg"
+printf '#!/bin/sh\necho "$*" >>%s\nexec ssh -F %s "$@"\n' "$TMP/sshlog" "$TMP/ucfg" >"$TMP/ussh"
+chmod 755 "$TMP/ussh"
+"$TMP/ussh" -o ControlMaster=yes -o ControlPersist=60 -p "$SSHD_PORT" -fN "$SSHD_USER@127.0.0.1" 2>/dev/null
+rm -f "$TMP/sshlog"
+STAPAUTH_SSH=$TMP/ussh run user_master_run 0 "probe output" -- "$STAP" -T vm -G status=0 -e "$S"
+! grep -q -e '-f -N' -e '-O exit' "$TMP/sshlog" && grep -q -- '-O check' "$TMP/sshlog" &&
+	pass user_master_reused || fail user_master_reused "$(cat "$TMP/sshlog")"
+"$TMP/ussh" -p "$SSHD_PORT" -O check "$SSHD_USER@127.0.0.1" 2>/dev/null && pass user_master_left_running ||
+	fail user_master_left_running
+"$TMP/ussh" -p "$SSHD_PORT" -O exit "$SSHD_USER@127.0.0.1" 2>/dev/null
 
 # A changed host key: ssh refuses, stap says so in one line.
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/otherkey"

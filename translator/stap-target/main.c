@@ -3,6 +3,7 @@
  *   stap-target add [--force] [-f FILE] NAME [user@]host[:port] [auth|sudo|root]
  * "print" reads this machine's facts; "add" reads them on the target over
  * ssh (the same connection code as stap -T) and records the line. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "translator/target.h"
 
 #define FACTS_MAX (1u << 20)
+#define BTF_MAX (256u << 20)
 
 static void usage(FILE *f)
 {
@@ -89,8 +91,38 @@ static int parse_mode(const char *w, enum kh_exec *e)
 	return -1;
 }
 
-/* Connect, read the facts there, and turn them into a record. */
-static int remote_record(const struct kh_record *dest, const char *name, struct kh_record *out)
+static uint32_t btf_u32(const struct strbuf *b, size_t at)
+{
+	uint32_t v;
+	memcpy(&v, b->s + at, sizeof v);
+	return v;
+}
+
+/* The whole of a little-endian BTF blob: magic 0xeB9F, and the header's
+ * sections (hdr_len, type_off/len, str_off/len) end where the bytes do. */
+static int btf_whole(const struct strbuf *b)
+{
+	uint64_t types, strs;
+
+	if (b->oom || b->n < 24 || (unsigned char)b->s[0] != 0x9f || (unsigned char)b->s[1] != 0xeb)
+		return 0;
+	types = (uint64_t)btf_u32(b, 4) + btf_u32(b, 8) + btf_u32(b, 12);
+	strs = (uint64_t)btf_u32(b, 4) + btf_u32(b, 16) + btf_u32(b, 20);
+	return (types > strs ? types : strs) == b->n;
+}
+
+/* The target's BTF (world-readable there) into btf; empty when it has
+ * none. */
+static void remote_btf(struct ssh_conn *c, struct strbuf *btf)
+{
+	if (ssh_capture(c, "cat /sys/kernel/btf/vmlinux 2>/dev/null", -1, btf, BTF_MAX) != 0 ||
+	    !btf_whole(btf))
+		btf->n = 0;
+}
+
+/* Connect, read the facts and the BTF there, and turn them into a record. */
+static int remote_record(const struct kh_record *dest, const char *name, struct kh_record *out,
+			 struct strbuf *btf)
 {
 	struct ssh_conn c;
 	struct strbuf text = {0};
@@ -101,6 +133,8 @@ static int remote_record(const struct kh_record *dest, const char *name, struct 
 	if (ssh_open(&c, dest, name) < 0)
 		return -1;
 	st = ssh_capture(&c, target_facts_script(), -1, &text, FACTS_MAX);
+	if (st == 0)
+		remote_btf(&c, btf);
 	ssh_close(&c);
 	if (st != 0)
 		fprintf(stderr, "stap-target: %s: reading the facts failed (status %d)\n", name,
@@ -113,9 +147,27 @@ static int remote_record(const struct kh_record *dest, const char *name, struct 
 	return r;
 }
 
+/* Keep the target's BTF for stap -T; a target without one gets its old
+ * copy removed (probes then resolve with this machine's files). */
+static int add_btf(const char *name, const struct kh_record *rec, const struct strbuf *btf)
+{
+	if (btf->n)
+		return target_btf_store(name, rec->build_id, (const unsigned char *)btf->s,
+					btf->n) < 0
+			   ? 1
+			   : 0;
+	target_btf_remove(name);
+	fprintf(stderr,
+		"stap-target: %s: no /sys/kernel/btf/vmlinux there; stap -T %s resolves probes "
+		"with this machine's files for kernel %s\n",
+		name, name, rec->kernel);
+	return 0;
+}
+
 static int cmd_add(int argc, char **argv)
 {
 	struct kh_record dest = {0}, rec;
+	struct strbuf btf = {0};
 	const char *file = NULL, *why = NULL;
 	char *deflt = NULL;
 	int force = 0, i = 0, rc = 1;
@@ -146,7 +198,7 @@ static int cmd_add(int argc, char **argv)
 	}
 	if (!file)
 		file = deflt = kh_user_path();
-	if (file && remote_record(&dest, argv[i], &rec) == 0) {
+	if (file && remote_record(&dest, argv[i], &rec, &btf) == 0) {
 		rec.exec = dest.exec;
 		rec.user = dest.user ? strdup(dest.user) : NULL;
 		rec.host = strdup(dest.host);
@@ -155,12 +207,15 @@ static int cmd_add(int argc, char **argv)
 		if (kh_file_update(file, &rec, force, &line) == 0 && !line.oom) {
 			printf("%s\n", line.s);
 			rc = fflush(stdout) == 0 ? 0 : 1;
+			if (rc == 0)
+				rc = add_btf(argv[i], &rec, &btf);
 		}
 		free(line.s);
 		kh_record_free(&rec);
 	}
 	kh_record_free(&dest);
 	free(deflt);
+	free(btf.s);
 	return rc;
 }
 

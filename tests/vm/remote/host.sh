@@ -47,6 +47,11 @@ run record_vm_auth 0 "^vm execute=ssh:alice@127.0.0.1:$P:auth kernel=$KREL arch=
 run record_vm_root 0 "^vmroot execute=ssh:root@127.0.0.1:$P:root kernel=$KREL " -- \
 	"$ST" add vmroot "root@127.0.0.1:$P" root
 KH=$SYSTEMTAP_DIR/known_hosts
+# the VM kernel's own BTF is kept and used for probe resolution
+[ -s "$SYSTEMTAP_DIR/targets/vm.btf" ] && [ -s "$SYSTEMTAP_DIR/targets/vm.btf.sha256" ] &&
+	pass "the VM kernel's BTF copied" || fail "the VM kernel's BTF copied"
+run symbols_from_target_btf 0 "kernel functions from the target's BTF" -- \
+	"$STAP" -T vm -p2 -vv -e 'probe kernel.function("vfs_read") { exit() }'
 
 # 2. -p4 on the host for the VM's kernel
 S1='global n = 1, msg = "m"
