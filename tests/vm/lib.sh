@@ -45,3 +45,71 @@ check() {
 	shift
 	if "$@"; then pass "$name"; else fail "$name"; fi
 }
+
+# expect_check EXPECT OUT ERR STATUS: print the first unmet expectation of
+# EXPECT (format: tests/stp/README) in the files OUT, ERR and the exit STATUS.
+expect_check() {
+	awk -v out="$2" -v err="$3" -v status="$4" '
+	function load(f, arr,   n, l) { n = 0; while ((getline l < f) > 0) arr[++n] = l; close(f); return n }
+	BEGIN {
+		no = load(out, o); ne = load(err, e); io = 1; ie = 1
+		while ((getline x < ARGV[1]) > 0) {
+			if (x ~ /^status:/) { if (substr(x, 8) != status) { print "exit status " status ", wanted " substr(x, 8); exit 1 } continue }
+			if (x ~ /^no:/) { re = "^" substr(x, 4) "$"; for (i = 1; i <= no; i++) if (o[i] ~ re) { print "unexpected stdout line: " o[i]; exit 1 } continue }
+			if (x ~ /^no-err:/) { re = "^" substr(x, 8) "$"; for (i = 1; i <= ne; i++) if (e[i] ~ re) { print "unexpected stderr line: " e[i]; exit 1 } continue }
+			if (x ~ /^err-re:/) { re = "^" substr(x, 8) "$"; while (ie <= ne && e[ie] !~ re) ie++; if (ie > ne) { print "stderr lacks /" re "/"; exit 1 } ie++; continue }
+			if (x ~ /^err:/) { t = substr(x, 5); while (ie <= ne && e[ie] != t) ie++; if (ie > ne) { print "stderr lacks: " t; exit 1 } ie++; continue }
+			if (x ~ /^re:/) { re = "^" substr(x, 4) "$"; while (io <= no && o[io] !~ re) io++; if (io > no) { print "stdout lacks /" re "/"; exit 1 } io++; continue }
+			while (io <= no && o[io] != x) io++
+			if (io > no) { print "stdout lacks: " x; exit 1 }
+			io++
+		}
+		exit 0
+	}' "$1"
+}
+
+# expect_result NAME EXPECT OUT ERR STATUS: PASS NAME if the run met EXPECT,
+# else FAIL with the first unmet expectation and the run's output.
+expect_result() {
+	if why=$(expect_check "$2" "$3" "$4" "$5"); then
+		pass "$1"
+	else
+		fail "$1" "$why (status $5)"
+		sed 's/^/#   out: /' "$3" | head -30
+		sed 's/^/#   err: /' "$4" | head -10
+	fi
+}
+
+# lo_up: the loopback interface up (127.0.0.1), for scripts that connect.
+lo_up() { ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null; }
+
+# auth_install PAMFILE: staprun.auth installed setuid root in /usr/sbin with
+# its PAM service file, /etc/systemtap (for the policy) root's and not
+# group-writable.  Prints a FAIL line and fails when it cannot.
+SA=/usr/sbin/staprun.auth
+POL=/etc/systemtap/authorized_probes
+auth_install() {
+	mkdir -p /usr/sbin /etc/systemtap/keys /run
+	cp "$BIN/staprun.auth" "$SA" && chown 0:0 "$SA" && chmod 4755 "$SA"
+	if [ "$(stat -c '%u %a' "$SA" 2>&1)" != "0 4755" ]; then
+		fail install "$SA is not installed setuid root"
+		return 1
+	fi
+	"$SA" -d x_ >/dev/null 2>&1
+	if [ $? -ge 126 ]; then
+		fail install "$SA does not start"
+		return 1
+	fi
+	chmod 755 /etc /etc/systemtap /etc/systemtap/keys
+	if [ -d /etc/pam.d ]; then
+		cp "$1" /etc/pam.d/staprun-auth
+	else
+		skip pam "no PAM stack in the image"
+	fi
+}
+
+# pol LINE...: the policy file holds exactly these lines (mode 644).
+pol() { printf '%s\n' "$@" >"$POL" && chmod 644 "$POL"; }
+
+# no_oops: the kernel log has no oops, BUG or general protection fault.
+no_oops() { ! dmesg | grep -q -E 'Oops|BUG:|general protection fault|kernel BUG'; }

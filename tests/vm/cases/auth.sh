@@ -3,34 +3,15 @@
 # one line, a syslog record, nothing loaded) and hostile starts.
 . /stap/lib.sh
 A=/stap/auth
-SA=/usr/sbin/staprun.auth
-POL=/etc/systemtap/authorized_probes
 LOG=/var/log/messages
 if [ ! -x "$BIN/staprun.auth" ] || [ ! -f "$A/m.ko" ]; then
 	skip all "staprun.auth or the test module is missing (prep failed?)"
 	exit 0
 fi
-mkdir -p /usr/sbin /etc/systemtap/keys /run
-cp "$BIN/staprun.auth" "$SA" && chown 0:0 "$SA" && chmod 4755 "$SA"
-if [ "$(stat -c '%u %a' "$SA" 2>&1)" != "0 4755" ]; then
-	fail install "$SA is not installed setuid root"
-	exit 1
-fi
-"$SA" -d x_ >/dev/null 2>&1
-if [ $? -ge 126 ]; then
-	fail install "$SA does not start"
-	exit 1
-fi
-chmod 755 /etc /etc/systemtap /etc/systemtap/keys
-if [ -d /etc/pam.d ]; then
-	cp "$A/pam-staprun-auth" /etc/pam.d/staprun-auth
-else
-	skip pam "no PAM stack in the image"
-fi
+auth_install "$A/pam-staprun-auth" || exit 1
 D=sha256:$(sha256sum "$A/m.ko" | cut -d' ' -f1)
 FPR=sha256:$(cat "$A/trusted.fpr")
 
-pol() { printf '%s\n' "$@" >"$POL" && chmod 644 "$POL"; }
 alice() { as_user alice "$SA" "$@"; }
 bob() { as_user bob "$SA" "$@"; }
 not_loaded() { ! grep -qE '^stp_(test|aquick)' /proc/modules; }

@@ -9,27 +9,7 @@ if [ ! -x "$S" ] || ! ls "$D"/*.ko >/dev/null 2>&1; then
 	skip "all" "staprun or the catalogue modules are missing (prep failed?)"
 	exit 0
 fi
-
-# expect_check EXPECT OUT ERR STATUS: print the first unmet expectation.
-expect_check() {
-	awk -v out="$2" -v err="$3" -v status="$4" '
-	function load(f, arr,   n, l) { n = 0; while ((getline l < f) > 0) arr[++n] = l; close(f); return n }
-	BEGIN {
-		no = load(out, o); ne = load(err, e); io = 1; ie = 1
-		while ((getline x < ARGV[1]) > 0) {
-			if (x ~ /^status:/) { if (substr(x, 8) != status) { print "exit status " status ", wanted " substr(x, 8); exit 1 } continue }
-			if (x ~ /^no:/) { re = "^" substr(x, 4) "$"; for (i = 1; i <= no; i++) if (o[i] ~ re) { print "unexpected stdout line: " o[i]; exit 1 } continue }
-			if (x ~ /^no-err:/) { re = "^" substr(x, 8) "$"; for (i = 1; i <= ne; i++) if (e[i] ~ re) { print "unexpected stderr line: " e[i]; exit 1 } continue }
-			if (x ~ /^err-re:/) { re = "^" substr(x, 8) "$"; while (ie <= ne && e[ie] !~ re) ie++; if (ie > ne) { print "stderr lacks /" re "/"; exit 1 } ie++; continue }
-			if (x ~ /^err:/) { t = substr(x, 5); while (ie <= ne && e[ie] != t) ie++; if (ie > ne) { print "stderr lacks: " t; exit 1 } ie++; continue }
-			if (x ~ /^re:/) { re = "^" substr(x, 4) "$"; while (io <= no && o[io] !~ re) io++; if (io > no) { print "stdout lacks /" re "/"; exit 1 } io++; continue }
-			while (io <= no && o[io] != x) io++
-			if (io > no) { print "stdout lacks: " x; exit 1 }
-			io++
-		}
-		exit 0
-	}' "$1"
-}
+lo_up
 
 for ko in "$D"/*.ko; do
 	m=${ko##*/}
@@ -43,12 +23,8 @@ for ko in "$D"/*.ko; do
 	st=$?
 	if [ ! -f "$D/$n.expect" ]; then
 		fail "$n" "no expectations"
-	elif why=$(expect_check "$D/$n.expect" "$TMP/$n.out" "$TMP/$n.err" "$st"); then
-		pass "$n"
 	else
-		fail "$n" "$why (status $st)"
-		sed 's/^/#   out: /' "$TMP/$n.out" | head -30
-		sed 's/^/#   err: /' "$TMP/$n.err" | head -10
+		expect_result "$n" "$D/$n.expect" "$TMP/$n.out" "$TMP/$n.err" "$st"
 	fi
 	if mod_loaded "$m"; then
 		fail "$n: unloaded" "$m is still in /proc/modules"
@@ -85,6 +61,4 @@ if [ -x "$busy" ] && [ -f "$D/stp_hot_getpid.ko" ]; then
 		echo "# bench probe-cost: getpid() bare ${bare} ns, with a probe on __task_pid_nr_ns ${probed} ns: $(awk -v a="$probed" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')x the bare loop (TCG, best of 3)"
 	fi
 fi
-dmesg | grep -q -E 'Oops|BUG:|general protection fault|kernel BUG'
-[ $? -ne 0 ]
-ok "no oops in the kernel log"
+check "no oops in the kernel log" no_oops

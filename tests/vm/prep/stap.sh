@@ -36,19 +36,32 @@ build_one() {
 		tail -n 12 "$B/$n.log" | sed 's/^/#   /'
 		return 1
 	fi
-	cp "$B/stp_$n.ko" "$D/"
+	# Readable by all: staprun.auth opens it with alice's own permissions.
+	cp "$B/stp_$n.ko" "$D/" && chmod 644 "$D/stp_$n.ko"
 	cp "$REPO/tests/stp/$n.expect" "$D/" 2>/dev/null
 	sed -n 's/^# run: //p' "$B/$n.stp" >"$D/$n.run"
 	sed -n 's/^# params: //p' "$B/$n.stp" >"$D/$n.params"
+	# The real-world scripts also run as alice (cases/catalogue_auth.sh).
+	sed -n 's/^# real-world: //p' "$B/$n.stp" >"$D/$n.rw"
+	[ -s "$D/$n.rw" ] || rm -f "$D/$n.rw"
+	sed -n 's/^# root-only: //p' "$B/$n.stp" >"$D/$n.root-only"
+	[ -s "$D/$n.root-only" ] || rm -f "$D/$n.root-only"
+	cp "$REPO/tests/stp/$n.expect-user" "$D/" 2>/dev/null
+	return 0
 }
 
 # Two builds at a time (kbuild is mostly one compiler process).
-# STP_ONLY=GLOB builds only the scripts whose name matches (while working).
+# STP_ONLY='GLOB...' builds only the scripts whose name matches one of the
+# globs (while working).
 set --
 for f in "$REPO"/tests/stp/*.stp "$REPO"/tests/stp/*.stp.in; do
 	n=${f##*/}
-	# shellcheck disable=SC2254
-	case ${n%%.*} in ${STP_ONLY:-*}) set -- "$@" "$f" ;; esac
+	set -f
+	for g in ${STP_ONLY:-*}; do
+		# shellcheck disable=SC2254
+		case ${n%%.*} in $g) set -- "$@" "$f" && break ;; esac
+	done
+	set +f
 done
 while [ $# -gt 0 ]; do
 	build_one "$1" &
@@ -57,5 +70,7 @@ while [ $# -gt 0 ]; do
 	shift
 	[ $# -gt 0 ] && shift
 done
+# staprun.auth's PAM service file, for the runs as alice.
+install -m 0644 "$REPO/staprun-auth/pam.d/staprun-auth" "$D/pam-staprun-auth"
 built=$(ls "$D"/*.ko 2>/dev/null | wc -l)
 echo "# vm/stap: $built catalogue modules built for $KREL"
