@@ -374,6 +374,20 @@ static int btf_reader(const struct btf *b, uint32_t id, enum stap_builtin *r)
 	}
 }
 
+/* The readers sign-extend; an unsigned integer narrower than 64 bits is
+ * masked back to its own bits (a u16 port 45876 is not -19660).  Plain char
+ * stays signed, as the kernel is built (no -funsigned-char on 6.1). */
+static int64_t btf_unsigned_mask(const struct btf *b, uint32_t id)
+{
+	const unsigned char *t = btf_type(b, btf_skip(b, id));
+	if (btf_kind_of(t) != BTF_INT)
+		return 0;
+	uint32_t size = rd32(t + 8), enc = (rd32(t + 12) >> 24) & 0xf;
+	if (size >= 8 || (enc & 1) || (enc & 2)) /* signed, or plain char */
+		return 0;
+	return (int64_t)((1ull << (8 * size)) - 1);
+}
+
 /* The size in bytes of a type (0 when it has none, e.g. void). */
 static uint64_t btf_size(const struct btf *b, uint32_t id, int depth)
 {
@@ -530,6 +544,7 @@ static int btf_chain(const struct btf *b, uint32_t type, int have_value, const c
 			 chain);
 		return -1;
 	}
+	out->mask = btf_unsigned_mask(b, w.type);
 	return 0;
 }
 

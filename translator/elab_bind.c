@@ -295,7 +295,18 @@ static struct stap_expr *access_expr(struct stap_program *p, const struct btf_ac
 			cur = add;
 		}
 	}
-	return a->reader == BI_NONE ? cur : builtin1(p, a->reader, cur, loc);
+	if (a->reader == BI_NONE)
+		return cur;
+	cur = builtin1(p, a->reader, cur, loc);
+	if (a->mask) { /* an unsigned member: its own bits, not sign-extended */
+		struct stap_expr *and = node(p, E_BINARY, loc);
+		and->op = OP_AND;
+		and->a = cur;
+		and->b = node(p, E_NUM, loc);
+		and->b->num = a->mask;
+		cur = and;
+	}
+	return cur;
 }
 
 /* $param->a->b at kernel function entries: the same access in every point. */
