@@ -104,10 +104,13 @@ check "its error message reaches the kernel log" sh -c "dmesg | grep -q 'stp_tes
 
 # --- signals ---
 for sig in INT TERM HUP; do
+	# The background job truncates $TMP/o only once it runs: without the rm,
+	# the wait below could see the previous round's "line 2" and signal a
+	# staprun that has not installed its handlers yet (143, 129).
+	rm -f "$TMP/o" "$TMP/e"
 	$S $M lines=0 >"$TMP/o" 2>"$TMP/e" &
 	pid=$!
-	# Signal only once the run is relaying (handlers in place); a slow TCG
-	# load used to outlast a 20 s wait and the signal met the default action.
+	# Signal only once the run is relaying (handlers in place).
 	wait_for 90 grep -q '^line 2' "$TMP/o" || fail "SIG$sig: no output within 90 s" "$(cat "$TMP/e")"
 	kill -$sig $pid
 	wait $pid
