@@ -290,9 +290,11 @@ after=$(ls "$SYSTEMTAP_DIR"/cache/*/*.log | wc -l)
 ls -a "$SYSTEMTAP_DIR"/cache/*/ | grep -q '^\.tmp\.' && fail "failing compile leaves no temporaries" ||
 	pass "failing compile leaves no temporaries"
 
-# A full disk: the compile fails, nothing is cached, nothing is left.
+# A full disk: the compile fails, nothing is cached, nothing is left.  The
+# disk is filled up front, whatever the size of a module.
 mkdir "$TMP/full"
 if mount -t tmpfs -o size=200k tmpfs "$TMP/full" 2>/dev/null; then
+	dd if=/dev/zero of="$TMP/full/filler" bs=4k >/dev/null 2>&1
 	SYSTEMTAP_DIR="$TMP/full" "$STAP" -p4 -e 'probe begin { log("full") exit() }' >"$TMP/fo" 2>&1
 	rc=$?
 	left=$(find "$TMP/full/cache" -name '*.ko' -o -name '*.log' -o -name '.tmp.*' | wc -l)
