@@ -44,38 +44,30 @@ drive() {
 		>"$TMP/got" 2>"$TMP/err"
 }
 
-# comp NAME FILE FUNC WORD... -- WANT...: the completions are exactly WANT
-# ("<nospace>" when the function must ask for no trailing space).
-comp() {
-	name=$1
-	shift
+# expect exact|has NAME FILE FUNC WORD... -- WANT...: the completions are
+# exactly WANT ("<nospace>" when the function must ask for no trailing
+# space), or include every WANT.
+expect() {
+	mode=$1 name=$2
+	shift 2
 	drive "$@"
 	while [ "$1" != "--" ]; do shift; done
 	shift
-	{
-		[ $# -gt 0 ] && printf '%s\n' "$@" | grep -vx '<nospace>' | sort
-		for w in "$@"; do [ "$w" = "<nospace>" ] && echo '<nospace>'; done
-	} >"$TMP/want"
-	if cmp -s "$TMP/want" "$TMP/got"; then
-		pass "$name"
+	if [ "$mode" = exact ]; then
+		{
+			[ $# -gt 0 ] && printf '%s\n' "$@" | grep -vx '<nospace>' | sort
+			for w in "$@"; do [ "$w" = "<nospace>" ] && echo '<nospace>'; done
+		} >"$TMP/want"
+		cmp -s "$TMP/want" "$TMP/got"
 	else
-		fail "$name" "got: $(tr '\n' ' ' <"$TMP/got")$(head -c 200 "$TMP/err")"
-	fi
+		miss=
+		for w in "$@"; do grep -qxF -- "$w" "$TMP/got" || miss="$miss $w"; done
+		[ -z "$miss" ]
+	fi && { pass "$name"; return; }
+	fail "$name" "${miss:+missing:$miss; }got: $(head -c 300 "$TMP/got" | tr '\n' ' ')$(head -c 200 "$TMP/err")"
 }
-
-# contains NAME FILE FUNC WORD... -- WANT...: the completions include every WANT.
-contains() {
-	name=$1
-	shift
-	drive "$@"
-	while [ "$1" != "--" ]; do shift; done
-	shift
-	miss=
-	for w in "$@"; do grep -qxF -- "$w" "$TMP/got" || miss="$miss $w"; done
-	if [ -z "$miss" ]; then pass "$name"; else
-		fail "$name" "missing:$miss; got: $(head -c 300 "$TMP/got" | tr '\n' ' ')$(head -c 200 "$TMP/err")"
-	fi
-}
+comp() { expect exact "$@"; }
+contains() { expect has "$@"; }
 
 S=$BIN/stap
 A=$BIN/stap-authorize
@@ -93,6 +85,11 @@ comp "stap: long options" stap _stap "$S" --d -- --disable-cache
 comp "stap -T: target names from known_hosts (comma-separated names, no comments)" \
 	stap _stap "$S" -T w -- web1 web2
 comp "stap -T: a machine's second name" stap _stap "$S" -T p -- prod
+if [ -e /etc/systemtap/known_hosts ]; then
+	skip "stap -T: every name" "/etc/systemtap/known_hosts adds this machine's names"
+else
+	comp "stap -T: every name, nothing from comments" stap _stap "$S" -T '' -- prod web1 web2
+fi
 comp "stap -p: the passes" stap _stap "$S" -p '' -- 1 2 3 4 5
 contains "stap -l: probe points from stap -l" stap _stap "$S" -l syscall.ope -- syscall.open syscall.openat
 SYSTEMTAP_TAPSET=$REPO/tapset comp "stap -l: first components (tapset aliases), no space" \
