@@ -24,8 +24,8 @@ DPKG="/usr/bin/dpkg --force-depends"
 QUERY=/usr/bin/dpkg-query
 STATO=/usr/bin/dpkg-statoverride
 # What earlier cases installed by hand is not the package's.
-rm -f "$SA" /etc/pam.d/staprun-auth "$POL" "$POL.lock"
-rm -rf /run/stapauth
+rm -f "$SA" /etc/pam.d/staprun-auth
+rm -rf /etc/systemtap /run/stapauth
 
 run "dpkg -i stapauth-runtime" 0 -- $DPKG -i $D/stapauth-runtime_*.deb
 check "dpkg lists it installed" [ "$($QUERY -W -f '${Status}' stapauth-runtime)" = "install ok installed" ]
@@ -63,8 +63,9 @@ run "bob (not in stapusr) cannot run staprun.auth at all" 126 "Permission denied
 
 # The translator packages; the installed stap reads the installed tapsets.
 run "dpkg -i stapauth-common stapauth" 0 -- $DPKG -i $D/stapauth-common_*.deb $D/stapauth_*.deb
-# (a real host has /lib/modules/RELEASE; the initramfs has none)
-mkdir -p "/lib/modules/$(uname -r)"
+# (a real host has /lib/modules/RELEASE; the initramfs may have none)
+LM=/lib/modules/$(uname -r)
+[ -d "$LM" ] || { mkdir -p "$LM" && made_lm=1; }
 run "the installed stap resolves a function from the installed tapset library" 0 '^function errno_str' -- \
 	/usr/bin/stap -r "$(uname -r)" -p2 -e 'probe begin { print(errno_str(2)) }'
 
@@ -80,4 +81,5 @@ ok "purge removed the programs, conffiles, lock, /etc/systemtap and /run/stapaut
 check "purge kept the stapusr group" grep -q '^stapusr:' /etc/group
 check "purge kept the admin's dpkg-statoverride" sh -c "$STATO --list $SA >/dev/null"
 $STATO --remove "$SA" >/dev/null 2>&1
+[ -n "${made_lm:-}" ] && rmdir "$LM"
 exit 0
