@@ -10,7 +10,7 @@ set -eu
 D=$VMROOT/stap/deb
 mkdir -p "$D"
 t0=$(date +%s)
-LINTIAN=0 DEB_OUT="$W/deb" "$REPO/scripts/deb" >"$W/deb-build.log" 2>&1 || {
+LINTIAN=0 DEB_BUILD_OPTIONS=noddebs DEB_OUT="$W/deb" "$REPO/scripts/deb" >"$W/deb-build.log" 2>&1 || {
 	tail -n 20 "$W/deb-build.log"
 	exit 1
 }
