@@ -140,7 +140,7 @@ comp "stap-authorize check --user" stap-authorize _stap_authorize "$A" check x.k
 CWD=$TMP/w comp "stap-authorize trust: certificates" stap-authorize _stap_authorize "$A" trust '' -- c.pem sub
 
 # --- installed: bash-completion finds the files by itself ---
-make -s O="$STAPAUTH_O" DESTDIR="$TMP/inst" PREFIX=/usr install-completion >"$TMP/inst.log" 2>&1
+make -s O="${STAPAUTH_O:-build}" DESTDIR="$TMP/inst" PREFIX=/usr install-completion >"$TMP/inst.log" 2>&1
 cat >"$TMP/load.bash" <<'EOF'
 . /usr/share/bash-completion/bash_completion
 for c in stap stap-target staprun.auth stap-authorize; do
