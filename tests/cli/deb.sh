@@ -21,6 +21,8 @@ else
 	exit 1
 fi
 grep -E '^[WIX]:' "$D/lintian.txt" 2>/dev/null | sed 's/^/#   lintian: /'
+# The VM case deb installs these same packages when it runs in this tests/run.
+[ -d "${STAPAUTH_RUNSHARE:-}" ] && mkdir -p "$STAPAUTH_RUNSHARE/deb" && cp "$D"/*.deb "$STAPAUTH_RUNSHARE/deb/"
 
 deb() { ls "$D/$1"_*.deb 2>/dev/null | head -1; }
 TR=$(deb stapauth)
