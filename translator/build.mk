@@ -11,9 +11,12 @@ LIBS_ORDERED := $(O)/translator/libtranslator.a $(LIBS_ORDERED)
 # from libcrypto.a (libssl-dev) that is OpenSSL's SHA-256 code and its CPU
 # dispatch, ~22 KB, instead of mapping and relocating the 4.7 MB libcrypto
 # at every start, a third of a cache hit (issue 17).  An OpenSSL fix to
-# SHA-256 then needs a rebuild.  Without libcrypto.a: -lcrypto.
+# SHA-256 then needs a rebuild.  Without libcrypto.a, or with
+# STATIC_CRYPTO=0 (the Debian packages: Debian policy 4.13, no embedded
+# copies of system libraries), -lcrypto.
+STATIC_CRYPTO ?= 1
 STAP_CRYPTO_STATIC := -Wl,-Bstatic -lcrypto -Wl,-Bdynamic
-STAP_CRYPTO := $(if $(filter /%,$(shell $(CC) -print-file-name=libcrypto.a)),$(STAP_CRYPTO_STATIC),-lcrypto)
+STAP_CRYPTO := $(if $(filter 1,$(STATIC_CRYPTO)),$(if $(filter /%,$(shell $(CC) -print-file-name=libcrypto.a)),$(STAP_CRYPTO_STATIC),-lcrypto),-lcrypto)
 STAP_SYSLIBS := $(STAP_CRYPTO) $(filter-out -lcrypto -lelf -ldw,$(SYSLIBS))
 $(O)/bin/stap: $(O)/translator/main.o $(O)/translator/elflazy/elflazy.o \
 		$(O)/translator/libtranslator.a $(O)/lib/libstap.a
