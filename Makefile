@@ -33,7 +33,7 @@ CFLAGS_BASE += -O2
 LDFLAGS_BASE :=
 endif
 CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
-SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam
+SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam -laudit
 
 # Programs each folder builds; tests/ and install use these lists.
 PROGRAMS :=
