@@ -22,4 +22,6 @@ install-auth: $(O)/bin/staprun.auth
 	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/pam.d
 	install -o root -g root -m 4755 $(O)/bin/staprun.auth $(DESTDIR)$(sbindir)/staprun.auth
 	install -m 0644 staprun-auth/pam.d/staprun-auth $(DESTDIR)$(sysconfdir)/pam.d/staprun-auth
+	install -d $(DESTDIR)$(datadir)/audit
+	install -m 0644 staprun-auth/stapauth.rules $(DESTDIR)$(datadir)/audit/stapauth.rules
 .PHONY: install-auth

@@ -1,0 +1,102 @@
+# staprun.auth and the Linux audit subsystem, with Debian's auditd running:
+# a grant and its unload, a refusal, a -d unload, each a TRUSTED_APP record
+# ausearch finds with the user, module, digest and policy line; the kernel's
+# own SYSCALL + KERN_MODULE records of the same loads from the same pid (the
+# stapauth.rules rule); stap-authorize log and status --json from the same
+# trail; and with auditd stopped, or audit disabled, nothing fails.
+. /stap/lib.sh
+A=/stap/audit
+AL=/var/log/audit/audit.log
+SZ=/stap/bin/stap-authorize
+if [ ! -x /sbin/auditd ] || [ ! -f "$A/m.ko" ] || [ ! -x "$BIN/staprun.auth" ]; then
+	skip all "auditd, staprun.auth or the test module is missing (prep failed?)"
+	exit 0
+fi
+auth_install "$A/pam-staprun-auth" || exit 1
+D=sha256:$(sha256sum "$A/m.ko" | cut -d' ' -f1)
+alice() { as_user alice "$SA" "$@"; }
+# aus ARGS...: ausearch over the live log, raw records, never "no matches" noise
+aus() { ausearch --input-logs "$@" 2>/dev/null; }
+
+mkdir -p /var/run /var/log/audit
+auditd >"$TMP/auditd.out" 2>&1
+wait_for 10 sh -c 'auditctl -s 2>/dev/null | grep -q "^pid [1-9]"'
+ok "auditd runs and the kernel talks to it" "$(cat "$TMP/auditd.out"; auditctl -s 2>&1 | head -3)"
+auditctl -R "$A/stapauth.rules" >"$TMP/rules.out" 2>&1
+auditctl -l | grep -q 'init_module.*key=stapauth'
+ok "stapauth.rules loads" "$(cat "$TMP/rules.out"; auditctl -l 2>&1)"
+
+# A path with a space: the record must carry it hex-encoded, one field.
+cp "$A/m.ko" "/home/alice/my mod.ko" && chown 1000:1000 "/home/alice/my mod.ko"
+BAD=/home/alice/other.ko
+cp "$A/m.ko" "$BAD" && printf x >>"$BAD" && chown 1000:1000 "$BAD"
+pol "$D users=alice params=lines"
+run "grant by digest, auditd running" 0 -- alice "/home/alice/my mod.ko" lines=2
+run "refusal, auditd running" 1 'not approved' -- alice "$BAD"
+alice "$A/m.ko" lines=0 >"$TMP/bg.out" 2>&1 &
+bg=$!
+wait_for 10 sh -c 'ls /run/stapauth 2>/dev/null | grep -qv "\.lock$"'
+name=$(ls /run/stapauth | grep -v '\.lock$' | head -1)
+$SZ status --json >"$TMP/st.json" 2>&1
+grep -q "^\[\$" "$TMP/st.json" && grep -q "{\"module\":\"$name\",\"digest\":\"$D\",\"user\":\"alice\",\"uid\":1000,.*\"loader_alive\":true}" "$TMP/st.json"
+ok "stap-authorize status --json lists the live load" "$(cat "$TMP/st.json")"
+run "-d of the live run" 0 -- alice -d "$name"
+wait "$bg"
+
+wait_for 5 sh -c "grep -q 'op=stapauth-unload result=done' $AL"
+aus -m TRUSTED_APP -ui 1000 --raw >"$TMP/user"
+g=$(grep 'op=stapauth-load result=grant' "$TMP/user" | head -1)
+echo "$g" | grep -q "acct=\"alice\" module=\"stp_test[A-Za-z0-9_]*\" digest=\"$D\" signer=? policy=\"/etc/systemtap/authorized_probes:1\""
+ok "grant record: user, module, digest, signer, policy line" "$g"
+echo "#   $g" | cut -c1-400
+echo "$g" | grep -q "path=$(printf '/home/alice/my mod.ko' | od -An -tx1 | tr -d ' \n' | tr a-f A-F) " &&
+	echo "$g" | grep -q "exe=\"$SA\".* res=success'"
+ok "grant record: the user's path hex-encoded, exe, res=success" "$g"
+aus -m TRUSTED_APP -ui 1000 -i >"$TMP/user.i"
+grep -q 'path=/home/alice/my mod.ko' "$TMP/user.i"
+ok "ausearch -i decodes the path" "$(grep stapauth-load "$TMP/user.i" | head -2)"
+r=$(grep 'op=stapauth-load result=refused' "$TMP/user" | head -1)
+echo "$r" | grep -q "acct=\"alice\".*digest=\"sha256:[0-9a-f]\{64\}\".*reason=[0-9A-F]* .*res=failed'" &&
+	! echo "$r" | grep -q "digest=\"$D\""
+ok "refusal record: the refused digest, a reason, res=failed" "$r"
+[ "$(grep -c 'op=stapauth-unload result=done' "$TMP/user")" -ge 3 ]
+ok "unload records: the run's own end, the -d run's end and the -d itself" \
+	"$(grep -c 'op=stapauth-unload' "$TMP/user")"
+
+# The kernel's own record of the same load, from the same pid.
+pid=$(echo "$g" | sed -n 's/.* pid=\([0-9]*\) uid=1000 .*/\1/p')
+mod=$(echo "$g" | sed -n 's/.*module="\([A-Za-z0-9_]*\)".*/\1/p')
+aus -p "$pid" --raw >"$TMP/run"
+grep -q "^type=KERN_MODULE .*name=\"$mod\"" "$TMP/run" &&
+	grep -q '^type=SYSCALL .*syscall=175 success=yes .*uid=1000 .*exe="/usr/sbin/staprun.auth".*key="stapauth"' "$TMP/run"
+ok "ausearch -p PID: init_module's SYSCALL + KERN_MODULE beside the grant" "$(cut -c1-160 "$TMP/run")"
+[ "$(grep -c "^type=KERN_MODULE .*name=\"$mod\"" "$TMP/run")" -eq 2 ] &&
+	grep -q '^type=SYSCALL .*syscall=176 success=yes' "$TMP/run"
+ok "... and delete_module's, for the unload"
+aus -i -x "$SA" -ui alice >"$TMP/all"
+grep -q "type=TRUSTED_APP .*op=stapauth-load result=grant" "$TMP/all" &&
+	grep -q "type=KERN_MODULE .*name=$mod" "$TMP/all"
+ok "one query (staprun.auth(8): ausearch -i -x $SA -ui alice) shows both" "$(head -c 600 "$TMP/all")"
+
+# stap-authorize log from the same trail.
+$SZ log >"$TMP/log" 2>&1
+[ "$(grep -c " alice .* $D unloaded .*authorized_probes:1" "$TMP/log")" -eq 2 ] &&
+	! grep -q refused "$TMP/log"
+ok "stap-authorize log: both approved loads, unloaded, with the policy line" "$(cat "$TMP/log")"
+$SZ log --json --user alice >"$TMP/log.json" 2>&1
+grep -q "\"module\":\"$mod\",\"digest\":\"$D\"" "$TMP/log.json" &&
+	grep -q '"path":"/home/alice/my mod.ko"' "$TMP/log.json" &&
+	grep -q '"ended":"unloaded","user":"alice","uid":1000' "$TMP/log.json"
+ok "stap-authorize log --json --user alice" "$(cat "$TMP/log.json")"
+$SZ log --user bob >"$TMP/log.bob" 2>&1
+grep -q 'no approved load' "$TMP/log.bob"
+ok "stap-authorize log --user bob: none" "$(cat "$TMP/log.bob")"
+
+# Audit disabled (a refusal), then auditd gone (a run): nothing fails.
+auditctl -e 0 >/dev/null 2>&1
+run "refusal with audit disabled" 1 'not approved' -- alice "$BAD"
+kill "$(cat /var/run/auditd.pid 2>/dev/null)" 2>/dev/null
+wait_for 10 sh -c '! auditctl -s 2>/dev/null | grep -q "^pid [1-9]"'
+run "grant with auditd stopped" 0 '^line 2$' -- alice "$A/m.ko" lines=2
+! grep -qE '^stp_test' /proc/modules
+ok "nothing left loaded"
