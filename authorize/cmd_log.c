@@ -34,7 +34,7 @@ struct log_state {
 	const struct az *az;
 	struct log_entry *v;
 	size_t n, cap;
-	long long since; /* LLONG_MIN: all */
+	long long since;   /* LLONG_MIN: all */
 	unsigned long bad; /* malformed stapauth records */
 };
 
@@ -176,7 +176,8 @@ static int log_from_ausearch(struct log_state *st)
 	if (e) {
 		close(p[0]);
 		fclose(err);
-		return az_err(st->az, "cannot run ausearch (%s): install auditd, or give --input FILE",
+		return az_err(st->az,
+			      "cannot run ausearch (%s): install auditd, or give --input FILE",
 			      strerror(e));
 	}
 	out = fdopen(p[0], "r");
@@ -349,7 +350,8 @@ int az_cmd_log(struct az *az)
 		else if (st.n)
 			log_table(&st);
 		else
-			fprintf(stderr, "stap-authorize: log: no approved load in the audit trail\n");
+			fprintf(stderr,
+				"stap-authorize: log: no approved load in the audit trail\n");
 	}
 	for (size_t i = 0; i < st.n; i++)
 		log_entry_free(&st.v[i]);

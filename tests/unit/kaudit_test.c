@@ -53,9 +53,9 @@ TEST(kaudit_format_fields_and_encoding)
 
 	CHECK(auth_kaudit_format(&a, out, sizeof out) == 0);
 	CHECK(same(out, "op=stapauth-load result=grant acct=\"alice\" module=\"stp_m_u1000_42\" "
-		       "digest=\"" DIG "\" signer=? "
-		       "policy=\"/etc/systemtap/authorized_probes:3\" "
-		       "path=2F686F6D652F616C6963652F6D79206D6F642E6B6F reason=?"));
+			"digest=\"" DIG "\" signer=? "
+			"policy=\"/etc/systemtap/authorized_probes:3\" "
+			"path=2F686F6D652F616C6963652F6D79206D6F642E6B6F reason=?"));
 	CHECK(auth_kaudit_success("grant") && auth_kaudit_success("done"));
 	CHECK(!auth_kaudit_success("refused") && !auth_kaudit_success("failed"));
 	/* too small: refused whole, never a cut field */

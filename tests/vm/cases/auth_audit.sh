@@ -17,6 +17,9 @@ D=sha256:$(sha256sum "$A/m.ko" | cut -d' ' -f1)
 alice() { as_user alice "$SA" "$@"; }
 # aus ARGS...: ausearch over the live log, raw records, never "no matches" noise
 aus() { ausearch --input-logs "$@" 2>/dev/null; }
+T0=$(cut -d' ' -f1 /proc/uptime)
+# lap WHAT: how long the case took so far (on the console, for the budget)
+lap() { echo "# vm/auth_audit: $1 at $(awk -v t="$T0" '{ printf "%.1f", $1 - t }' /proc/uptime) s"; }
 
 mkdir -p /var/run /var/log/audit
 auditd >"$TMP/auditd.out" 2>&1
@@ -24,6 +27,7 @@ wait_for 10 sh -c 'auditctl -s 2>/dev/null | grep -q "^pid [1-9]"'
 ok "auditd runs and the kernel talks to it" "$(cat "$TMP/auditd.out"; auditctl -s 2>&1 | head -3)"
 auditctl -R "$A/stapauth.rules" >"$TMP/rules.out" 2>&1
 auditctl -l | grep -q 'init_module.*key=stapauth'
+lap "auditd up"
 ok "stapauth.rules loads" "$(cat "$TMP/rules.out"; auditctl -l 2>&1)"
 
 # A path with a space: the record must carry it hex-encoded, one field.
@@ -36,12 +40,15 @@ run "refusal, auditd running" 1 'not approved' -- alice "$BAD"
 alice "$A/m.ko" lines=0 >"$TMP/bg.out" 2>&1 &
 bg=$!
 wait_for 10 sh -c 'ls /run/stapauth 2>/dev/null | grep -qv "\.lock$"'
+lap "background run loaded"
 name=$(ls /run/stapauth | grep -v '\.lock$' | head -1)
 $SZ status --json >"$TMP/st.json" 2>&1
 grep -q "^\[\$" "$TMP/st.json" && grep -q "{\"module\":\"$name\",\"digest\":\"$D\",\"user\":\"alice\",\"uid\":1000,.*\"loader_alive\":true}" "$TMP/st.json"
 ok "stap-authorize status --json lists the live load" "$(cat "$TMP/st.json")"
 run "-d of the live run" 0 -- alice -d "$name"
+lap "-d done"
 wait "$bg"
+lap "runs done"
 
 wait_for 5 sh -c "grep -q 'op=stapauth-unload result=done' $AL"
 aus -m TRUSTED_APP -ui 1000 --raw >"$TMP/user"
@@ -78,6 +85,7 @@ grep -q "type=TRUSTED_APP .*op=stapauth-load result=grant" "$TMP/all" &&
 	grep -q "type=KERN_MODULE .*name=$mod" "$TMP/all"
 ok "one query (staprun.auth(8): ausearch -i -x $SA -ui alice) shows both" "$(head -c 600 "$TMP/all")"
 
+lap "ausearch checks done"
 # stap-authorize log from the same trail.
 $SZ log >"$TMP/log" 2>&1
 [ "$(grep -c " alice .* $D unloaded .*authorized_probes:1" "$TMP/log")" -eq 2 ] &&
@@ -92,11 +100,13 @@ $SZ log --user bob >"$TMP/log.bob" 2>&1
 grep -q 'no approved load' "$TMP/log.bob"
 ok "stap-authorize log --user bob: none" "$(cat "$TMP/log.bob")"
 
+lap "log checks done"
 # Audit disabled (a refusal), then auditd gone (a run): nothing fails.
 auditctl -e 0 >/dev/null 2>&1
 run "refusal with audit disabled" 1 'not approved' -- alice "$BAD"
 kill "$(cat /var/run/auditd.pid 2>/dev/null)" 2>/dev/null
 wait_for 10 sh -c '! auditctl -s 2>/dev/null | grep -q "^pid [1-9]"'
 run "grant with auditd stopped" 0 '^line 2$' -- alice "$A/m.ko" lines=2
+lap "no-audit runs done"
 ! grep -qE '^stp_test' /proc/modules
 ok "nothing left loaded"
