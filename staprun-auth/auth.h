@@ -181,6 +181,9 @@ int auth_kaudit_success(const char *result);
 /* Send a as one AUDIT_TRUSTED_APP record on fd (-1: nothing); every
  * failure is ignored (the record is in syslog too). */
 void auth_kaudit_send(int fd, const struct auth_audit *a);
+/* The same on a socket of its own, opened and closed around the send (the
+ * guard, which keeps no descriptor it does not need). */
+void auth_kaudit_send_once(const struct auth_audit *a);
 
 /* rename.c: give the verified in-memory copy a unique kernel module name. */
 int auth_unique_name(const char *orig, uid_t uid, pid_t pid, char *out, size_t outlen);

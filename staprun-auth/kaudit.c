@@ -95,39 +95,67 @@ int auth_kaudit_success(const char *result)
 	return !strcmp(result, "grant") || !strcmp(result, "done");
 }
 
-/* Raise (1) or lower (0) CAP_AUDIT_WRITE in the effective set, when it is
- * permitted; before privs.c reduced the sets it is effective already. */
-static void kaudit_cap(int on)
+/* Raise CAP_AUDIT_WRITE into the effective set when it is only permitted
+ * (after privs.c reduced the sets); 1 when raised, for kaudit_lower. */
+static int kaudit_raise(void)
 {
 	cap_value_t v = CAP_AUDIT_WRITE;
-	cap_flag_value_t perm = CAP_CLEAR;
+	cap_flag_value_t perm = CAP_CLEAR, eff = CAP_CLEAR;
 	cap_t c = cap_get_proc();
+	int raised = 0;
 
-	if (c && cap_get_flag(c, v, CAP_PERMITTED, &perm) == 0 && perm == CAP_SET &&
-	    cap_set_flag(c, CAP_EFFECTIVE, 1, &v, on ? CAP_SET : CAP_CLEAR) == 0)
+	if (c && cap_get_flag(c, v, CAP_PERMITTED, &perm) == 0 &&
+	    cap_get_flag(c, v, CAP_EFFECTIVE, &eff) == 0 && perm == CAP_SET && eff != CAP_SET &&
+	    cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET) == 0 && cap_set_proc(c) == 0)
+		raised = 1;
+	cap_free(c);
+	return raised;
+}
+
+static void kaudit_lower(int raised)
+{
+	cap_value_t v = CAP_AUDIT_WRITE;
+	cap_t c;
+
+	if (!raised)
+		return;
+	c = cap_get_proc();
+	if (c && cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) == 0)
 		(void)cap_set_proc(c);
 	cap_free(c);
 }
 
-void auth_kaudit_send(int fd, const struct auth_audit *a)
+static void kaudit_send_raised(int fd, const struct auth_audit *a)
 {
 	char msg[MAX_AUDIT_MESSAGE_LENGTH - 512]; /* room for what libaudit adds */
-	cap_flag_value_t was = CAP_CLEAR;
-	cap_t c;
-	int saved = errno;
 
 	if (fd < 0 || auth_kaudit_format(a, msg, sizeof msg) < 0)
 		return;
-	c = cap_get_proc();
-	if (c)
-		cap_get_flag(c, CAP_AUDIT_WRITE, CAP_EFFECTIVE, &was);
-	cap_free(c);
-	if (was != CAP_SET)
-		kaudit_cap(1);
 	/* Ignored on purpose: no audit, audit off, no auditd (see above). */
 	(void)audit_log_user_message(fd, AUDIT_TRUSTED_APP, msg, NULL, NULL, NULL,
 				     auth_kaudit_success(a->result));
-	if (was != CAP_SET)
-		kaudit_cap(0);
+}
+
+void auth_kaudit_send(int fd, const struct auth_audit *a)
+{
+	int saved = errno, raised;
+
+	if (fd < 0)
+		return;
+	raised = kaudit_raise();
+	kaudit_send_raised(fd, a);
+	kaudit_lower(raised);
+	errno = saved;
+}
+
+/* The socket's opener must hold the capability too: open it raised. */
+void auth_kaudit_send_once(const struct auth_audit *a)
+{
+	int saved = errno, raised = kaudit_raise();
+	int fd = auth_kaudit_open();
+
+	kaudit_send_raised(fd, a);
+	auth_kaudit_close(fd);
+	kaudit_lower(raised);
 	errno = saved;
 }

@@ -15,6 +15,7 @@ fi
 auth_install "$A/pam-staprun-auth" || exit 1
 D=sha256:$(sha256sum "$A/m.ko" | cut -d' ' -f1)
 alice() { as_user alice "$SA" "$@"; }
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n' | tr a-f A-F; }
 # aus ARGS...: ausearch over the live log, raw records, never "no matches" noise
 aus() { ausearch --input-logs "$@" 2>/dev/null; }
 T0=$(cut -d' ' -f1 /proc/uptime)
@@ -56,7 +57,7 @@ g=$(grep 'op=stapauth-load result=grant' "$TMP/user" | head -1)
 echo "$g" | grep -q "acct=\"alice\" module=\"stp_test[A-Za-z0-9_]*\" digest=\"$D\" signer=? policy=\"/etc/systemtap/authorized_probes:1\""
 ok "grant record: user, module, digest, signer, policy line" "$g"
 echo "#   $g" | cut -c1-400
-echo "$g" | grep -q "path=$(printf '/home/alice/my mod.ko' | od -An -tx1 | tr -d ' \n' | tr a-f A-F) " &&
+echo "$g" | grep -q "path=$(hex '/home/alice/my mod.ko') " &&
 	echo "$g" | grep -q "exe=\"$SA\".* res=success'"
 ok "grant record: the user's path hex-encoded, exe, res=success" "$g"
 aus -m TRUSTED_APP -ui 1000 -i >"$TMP/user.i"
@@ -101,6 +102,26 @@ grep -q 'no approved load' "$TMP/log.bob"
 ok "stap-authorize log --user bob: none" "$(cat "$TMP/log.bob")"
 
 lap "log checks done"
+# The loader killed: its guard unloads the module, and says so.
+alice "$A/m.ko" lines=0 >/dev/null 2>&1 &
+bg=$!
+wait_for 10 sh -c 'ls /run/stapauth 2>/dev/null | grep -qv "\.lock$"'
+name=$(ls /run/stapauth | grep -v '\.lock$' | head -1)
+lp=$(sed -n 's/^pid=//p' "/run/stapauth/$name" 2>/dev/null)
+wait_for 10 grep -q "^$name " /proc/modules
+[ -n "$lp" ] && as_user alice kill -9 "$lp"
+wait "$bg" 2>/dev/null
+wait_for 20 sh -c "! grep -q '^$name ' /proc/modules"
+ok "SIGKILLed loader: its guard unloaded $name"
+wait_for 5 sh -c "grep -q 'op=stapauth-unload result=done acct=\"alice\" module=\"$name\"' $AL"
+k=$(grep "op=stapauth-unload result=done acct=\"alice\" module=\"$name\"" "$AL")
+echo "$k" | grep -q "digest=\"$D\" .*reason=$(hex 'the loader died: its guard unloaded the module') " &&
+	! echo "$k" | grep -q " pid=$lp "
+ok "the guard's unload record: user, module, digest, why, from the guard's pid" "$k"
+$SZ log --json --user alice >"$TMP/log.json" 2>&1
+grep -q "\"ended\":\"unloaded\",\"user\":\"alice\",\"uid\":1000,\"auid\":null,\"pid\":$lp,\"module\":\"$name\"" "$TMP/log.json"
+ok "stap-authorize log pairs the grant with the guard's unload" "$(cat "$TMP/log.json")"
+lap "SIGKILL case done"
 # auditd gone (audit still enabled: the kernel keeps or prints the records
 # itself), then audit disabled: the runs go on.
 ad=$(auditctl -s 2>/dev/null | sed -n 's/^pid \([0-9]*\)$/\1/p')
