@@ -27,6 +27,7 @@ struct log_entry {
 	int pid;
 	long long uid, auid;
 	const char *how; /* how it ended: "unloaded", "reconciled", "load failed" */
+	int shown;	 /* 0: left out by --since/--user, kept to take its end */
 	char *acct, *module, *digest, *signer, *policy, *path;
 };
 
@@ -34,6 +35,7 @@ struct log_state {
 	const struct az *az;
 	struct log_entry *v;
 	size_t n, cap;
+	size_t shown;	   /* entries shown */
 	long long since;   /* LLONG_MIN: all */
 	unsigned long bad; /* malformed stapauth records */
 };
@@ -68,14 +70,21 @@ static int log_grant(struct log_state *st, const struct az_audit_rec *r)
 {
 	struct log_entry *e;
 
-	if (r->sec < st->since || !log_user_match(st->az, r))
-		return 0;
 	if (array_grow(&st->v, &st->cap, st->n, sizeof *st->v, 64) < 0)
 		return -ENOMEM;
 	e = &st->v[st->n];
 	memset(e, 0, sizeof *e);
 	e->start = r->sec;
 	e->end = -1;
+	/* A load left out still takes its own end record, so that the end
+	 * never goes to an older run of the same name (pids repeat). */
+	if (r->sec < st->since || !log_user_match(st->az, r)) {
+		e->module = log_dup(r->module);
+		st->n++;
+		return r->module[0] && !e->module ? -ENOMEM : 0;
+	}
+	e->shown = 1;
+	st->shown++;
 	e->pid = r->pid;
 	e->uid = r->uid;
 	e->auid = r->auid;
@@ -252,6 +261,8 @@ static void log_table(const struct log_state *st)
 	for (size_t i = 0; i < st->n; i++) {
 		const struct log_entry *e = &st->v[i];
 
+		if (!e->shown)
+			continue;
 		log_when(e->start, when, sizeof when);
 		log_duration(e, dur, sizeof dur);
 		log_safe(e->acct, user, sizeof user);
@@ -276,13 +287,17 @@ static void log_json_field(const char *key, const char *v)
 static void log_json(const struct log_state *st)
 {
 	char when[32];
+	size_t k = 0;
 
 	printf("[");
 	for (size_t i = 0; i < st->n; i++) {
 		const struct log_entry *e = &st->v[i];
 
+		if (!e->shown)
+			continue;
 		log_when(e->start, when, sizeof when);
-		printf("%s\n {\"start\":\"%s\",\"start_epoch\":%lld", i ? "," : "", when, e->start);
+		printf("%s\n {\"start\":\"%s\",\"start_epoch\":%lld", k++ ? "," : "", when,
+		       e->start);
 		if (e->end >= 0) {
 			log_when(e->end, when, sizeof when);
 			printf(",\"end\":\"%s\",\"end_epoch\":%lld,\"seconds\":%lld", when, e->end,
@@ -302,7 +317,7 @@ static void log_json(const struct log_state *st)
 		log_json_field("path", e->path);
 		printf("}");
 	}
-	printf("%s]\n", st->n ? "\n" : "");
+	printf("%s]\n", st->shown ? "\n" : "");
 }
 
 static int log_since(struct log_state *st)
@@ -347,7 +362,7 @@ int az_cmd_log(struct az *az)
 				st.bad, st.bad == 1 ? "" : "s");
 		if (az->json)
 			log_json(&st);
-		else if (st.n)
+		else if (st.shown)
 			log_table(&st);
 		else
 			fprintf(stderr,
