@@ -81,10 +81,10 @@ ok "ausearch -p PID: init_module's SYSCALL + KERN_MODULE beside the grant" "$(cu
 [ "$(grep -c "^type=KERN_MODULE .*name=\"$mod\"" "$TMP/run")" -eq 2 ] &&
 	grep -q '^type=SYSCALL .*syscall=176 success=yes' "$TMP/run"
 ok "... and delete_module's, for the unload"
-aus -i -x "$SA" -ui alice >"$TMP/all"
+aus -i -x "$SA" -ui alice -ts today >"$TMP/all"
 grep -q "type=TRUSTED_APP .*op=stapauth-load result=grant" "$TMP/all" &&
 	grep -q "type=KERN_MODULE .*name=$mod" "$TMP/all"
-ok "one query (staprun.auth(8): ausearch -i -x $SA -ui alice) shows both" "$(head -c 600 "$TMP/all")"
+ok "one query (staprun.auth(8): ausearch -i -x $SA -ui alice -ts today) shows both" "$(head -c 600 "$TMP/all")"
 
 lap "ausearch checks done"
 # stap-authorize log from the same trail.
