@@ -123,49 +123,100 @@ static int al_num(const char *s, const char *end, const char *key, long long max
 	return number_parse(buf, 0, max, out) == 0 ? 0 : -EBADMSG;
 }
 
-/* "msg=audit(SEC.MSEC:SERIAL): " at p: the time, and where the body starts. */
-static const char *al_stamp(const char *p, const char *end, struct az_audit_rec *r)
+/* A decimal number of [p, q) into *out: 0, or -1. */
+static int al_digits(const char *p, const char *q, long long max, long long *out)
+{
+	char num[24];
+	size_t n = (size_t)(q - p);
+
+	if (n == 0 || n >= sizeof num)
+		return -1;
+	memcpy(num, p, n);
+	num[n] = '\0';
+	return number_parse(num, 0, max, out) == 0 ? 0 : -1;
+}
+
+/* "msg=audit(SEC.MSEC:SERIAL): " at p: the time and the event's serial
+ * number, and where the body starts; NULL when malformed. */
+static const char *al_stamp(const char *p, const char *end, long long *sec, long long *serial)
 {
 	static const char pre[] = "msg=audit(";
-	char num[24];
-	const char *q;
-	long long v;
-	size_t n;
+	const char *dot, *colon, *close;
 
 	if ((size_t)(end - p) < sizeof pre - 1 || memcmp(p, pre, sizeof pre - 1))
 		return NULL;
 	p += sizeof pre - 1;
-	q = memchr(p, '.', (size_t)(end - p));
-	n = q ? (size_t)(q - p) : 0;
-	if (!q || n == 0 || n >= sizeof num)
+	dot = memchr(p, '.', (size_t)(end - p));
+	colon = dot ? memchr(dot, ':', (size_t)(end - dot)) : NULL;
+	close = colon ? memchr(colon, ')', (size_t)(end - colon)) : NULL;
+	if (!close || end - close < 2 || close[1] != ':' ||
+	    al_digits(p, dot, LLONG_MAX / 2, sec) < 0 ||
+	    al_digits(colon + 1, close, LLONG_MAX / 2, serial) < 0)
 		return NULL;
-	memcpy(num, p, n);
-	num[n] = '\0';
-	if (number_parse(num, 0, LLONG_MAX / 2, &v) < 0)
+	return close + 2;
+}
+
+/* After an optional "node=NAME ": the line if it starts with type, else NULL. */
+static const char *al_type(const char *line, const char *end, const char *type)
+{
+	const char *p = line;
+	size_t n = strlen(type);
+
+	if (end - p > 5 && !memcmp(p, "node=", 5)) {
+		p = memchr(p, ' ', (size_t)(end - p));
+		if (!p)
+			return NULL;
+		p++;
+	}
+	if ((size_t)(end - p) < n || memcmp(p, type, n))
 		return NULL;
-	r->sec = v;
-	q = memchr(q, ')', (size_t)(end - q));
-	if (!q || end - q < 2 || q[1] != ':')
-		return NULL;
-	return q + 2;
+	return p + n;
+}
+
+int az_audit_parse_kernel(const char *line, size_t len, struct az_audit_kern *k)
+{
+	const char *end = line + len, *p, *t;
+	long long v;
+	size_t n;
+
+	memset(k, 0, sizeof *k);
+	t = memchr(line, 0x1d, len); /* the enriched tail is auditd's */
+	if (t)
+		end = t;
+	while (end > line && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	if ((p = al_type(line, end, "type=KERN_MODULE "))) {
+		k->kind = AZ_KERN_MODULE;
+		p = al_stamp(p, end, &k->sec, &k->serial);
+		if (!p || al_text(p, end, "name", k->name, sizeof k->name) < 0 || !k->name[0])
+			return -EBADMSG;
+		return 1;
+	}
+	if ((p = al_type(line, end, "type=SYSCALL "))) {
+		const char *ok;
+
+		k->kind = AZ_KERN_SYSCALL;
+		p = al_stamp(p, end, &k->sec, &k->serial);
+		if (!p || al_num(p, end, "pid", INT_MAX, &v) < 0)
+			return -EBADMSG;
+		k->pid = (int)v;
+		ok = al_find(p, end, "success", &n);
+		k->success = ok && n == 3 && !memcmp(ok, "yes", 3);
+		return 1;
+	}
+	return 0;
 }
 
 int az_audit_parse_line(const char *line, size_t len, struct az_audit_rec *r)
 {
-	static const char type[] = "type=TRUSTED_APP ";
-	const char *end = line + len, *p = line, *m, *mend;
+	const char *end = line + len, *p, *m, *mend;
+	long long v, serial;
 	char op[32];
-	long long v;
 
 	memset(r, 0, sizeof *r);
 	r->auid = -1;
-	if (len > 5 && !memcmp(p, "node=", 5)) {
-		p = memchr(p, ' ', len);
-		if (!p)
-			return 0;
-		p++;
-	}
-	if ((size_t)(end - p) < sizeof type - 1 || memcmp(p, type, sizeof type - 1))
+	p = al_type(line, end, "type=TRUSTED_APP ");
+	if (!p)
 		return 0;
 	/* the enriched tail (after 0x1d) is auditd's, not the record's */
 	m = memchr(p, 0x1d, (size_t)(end - p));
@@ -185,7 +236,7 @@ int az_audit_parse_line(const char *line, size_t len, struct az_audit_rec *r)
 		return 0;
 	/* From here on it claims to be ours: every part must be right. */
 	snprintf(r->op, sizeof r->op, "%s", op + 9);
-	p = al_stamp(p + sizeof type - 1, end, r);
+	p = al_stamp(p, end, &r->sec, &serial);
 	if (!p)
 		return -EBADMSG;
 	if (al_num(p, m, "pid", INT_MAX, &v) < 0)

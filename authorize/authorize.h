@@ -95,6 +95,17 @@ struct az_audit_rec {
  * prints it).  1: a staprun.auth record, in r; 0: another record; -EBADMSG:
  * claims op=stapauth-... but is malformed. */
 int az_audit_parse_line(const char *line, size_t len, struct az_audit_rec *r);
+/* The kernel's own records of a module load or unload (stapauth.rules): a
+ * SYSCALL record and a KERN_MODULE record with the same serial number. */
+enum az_kern_kind { AZ_KERN_NONE, AZ_KERN_SYSCALL, AZ_KERN_MODULE };
+struct az_audit_kern {
+	enum az_kern_kind kind;
+	long long sec, serial;
+	int pid, success; /* SYSCALL */
+	char name[64];	  /* KERN_MODULE */
+};
+/* 1: one of those two, in k; 0: another record; -EBADMSG: malformed. */
+int az_audit_parse_kernel(const char *line, size_t len, struct az_audit_kern *k);
 
 /* status.c: the record of live loads, for `status`.  The record folder
  * compiled into staprun.auth ("/run/stapauth"). */

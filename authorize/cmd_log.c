@@ -2,7 +2,9 @@
  * trail staprun.auth writes (staprun-auth/kaudit.c).  Each grant is paired
  * with the record that ended its run (the next unload, reconcile or failed
  * load of the same module name: a name is one run's from init_module until
- * the module is gone).  The records come from `ausearch --raw` (which knows
+ * the module is gone), and with the kernel's own SYSCALL + KERN_MODULE
+ * records of the module's load and unload when stapauth.rules had them
+ * written.  The records come from `ausearch --raw` (which knows
  * auditd's log files and their rotation), or from a raw log given with
  * --input. */
 #include <errno.h>
@@ -23,7 +25,8 @@
 extern char **environ;
 
 struct log_entry {
-	long long start, end; /* end: -1 while no record ended it */
+	long long start, end;	  /* end: -1 while no record ended it */
+	long long kload, kunload; /* the kernel's records of them, or -1 */
 	int pid;
 	long long uid, auid;
 	const char *how; /* how it ended: "unloaded", "reconciled", "load failed" */
@@ -35,9 +38,10 @@ struct log_state {
 	const struct az *az;
 	struct log_entry *v;
 	size_t n, cap;
-	size_t shown;	   /* entries shown */
-	long long since;   /* LLONG_MIN: all */
-	unsigned long bad; /* malformed stapauth records */
+	size_t shown;		     /* entries shown */
+	long long since;	     /* LLONG_MIN: all */
+	unsigned long bad;	     /* malformed stapauth records */
+	struct az_audit_kern sc, km; /* the last SYSCALL and KERN_MODULE */
 };
 
 static char *log_dup(const char *s)
@@ -76,6 +80,7 @@ static int log_grant(struct log_state *st, const struct az_audit_rec *r)
 	memset(e, 0, sizeof *e);
 	e->start = r->sec;
 	e->end = -1;
+	e->kload = e->kunload = -1;
 	/* A load left out still takes its own end record, so that the end
 	 * never goes to an older run of the same name (pids repeat). */
 	if (r->sec < st->since || !log_user_match(st->az, r)) {
@@ -126,6 +131,40 @@ static void log_end(struct log_state *st, const struct az_audit_rec *r, const ch
 	}
 }
 
+/* A successful init_module/delete_module of a module name (both records of
+ * one event seen, in either order): the first after a grant of that name
+ * is its load, the next its unload. */
+static void log_kernel(struct log_state *st)
+{
+	if (st->sc.serial != st->km.serial || !st->sc.success || !st->km.name[0])
+		return;
+	for (size_t i = st->n; i-- > 0;) {
+		struct log_entry *e = &st->v[i];
+
+		if (!e->module || strcmp(e->module, st->km.name) != 0)
+			continue;
+		if (e->kload < 0)
+			e->kload = st->km.sec;
+		else if (e->kunload < 0)
+			e->kunload = st->km.sec;
+		break;
+	}
+	st->km.name[0] = '\0'; /* each pair counts once */
+}
+
+static void log_kernel_line(struct log_state *st, const char *line, size_t len)
+{
+	struct az_audit_kern k;
+
+	if (az_audit_parse_kernel(line, len, &k) != 1)
+		return;
+	if (k.kind == AZ_KERN_SYSCALL)
+		st->sc = k;
+	else
+		st->km = k;
+	log_kernel(st);
+}
+
 static int log_line(struct log_state *st, const char *line, size_t len)
 {
 	struct az_audit_rec r;
@@ -134,6 +173,8 @@ static int log_line(struct log_state *st, const char *line, size_t len)
 
 	if (k < 0)
 		st->bad++;
+	if (k == 0)
+		log_kernel_line(st, line, len);
 	if (k <= 0)
 		return 0;
 	if (!strcmp(r.op, "load") && !strcmp(r.result, "grant"))
@@ -163,7 +204,7 @@ static int log_read(struct log_state *st, FILE *f)
  * file so that "<no matches>" (status 1) is no error of ours. */
 static int log_from_ausearch(struct log_state *st)
 {
-	char *argv[] = {"ausearch", "--input-logs", "--raw", "-m", "TRUSTED_APP", NULL};
+	char *argv[] = {"ausearch", "--input-logs", "--raw", "-m", "TRUSTED_APP,KERN_MODULE", NULL};
 	posix_spawn_file_actions_t fa;
 	FILE *err = tmpfile(), *out = NULL;
 	int p[2] = {-1, -1}, status = 0, e = 0;
@@ -256,8 +297,8 @@ static void log_table(const struct log_state *st)
 {
 	char when[32], dur[32], user[140], mod[140], dig[170], pol[820];
 
-	printf("%-20s %-9s %-12s %-24s %-71s %-12s %s\n", "START (UTC)", "DURATION", "USER",
-	       "MODULE", "DIGEST", "END", "APPROVAL");
+	printf("%-20s %-9s %-12s %-24s %-71s %-12s %-13s %s\n", "START (UTC)", "DURATION", "USER",
+	       "MODULE", "DIGEST", "END", "KERNEL", "APPROVAL");
 	for (size_t i = 0; i < st->n; i++) {
 		const struct log_entry *e = &st->v[i];
 
@@ -269,9 +310,12 @@ static void log_table(const struct log_state *st)
 		log_safe(e->module, mod, sizeof mod);
 		log_safe(e->digest, dig, sizeof dig);
 		log_safe(e->policy, pol, sizeof pol);
-		printf("%-20s %-9s %-12s %-24s %-71s %-12s %s%s%s\n", when, dur, user, mod, dig,
-		       e->how ? e->how : "no record", pol, e->signer ? " signer " : "",
-		       e->signer ? e->signer : "");
+		printf("%-20s %-9s %-12s %-24s %-71s %-12s %-13s %s%s%s\n", when, dur, user, mod,
+		       dig, e->how ? e->how : "no record",
+		       e->kunload >= 0 ? "load+unload"
+		       : e->kload >= 0 ? "load"
+				       : "-",
+		       pol, e->signer ? " signer " : "", e->signer ? e->signer : "");
 	}
 }
 
@@ -315,6 +359,10 @@ static void log_json(const struct log_state *st)
 		log_json_field("signer", e->signer);
 		log_json_field("approval", e->policy);
 		log_json_field("path", e->path);
+		printf(",\"kernel_load_epoch\":");
+		e->kload >= 0 ? printf("%lld", e->kload) : printf("null");
+		printf(",\"kernel_unload_epoch\":");
+		e->kunload >= 0 ? printf("%lld", e->kunload) : printf("null");
 		printf("}");
 	}
 	printf("%s]\n", st->shown ? "\n" : "");

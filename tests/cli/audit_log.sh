@@ -30,6 +30,9 @@ rec() {
 	rec 1795000000 10 4242 1000 load grant alice stp_a_u1000_4242 "$D1" 3 "/home/alice/my mod.ko" success
 	printf 'type=SYSCALL msg=audit(1795000001.000:11): arch=c000003e syscall=175 success=yes exit=0 a0=7f a1=10 a2=55 a3=0 items=0 ppid=1 pid=4242 auid=1000 uid=1000 gid=1000 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm="staprun.auth" exe="/usr/sbin/staprun.auth" subj=unconfined key="stapauth"\035ARCH=x86_64 SYSCALL=init_module AUID="alice" UID="alice"\n'
 	printf 'type=KERN_MODULE msg=audit(1795000001.000:11): name="stp_a_u1000_4242"\n'
+	# the unload: KERN_MODULE before SYSCALL this time (either order pairs)
+	printf 'type=KERN_MODULE msg=audit(1795000074.500:13): name="stp_a_u1000_4242"\n'
+	printf 'type=SYSCALL msg=audit(1795000074.500:13): arch=c000003e syscall=176 success=yes exit=0 a0=7f a1=800 a2=0 a3=0 items=0 ppid=1 pid=4242 auid=1000 uid=1000 gid=1000 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm="staprun.auth" exe="/usr/sbin/staprun.auth" subj=unconfined key="stapauth"\n'
 	rec 1795000075 12 4242 1000 unload done alice stp_a_u1000_4242 "$D1" 3 "/home/alice/my mod.ko" success
 	# bob: refused (not a load), then a load its loader never ended: the
 	# next start reconciled it an hour later
@@ -47,9 +50,9 @@ rec() {
 run "log: table" 0 '^START \(UTC\) +DURATION +USER' -- "$A" log --input "$L"
 grep -q "malformed" "$TMP/out" && [ "$(grep -c 'stp_' "$TMP/out")" -eq 4 ]
 ok "log: four approved loads (refusal left out), one malformed record counted"
-grep -Eq "^2026-11-18T11:06:40Z +1m15s +alice +stp_a_u1000_4242 +$D1 +unloaded +$POL:3\$" "$TMP/out"
-ok "log: start, duration, user, module, digest, end, approval line"
-grep -Eq "^2026-11-19T11:08:20Z +1h00m00s +bob +stp_b_u1001_5001 +$D2 +reconciled +$POL:7\$" "$TMP/out"
+grep -Eq "^2026-11-18T11:06:40Z +1m15s +alice +stp_a_u1000_4242 +$D1 +unloaded +load\+unload +$POL:3\$" "$TMP/out"
+ok "log: start, duration, user, module, digest, end, the kernel's records, approval line"
+grep -Eq "^2026-11-19T11:08:20Z +1h00m00s +bob +stp_b_u1001_5001 +$D2 +reconciled +- +$POL:7\$" "$TMP/out"
 ok "log: a load its next start reconciled"
 grep -Eq "^2026-11-20T11:06:40Z +- +alice +stp_a_u1000_6000 .* no record " "$TMP/out" &&
 	grep -Eq "stp_a_u1000_6001 .* load failed " "$TMP/out"
@@ -84,13 +87,15 @@ a = v[0]
 want = {"start": "2026-11-18T11:06:40Z", "start_epoch": 1795000000, "end_epoch": 1795000075,
         "seconds": 75, "ended": "unloaded", "user": "alice", "uid": 1000, "auid": 1000,
         "pid": 4242, "module": "stp_a_u1000_4242", "digest": sys.argv[2], "signer": None,
-        "approval": "/etc/systemtap/authorized_probes:3", "path": "/home/alice/my mod.ko"}
+        "approval": "/etc/systemtap/authorized_probes:3", "path": "/home/alice/my mod.ko",
+        "kernel_load_epoch": 1795000001, "kernel_unload_epoch": 1795000074}
 for k, w in want.items():
     assert a[k] == w, (k, a[k], w)
 assert v[2]["end"] is None and v[2]["seconds"] is None and v[2]["ended"] is None
+assert v[1]["kernel_load_epoch"] is None and v[1]["kernel_unload_epoch"] is None
 assert v[3]["ended"] == "load failed"
 PY
-ok "log --json: fields, the decoded path, nulls for a load not ended"
+ok "log --json: fields, the decoded path, the kernel's records, nulls for a load not ended"
 "$A" log --input "$L" --json --user nobody >"$TMP/none.json" 2>/dev/null
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TMP/none.json" 2>&1)" = 0 ]
 ok "log --json with nothing: an empty array"

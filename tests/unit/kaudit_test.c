@@ -158,3 +158,40 @@ TEST(auditlog_other_and_malformed_lines)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		CHECK(az_audit_parse_line(bad[i], strlen(bad[i]), &r) == -EBADMSG);
 }
+
+TEST(auditlog_kernel_records)
+{
+	static const char sc[] =
+	    "type=SYSCALL msg=audit(1795000001.000:11): arch=c000003e syscall=175 success=yes "
+	    "exit=0 a0=7f a1=10 items=0 ppid=1 pid=4242 auid=1000 uid=1000 euid=0 "
+	    "comm=\"staprun.auth\" exe=\"/usr/sbin/staprun.auth\" key=\"stapauth\"\x1d"
+	    "ARCH=x86_64 SYSCALL=init_module\n";
+	static const char km[] =
+	    "node=h1 type=KERN_MODULE msg=audit(1795000001.000:11): name=\"stp_a_u1000_4242\"\n";
+	static const char km_hex[] = "type=KERN_MODULE msg=audit(7.000:12): name=6120622E6B6F";
+	static const char failed[] =
+	    "type=SYSCALL msg=audit(7.000:13): arch=c000003e syscall=175 success=no exit=-17 "
+	    "ppid=1 pid=9 uid=0";
+	static const char *bad[] = {
+	    "type=KERN_MODULE msg=audit(7.000): name=\"x\"",
+	    "type=KERN_MODULE msg=audit(7.000:12): name=?",
+	    "type=KERN_MODULE msg=audit(7.000:12): name=ABC",
+	    "type=SYSCALL msg=audit(7.000:13): arch=c000003e syscall=175 success=yes",
+	};
+	struct az_audit_kern k;
+
+	CHECK(az_audit_parse_kernel(sc, strlen(sc), &k) == 1);
+	CHECK(k.kind == AZ_KERN_SYSCALL && k.serial == 11 && k.sec == 1795000001);
+	CHECK(k.pid == 4242 && k.success == 1);
+	CHECK(az_audit_parse_kernel(km, strlen(km), &k) == 1);
+	CHECK(k.kind == AZ_KERN_MODULE && k.serial == 11);
+	CHECK_STR(k.name, "stp_a_u1000_4242");
+	CHECK(az_audit_parse_kernel(km_hex, strlen(km_hex), &k) == 1);
+	CHECK_STR(k.name, "a b.ko");
+	CHECK(az_audit_parse_kernel(failed, strlen(failed), &k) == 1);
+	CHECK(k.success == 0 && k.pid == 9);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(az_audit_parse_kernel(bad[i], strlen(bad[i]), &k) == -EBADMSG);
+	CHECK(az_audit_parse_kernel("type=PROCTITLE msg=audit(7.000:13): proctitle=6162", 50, &k) ==
+	      0);
+}
