@@ -42,7 +42,7 @@ endif
 # CPPFLAGS, CFLAGS and LDFLAGS from the caller (dpkg-buildflags' hardening) come last.
 CFLAGS_ALL = $(CFLAGS_BASE) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_BASE += $(LDFLAGS)
-SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam
+SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam -laudit
 
 # Programs each folder builds; tests/ and install use these lists.
 PROGRAMS :=

@@ -38,7 +38,9 @@ static const struct command {
     {"trust", az_cmd_trust, 1, 1, "", "CERT.pem|CERT.der"},
     {"sign", az_cmd_sign, 1, 1, "key cert out hash",
      "--key KEY.pem --cert CERT [--hash sha256|sha384|sha512] MOD.ko [-o OUT]"},
-    {"status", az_cmd_status, 0, 0, "", ""},
+    {"status", az_cmd_status, 0, 0, "json", "[--json]"},
+    {"log", az_cmd_log, 0, 0, "json since user input",
+     "[--since DATE] [--user NAME|UID] [--input AUDIT.LOG] [--json]"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -97,6 +99,8 @@ static const char **opt_slot(struct az *az, const char *name, int **flag)
 	    {"release", offsetof(struct az, release)},
 	    {"build-user", offsetof(struct az, build_user)},
 	    {"program", offsetof(struct az, program)},
+	    {"since", offsetof(struct az, since)},
+	    {"input", offsetof(struct az, input)},
 	};
 
 	*flag = NULL;

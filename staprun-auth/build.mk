@@ -35,4 +35,6 @@ endif
 	install -m 0644 staprun-auth/sysusers.d/stapauth.conf $(DESTDIR)$(libdir_systemd)/sysusers.d/stapauth.conf
 	[ -e $(DESTDIR)$(sysconfdir)/systemtap/authorized_probes ] || \
 		install -m 0644 staprun-auth/authorized_probes $(DESTDIR)$(sysconfdir)/systemtap/authorized_probes
+	install -d $(DESTDIR)$(datadir)/audit
+	install -m 0644 staprun-auth/stapauth.rules $(DESTDIR)$(datadir)/audit/stapauth.rules
 .PHONY: install-auth

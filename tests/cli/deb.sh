@@ -46,14 +46,14 @@ has_all() {
 	for f in "$@"; do has "$p" "$f" || miss="$miss $f"; done
 	if [ -z "$miss" ]; then pass "$n"; else fail "$n" "missing:$miss"; fi
 }
-has_all "$RT" "stapauth-runtime: loaders, admin tool, PAM file, policy, SELinux module, man pages, completion" \
+has_all "$RT" "stapauth-runtime: loaders, admin tool, PAM file, policy, SELinux module, audit rules, man pages, completion" \
 	usr/bin/staprun usr/sbin/staprun.auth usr/sbin/stap-authorize etc/pam.d/staprun-auth \
 	etc/systemtap/authorized_probes etc/systemtap/keys/ usr/lib/tmpfiles.d/stapauth.conf \
 	usr/lib/sysusers.d/stapauth.conf usr/share/selinux/packages/staprun_auth.pp \
 	usr/share/man/man8/staprun.auth.8.gz usr/share/man/man8/stap-authorize.8.gz \
 	usr/share/man/man8/staprun.8.gz usr/share/man/man5/authorized_probes.5.gz \
 	usr/share/bash-completion/completions/staprun.auth \
-	usr/share/bash-completion/completions/stap-authorize
+	usr/share/bash-completion/completions/stap-authorize usr/share/stapauth/audit/stapauth.rules
 has_all "$TR" "stapauth: translator, stap-target, man pages, completion" \
 	usr/bin/stap usr/bin/stap-target usr/share/man/man1/stap.1.gz \
 	usr/share/man/man5/known_hosts.5.gz usr/share/bash-completion/completions/stap \
