@@ -10,17 +10,11 @@ set -eu
 D=$VMROOT/stap/deb
 mkdir -p "$D"
 t0=$(date +%s)
-if ls "${STAPAUTH_RUNSHARE:-/nonexistent}"/deb/stapauth-runtime_*.deb >/dev/null 2>&1; then
-	# Built from this tree by cli/deb earlier in the same tests/run.
-	rm -rf "$W/deb" && cp -R "$STAPAUTH_RUNSHARE/deb" "$W/deb"
-	echo "# vm/deb: the packages cli/deb built in this run"
-else
-	LINTIAN=0 DEB_BUILD_OPTIONS=noddebs DEB_OUT="$W/deb" "$REPO/scripts/deb" >"$W/deb-build.log" 2>&1 || {
-		tail -n 20 "$W/deb-build.log"
-		exit 1
-	}
-	echo "# vm/deb: packages built in $(($(date +%s) - t0)) s"
-fi
+"$REPO/tests/debs.sh" "$W/deb" >"$W/deb-build.log" 2>&1 || {
+	tail -n 20 "$W/deb-build.log"
+	exit 1
+}
+echo "# vm/deb: packages ready in $(($(date +%s) - t0)) s (built once per tests/run)"
 cp "$W"/deb/stapauth_*.deb "$W"/deb/stapauth-common_*.deb "$W"/deb/stapauth-runtime_*.deb "$D/"
 
 # The demo module, built by the packaged translator.
