@@ -24,6 +24,7 @@
 #include "keys/verify.h"
 #include "authorize/authorize.h"
 #include "lib/array.h"
+#include "lib/number.h"
 #include "lib/strbuf.h"
 
 #define FLEET_MARK "@stap-authorize-exit "
@@ -442,6 +443,15 @@ static int fleet_arg0(struct az *az, enum az_fleet_ship ship, char *hex, char **
 	return 0;
 }
 
+/* Whether any host said anything (else clush's own failure is the news). */
+static int fleet_answered(const struct fleet *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->h[i].rc >= 0 || f->h[i].out.n || f->h[i].err.n)
+			return 1;
+	return f->timeouts.n > 0;
+}
+
 static int fleet_run(struct fleet *f, const char *cmd, const char *pem, size_t pemlen)
 {
 	const struct az *az = f->az;
@@ -484,8 +494,12 @@ static int fleet_run(struct fleet *f, const char *cmd, const char *pem, size_t p
 			     -1);
 	if (in[1] >= 0)
 		close(in[1]);
-	if (pid > 0)
-		fleet_collect(f, pid, out, err);
+	if (pid > 0) {
+		int st = fleet_collect(f, pid, out, err);
+		if (r == 0 && st != 0 && !fleet_answered(f))
+			r = (az_err(az, "clush exited with status %d before any host answered", st),
+			     -1);
+	}
 	free(list.s);
 	return r;
 }
@@ -497,6 +511,7 @@ int az_fleet(struct az *az, enum az_fleet_ship ship, int argc, char **argv)
 	char arg0[8 + DIGEST_HEXLEN] = "";
 	char *pem = NULL;
 	size_t pemlen = 0;
+	long long num;
 	int r = 2;
 
 	if (ship == AZ_FLEET_NO)
@@ -506,6 +521,10 @@ int az_fleet(struct az *az, enum az_fleet_ship ship, int argc, char **argv)
 				  "module once and approve its signer (stap-authorize(8), FLEET)");
 	if (az->nodes[0] == '-' || (az->exclude && az->exclude[0] == '-'))
 		return az_err(az, "a node set does not start with '-'");
+	if (az->fanout && number_parse(az->fanout, 1, 100000, &num) < 0)
+		return az_err(az, "--fanout: a number of connections from 1 to 100000");
+	if (az->timeout && number_parse(az->timeout, 1, 86400, &num) < 0)
+		return az_err(az, "--timeout: a number of seconds from 1 to 86400");
 	if (fleet_arg0(az, ship, arg0, &pem, &pemlen) < 0 ||
 	    fleet_command(az, argc, argv, arg0[0] ? arg0 : NULL, &cmd) < 0 ||
 	    fleet_expand(&f, az->nodes, az->exclude) < 0)
