@@ -61,6 +61,10 @@ int az_lines_set(struct az_lines *l, size_t line, const char *text);
 /* Approve a module digest: add or update its sha256: line with the options
  * in az (bless).  0, or <0 after printing why. */
 int az_bless_digest(struct az *az, const unsigned char md[DIGEST_LEN]);
+/* The policy line bless writes for kind/md with az's options, checked by
+ * the real parser; 0, or <0 after printing why. */
+int az_bless_line(const struct az *az, enum policy_kind kind, const unsigned char *md,
+		  const char *old_comment, char *out, size_t n);
 
 struct keys_cert;
 /* A certificate file, or stdin for "-"; prints why on failure. */

@@ -307,11 +307,16 @@ static const char *text(const struct strbuf *b)
 	return b->s ? b->s : "";
 }
 
-/* Same output, for the gathered blocks of the hosts that succeeded. */
-static int same_output(const struct host *a, const struct host *b)
+/* Same output on stdout (fd 0) or stderr (fd 1), for the gathered blocks
+ * of the hosts that succeeded. */
+static int same_out(const struct host *a, const struct host *b)
 {
-	return a->rc == 0 && b->rc == 0 && !strcmp(text(&a->out), text(&b->out)) &&
-	       !strcmp(text(&a->err), text(&b->err));
+	return a->rc == 0 && b->rc == 0 && !strcmp(text(&a->out), text(&b->out));
+}
+
+static int same_err(const struct host *a, const struct host *b)
+{
+	return a->rc == 0 && b->rc == 0 && !strcmp(text(&a->err), text(&b->err));
 }
 
 /* Same outcome, for the summary: every success together, failures by
@@ -350,28 +355,40 @@ static void fleet_failure(struct fleet *f, const struct host *h, const char *set
 	}
 }
 
-/* What the hosts that succeeded said, gathered as clush -b does; then one
- * line per outcome (the successes on stdout, the rest on stderr) and the
- * counts. */
+/* The output of the hosts that succeeded, gathered as clush -b does: one
+ * block per distinct text under the node set that printed it; stdout on
+ * stdout, stderr (warnings, hints, a login shell's noise) on stderr. */
+static void fleet_gather(struct fleet *f, int fd)
+{
+	FILE *to = fd == 0 ? stdout : stderr;
+
+	fleet_group(f, fd == 0 ? same_out : same_err);
+	for (size_t g = 0; g < f->n; g++) {
+		const struct host *h = &f->h[g];
+		const struct strbuf *t = fd == 0 ? &h->out : &h->err;
+		struct strbuf set = {0};
+		if (h->group != (int)g || h->rc != 0 || !t->n)
+			continue;
+		fleet_fold(f, (int)g, &set);
+		fflush(stdout);
+		fprintf(to, "---------------\n%s%s\n---------------\n%s", set.s,
+			fd == 0 ? "" : " (stderr)", t->s);
+		free(set.s);
+	}
+}
+
+/* The gathered output, then one line per outcome (the successes on
+ * stdout, the rest on stderr) and the counts. */
 static int fleet_report(struct fleet *f)
 {
 	size_t ok = 0;
 
-	fleet_group(f, same_output);
-	for (size_t g = 0; g < f->n; g++) {
-		struct host *h = &f->h[g];
-		struct strbuf set = {0};
-		ok += h->rc == 0;
-		if (h->group != (int)g || h->rc != 0 || !(h->out.n || h->err.n))
-			continue;
-		fleet_fold(f, (int)g, &set);
-		printf("---------------\n%s\n---------------\n%s%s", set.s, text(&h->out),
-		       text(&h->err));
-		free(set.s);
-	}
+	fleet_gather(f, 0);
+	fleet_gather(f, 1);
 	fleet_group(f, same_outcome);
 	for (size_t g = 0; g < f->n; g++) {
 		struct strbuf set = {0};
+		ok += f->h[g].rc == 0;
 		if (f->h[g].group != (int)g)
 			continue;
 		fleet_fold(f, (int)g, &set);
@@ -424,12 +441,17 @@ static int fleet_arg0(struct az *az, enum az_fleet_ship ship, char *hex, char **
 	int r;
 
 	if (ship == AZ_FLEET_DIGEST && az->npos) {
-		if (!strncmp(az->pos[0], "signer:", 7) || !strncmp(az->pos[0], "sha256:", 7))
-			return az_target(az, az->pos[0], &kind, md) < 0 ? -1 : 0;
+		char line[POLICY_MAX_LINE + 64];
 		if (az_target(az, az->pos[0], &kind, md) < 0)
 			return -1;
-		memcpy(hex, "sha256:", 7);
-		digest_hex(md, DIGEST_LEN, hex + 7);
+		/* the options too: a bad --expires stops the push here */
+		if (!strcmp(az->cmd, "bless") &&
+		    az_bless_line(az, kind, md, NULL, line, sizeof line) < 0)
+			return -1;
+		if (strncmp(az->pos[0], "signer:", 7) && strncmp(az->pos[0], "sha256:", 7)) {
+			memcpy(hex, "sha256:", 7);
+			digest_hex(md, DIGEST_LEN, hex + 7);
+		}
 	}
 	if (ship == AZ_FLEET_CERT) {
 		if (az_cert_load(az, az->pos[0], &c) < 0)

@@ -151,6 +151,11 @@ static int parse_args(struct az *az, const struct command *c, int argc, char **a
 			a = "--expr";
 		else if (!strcmp(a, "-r"))
 			a = "--release";
+		if (!strcmp(a, "-w") || !strcmp(a, "-x") || !strcmp(a, "-l") ||
+		    !strcmp(a, "--fanout") || !strcmp(a, "--timeout") || !strcmp(a, "--mode"))
+			return az_err(
+			    az, "%s goes before the command (stap-authorize -w NODESET %s ...)", a,
+			    c->name);
 		if (strncmp(a, "--", 2) != 0)
 			return az_err(az, "unknown option %s", a);
 		eq = strchr(a + 2, '=');

@@ -75,9 +75,11 @@ SIGNER=$(grep '^signer:' "$TMP/keygen")
 # --- a bad argument stops the push before any host is touched ------------
 snapshot >"$TMP/before"
 run bad_digest_refused_here 2 "^stap-authorize: bless: sha256:zz: not sha256:" -- "$A" -w "$ALL" bless sha256:zz
+run bad_option_refused_here 2 "^stap-authorize: bless: .*expires" -- "$A" -w "$ALL" bless "$D" --expires 2026-13-45
 run local_command_refused 2 "^stap-authorize: check: does not run on a node set" -- "$A" -w "$ALL" check "$TMP/m.ko" --user root
 run script_refused 2 "sign the module once" -- "$A" -w "$ALL" bless -e 'probe begin { exit() }'
 run empty_nodeset 2 "no hosts" -- "$A" -w "$ALL" -x "$ALL" list
+run nodeset_after_command 2 "^stap-authorize: list: -w goes before the command" -- "$A" list -w "$ALL"
 run fleet_option_alone 2 "go with -w NODESET" -- "$A" --timeout 3 list
 run bad_timeout 2 "^stap-authorize: list: --timeout: a number of seconds" -- "$A" -w "$ALL" --timeout 0 list
 run bad_nodeset 2 "^stap-authorize: list: cannot expand the node set 127\.0\.0\.\[2-" -- "$A" -w '127.0.0.[2-' list
@@ -87,7 +89,7 @@ snapshot | cmp -s - "$TMP/before" && pass bad_arguments_touch_no_host || fail ba
 # --- trust the certificate on the fleet once (one host unreachable) ------
 run trust_pushed 1 "^stap-authorize: trust: ok: 127\.0\.0\.\[2-5\] \(4\)$" -- \
 	"$A" -w "$ALL,$DEAD" trust "$TMP/key/signing_cert.der"
-grep -q "^stap-authorize: trust: unreachable: $DEAD (1): ssh: connect to host $DEAD .*refused" "$TMP/out" &&
+grep -q "^stap-authorize: trust: unreachable: $DEAD (1): .*ssh: connect to host $DEAD .*refused" "$TMP/out" &&
 	grep -q "^stap-authorize: trust: 4 of 5 hosts succeeded$" "$TMP/out" &&
 	pass trust_unreachable_in_summary || fail trust_unreachable_in_summary "$(cat "$TMP/out")"
 # every host answered the same fingerprint, gathered as one block
@@ -99,12 +101,12 @@ ok=0
 for n in 2 3 4 5; do cmp -s "$TMP/cert.pem" "$TMP/hosts/$n/root/etc/keys/$PEM" && ok=$((ok + 1)); done
 [ $ok = 4 ] && [ ! -e "$TMP/hosts/6/root/etc/keys/$PEM" ] && pass trust_installed_on_4_hosts ||
 	fail trust_installed_on_4_hosts "$ok of 4; $(ls "$TMP"/hosts/*/root/etc/keys)"
-# (one connection at a time: clush hands the certificate to each in turn)
-run trust_again_harmless 0 "trust: 4 of 4 hosts succeeded" -- "$A" -w @web --fanout 1 trust "$TMP/key/signing_cert.pem"
+# (two connections at a time: clush hands the certificate to the later ones too)
+run trust_again_harmless 0 "trust: 4 of 4 hosts succeeded" -- "$A" -w @web --fanout 2 trust "$TMP/key/signing_cert.pem"
 
 # --- approve the signer on the fleet once (a node set and a group) -------
 run signer_approved 0 "^stap-authorize: bless: ok: 127\.0\.0\.\[2-5\] \(4\)$" -- \
-	"$A" -w @web -l "$SSHD_USER" --fanout 2 bless "$SIGNER" --users root
+	"$A" -w @web -l "$SSHD_USER" bless "$SIGNER" --users root
 ok=0
 for n in 2 3 4 5; do grep -qx "$SIGNER users=root" "$(pol $n)" && ok=$((ok + 1)); done
 [ $ok = 4 ] && [ ! -e "$(pol 6)" ] && pass signer_line_on_4_hosts || fail signer_line_on_4_hosts "$ok of 4"
@@ -117,15 +119,14 @@ run sign_once 0 'signed' -- "$A" sign --key "$TMP/key/signing_key.pem" --cert "$
 # clush_hosts FILE: the hosts (one per line, sorted) whose line says allowed
 allowed_hosts() { sed -n 's/^\(127\.0\.0\.[0-9]*\): allowed: .*/\1/p' "$1" | sort | tr '\n' ' '; }
 if [ -n "$LOADER" ]; then
-	clush -w "$ALL,127.0.0.6" staprun.auth --check "$TMP/m.signed.ko" >"$TMP/check" 2>&1
-	[ "$(allowed_hosts "$TMP/check")" = "127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 " ] &&
-		grep -q "^127\.0\.0\.2: allowed: $D .*signer" "$TMP/check" &&
+	clush -w "$ALL,127.0.0.6" "staprun.auth --check $TMP/m.signed.ko; staprun.auth --check $TMP/m.ko" >"$TMP/check" 2>&1
+	[ "$(sed -n "s/^\(127\.0\.0\.[0-9]*\): allowed: $D .*signer.*/\1/p" "$TMP/check" | sort | tr '\n' ' ')" = \
+		"127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 " ] &&
 		pass signed_module_allowed_on_every_host || fail signed_module_allowed_on_every_host "$(cat "$TMP/check")"
-	grep -q '^127\.0\.0\.6: staprun.auth: refused: ' "$TMP/check" &&
-		pass host_outside_push_refuses || fail host_outside_push_refuses "$(cat "$TMP/check")"
-	clush -w "$ALL" staprun.auth --check "$TMP/m.ko" >"$TMP/check" 2>&1
-	[ -z "$(allowed_hosts "$TMP/check")" ] && [ "$(grep -c 'is not approved' "$TMP/check")" = 4 ] &&
+	[ "$(grep -c '^127\.0\.0\.[2-5]: staprun.auth: refused: .*is not approved' "$TMP/check")" = 4 ] &&
 		pass unsigned_module_refused_everywhere || fail unsigned_module_refused_everywhere "$(cat "$TMP/check")"
+	[ "$(grep -c '^127\.0\.0\.6: staprun.auth: refused: ' "$TMP/check")" = 2 ] && ! grep -q '^127\.0\.0\.6: allowed' "$TMP/check" &&
+		pass host_outside_push_refuses || fail host_outside_push_refuses "$(cat "$TMP/check")"
 else
 	skip signed_module_allowed_on_every_host "needs root, unshare -m and $PROG (the fake-kernel staprun.auth)"
 fi
@@ -151,7 +152,6 @@ if [ -n "$LOADER" ]; then
 	[ -z "$(allowed_hosts "$TMP/check")" ] && [ "$(grep -c 'refused: .*revoked' "$TMP/check")" = 4 ] &&
 		pass revoke_beats_signature_everywhere || fail revoke_beats_signature_everywhere "$(cat "$TMP/check")"
 fi
-run list_gathered 0 "^stap-authorize: list: ok: 127\.0\.0\.\[2-5\] \(4\)$" -- "$A" -w "$ALL" list
 
 # --- failures: reported per host, the rest done, nothing half-written ----
 chmod 664 "$(pol 3)"                                  # unsafe: refused there
@@ -163,9 +163,12 @@ start=$(date +%s%N)
 run failures_summarized 1 "^stap-authorize: unbless: ok: 127\.0\.0\.2 \(1\)$" -- \
 	"$A" -w "$ALL,$DEAD" --timeout 6 unbless "$SIGNER"
 took=$((($(date +%s%N) - start) / 1000000))
-grep -q "^stap-authorize: unbless: failed with status 1: 127\.0\.0\.3 (1): stap-authorize: unbless: refusing .*writable by its group" "$TMP/out" &&
+# (a host's words may follow its login shell's: root's .bashrc may speak)
+grep -q "^stap-authorize: unbless: failed with status 1: 127\.0\.0\.3 (1): " "$TMP/out" &&
+	grep -q "stap-authorize: unbless: refusing .*writable by its group" "$TMP/out" &&
 	pass failure_names_host_and_reason || fail failure_names_host_and_reason "$(cat "$TMP/out")"
-grep -q "^stap-authorize: unbless: failed with status [12]: 127\.0\.0\.4 (1): .*authorized_probes:[0-9]*:" "$TMP/out" &&
+grep -q "^stap-authorize: unbless: failed with status [12]: 127\.0\.0\.4 (1): " "$TMP/out" &&
+	grep -q "authorized_probes:[0-9]*: unknown option 'bogus'" "$TMP/out" &&
 	pass parse_error_names_line || fail parse_error_names_line "$(cat "$TMP/out")"
 grep -q "^stap-authorize: unbless: timed out: 127\.0\.0\.5 (1)" "$TMP/out" &&
 	grep -q "^stap-authorize: unbless: unreachable: $DEAD (1)" "$TMP/out" &&
