@@ -84,6 +84,10 @@ run fleet_option_alone 2 "go with -w NODESET" -- "$A" --timeout 3 list
 run bad_timeout 2 "^stap-authorize: list: --timeout: a number of seconds" -- "$A" -w "$ALL" --timeout 0 list
 run bad_nodeset 2 "^stap-authorize: list: cannot expand the node set 127\.0\.0\.\[2-" -- "$A" -w '127.0.0.[2-' list
 run unknown_group 2 "^stap-authorize: list: (cannot expand the node set @nosuch|the node set @nosuch has no hosts)" -- "$A" -w @nosuch list
+run bad_cert_refused_here 2 "^stap-authorize: trust: $TMP/m.ko: not an X.509 certificate" -- "$A" -w "$ALL" trust "$TMP/m.ko"
+# what each host runs for trust: the certificate on stdin
+run trust_stdin_not_a_cert 2 "^stap-authorize: trust: standard input: not an X.509 certificate" -- \
+	sh -c "echo junk | '$A' --keys '$TMP/k2' trust -"
 snapshot | cmp -s - "$TMP/before" && pass bad_arguments_touch_no_host || fail bad_arguments_touch_no_host
 
 # --- trust the certificate on the fleet once (one host unreachable) ------
