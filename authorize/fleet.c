@@ -23,41 +23,9 @@
 
 #include "keys/verify.h"
 #include "authorize/authorize.h"
-#include "lib/array.h"
+#include "authorize/fleet.h"
 #include "lib/number.h"
 #include "lib/strbuf.h"
-
-#define FLEET_MARK "@stap-authorize-exit "
-#define FLEET_TIMEOUT_MSG ": command timeout"
-
-struct host {
-	char *name;
-	struct strbuf out, err; /* its stdout (marker removed) and stderr */
-	int rc;			/* from its marker; -1 when it gave none */
-	int timed_out;
-	int group; /* index of its first host with the same outcome */
-};
-
-struct fleet {
-	const struct az *az;
-	struct host *h;
-	size_t n, cap, last;
-	struct strbuf timeouts; /* node sets clush reported as timed out */
-	struct strbuf line[2];	/* partial lines of clush's stdout, stderr */
-};
-
-static void fleet_free(struct fleet *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->h[i].name);
-		free(f->h[i].out.s);
-		free(f->h[i].err.s);
-	}
-	free(f->h);
-	free(f->timeouts.s);
-	free(f->line[0].s);
-	free(f->line[1].s);
-}
 
 /* Run argv with stdin from in (-1: /dev/null) and stdout into *out; its
  * stderr is ours.  Returns the pid, or -1 after printing why. */
@@ -140,13 +108,10 @@ static int fleet_expand(struct fleet *f, const char *nodes, const char *exclude)
 			*e = '\0';
 		if (!*s)
 			continue;
-		if (array_grow(&f->h, &f->cap, f->n, sizeof *f->h, 16) < 0 ||
-		    !(f->h[f->n].name = strdup(s))) {
+		if (fleet_host_add(f, s) < 0) {
 			r = -1;
 			break;
 		}
-		f->h[f->n] = (struct host){.name = f->h[f->n].name, .rc = -1};
-		f->n++;
 	}
 	free(out.s);
 	if (r != 0)
@@ -186,60 +151,6 @@ static void fleet_fold(struct fleet *f, int g, struct strbuf *b)
 	sb_printf(b, " (%zu)", count);
 	free(argv);
 	free(out.s);
-}
-
-static struct host *fleet_host(struct fleet *f, const char *name, size_t len)
-{
-	for (size_t k = 0; k < f->n; k++) {
-		size_t i = (f->last + k) % f->n; /* clush tends to repeat a host */
-		if (strlen(f->h[i].name) == len && !memcmp(f->h[i].name, name, len)) {
-			f->last = i;
-			return &f->h[i];
-		}
-	}
-	return NULL;
-}
-
-/* One whole line from clush: "HOST: text" on stdout (fd 0) or stderr (fd
- * 1), or clush's own "clush: ..." messages. */
-static void fleet_line(struct fleet *f, int fd, const char *s)
-{
-	const char *sep = strstr(s, ": ");
-	struct host *h = sep ? fleet_host(f, s, (size_t)(sep - s)) : NULL;
-	size_t n = strlen(s), m = strlen(FLEET_TIMEOUT_MSG);
-
-	if (h && fd == 0 && !strncmp(sep + 2, FLEET_MARK, strlen(FLEET_MARK))) {
-		h->rc = atoi(sep + 2 + strlen(FLEET_MARK));
-		return;
-	}
-	if (h) {
-		sb_printf(fd == 0 ? &h->out : &h->err, "%s\n", sep + 2);
-		return;
-	}
-	if (!strncmp(s, "clush: ", 7) && n > 7 + m && !strcmp(s + n - m, FLEET_TIMEOUT_MSG)) {
-		sb_printf(&f->timeouts, "%s%.*s", f->timeouts.n ? "," : "", (int)(n - 7 - m),
-			  s + 7);
-		return;
-	}
-	if (!strncmp(s, "clush: ", 7) && strstr(s, ": exited with exit code "))
-		return;		    /* the marker, or its absence, says it better */
-	fprintf(stderr, "%s\n", s); /* clush's own trouble: pass it on */
-}
-
-static void fleet_feed(struct fleet *f, int fd, const char *buf, size_t n)
-{
-	struct strbuf *l = &f->line[fd];
-
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] != '\n') {
-			sb_putn(l, buf + i, 1);
-			continue;
-		}
-		fleet_line(f, fd, l->s ? l->s : "");
-		l->n = 0;
-		if (l->s)
-			l->s[0] = '\0';
-	}
 }
 
 /* clush's stdout and stderr until both end; then its exit status. */
@@ -285,15 +196,15 @@ static void fleet_mark_timeouts(struct fleet *f)
 		return;
 	}
 	for (char *s = out.s, *e; *s; s = e ? e + 1 : s + strlen(s)) {
-		struct host *h;
+		struct fleet_host *h;
 		e = strchr(s, '\n');
-		if ((h = fleet_host(f, s, e ? (size_t)(e - s) : strlen(s))))
+		if ((h = fleet_find(f, s, e ? (size_t)(e - s) : strlen(s))))
 			h->timed_out = 1;
 	}
 	free(out.s);
 }
 
-static const char *outcome(const struct host *h, char *buf, size_t len)
+static const char *outcome(const struct fleet_host *h, char *buf, size_t len)
 {
 	if (h->rc == 0)
 		return "ok";
@@ -302,46 +213,9 @@ static const char *outcome(const struct host *h, char *buf, size_t len)
 	return h->timed_out ? "timed out" : "unreachable";
 }
 
-static const char *text(const struct strbuf *b)
-{
-	return b->s ? b->s : "";
-}
-
-/* Same output on stdout (fd 0) or stderr (fd 1), for the gathered blocks
- * of the hosts that succeeded. */
-static int same_out(const struct host *a, const struct host *b)
-{
-	return a->rc == 0 && b->rc == 0 && !strcmp(text(&a->out), text(&b->out));
-}
-
-static int same_err(const struct host *a, const struct host *b)
-{
-	return a->rc == 0 && b->rc == 0 && !strcmp(text(&a->err), text(&b->err));
-}
-
-/* Same outcome, for the summary: every success together, failures by
- * status and by what the host said. */
-static int same_outcome(const struct host *a, const struct host *b)
-{
-	return a->rc == b->rc && a->timed_out == b->timed_out &&
-	       (a->rc == 0 || !strcmp(text(&a->err), text(&b->err)));
-}
-
-static void fleet_group(struct fleet *f, int (*same)(const struct host *, const struct host *))
-{
-	for (size_t i = 0; i < f->n; i++) {
-		f->h[i].group = (int)i;
-		for (size_t j = 0; j < i; j++)
-			if (f->h[j].group == (int)j && same(&f->h[i], &f->h[j])) {
-				f->h[i].group = (int)j;
-				break;
-			}
-	}
-}
-
 /* "stap-authorize: CMD: OUTCOME: NODESET (N): " and the host's own words,
  * one per line (its stderr, else its stdout). */
-static void fleet_failure(struct fleet *f, const struct host *h, const char *set)
+static void fleet_failure(struct fleet *f, const struct fleet_host *h, const char *set)
 {
 	const char *t = h->err.n ? h->err.s : h->out.n ? h->out.s : "(no answer)\n";
 	char why[64];
@@ -362,9 +236,9 @@ static void fleet_gather(struct fleet *f, int fd)
 {
 	FILE *to = fd == 0 ? stdout : stderr;
 
-	fleet_group(f, fd == 0 ? same_out : same_err);
+	fleet_group(f, fd == 0 ? fleet_same_out : fleet_same_err);
 	for (size_t g = 0; g < f->n; g++) {
-		const struct host *h = &f->h[g];
+		const struct fleet_host *h = &f->h[g];
 		const struct strbuf *t = fd == 0 ? &h->out : &h->err;
 		struct strbuf set = {0};
 		if (h->group != (int)g || h->rc != 0 || !t->n)
@@ -385,7 +259,7 @@ static int fleet_report(struct fleet *f)
 
 	fleet_gather(f, 0);
 	fleet_gather(f, 1);
-	fleet_group(f, same_outcome);
+	fleet_group(f, fleet_same_outcome);
 	for (size_t g = 0; g < f->n; g++) {
 		struct strbuf set = {0};
 		ok += f->h[g].rc == 0;
@@ -518,6 +392,7 @@ static int fleet_run(struct fleet *f, const char *cmd, const char *pem, size_t p
 		close(in[1]);
 	if (pid > 0) {
 		int st = fleet_collect(f, pid, out, err);
+		fputs(fleet_text(&f->said), stderr);
 		if (r == 0 && st != 0 && !fleet_answered(f))
 			r = (az_err(az, "clush exited with status %d before any host answered", st),
 			     -1);
