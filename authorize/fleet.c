@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ static pid_t fleet_spawn(const struct az *az, char *const argv[], int in, int *o
 		return az_err(az, "fork: %s", strerror(errno)), -1;
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		signal(SIGPIPE, SIG_DFL); /* ours is ignored (see az_fleet) */
 		if (dup2(in >= 0 ? in : null, 0) < 0 || dup2(po[1], 1) < 0 ||
 		    (err && dup2(pe[1], 2) < 0))
 			_exit(127);
@@ -352,19 +354,18 @@ static int fleet_run(struct fleet *f, const char *cmd, const char *pem, size_t p
 {
 	const struct az *az = f->az;
 	const char *argv[24];
-	struct strbuf list = {0};
 	int in[2] = {-1, -1}, out = -1, err = -1, r;
 	size_t k = 0;
 	pid_t pid = -1;
 
-	for (size_t i = 0; i < f->n; i++)
-		sb_printf(&list, "%s%s", i ? "," : "", f->h[i].name);
 	argv[k++] = "clush";
 	argv[k++] = "--color=never";
 	if (!pem)
 		argv[k++] = "-n";
 	argv[k++] = "-w";
-	argv[k++] = list.s;
+	argv[k++] = az->nodes; /* expanded as nodeset did: same library, same groups */
+	if (az->exclude)
+		argv[k++] = "-x", argv[k++] = az->exclude;
 	if (az->login)
 		argv[k++] = "-l", argv[k++] = az->login;
 	if (az->fanout)
@@ -376,8 +377,8 @@ static int fleet_run(struct fleet *f, const char *cmd, const char *pem, size_t p
 	argv[k++] = "--";
 	argv[k++] = cmd;
 	argv[k] = NULL;
-	r = list.oom ? -1 : 0;
-	if (r == 0 && pem && pipe2(in, O_CLOEXEC) < 0)
+	r = 0;
+	if (pem && pipe2(in, O_CLOEXEC) < 0)
 		r = (az_err(az, "pipe: %s", strerror(errno)), -1);
 	if (r == 0 && (pid = fleet_spawn(az, (char *const *)argv, in[0], &out, &err)) < 0)
 		r = -1;
@@ -397,7 +398,6 @@ static int fleet_run(struct fleet *f, const char *cmd, const char *pem, size_t p
 			r = (az_err(az, "clush exited with status %d before any host answered", st),
 			     -1);
 	}
-	free(list.s);
 	return r;
 }
 
@@ -427,6 +427,8 @@ int az_fleet(struct az *az, enum az_fleet_ship ship, int argc, char **argv)
 	    fleet_expand(&f, az->nodes, az->exclude) < 0)
 		goto out;
 	fflush(stdout);
+	/* a clush that ends early must not end us while we hand it stdin */
+	signal(SIGPIPE, SIG_IGN);
 	if (fleet_run(&f, cmd.s, pem, pemlen) < 0)
 		goto out;
 	fleet_mark_timeouts(&f);

@@ -39,7 +39,8 @@ struct fleet_host *fleet_find(struct fleet *f, const char *name, size_t len);
  * timeout" is kept in f->timeouts, clush's other lines in f->said. */
 void fleet_feed(struct fleet *f, int fd, const char *buf, size_t n);
 /* Set each host's group to the first host that same() pairs it with. */
-void fleet_group(struct fleet *f, int (*same)(const struct fleet_host *, const struct fleet_host *));
+void fleet_group(struct fleet *f,
+		 int (*same)(const struct fleet_host *, const struct fleet_host *));
 int fleet_same_out(const struct fleet_host *a, const struct fleet_host *b);
 int fleet_same_err(const struct fleet_host *a, const struct fleet_host *b);
 int fleet_same_outcome(const struct fleet_host *a, const struct fleet_host *b);

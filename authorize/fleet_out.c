@@ -73,7 +73,7 @@ static void fleet_line(struct fleet *f, int fd, const char *s)
 		return;
 	}
 	if (!strncmp(s, "clush: ", 7) && strstr(s, ": exited with exit code "))
-		return;		    /* the marker, or its absence, says it better */
+		return;			/* the marker, or its absence, says it better */
 	sb_printf(&f->said, "%s\n", s); /* clush's own trouble: passed on */
 }
 
@@ -132,4 +132,3 @@ void fleet_group(struct fleet *f, int (*same)(const struct fleet_host *, const s
 			}
 	}
 }
-
