@@ -13,6 +13,7 @@
 # before sshd_start listens on each (same port, known to ssh, which also
 # defaults to that port), and SSHD_MATCH is appended to sshd_config
 # (Match LocalAddress blocks give each address its own environment).
+# One sshd listens on at most 16 addresses (OpenSSH's MAX_LISTEN_SOCKS).
 SSHD=${SSHD:-/usr/sbin/sshd}
 
 sshd_usable() {
