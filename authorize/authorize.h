@@ -21,6 +21,8 @@ struct az {
 	const char *user, *out, *cn, *key, *cert, *hash, *days;
 	const char *script, *expr, *release, *build_user, *program;
 	const char *since, *input; /* log --since, --input */
+	/* fleet: -w NODESET and how to reach it (stap-authorize(8), FLEET) */
+	const char *nodes, *exclude, *login, *fanout, *timeout, *mode;
 	int rsa, json;
 	const char *pos[8]; /* positional arguments */
 	int npos;
@@ -60,6 +62,28 @@ int az_lines_set(struct az_lines *l, size_t line, const char *text);
 /* Approve a module digest: add or update its sha256: line with the options
  * in az (bless).  0, or <0 after printing why. */
 int az_bless_digest(struct az *az, const unsigned char md[DIGEST_LEN]);
+/* The policy line bless writes for kind/md with az's options, checked by
+ * the real parser; 0, or <0 after printing why. */
+int az_bless_line(const struct az *az, enum policy_kind kind, const unsigned char *md,
+		  const char *old_comment, char *out, size_t n);
+
+struct keys_cert;
+/* A certificate file, or stdin for "-"; prints why on failure. */
+int az_cert_load(const struct az *az, const char *arg, struct keys_cert *c);
+/* c as PEM in a new buffer; 0 or -EIO. */
+int az_cert_pem(const struct keys_cert *c, char **pem, size_t *len);
+
+/* fleet.c: run one subcommand on every host of az->nodes through clush.
+ * What the first positional argument becomes on the far side: */
+enum az_fleet_ship {
+	AZ_FLEET_NO,	 /* the command does not run on a node set */
+	AZ_FLEET_ARGS,	 /* arguments go as they are */
+	AZ_FLEET_DIGEST, /* a module file goes as its sha256: digest */
+	AZ_FLEET_CERT,	 /* a certificate goes as PEM on stdin ("-") */
+};
+/* argv: the command's own arguments (after its name).  0 when every host
+ * succeeded, 1 when one did not, 2 when nothing was started. */
+int az_fleet(struct az *az, enum az_fleet_ship ship, int argc, char **argv);
 
 int az_cmd_digest(struct az *az);
 int az_cmd_bless(struct az *az);

@@ -43,8 +43,8 @@ static int printable(const char *s)
 
 /* Build "sha256:HEX opts # comment" and check it with the real parser, so
  * that bless can never write what staprun.auth would refuse. */
-static int bless_line(const struct az *az, enum policy_kind kind, const unsigned char *md,
-		      const char *old_comment, char *out, size_t n)
+int az_bless_line(const struct az *az, enum policy_kind kind, const unsigned char *md,
+		  const char *old_comment, char *out, size_t n)
 {
 	const char *comment = az->comment ? az->comment : old_comment;
 	struct policy p;
@@ -97,7 +97,7 @@ static int do_bless(const struct az *az, const struct policy *p, struct az_lines
 			      "editing the file",
 			      a->hex, p->path, rv->line),
 		       -EPERM;
-	if ((r = bless_line(az, a->kind, a->md, old ? old->comment : NULL, line, sizeof line)))
+	if ((r = az_bless_line(az, a->kind, a->md, old ? old->comment : NULL, line, sizeof line)))
 		return r;
 	if (old && !strcmp(old->text, line)) {
 		printf("%s:%u: unchanged: %s\n", az->policy, old->line, line);

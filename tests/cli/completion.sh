@@ -138,6 +138,22 @@ comp "stap-authorize --users: the last name of a list" stap-authorize _stap_auth
 	bless x.ko --users alice,ro -- alice,root '<nospace>'
 comp "stap-authorize check --user" stap-authorize _stap_authorize "$A" check x.ko --user roo -- root
 CWD=$TMP/w comp "stap-authorize trust: certificates" stap-authorize _stap_authorize "$A" trust '' -- c.pem sub
+# the node set options (stap-authorize -w): groups from ClusterShell, then
+# the subcommand after the node set
+if command -v nodeset >/dev/null; then
+	mkdir -p "$TMP/cs"
+	printf '[Main]\ndefault: t\n[t]\nmap: sed -n "s/^$GROUP: *//p" %s\nlist: sed -n "s/:.*//p" %s\n' \
+		"$TMP/cs/groups" "$TMP/cs/groups" >"$TMP/cs/groups.conf"
+	printf 'web: web[01-40]\ndb: db[1-2]\n' >"$TMP/cs/groups"
+	export CLUSTERSHELL_CFGDIR="$TMP/cs"
+	comp "stap-authorize -w: ClusterShell's groups" stap-authorize _stap_authorize "$A" -w @w -- @web
+	unset CLUSTERSHELL_CFGDIR
+else
+	skip "stap-authorize -w: groups" "no nodeset (clustershell)"
+fi
+comp "stap-authorize -w NODES: the subcommand after the node set" stap-authorize _stap_authorize "$A" \
+	-w 'web[01-40]' --fanout 8 bl -- bless
+comp "stap-authorize: the node set options" stap-authorize _stap_authorize "$A" --f -- --fanout
 
 # --- installed: bash-completion finds the files by itself ---
 make -s O="${STAPAUTH_O:-build}" DESTDIR="$TMP/inst" PREFIX=/usr install-completion >"$TMP/inst.log" 2>&1
