@@ -14,6 +14,10 @@ int readfile_fd(int fd, size_t cap, unsigned char **data, size_t *len);
  * A symlink gives -ELOOP, a directory -EISDIR. */
 int readfile_path(const char *path, size_t cap, unsigned char **data, size_t *len);
 
+/* Read fd (a pipe too) to its end, at most cap bytes (-EFBIG beyond), into
+ * a new NUL-terminated buffer; the caller frees *data. */
+int readfile_stream(int fd, size_t cap, unsigned char **data, size_t *len);
+
 /* A short phrase for an error from the two functions above. */
 const char *readfile_strerror(int err);
 

@@ -32,6 +32,7 @@ struct auth_ctx {
 	int loaded;		      /* our init_module succeeded */
 	int target_fd;		      /* pidfd of the -x process, or -1 */
 	int lock_fd;		      /* the name's lock (lock.c), or -1 */
+	int kaudit_fd;		      /* the Linux audit socket (kaudit.c), or -1 */
 	char err[1024];
 };
 
@@ -62,6 +63,7 @@ static void audit(const struct auth_ctx *c, const char *event, const char *resul
 	};
 
 	auth_audit_log(&a);
+	auth_kaudit_send(c->kaudit_fd, &a);
 }
 
 /* The -c child, right after fork: become the user for good (MUST 7). */
@@ -369,8 +371,8 @@ static void auth_reconcile_logged(void *arg, const struct auth_record *r, const 
 	    .reason = err ? err : "loader and guard gone: module unloaded, record removed",
 	};
 
-	(void)arg;
 	auth_audit_log(&a);
+	auth_kaudit_send(((const struct auth_ctx *)arg)->kaudit_fd, &a);
 }
 
 /* MUST 13: finish what dead runs left behind, before anything else. */
@@ -462,6 +464,7 @@ int main(int argc, char *argv[])
 	memset(&c, 0, sizeof c);
 	c.target_fd = -1;
 	c.lock_fd = -1;
+	c.kaudit_fd = -1;
 	/* MUST 2 before anything else can open a file or read a variable. */
 	if (auth_hygiene_start(&c.env) < 0) {
 		/* fds 0-2 may be what failed: best effort, then out. */
@@ -496,10 +499,15 @@ int main(int argc, char *argv[])
 	c.paths.keys = AUTH_KEYS_DIR;
 	c.paths.owner = 0;
 	c.paths.pam_service = AUTH_PAM_SERVICE;
+	/* Loads and unloads go to the Linux audit trail too; --check changes
+	 * nothing and stays in syslog alone (and off its fast path). */
+	if (c.opts.mode != AUTH_CHECK)
+		c.kaudit_fd = auth_kaudit_open();
 	if (c.opts.mode == AUTH_UNLOAD)
 		r = auth_unload(&c);
 	else
 		r = auth_load(&c);
+	auth_kaudit_close(c.kaudit_fd);
 	auth_decision_free(&c.dec);
 	auth_env_free(&c.env);
 	return r;

@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 1;
 	}
 	if (s.list_mode) {
-		rc = session_find_kernel(&s) < 0 || session_find_runtime(&s) < 0 ? 1 : front_list(&s);
+		rc = session_find_kernel(&s) < 0 || session_find_runtime(&s) < 0 ? 1
+										 : front_list(&s);
 	} else if (s.clean_cache && !s.script_text && !s.script_file) {
 		rc = driver_clean_cache(&s); /* cache engineer: --clean-cache alone */
 	} else {

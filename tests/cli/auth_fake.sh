@@ -24,18 +24,8 @@ umask 022
 rm -rf "$ROOT" && mkdir -p "$ROOT/etc/keys" "$ROOT/sys/module" "$ROOT/run" "$TMP/fake"
 FAKE=$TMP/fake
 
-# The fixture: an object shaped like a module with the transport's
-# internal parameters and one user parameter.
-cat >"$TMP/m.c" <<'C'
-__attribute__((section(".modinfo"), used)) static const char m[] =
-"license=GPL\0name=stp_fix\0vermagic=6.1.0 SMP mod_unload\0"
-"parmtype=lines:int\0parmtype=prefix:charp\0"
-"parmtype=_stp_uid:uint\0parmtype=_stp_gid:uint\0parmtype=_stp_target:int\0";
-struct mod { int s; void *l[2]; char name[56]; char rest[200]; };
-__attribute__((section(".gnu.linkonce.this_module"), used))
-struct mod this_module = { .name = "stp_fix" };
-C
-cc -c -o "$TMP/m.ko" "$TMP/m.c" || { fail fixture "cc failed"; exit 1; }
+# The fixture: an object shaped like a module (tests/fake/stp_fix.c).
+cc -c -o "$TMP/m.ko" tests/fake/stp_fix.c || { fail fixture "cc failed"; exit 1; }
 D=sha256:$(sha256sum "$TMP/m.ko" | cut -d' ' -f1)
 POL=$ROOT/etc/authorized_probes
 

@@ -271,6 +271,37 @@ TEST(strbuf_appends_and_grows)
 	free(b.s);
 }
 
+TEST(strbuf_shquote_one_shell_word)
+{
+	struct strbuf b = {0};
+
+	sb_shquote(&b, "it's $HOME; `id`");
+	sb_puts(&b, " ");
+	sb_shquote(&b, "");
+	CHECK_STR(b.s, "'it'\\''s $HOME; `id`' ''");
+	free(b.s);
+}
+
+TEST(readfile_stream_reads_a_pipe_to_its_cap)
+{
+	unsigned char *buf;
+	size_t len;
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "-----BEGIN x\n", 13) == 13);
+	close(p[1]);
+	CHECK(readfile_stream(p[0], 13, &buf, &len) == 0);
+	close(p[0]);
+	CHECK(len == 13 && buf[13] == 0 && !memcmp(buf, "-----BEGIN x\n", 13));
+	free(buf);
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "0123456789", 10) == 10);
+	close(p[1]);
+	CHECK(readfile_stream(p[0], 9, &buf, &len) == -EFBIG);
+	close(p[0]);
+}
+
 TEST(array_grow_doubles_and_keeps_elements)
 {
 	int *v = NULL;
