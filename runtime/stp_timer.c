@@ -1,4 +1,8 @@
-/* timer.* probes: one hrtimer per probe point, re-armed from its callback. */
+/* timer.* probes: one hrtimer per probe point, re-armed from its callback.
+ * Every timer is a _HARD one: the handler never sleeps (interrupts off,
+ * trylocks only), and on PREEMPT_RT a plain hrtimer expires in the softirq
+ * thread instead, so timer probes would see another context there, be
+ * delayed behind real-time tasks, and race with the thread's preemption. */
 
 struct stp_timer {
 	const struct stp_probe *probe;
@@ -30,9 +34,9 @@ static enum hrtimer_restart stp_timer_fire(struct hrtimer *t)
 
 static int stp_timer_register(struct stp_timer *st)
 {
-	hrtimer_init(&st->t, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_init(&st->t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	st->t.function = stp_timer_fire;
-	hrtimer_start(&st->t, ns_to_ktime(stp_timer_next(st)), HRTIMER_MODE_REL);
+	hrtimer_start(&st->t, ns_to_ktime(stp_timer_next(st)), HRTIMER_MODE_REL_HARD);
 	st->started = true;
 	return 0;
 }
@@ -75,7 +79,7 @@ static void stp_profile_start_cpu(void *info)
 	struct stp_profile *pr = info;
 
 	hrtimer_start(&pr->cpus[smp_processor_id()].t, ns_to_ktime(TICK_NSEC),
-		      HRTIMER_MODE_REL_PINNED);
+		      HRTIMER_MODE_REL_PINNED_HARD);
 }
 
 static int stp_profile_register(struct stp_profile *pr)
@@ -87,7 +91,7 @@ static int stp_profile_register(struct stp_profile *pr)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)
 	{
-		hrtimer_init(&pr->cpus[cpu].t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+		hrtimer_init(&pr->cpus[cpu].t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 		pr->cpus[cpu].t.function = stp_profile_fire;
 		pr->cpus[cpu].probe = pr->probe;
 	}
