@@ -34,6 +34,8 @@ LDFLAGS_BASE :=
 endif
 CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
 SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam
+# The translator alone also reads LZ4-compressed kernel images.
+SYSLIBS_STAP := -llz4
 
 # Programs each folder builds; tests/ and install use these lists.
 PROGRAMS :=

@@ -7,7 +7,7 @@ $(O)/translator/libtranslator.a: $(TRANSLATOR_LIB_SRCS:%.c=$(O)/%.o)
 LIBS_ORDERED := $(O)/translator/libtranslator.a $(LIBS_ORDERED)
 $(O)/bin/stap: $(O)/translator/main.o $(O)/translator/libtranslator.a $(O)/lib/libstap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS) $(SYSLIBS_STAP)
 PROGRAMS += $(O)/bin/stap
 # A build-tree stap finds runtime/ (and digests it into the
 # cache key) in the source tree it was built from; installed, in DATADIR.
@@ -15,5 +15,5 @@ $(O)/translator/runtime_dir.o: CFLAGS += -DSTAPAUTH_SRCDIR='"$(CURDIR)"' -DSTAPA
 # stap-target (known_hosts recording) links the translator's target code.
 $(O)/bin/stap-target: $(O)/translator/stap-target/main.o $(O)/translator/libtranslator.a $(O)/lib/libstap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(SYSLIBS) $(SYSLIBS_STAP)
 PROGRAMS += $(O)/bin/stap-target
