@@ -8,7 +8,7 @@
 K=/stap/kernels
 S=$BIN/staprun
 LOG=/var/log/messages
-if [ ! -f "$K/stp_kx_same.ko" ] || [ ! -x "$S" ]; then
+if [ ! -f "$K/same.ko" ] || [ ! -x "$S" ]; then
 	skip all "the modules or staprun are missing (prep failed?)"
 	exit 0
 fi
@@ -23,31 +23,31 @@ digest() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 # refused NAME KO PATTERN: staprun and staprun.auth refuse KO with one line
 # matching PATTERN, before init_module, nothing loaded, syslog record.
 refused() {
-	name=$1 ko=$2 pat=$3
+	rname=$1 rko=$2 rpat=$3
 	k0=$(kmsgs)
-	run "$name: staprun refuses" 1 "^staprun: .*$pat" -- "$S" "$ko"
+	run "$rname: staprun refuses" 1 "^staprun: .*$rpat" -- "$S" "$rko"
 	[ "$(grep -c . "$TMP/out")" -eq 1 ]
-	ok "$name: staprun: one line" "$(cat "$TMP/out")"
-	pol "$(digest "$ko") users=alice"
+	ok "$rname: staprun: one line" "$(cat "$TMP/out")"
+	pol "$(digest "$rko") users=alice"
 	l0=$(nlog)
-	run "$name: staprun.auth refuses" 1 "^staprun.auth: refused: .*$pat" -- as_user alice "$SA" "$ko"
+	run "$rname: staprun.auth refuses" 1 "^staprun.auth: refused: .*$rpat" -- as_user alice "$SA" "$rko"
 	[ "$(grep -c . "$TMP/out")" -eq 1 ]
-	ok "$name: staprun.auth: one line" "$(cat "$TMP/out")"
+	ok "$rname: staprun.auth: one line" "$(cat "$TMP/out")"
 	wait_for 3 sh -c "[ \$(grep -c 'staprun.auth' $LOG) -gt $l0 ]"
-	ok "$name: staprun.auth: syslog record"
+	ok "$rname: staprun.auth: syslog record"
 	grep 'staprun.auth' "$LOG" | tail -1 | grep -q 'load refused:'
-	ok "$name: syslog says refused" "$(grep 'staprun.auth' "$LOG" | tail -1)"
+	ok "$rname: syslog says refused" "$(grep 'staprun.auth' "$LOG" | tail -1)"
 	[ "$(kmsgs)" -eq "$k0" ]
-	ok "$name: no init_module attempt (kernel log unchanged)" "$(dmesg | tail -3)"
+	ok "$rname: no init_module attempt (kernel log unchanged)" "$(dmesg | tail -3)"
 	none_loaded
-	ok "$name: nothing loaded"
+	ok "$rname: nothing loaded"
 }
 
 # The module built for this kernel loads (the control for the refusals).
-run "built for $REL: staprun runs it" 0 '^begin 1$' -- timeout 60 "$S" "$K/stp_kx_same.ko"
-pol "$(digest "$K/stp_kx_same.ko") users=alice"
+run "built for $REL: staprun runs it" 0 '^begin 1$' -- timeout 60 "$S" "$K/same.ko"
+pol "$(digest "$K/same.ko") users=alice"
 run "built for $REL: staprun.auth runs it for alice" 0 '^begin 1$' -- \
-	as_user alice timeout 60 "$SA" "$K/stp_kx_same.ko"
+	as_user alice timeout 60 "$SA" "$K/same.ko"
 none_loaded
 ok "built for $REL: nothing left loaded"
 
@@ -56,6 +56,7 @@ others=0
 for rf in "$K"/stp_kx_*.release; do
 	[ -f "$rf" ] || continue
 	other=$(cat "$rf")
+	[ "$other" = "$REL" ] && continue
 	ko=${rf%.release}.ko
 	refused "built for $other" "$ko" "built for $other, running $REL"
 	others=$((others + 1))
