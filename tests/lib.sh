@@ -34,14 +34,15 @@ run() {
 }
 
 # The release of an installed kernel (/boot/vmlinuz-REL) whose kbuild tree
-# (/usr/src/linux-headers-REL) is installed too, or nothing.
+# (/usr/src/linux-headers-REL) is installed too, or nothing; the newest, the
+# plain flavour (-amd64) before -cloud-* and -rt-* (stap's own default).
 kbuild_release() {
-	rel=
 	for k in /boot/vmlinuz-*; do
 		r=${k#/boot/vmlinuz-}
-		[ -f "/usr/src/linux-headers-$r/Makefile" ] && rel=$r
-	done
-	echo "$rel"
+		[ -f "/usr/src/linux-headers-$r/Makefile" ] || continue
+		case $r in *-rt-*) f=2 ;; *-cloud-*) f=1 ;; *) f=0 ;; esac
+		echo "$(echo "$r" | cut -d- -f1-2) $f $r"
+	done | sort -k1,1Vr -k2,2n | head -n 1 | cut -d' ' -f3
 }
 
 # wait_line FILE PATTERN [TENTHS]: poll every 0.1 s (at most TENTHS times,

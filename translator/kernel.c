@@ -58,7 +58,35 @@ static char *uts_release(const char *build)
 	return r;
 }
 
-/* The newest installed kernel (/boot/vmlinuz-REL) with a kbuild tree. */
+/* Debian's flavours of one release: the plain one (-amd64) before -cloud-*
+ * and -rt-*, which strverscmp alone would prefer ("rt" > "amd64"). */
+static int kernel_flavour_rank(const char *rel)
+{
+	return strstr(rel, "-rt-") ? 2 : strstr(rel, "-cloud-") ? 1 : 0;
+}
+
+/* rel is a better default than best: a newer version ("6.1.0-57", up to the
+ * second '-'), or the same one in a plainer flavour. */
+static int kernel_better(const char *rel, const char *best)
+{
+	const char *a = strchr(rel, '-'), *b = strchr(best, '-');
+	size_t na = a && strchr(a + 1, '-') ? (size_t)(strchr(a + 1, '-') - rel) : strlen(rel);
+	size_t nb = b && strchr(b + 1, '-') ? (size_t)(strchr(b + 1, '-') - best) : strlen(best);
+	char va[128], vb[128];
+	int c;
+
+	snprintf(va, sizeof va, "%.*s", (int)na, rel);
+	snprintf(vb, sizeof vb, "%.*s", (int)nb, best);
+	c = strverscmp(va, vb);
+	if (c != 0)
+		return c > 0;
+	if (kernel_flavour_rank(rel) != kernel_flavour_rank(best))
+		return kernel_flavour_rank(rel) < kernel_flavour_rank(best);
+	return strverscmp(rel, best) > 0;
+}
+
+/* The newest installed kernel (/boot/vmlinuz-REL) with a kbuild tree, the
+ * plain flavour first. */
 static char *kernel_newest_installed(void)
 {
 	DIR *d = opendir("/boot");
@@ -76,7 +104,7 @@ static char *kernel_newest_installed(void)
 		int ok = (b1 && path_exists(b1)) || (b2 && path_exists(b2));
 		free(b1);
 		free(b2);
-		if (ok && (!best || strverscmp(rel, best) > 0)) {
+		if (ok && (!best || kernel_better(rel, best))) {
 			free(best);
 			best = strdup(rel);
 		}
