@@ -8,16 +8,18 @@ struct stp_timer {
 	const struct stp_probe *probe;
 	u64 period_ns;
 	u64 randomize_ns;
+	struct rnd_state rnd; /* .randomize: no get_random_u32() in hard irq (RT) */
 	bool started;
 	struct hrtimer t;
 };
 
-static u64 stp_timer_next(const struct stp_timer *st)
+static u64 stp_timer_next(struct stp_timer *st)
 {
 	u64 ns = st->period_ns;
 
 	if (st->randomize_ns) /* uniform in [period - r, period + r] */
-		ns = ns - st->randomize_ns + get_random_u32() % (2 * st->randomize_ns + 1);
+		ns = ns - st->randomize_ns +
+		     prandom_u32_state(&st->rnd) % (2 * st->randomize_ns + 1);
 	return max_t(u64, ns, 1000);
 }
 
@@ -34,6 +36,7 @@ static enum hrtimer_restart stp_timer_fire(struct hrtimer *t)
 
 static int stp_timer_register(struct stp_timer *st)
 {
+	prandom_seed_state(&st->rnd, get_random_u64());
 	hrtimer_init(&st->t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	st->t.function = stp_timer_fire;
 	hrtimer_start(&st->t, ns_to_ktime(stp_timer_next(st)), HRTIMER_MODE_REL_HARD);
