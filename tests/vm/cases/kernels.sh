@@ -63,6 +63,12 @@ for rf in "$K"/stp_kx_*.release; do
 done
 [ $others -gt 0 ] || skip "other flavours" "only $REL is installed on the host"
 
+# Same release, PREEMPT_RT on the kernel's side only.
+if [ -f "$K/stp_kx_nort.ko" ]; then
+	refused "PREEMPT_RT on one side" "$K/stp_kx_nort.ko" \
+		"built for $REL without PREEMPT_RT, running $REL with it"
+fi
+
 # Same release, one CRC changed: named from Module.symvers, then (without
 # that file, as on a machine without headers) left to the kernel, which
 # refuses it all the same.

@@ -48,6 +48,13 @@ b[i - 8] ^= 0x5a
 open(p, "wb").write(bytes(b))
 PY
 
+# On an RT kernel: the same release without preempt_rt in the vermagic (a
+# kernel of that name built without PREEMPT_RT).
+if grep -aq "vermagic=$KREL SMP preempt_rt " "$K/same.ko"; then
+	cp "$K/same.ko" "$K/stp_kx_nort.ko"
+	vm_patch "$K/stp_kx_nort.ko" "vermagic=$KREL SMP preempt_rt " "vermagic=$KREL SMP preempt_no "
+fi
+
 # Module.symvers where a Debian machine with the headers installed has it:
 # /lib/modules/REL/build -> /usr/src/linux-headers-REL.
 mkdir -p "$VMROOT/usr/src/linux-headers-$KREL" "$VMROOT/lib/modules/$KREL"
