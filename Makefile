@@ -43,6 +43,8 @@ endif
 CFLAGS_ALL = $(CFLAGS_BASE) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_BASE += $(LDFLAGS)
 SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam -laudit
+# The translator alone also reads LZ4-compressed kernel images.
+SYSLIBS_STAP := -llz4
 
 # Programs each folder builds; tests/ and install use these lists.
 PROGRAMS :=

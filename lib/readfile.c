@@ -112,3 +112,16 @@ const char *readfile_strerror(int err)
 		return strerror(-err);
 	}
 }
+
+char readfile_flag(const char *path)
+{
+	char v = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, &v, 1) != 1)
+		v = 0;
+	close(fd);
+	return v;
+}

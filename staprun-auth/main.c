@@ -1,7 +1,8 @@
 /* staprun.auth: run an approved probe module as an ordinary user.
  * The flow, each step refusing on any surprise (MUST 11):
  *   hygiene -> arguments -> who -> decide (perms, read, signature, params,
- *   policy, PAM) -> audit -> guard -> capabilities -> rename -> load, relay,
+ *   policy, PAM) -> built for this kernel -> audit -> guard -> capabilities ->
+ *   rename -> load, relay,
  *   unload -> audit. */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/readfile.h"
 #include "staprun-auth/auth.h"
 #include "staprun-auth/guard.h"
 
@@ -150,15 +152,7 @@ static int auth_slot_take(struct auth_ctx *c)
 
 static int auth_sig_enforced(void)
 {
-	char v = 0;
-	int fd = open("/sys/module/module/parameters/sig_enforce", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (read(fd, &v, 1) != 1)
-		v = 0;
-	close(fd);
-	return v == 'Y';
+	return readfile_flag("/sys/module/module/parameters/sig_enforce") == 'Y';
 }
 
 /* A unique name for the in-memory copy, except when the kernel enforces
@@ -424,6 +418,7 @@ static int auth_unload(struct auth_ctx *c)
 static int auth_load(struct auth_ctx *c)
 {
 	const char *event = c->opts.mode == AUTH_CHECK ? "check" : "load";
+	struct loader_err le;
 	int r;
 
 	if (c->opts.target &&
@@ -444,6 +439,13 @@ static int auth_load(struct auth_ctx *c)
 		printf("allowed: %s%s%s (%s)\n", c->dec.digest, c->dec.signer[0] ? " signer " : "",
 		       c->dec.signer, c->dec.line);
 		return 0;
+	}
+	/* A module built for another kernel (flavour, ABI, symbol CRCs) is
+	 * refused here, naming both kernels, rather than by init_module. */
+	if (loader_module_check_kernel(&c->dec.m, &le) < 0) {
+		audit(c, event, "refused", le.msg);
+		say("refused", le.msg);
+		return 1;
 	}
 	if (c->opts.verbose)
 		fprintf(stderr, "staprun.auth: allowed: %s (%s)\n", c->dec.digest, c->dec.line);

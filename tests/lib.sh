@@ -45,6 +45,8 @@ kbuild_release() {
 		sort -t "$(printf '\t')" -k1,1V -k2,2nr | tail -n 1 | cut -f 3
 }
 
+# wait_line FILE PATTERN [TENTHS]: poll every 0.1 s (at most TENTHS times,
+# default 100) until FILE has a line matching PATTERN.
 wait_line() {
 	i=0
 	while ! grep -q -- "$2" "$1" 2>/dev/null; do

@@ -21,7 +21,7 @@ STAP_SYSLIBS := $(STAP_CRYPTO) $(filter-out -lcrypto -lelf -ldw,$(SYSLIBS))
 $(O)/bin/stap: $(O)/translator/main.o $(O)/translator/elflazy/elflazy.o \
 		$(O)/translator/libtranslator.a $(O)/lib/libstap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(STAP_SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(STAP_SYSLIBS) $(SYSLIBS_STAP)
 PROGRAMS += $(O)/bin/stap
 # A build-tree stap finds runtime/ (and digests it into the
 # cache key) in the source tree it was built from; installed, in DATADIR.
@@ -30,5 +30,5 @@ $(O)/translator/runtime_dir.o: CFLAGS += -DSTAPAUTH_SRCDIR='"$(CURDIR)"' -DSTAPA
 $(O)/bin/stap-target: $(O)/translator/stap-target/main.o $(O)/translator/elflazy/elflazy.o \
 		$(O)/translator/libtranslator.a $(O)/lib/libstap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(STAP_SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(STAP_SYSLIBS) $(SYSLIBS_STAP)
 PROGRAMS += $(O)/bin/stap-target

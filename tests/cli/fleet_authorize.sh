@@ -67,7 +67,7 @@ pol() { echo "$TMP/hosts/$1/root/etc/authorized_probes"; }
 snapshot() { for n in $LIVE; do cat "$(pol $n)" 2>/dev/null; ls -a "$TMP/hosts/$n/root/etc" "$TMP/hosts/$n/root/etc/keys"; done; }
 
 # The fixture module (tests/fake/stp_fix.c) and a signing key, made once.
-cc -c -o "$TMP/m.ko" tests/fake/stp_fix.c || { fail fixture "cc failed"; exit 0; }
+cc -c -DSTP_FIX_VERMAGIC="\"$(uname -r)\"" -o "$TMP/m.ko" tests/fake/stp_fix.c || { fail fixture "cc failed"; exit 0; }
 D=sha256:$(sha256sum "$TMP/m.ko" | cut -d' ' -f1)
 "$A" keygen --out "$TMP/key" --cn "fleet signer" >"$TMP/keygen" 2>&1 || { fail keygen "$(cat "$TMP/keygen")"; exit 0; }
 SIGNER=$(grep '^signer:' "$TMP/keygen")

@@ -502,7 +502,9 @@ if grep -q " $CG cgroup2 " /proc/mounts && mkdir -p "$CG/alice" && [ -e "$CG/ali
 	chown 1000 "$CG/alice" "$CG/alice/cgroup.procs" "$CG/alice/cgroup.kill"
 	sh -c "echo \$\$ >$CG/alice/cgroup.procs && exec /stap/runas 1000 1000 1002 env HOME=/home/alice $SA $A/quick.ko lines=0" >/dev/null 2>&1 &
 	jk=$!
-	wait_for 10 sh -c 'ls /run/stapauth | grep -q "^stp_aquick_u1000_[0-9]*$"'
+	# The module, not the record: the record is written before the guard
+	# starts, the module loaded only once the guard has left her cgroup.
+	wait_for 10 sh -c 'grep -q "^stp_aquick_u1000_[0-9]* " /proc/modules'
 	ok "cgroup: alice's run in her own cgroup is loaded"
 	grep -q '^0::/stapauth$' /proc/[0-9]*/cgroup 2>/dev/null
 	ok "cgroup: the guard runs in the root-owned stapauth cgroup" "$(cat "$CG/stapauth/cgroup.procs" 2>&1)"
