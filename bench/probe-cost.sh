@@ -17,7 +17,9 @@ EXTRA_PKGS=bpftrace scripts/deps || exit 1
 [ -x "$O/bin/stap" ] || { echo "bench probe-cost: $O/bin/stap is not built" >&2; exit 1; }
 # bpftrace and LLVM live in the initramfs (~200 MB unpacked) and LLVM
 # compiles each script inside the VM: 2 GiB, a long case timeout.
-out=$(O=$O VM_WORK=$O/vm-probe-cost VM_MEM=${VM_MEM:-2048} VM_CASE_TIMEOUT=${VM_CASE_TIMEOUT:-3000} \
+qargs=
+[ -n "${PC_ICOUNT:-}" ] && qargs="-icount shift=$PC_ICOUNT"
+out=$(VM_QEMU_ARGS=$qargs O=$O VM_WORK=$O/vm-probe-cost VM_MEM=${VM_MEM:-2048} VM_CASE_TIMEOUT=${VM_CASE_TIMEOUT:-3000} \
 	VM_PREP=bench/vm/prep.sh VM_CASES=bench/vm/probe_cost.sh tests/vm/run 2>&1)
 echo "$out" | grep -E '^# (bench probe-cost|probe-cost|vm)|^SKIP|^FAIL|^PASS'
 ! echo "$out" | grep -q '^FAIL'

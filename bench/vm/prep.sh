@@ -14,7 +14,9 @@ BT=$(command -v bpftrace) || { echo "SKIP: vm/probe_cost: bpftrace is not instal
 gcc -static -O2 -o "$D/busy" "$REPO/tests/stp/busy.c" || exit 1
 cp -L --parents "$BT" "$VMROOT" && vm_copy_libs "$BT" || exit 1
 echo "$BT" >"$D/bpftrace.path"
-printf 'PC_CALLS=%d\nPC_ROUNDS=%d\n' "${PC_CALLS:-200000}" "${PC_ROUNDS:-5}" >"$D/conf"
+clock="TCG, wall clock"
+[ -n "${PC_ICOUNT:-}" ] && clock="TCG, -icount shift=$PC_ICOUNT (guest time counts instructions)"
+printf 'PC_CALLS=%d\nPC_ROUNDS=%d\nPC_CLOCK="%s"\n' "${PC_CALLS:-200000}" "${PC_ROUNDS:-5}" "$clock" >"$D/conf"
 
 # The workloads, each as NAME.stp and NAME.bt: the same probes, the same
 # work per hit, the same output at the end.

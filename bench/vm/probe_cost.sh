@@ -2,8 +2,8 @@
 # the same four workloads probed by stapauth (staprun) and by bpftrace, in
 # rounds (the order of the tools alternates); medians of the rounds.
 #   per-hit cost = ns per loop call probed - ns per call of the bare loop
-#   (each getpid() makes one hit of __task_pid_nr_ns and one raw_syscalls
-#   sys_enter); printing throughput = "ev" lines that reached the tool's
+#   run just before it (each getpid() makes one hit of __task_pid_nr_ns and
+#   one raw_syscalls sys_enter), median over the rounds; printing throughput = "ev" lines that reached the tool's
 #   output file per second of the loop, with the events each tool says it
 #   lost (staprun's "dropped" writes, bpftrace's "Lost N events").
 . /stap/lib.sh
@@ -20,13 +20,15 @@ fi
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 [ -r /sys/kernel/btf/vmlinux ] || echo "#   no /sys/kernel/btf/vmlinux"
-echo "# probe-cost: $N getpid() calls per run, $R rounds, $(grep -c ^processor /proc/cpuinfo) CPU, TCG"
+echo "# probe-cost: $N getpid() calls per run, $R rounds, $(grep -c ^processor /proc/cpuinfo) CPU, $PC_CLOCK"
 
 # ns NAME FILE: the loop's ns per call from FILE, appended to $TMP/NAME.
 ns() {
 	v=$(sed -n 's/^calls [0-9]* ns_per_call //p' "$2" | head -n 1)
-	[ -n "$v" ] && echo "$v" >>"$TMP/$1"
-	[ -n "$v" ]
+	[ -n "$v" ] || return 1
+	echo "$v" >>"$TMP/$1"
+	[ "$1" = bare ] && last_bare=$v && return 0
+	echo $((v - last_bare)) >>"$TMP/$1.hit"
 }
 
 # lost FILE: the events FILE's tool says it lost.
@@ -46,6 +48,8 @@ run_bt() {
 # delivered, lost); a run that fails or prints no loop figure is a FAIL.
 one() {
 	o=$TMP/$1-$2-$3.out
+	# the bare loop right before: the host's load drifts between runs
+	"$D/busy" "$N" >"$TMP/bare.out" && ns bare "$TMP/bare.out" || return 1
 	"run_$1" "$2" "$o"
 	st=$?
 	if [ $st -ne 0 ] || ! ns "$1-$2" "$o"; then
@@ -74,7 +78,6 @@ med() {
 W="count lathist trace print"
 i=1
 while [ $i -le "$R" ]; do
-	"$D/busy" "$N" >"$TMP/bare-$i.out" && ns bare "$TMP/bare-$i.out"
 	for w in $W; do
 		if [ $((i % 2)) -eq 1 ]; then
 			one stap "$w" $i
@@ -88,15 +91,14 @@ while [ $i -le "$R" ]; do
 done
 
 bare=$(med "$TMP/bare")
-echo "# bench probe-cost: bare loop $bare ns per getpid() (median of $R, TCG)"
+echo "# bench probe-cost: bare loop $bare ns per getpid() (median of $(wc -l <"$TMP/bare") runs, $PC_CLOCK)"
 for w in $W; do
 	[ -s "$TMP/stap-$w" ] && [ -s "$TMP/bt-$w" ] || continue
-	s=$(med "$TMP/stap-$w")
-	b=$(med "$TMP/bt-$w")
-	awk -v w="$w" -v s="$s" -v b="$b" -v z="$bare" 'BEGIN {
-		hs = s - z; hb = b - z
+	hs=$(med "$TMP/stap-$w.hit")
+	hb=$(med "$TMP/bt-$w.hit")
+	awk -v w="$w" -v hs="$hs" -v hb="$hb" -v z="$bare" 'BEGIN {
 		printf "# bench probe-cost: %s: per hit stapauth %+.0f ns (%.2fx the bare loop), bpftrace %+.0f ns (%.2fx); stapauth/bpftrace per-hit cost %.2f (goal <= 1: %s)\n",
-			w, hs, s / z, hb, b / z, (hb > 0 ? hs / hb : 0), (hs <= hb ? "met" : "NOT met") }'
+			w, hs, (z + hs) / z, hb, (z + hb) / z, (hb > 0 ? hs / hb : 0), (hs <= hb ? "met" : "NOT met") }'
 done
 if [ -s "$TMP/stap-print-ev" ] && [ -s "$TMP/bt-print-ev" ]; then
 	se=$(med "$TMP/stap-print-ev") sl=$(med "$TMP/stap-print-lost")
