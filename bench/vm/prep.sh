@@ -59,6 +59,11 @@ S
 cat >"$D/print.bt" <<S
 kprobe:$F /pid == cpid/ { printf("ev %d\n", tid); }
 S
+# bpftrace's fastest form for a function entry and return (DESIGN.md §5):
+# kfunc/kretfunc, BPF trampolines on fentry, beside kprobe/kretprobe.
+sed -e 's/^kprobe:/kfunc:/' "$D/count.bt" >"$D/count-kfunc.bt"
+sed -e 's/^kprobe:/kfunc:/' -e 's/^kretprobe:/kretfunc:/' "$D/lathist.bt" >"$D/lathist-kfunc.bt"
+sed -e 's/^kprobe:/kfunc:/' "$D/print.bt" >"$D/print-kfunc.bt"
 for w in count lathist trace print; do
 	if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 -m "pc_$w" "$w.stp") \
 		>"$B/$w.log" 2>&1 || [ ! -f "$B/pc_$w.ko" ]; then
