@@ -49,7 +49,6 @@
 #include <linux/kprobes.h>
 #if defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_KPROBES_ON_FTRACE)
 #include <linux/ftrace.h>
-#include <linux/trace_recursion.h>
 #define STP_FTRACE_ENTRY 1
 #endif
 #include "stp_kprobe.c"

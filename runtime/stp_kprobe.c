@@ -74,21 +74,28 @@ static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 }
 
 #ifdef STP_FTRACE_ENTRY
-/* notrace: ftrace must not call into its own callback; recursion through a
- * function the handler calls stops at ftrace's recursion guard, then at the
- * context's busy flag (counted as skipped, as for a kprobe). */
+/* This CPU is inside stp_ftrace_entry: a probed function that the handler
+ * itself calls (or an NMI on a probed function meanwhile) is dropped
+ * silently, as kprobes drop a hit while one runs (kprobe_running).  Cheaper
+ * than ftrace_test_recursion_trylock and no less strict: interrupts are off
+ * from the first instruction that could be probed. */
+static DEFINE_PER_CPU(int, stp_ftrace_active);
+
+/* notrace: ftrace must not call into its own callback. */
 static void notrace stp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 				     struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	struct stp_kprobe *k = container_of(ops, struct stp_kprobe, fops);
 	struct pt_regs *regs = ftrace_get_regs(fregs);
-	int bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	unsigned long flags;
 
-	if (bit < 0)
-		return;
-	if (regs)
-		stp_probe_run(k->probe, regs, 0, k->symbol, NULL);
-	ftrace_test_recursion_unlock(bit);
+	local_irq_save(flags);
+	if (regs && !__this_cpu_read(stp_ftrace_active)) {
+		__this_cpu_write(stp_ftrace_active, 1);
+		stp_probe_run_irqs_off(k->probe, regs, 0, k->symbol, NULL, 6, NULL);
+		__this_cpu_write(stp_ftrace_active, 0);
+	}
+	local_irq_restore(flags);
 }
 
 /* After the disabled kprobe registered: hook its address through ftrace.

@@ -385,6 +385,19 @@ static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr
 		return;
 	}
 	snprintf(sname, sizeof sname, "stp_locals_probe_%d", pr->index);
+	if (pr->nlocals == 0 && e->ntemps == 0) {
+		/* No locals: no frame to push.  A handler starts at nesting 0
+		 * with no error, so the push could not fail; its nesting level
+		 * still counts for the functions it calls. */
+		fprintf(o,
+			"static void stp_probe_body_%d(struct stp_context *c)\n{\n"
+			"\tconst size_t stp_fu = c->frame_used;\n\n\tc->nesting++;\n",
+			pr->index);
+		fputs(body, o);
+		free(body);
+		fputs("stp_out:\n\tstp_frame_restore(c, stp_fu);\n}\n\n", o);
+		return;
+	}
 	emit_locals_struct(o, sname, pr->locals, pr->nlocals, e->ntemps);
 	fprintf(o,
 		"static void stp_probe_body_%d(struct stp_context *c)\n{\n"
