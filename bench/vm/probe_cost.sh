@@ -1,11 +1,14 @@
 # Inside the VM (bench/probe-cost.sh): the getpid() busy loop bare and under
-# the same four workloads probed by stapauth (staprun) and by bpftrace, in
-# rounds (the order of the tools alternates); medians of the rounds.
+# the same workloads probed by stapauth (staprun), by bpftrace with kprobes
+# (and its tracepoint) and by bpftrace with kfunc/kretfunc, in rounds (the
+# order of the tools reverses every other round); medians of the rounds.
 #   per-hit cost = ns per loop call probed - ns per call of the bare loop
 #   run just before it (each getpid() makes one hit of __task_pid_nr_ns and
-#   one raw_syscalls sys_enter), median over the rounds; printing throughput = "ev" lines that reached the tool's
-#   output file per second of the loop, with the events each tool says it
-#   lost (staprun's "dropped" writes, bpftrace's "Lost N events").
+#   one raw_syscalls sys_enter).  One CPU: the reader of the events (staprun,
+#   bpftrace) runs on it too, so its work per event is in the figure.
+#   printing throughput = "ev" lines that reached the tool's output file per
+#   second of the loop, with the events each tool says it lost (staprun's
+#   dropped writes, bpftrace's "Lost N events"); default buffers on both sides.
 . /stap/lib.sh
 D=/stap/pc
 . "$D/conf" 2>/dev/null
