@@ -140,4 +140,18 @@ if [ -s "$TMP/stap-print-rate" ] && [ -s "$TMP/bt-print-rate" ]; then
 			(b > 0 ? s / b : 0), (s >= b ? "met" : "NOT met") }'
 	check "stapauth printing lost no event (median of $R)" [ "$sl" = 0 ]
 fi
+# Start and stop: staprun -c true with the counter on ftrace (its own
+# ftrace_ops: RCU-tasks grace periods at unload) and on kprobes (count2).
+ms() { # MODULE: the median ms of 5 runs of staprun -c true
+	for k in 1 2 3 4 5; do
+		a=$(cut -d' ' -f1 /proc/uptime)
+		"$BIN/staprun" -c true "$D/$1.ko" >/dev/null 2>&1
+		b=$(cut -d' ' -f1 /proc/uptime)
+		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.0f\n", (b - a) * 1000 }'
+	done >"$TMP/ms"
+	med "$TMP/ms"
+}
+if [ -f "$D/pc_count.ko" ] && [ -f "$D/pc_count2.ko" ]; then
+	echo "# bench probe-cost: staprun -c true, load to unload: counter on ftrace $(ms pc_count) ms, on kprobes (two probes, one function) $(ms pc_count2) ms (median of 5)"
+fi
 check "no oops in the kernel log" no_oops
