@@ -118,9 +118,12 @@ for w in $W; do
 			k = sprintf(", bpftrace kfunc %+.0f ns (%.2fx)", hk, (z + hk) / z)
 			if (hk + 0 < f + 0) { f = hk; form = "kfunc" }
 		}
-		printf "# bench probe-cost: %s: per hit stapauth %+.0f ns (%.2fx the bare loop), bpftrace %s %+.0f ns (%.2fx)%s; stapauth/bpftrace (fastest form: %s) per-hit cost %.2f (goal <= 1: %s)\n",
-			w, hs, (z + hs) / z, (w == "trace" ? "tracepoint" : "kprobe"), hb, (z + hb) / z, k, form,
-			(f > 0 ? hs / f : 0), (hs <= f ? "met" : "NOT met") }'
+		if (f > 0)
+			r = sprintf("%.2f (goal <= 1: %s)", hs / f, (hs <= f ? "met" : "NOT met"))
+		else
+			r = "not measured: bpftrace'"'"'s figure is within the noise of the bare loop"
+		printf "# bench probe-cost: %s: per hit stapauth %+.0f ns (%.2fx the bare loop), bpftrace %s %+.0f ns (%.2fx)%s; stapauth/bpftrace (fastest form: %s) per-hit cost %s\n",
+			w, hs, (z + hs) / z, (w == "trace" ? "tracepoint" : "kprobe"), hb, (z + hb) / z, k, form, r }'
 done
 if [ -s "$TMP/stap-print-rate" ] && [ -s "$TMP/bt-print-rate" ]; then
 	line="# bench probe-cost: print, events delivered to user space per second of the loop (median of $R):"
@@ -132,7 +135,9 @@ if [ -s "$TMP/stap-print-rate" ] && [ -s "$TMP/bt-print-rate" ]; then
 		l=$(med "$TMP/$x-print-lost")
 		case $x in stap) nm=stapauth sr=$r sl=$l ;; bt) nm="bpftrace kprobe" ;; bk) nm="bpftrace kfunc" ;; esac
 		[ $x != stap ] && best=$(awk -v a="$best" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
-		line="$line $nm $r/s ($e of $N delivered, $l lost);"
+		l=$(awk -v n="$N" -v e="$e" -v l="$l" 'BEGIN { u = n - e - l
+			printf "%s lost", l; if (u > 0) printf ", %s more neither delivered nor reported", u }')
+		line="$line $nm $r/s ($e of $N delivered, $l);"
 	done
 	echo "$line"
 	awk -v s="$sr" -v b="$best" 'BEGIN {
