@@ -49,6 +49,10 @@
 #endif
 #ifdef STP_NEED_KPROBES
 #include <linux/kprobes.h>
+#if defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_KPROBES_ON_FTRACE)
+#include <linux/ftrace.h>
+#define STP_FTRACE_ENTRY 1
+#endif
 #include "stp_kprobe.c"
 #endif
 #ifdef STP_NEED_TIMERS

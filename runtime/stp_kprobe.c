@@ -1,5 +1,19 @@
 /* kprobes and kretprobes; a .return probe saves the argument registers at
- * entry so it can still read its arguments. */
+ * entry so it can still read its arguments.
+ *
+ * A function entry probe on a kernel function that ftrace can hook runs from
+ * an ftrace_ops of its own with SAVE_REGS (the handler gets a full pt_regs
+ * at the function's first instruction): the kprobes-on-ftrace path it
+ * replaces goes through the same ftrace call site, then kprobes' own ops,
+ * its hash lookup, current_kprobe and the int3 emulation of regs->ip.  The
+ * kprobe is still registered, disabled, first: it resolves the symbol and
+ * makes every check register_kprobe makes (blacklist, text, ftrace
+ * location), so the ftrace path probes exactly what the kprobe would; a
+ * function ftrace cannot hook, or an ftrace error, enables the kprobe
+ * instead.  Only where the translator says so (.ftrace): one entry probe
+ * alone on its function, few in the script (translator/emit.c).
+ * (bench/probe-cost.sh: a sixth of a counter's hit cost, beside bpftrace's
+ * fentry trampolines.) */
 
 #ifndef STP_ENTRY_VALS
 #define STP_ENTRY_VALS 1
@@ -12,10 +26,15 @@ struct stp_kprobe {
 	const char *module; /* NULL: the kernel */
 	unsigned long addr; /* kernel.statement(ADDR).absolute: symbol is NULL */
 	bool ret;
+	bool ftrace; /* the translator allows the ftrace path (translator/emit.c) */
 	int maxactive;
 	bool registered;
 	struct kprobe kp;
 	struct kretprobe krp;
+#ifdef STP_FTRACE_ENTRY
+	bool ftraced; /* hits come from fops, kp is registered disabled */
+	struct ftrace_ops fops;
+#endif
 };
 
 /* A kretprobe instance's data: args first (c->entry_args points at it). */
@@ -53,6 +72,57 @@ static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 	stp_probe_run(k->probe, regs, 0, k->symbol, NULL);
 	return 0;
 }
+
+#ifdef STP_FTRACE_ENTRY
+/* This CPU is inside stp_ftrace_entry: a probed function that the handler
+ * itself calls (or an NMI on a probed function meanwhile) is dropped
+ * silently, as kprobes drop a hit while one runs (kprobe_running).  Cheaper
+ * than ftrace_test_recursion_trylock and no less strict: interrupts are off
+ * from the first instruction that could be probed. */
+static DEFINE_PER_CPU(int, stp_ftrace_active);
+
+/* notrace: ftrace must not call into its own callback. */
+static void notrace stp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *ops, struct ftrace_regs *fregs)
+{
+	struct stp_kprobe *k = container_of(ops, struct stp_kprobe, fops);
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (regs && !__this_cpu_read(stp_ftrace_active)) {
+		__this_cpu_write(stp_ftrace_active, 1);
+		stp_probe_run_irqs_off(k->probe, regs, 0, k->symbol, NULL, 6, NULL);
+		__this_cpu_write(stp_ftrace_active, 0);
+	}
+	local_irq_restore(flags);
+}
+
+/* After the disabled kprobe registered: hook its address through ftrace.
+ * 0, or an error (the caller enables the kprobe instead). */
+static int stp_ftrace_register(struct stp_kprobe *k)
+{
+	int rc;
+
+	k->fops.func = stp_ftrace_entry;
+	k->fops.flags = FTRACE_OPS_FL_SAVE_REGS;
+	rc = ftrace_set_filter_ip(&k->fops, (unsigned long)k->kp.addr, 0, 0);
+	if (rc)
+		return rc;
+	rc = register_ftrace_function(&k->fops);
+	if (rc) {
+		ftrace_free_filter(&k->fops);
+		return rc;
+	}
+	k->ftraced = true;
+	return 0;
+}
+
+static bool stp_ftrace_wanted(const struct stp_kprobe *k)
+{
+	return k->ftrace && !k->ret && !k->addr && k->symbol && !strchr(k->symbol, ':');
+}
+#endif
 
 static int stp_kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
@@ -99,7 +169,18 @@ static int stp_kprobe_register(struct stp_kprobe *k)
 		else
 			k->kp.symbol_name = k->symbol;
 		k->kp.pre_handler = stp_kprobe_pre;
+#ifdef STP_FTRACE_ENTRY
+		if (stp_ftrace_wanted(k)) {
+			k->kp.flags = KPROBE_FLAG_DISABLED;
+			rc = register_kprobe(&k->kp);
+			if (rc == 0 && stp_ftrace_register(k) != 0)
+				rc = enable_kprobe(&k->kp);
+		} else {
+			rc = register_kprobe(&k->kp);
+		}
+#else
 		rc = register_kprobe(&k->kp);
+#endif
 	}
 	if (rc == 0)
 		k->registered = true;
@@ -117,6 +198,13 @@ static void stp_kprobe_unregister(struct stp_kprobe *k)
 			atomic_add(k->krp.nmissed, &stp_skipped);
 		unregister_kretprobe(&k->krp);
 	} else {
+#ifdef STP_FTRACE_ENTRY
+		if (k->ftraced) {
+			unregister_ftrace_function(&k->fops);
+			ftrace_free_filter(&k->fops);
+			k->ftraced = false;
+		}
+#endif
 		unregister_kprobe(&k->kp);
 	}
 	k->registered = false;

@@ -109,27 +109,25 @@ static bool stp_target_allowed(void)
 /* args: the probe's arguments (a .return probe's saved registers, a
  * tracepoint's values), nargs of them; value: procfs $value, MAXSTRINGLEN
  * bytes. */
-static void stp_probe_run_args(const struct stp_probe *p, struct pt_regs *regs, int flags,
-			       const char *func, unsigned long *args, unsigned int nargs,
-			       char *value)
+static void stp_probe_run_irqs_off(const struct stp_probe *p, struct pt_regs *regs, int flags,
+				   const char *func, unsigned long *args, unsigned int nargs,
+				   char *value)
 {
 	struct stp_context *c;
-	unsigned long irqflags;
 	int state;
 
-	local_irq_save(irqflags);
 	state = atomic_read(&stp_rstate);
 	if (flags & STP_RUN_ALWAYS) {
 		if (state != STP_STATE_STARTING && state != STP_STATE_ENDING)
-			goto out;
+			return;
 	} else if (state != STP_STATE_RUNNING || !stp_target_allowed()) {
-		goto out;
+		return;
 	}
 	c = stp_contexts[smp_processor_id()];
 	if (atomic_inc_return(&c->busy) != 1) {
 		atomic_dec(&c->busy);
 		stp_skip();
-		goto out;
+		return;
 	}
 	c->pp = p->pp;
 	c->probefunc = func ? func : "";
@@ -160,7 +158,16 @@ static void stp_probe_run_args(const struct stp_probe *p, struct pt_regs *regs, 
 	stp_flush(c);
 done:
 	atomic_dec(&c->busy);
-out:
+}
+
+static void stp_probe_run_args(const struct stp_probe *p, struct pt_regs *regs, int flags,
+			       const char *func, unsigned long *args, unsigned int nargs,
+			       char *value)
+{
+	unsigned long irqflags;
+
+	local_irq_save(irqflags);
+	stp_probe_run_irqs_off(p, regs, flags, func, args, nargs, value);
 	local_irq_restore(irqflags);
 }
 

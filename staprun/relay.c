@@ -56,35 +56,73 @@ static void relay_report_drop(struct relay *r, const unsigned char *p)
 	r->dropped_records = recs;
 }
 
+/* Probe output gathered from consecutive records, written at once: one
+ * write(2) per record cost more than the probe hit that printed it
+ * (bench/probe-cost.sh, a printf per hit). */
+struct relay_out {
+	size_t len;
+	unsigned char b[4 * STP_REC_MAX];
+};
+
+static void relay_out_flush(struct relay *r, struct relay_out *o)
+{
+	if (o->len && !r->out_err)
+		r->out_err = -write_all(r->out_fd, o->b, o->len);
+	o->len = 0;
+}
+
+static void relay_out_add(struct relay *r, struct relay_out *o, const unsigned char *p, size_t len)
+{
+	if (len > sizeof o->b - o->len)
+		relay_out_flush(r, o);
+	memcpy(o->b + o->len, p, len);
+	o->len += len;
+}
+
 /* After an output write error (a closed pipe, a full disk) the output is
- * discarded and out_err set; the caller ends the run. */
+ * discarded and out_err set; the caller ends the run.  Output records are
+ * written before any warning that follows them, so the two streams keep
+ * their order. */
 int relay_feed(struct relay *r, const unsigned char *p, size_t n, struct loader_err *e)
 {
+	struct relay_out o;
+	int rc = 0;
+
+	o.len = 0;
 	while (n > 0) {
 		uint32_t h;
 		size_t len;
 		unsigned chan;
 
-		if (n < STP_HDR_LEN)
-			return loader_fail(e, -EPROTO, "transport: truncated record header");
+		if (n < STP_HDR_LEN) {
+			rc = loader_fail(e, -EPROTO, "transport: truncated record header");
+			break;
+		}
 		h = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 		    (uint32_t)p[3] << 24;
 		len = h & STP_LEN_MASK;
 		chan = h >> STP_CHAN_SHIFT;
-		if (len > STP_REC_MAX || len > n - STP_HDR_LEN)
-			return loader_fail(e, -EPROTO, "transport: bad record length %zu", len);
+		if (len > STP_REC_MAX || len > n - STP_HDR_LEN) {
+			rc = loader_fail(e, -EPROTO, "transport: bad record length %zu", len);
+			break;
+		}
 		p += STP_HDR_LEN;
 		n -= STP_HDR_LEN;
-		if (chan == STP_CHAN_OUT && !r->out_err)
-			r->out_err = -write_all(r->out_fd, p, len);
-		else if (chan == STP_CHAN_WARN || chan == STP_CHAN_ERR)
+		if (chan == STP_CHAN_OUT) {
+			if (!r->out_err)
+				relay_out_add(r, &o, p, len);
+		} else if (chan == STP_CHAN_WARN || chan == STP_CHAN_ERR) {
+			relay_out_flush(r, &o);
 			(void)write_all(r->err_fd, p, len);
-		else if (chan == STP_CHAN_DROP && len == 16)
+		} else if (chan == STP_CHAN_DROP && len == 16) {
+			relay_out_flush(r, &o);
 			relay_report_drop(r, p);
+		}
 		p += len;
 		n -= len;
 	}
-	return 0;
+	relay_out_flush(r, &o);
+	return rc;
 }
 
 /* The transport files are root's (runtime/transport.c): open them with the

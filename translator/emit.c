@@ -9,6 +9,7 @@
  *   takes, registration tables, stp_module_start/stop/end. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,19 @@ static void emit_probe_body(struct emit *e, FILE *o, const struct stap_probe *pr
 		return;
 	}
 	snprintf(sname, sizeof sname, "stp_locals_probe_%d", pr->index);
+	if (pr->nlocals == 0 && e->ntemps == 0) {
+		/* No locals: no frame to push.  A handler starts at nesting 0
+		 * with no error, so the push could not fail; its nesting level
+		 * still counts for the functions it calls. */
+		fprintf(o,
+			"static void stp_probe_body_%d(struct stp_context *c)\n{\n"
+			"\tconst size_t stp_fu = c->frame_used;\n\n\tc->nesting++;\n",
+			pr->index);
+		fputs(body, o);
+		free(body);
+		fputs("stp_out:\n\tstp_frame_restore(c, stp_fu);\n}\n\n", o);
+		return;
+	}
 	emit_locals_struct(o, sname, pr->locals, pr->nlocals, e->ntemps);
 	fprintf(o,
 		"static void stp_probe_body_%d(struct stp_context *c)\n{\n"
@@ -516,8 +530,40 @@ static void emit_procev_point(FILE *o, const struct stap_probe *pr,
 	fputs(" };\n", o);
 }
 
-static void emit_point(FILE *o, const struct stap_probe *pr, const struct stap_probe_point *pt,
-		       size_t j, struct counts *n)
+/* The function entry probes the runtime may hook through an ftrace_ops of
+ * their own (runtime/stp_kprobe.c): a kernel function no other kprobe or
+ * kretprobe of the script shares (kprobes share one ftrace hook per
+ * function; two hooks on one function make ftrace walk a list, dearer than
+ * the kprobe), and few of them in the script: each ftrace_ops costs RCU-tasks
+ * grace periods when it is removed, at unload. */
+#define EMIT_FTRACE_MAX 8
+
+static bool emit_same_function(const struct stap_probe_point *a, const struct stap_probe_point *b)
+{
+	return (b->kind == PP_KPROBE || b->kind == PP_KRETPROBE) && b->symbol &&
+	       strcmp(a->symbol, b->symbol) == 0 && (a->module == NULL) == (b->module == NULL) &&
+	       (!a->module || strcmp(a->module, b->module) == 0);
+}
+
+static bool emit_ftrace_ok(const struct emit *e, const struct stap_probe_point *pt)
+{
+	size_t i, j, entries = 0;
+
+	if (pt->kind != PP_KPROBE || pt->module || !pt->symbol)
+		return false;
+	for (i = 0; i < e->p->nprobes; i++)
+		for (j = 0; j < e->p->probes[i]->npoints; j++) {
+			const struct stap_probe_point *q = &e->p->probes[i]->points[j];
+
+			entries += q->kind == PP_KPROBE;
+			if (q != pt && emit_same_function(pt, q))
+				return false;
+		}
+	return entries <= EMIT_FTRACE_MAX;
+}
+
+static void emit_point(const struct emit *e, FILE *o, const struct stap_probe *pr,
+		       const struct stap_probe_point *pt, size_t j, struct counts *n)
 {
 	fprintf(o, "static const struct stp_probe stp_probe_%d_%zu = { ", pr->index, j);
 	emit_c_string(o, pt->pp ? pt->pp : "?", strlen(pt->pp ? pt->pp : "?"));
@@ -595,6 +641,8 @@ static void emit_point(FILE *o, const struct stap_probe *pr, const struct stap_p
 			pt->kind == PP_KRETPROBE ? "true" : "false", pt->maxactive);
 		if (pr->nentry && pt->kind == PP_KRETPROBE)
 			fprintf(o, ", .entry = &stp_entry_%d", pr->index);
+		if (emit_ftrace_ok(e, pt))
+			fputs(", .ftrace = true", o);
 		fputs(" };\n", o);
 		n->kprobe++;
 		break;
@@ -632,7 +680,7 @@ static void emit_points(struct emit *e, FILE *o, struct counts *n)
 			fprintf(o, ", stp_entry_body_%d, NULL, 0 };\n", pr->index);
 		}
 		for (j = 0; j < pr->npoints; j++)
-			emit_point(o, pr, &pr->points[j], j, n);
+			emit_point(e, o, pr, &pr->points[j], j, n);
 		fputs("#undef ARRAY_SIZE_LOCKS\n\n", o);
 	}
 }

@@ -296,6 +296,48 @@ TEST(relay_splits_channels_and_reports_drops)
 	close(err[1]);
 }
 
+/* Output records are gathered into few writes: every byte arrives, in
+ * order, and a warning between two outputs still comes between them when
+ * both streams go to one file. */
+TEST(relay_gathers_output_in_order)
+{
+	size_t cap = 12000 * 16 + 64, n;
+	unsigned char *rec = malloc(cap), *p = rec;
+	char *want = malloc(cap), *got = malloc(cap), line[32];
+	size_t wl = 0;
+	struct relay r;
+	struct loader_err e;
+	char path[512];
+	int fd, i;
+
+	CHECK(rec && want && got);
+	for (i = 0; i < 12000; i++) {
+		int k = snprintf(line, sizeof line, "ev %d\n", i);
+
+		put_rec(&p, STP_CHAN_OUT, line, (size_t)k);
+		memcpy(want + wl, line, (size_t)k);
+		wl += (size_t)k;
+		if (i == 6000) {
+			put_rec(&p, STP_CHAN_WARN, "W\n", 2);
+			memcpy(want + wl, "W\n", 2);
+			wl += 2;
+		}
+	}
+	snprintf(path, sizeof path, "%s/gather", unit_tmpdir());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	memset(&r, 0, sizeof r);
+	r.data_fd = r.ctl_fd = -1;
+	r.out_fd = r.err_fd = fd;
+	CHECK(relay_feed(&r, rec, (size_t)(p - rec), &e) == 0 && r.out_err == 0);
+	n = (size_t)pread(fd, got, cap, 0);
+	CHECK(n == wl && memcmp(got, want, wl) == 0);
+	close(fd);
+	free(rec);
+	free(want);
+	free(got);
+}
+
 /* A module that never stops printing: one relay_pump does a bounded number
  * of reads, so the caller gets back to its signals. */
 TEST(relay_pump_returns_under_endless_output)
