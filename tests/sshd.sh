@@ -8,7 +8,9 @@
 #   SSHD_STATE           $STAPAUTH_TEST_STATE of remote sessions (for fakes)
 #   SSHD_TMP             $TMPDIR of remote sessions
 #   SSHD_USER            the login name
-# sshd_stop ends it (also on exit, through the caller's trap).
+# sshd_more ADDR... starts one more server with the same keys and port on
+# up to 16 more loopback addresses (sshd's limit per server), known to ssh.
+# sshd_stop ends them all (also on exit, through the caller's trap).
 SSHD=${SSHD:-/usr/sbin/sshd}
 
 sshd_usable() {
@@ -41,6 +43,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 SetEnv PATH=$SSHD_BIN:/usr/local/bin:/usr/bin:/bin STAPAUTH_TEST_STATE=$SSHD_STATE TMPDIR=$SSHD_TMP
 LogLevel ERROR
+MaxStartups 400
 CFG
 		"$SSHD" -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/log" || continue
 		i=0
@@ -65,7 +68,26 @@ CFG
 	export STAPAUTH_SSH
 }
 
+sshd_more() {
+	SSHD_MORE=$((${SSHD_MORE:-0} + 1))
+	cfg=$SSHD_DIR/sshd_config.$SSHD_MORE
+	grep -v -e '^ListenAddress' -e '^PidFile' "$SSHD_DIR/sshd_config" >"$cfg"
+	echo "PidFile $SSHD_DIR/pid.$SSHD_MORE" >>"$cfg"
+	for a in "$@"; do
+		case $a in 127.*) ;; *) echo "sshd_more: $a is not a loopback address" >&2; return 1 ;; esac
+		echo "ListenAddress $a" >>"$cfg"
+		printf '[%s]:%s %s\n' "$a" "$SSHD_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host.pub")" \
+			>>"$SSHD_DIR/known_hosts"
+	done
+	"$SSHD" -f "$cfg" -E "$SSHD_DIR/log" || return 1
+	i=0
+	while [ ! -s "$SSHD_DIR/pid.$SSHD_MORE" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$SSHD_DIR/pid.$SSHD_MORE" ]
+}
+
 sshd_stop() {
-	[ -s "${SSHD_DIR:-/nonexistent}/pid" ] && kill "$(cat "$SSHD_DIR/pid")" 2>/dev/null
-	rm -f "${SSHD_DIR:-/nonexistent}/pid"
+	for p in "${SSHD_DIR:-/nonexistent}"/pid "${SSHD_DIR:-/nonexistent}"/pid.*; do
+		[ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null
+		rm -f "$p"
+	done
 }
