@@ -39,7 +39,7 @@
 #include "translator/target.h"
 
 #define FLEET_FANOUT 64
-#define FLEET_FACTS_TIMEOUT 60 /* seconds for round trip 1 without --host-timeout */
+#define FLEET_FACTS_TIMEOUT 30 /* seconds for round trip 1 without --host-timeout */
 #define FLEET_CONNECT_TIMEOUT 10
 
 struct fleet_host {
@@ -51,11 +51,11 @@ struct fleet_host {
 };
 
 struct fleet_kernel {
-	char *key;	    /* identity and build tree */
-	size_t rep;	    /* the host whose name the build uses */
-	char *ko;	    /* the module built, or NULL */
-	char *failed;	    /* outcome of its hosts when the build failed */
-	pid_t pid;	    /* the build while it runs */
+	char *key;    /* identity and build tree */
+	size_t rep;   /* the host whose name the build uses */
+	char *ko;     /* the module built, or NULL */
+	char *failed; /* outcome of its hosts when the build failed */
+	pid_t pid;    /* the build while it runs */
 };
 
 struct fleet {
@@ -193,8 +193,9 @@ static int fleet_add_host(struct fleet *f, const char *name)
 		return -1;
 	}
 	if (r->exec == KH_LOCAL) {
-		fprintf(stderr, "stap: -T %s: %s is this machine (execute=local, %s:%u); a fleet "
-				"runs over ssh only\n",
+		fprintf(stderr,
+			"stap: -T %s: %s is this machine (execute=local, %s:%u); a fleet "
+			"runs over ssh only\n",
 			f->s->target_name, name, r->file, r->line);
 		return -1;
 	}
@@ -411,8 +412,8 @@ static void fleet_build_done(struct fleet *f, size_t k, int status)
 			len--;
 		K->ko = strndup((char *)text, len);
 	}
-	if (!K->ko && asprintf(&K->failed, "no module built for kernel %s",
-			       f->hosts[K->rep].r->kernel) < 0)
+	if (!K->ko &&
+	    asprintf(&K->failed, "no module built for kernel %s", f->hosts[K->rep].r->kernel) < 0)
 		K->failed = NULL;
 	free(text);
 }
@@ -564,7 +565,8 @@ static const char *fleet_facts_check(struct fleet *f, struct fleet_host *h)
 		fprintf(stderr,
 			"%s: stap: no longer matches its record (%s:%u): %s; nothing uploaded "
 			"(refresh the record with: %s)\n",
-			h->name, h->r->file, h->r->line, diff.s ? diff.s : "", hint.s ? hint.s : "");
+			h->name, h->r->file, h->r->line, diff.s ? diff.s : "",
+			hint.s ? hint.s : "");
 		outcome = "kernel record stale";
 	}
 	free(text);
@@ -736,7 +738,8 @@ static int fleet_run(struct fleet *f)
 		v[n++] = "--gather";
 	for (size_t k = 0; k < f->nkernels; k++)
 		for (size_t e = 0; e < 3; e++, nowned += 2)
-			if (f->kernels[k].ko && fleet_job(f, k, modes[e], v, &n, owned + nowned) < 0)
+			if (f->kernels[k].ko &&
+			    fleet_job(f, k, modes[e], v, &n, owned + nowned) < 0)
 				goto out;
 	v[n] = NULL;
 	if (f->s->verbose)
