@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/array.h"
@@ -784,6 +785,14 @@ static int fleet_host_files(struct fleet *f)
 	return 0;
 }
 
+static double fleet_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 static const int fleet_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 #define FLEET_NSIGS (sizeof fleet_sigs / sizeof fleet_sigs[0])
 
@@ -791,6 +800,7 @@ int fleet_main(struct stap_session *s, int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = fleet_on_signal}, old[FLEET_NSIGS + 1];
 	struct fleet f = {.s = s};
+	double t0 = fleet_ms(), t1 = 0, t2 = 0;
 	int rc = 1;
 
 	if (s->target_pid) {
@@ -807,6 +817,7 @@ int fleet_main(struct stap_session *s, int argc, char **argv)
 	    fleet_group_kernels(&f) < 0)
 		goto out;
 	fleet_build(&f, argc, argv);
+	t1 = fleet_ms();
 	if (fleet_signals) {
 		rc = 130;
 		goto out;
@@ -819,7 +830,14 @@ int fleet_main(struct stap_session *s, int argc, char **argv)
 		rc = fleet_signals ? 130 : 1;
 		goto out;
 	}
+	t2 = fleet_ms();
 	rc = fleet_run(&f);
+	if (s->verbose)
+		fprintf(stderr,
+			"Fleet: %zu target%s, %zu kernel%s: builds %.0f ms, facts round trip %.0f "
+			"ms, run %.0f ms\n",
+			f.nhosts, f.nhosts == 1 ? "" : "s", f.nkernels, f.nkernels == 1 ? "" : "s",
+			t1 - t0, t2 - t1, fleet_ms() - t2);
 out:
 	for (size_t i = 0; i < FLEET_NSIGS; i++)
 		sigaction(fleet_sigs[i], &old[i], NULL);

@@ -140,6 +140,10 @@ CLUSTERSHELL_CFGDIR=$TMP/cs run clustershell_group_p4 0 -- "$STAP" -T '@front,@b
 	[ "$(grep -c '\.ko$' "$TMP/out")" = 2 ] && pass one_build_per_kernel || { fail one_build_per_kernel; sed 's/^/#   /' "$TMP/out"; }
 CLUSTERSHELL_CFGDIR=$TMP/cs run clustershell_unknown_group 1 "unknown|@nosuch" -- "$STAP" -T '@nosuch' -p4 -e "$S"
 
+# Refreshing a record keeps its groups.
+run refresh_record 0 -- "$BIN/stap-target" add sim005 "$SSHD_USER@$(fleetsim_addr 5):$SSHD_PORT" auth
+grep -q '^sim005 .* group=sim$' "$KH" && pass refresh_keeps_group || fail refresh_keeps_group "$(grep '^sim005 ' "$KH")"
+
 # Bad input: one line, nothing run.
 run unknown_target 1 "^stap: -T sim001,nosuch: no such target nosuch" -- "$STAP" -T sim001,nosuch -e "$S"
 [ "$(grep -c . "$TMP/out")" = 1 ] && pass unknown_target_one_line || fail unknown_target_one_line "$(cat "$TMP/out")"
