@@ -95,7 +95,7 @@ rm -f "$SSHD_STATE/refuse" "$SSHD_STATE/stale" "$SSHD_STATE/hang"
 
 # Ctrl-C mid-run, one host's loader killed before: every other run ends
 # as on SIGINT (its end output arrives), the killed one is in the summary.
-"$STAP" -T "sim[001-$(printf %03d "$N")]" -G lines=1 -e "$S" >"$TMP/o" 2>"$TMP/e" &
+"$STAP" -T "sim[001-$(printf %03d "$N")]" --fanout "$N" -G lines=1 -e "$S" >"$TMP/o" 2>"$TMP/e" &
 sp=$!
 i=0
 while [ "$(grep -c 'first line done' "$TMP/o")" -lt "$N" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
