@@ -11,6 +11,13 @@ bindir = $(PREFIX)/bin
 sbindir = $(PREFIX)/sbin
 mandir = $(PREFIX)/share/man
 datadir = $(PREFIX)/share/stapauth
+# systemd's tmpfiles.d/sysusers.d and bash-completion folders (PREFIX/lib and
+# PREFIX/share are both read: /usr/local too).
+libdir_systemd = $(PREFIX)/lib
+completionsdir = $(PREFIX)/share/bash-completion/completions
+# SETUID=0 installs staprun.auth 0755 for a packager who sets the mode in a
+# maintainer script (debian/stapauth-runtime.postinst, dpkg-statoverride).
+SETUID ?= 1
 
 CC ?= cc
 NPROC := $(shell nproc 2>/dev/null || echo 2)
@@ -32,8 +39,12 @@ else
 CFLAGS_BASE += -O2
 LDFLAGS_BASE :=
 endif
-CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
-SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam
+# CPPFLAGS, CFLAGS and LDFLAGS from the caller (dpkg-buildflags' hardening) come last.
+CFLAGS_ALL = $(CFLAGS_BASE) $(CPPFLAGS) $(CFLAGS)
+LDFLAGS_BASE += $(LDFLAGS)
+SYSLIBS := -lcrypto -lelf -ldw -lcap -lpam -laudit
+# The translator alone also reads LZ4-compressed kernel images.
+SYSLIBS_STAP := -llz4
 
 # Programs each folder builds; tests/ and install use these lists.
 PROGRAMS :=
@@ -54,6 +65,8 @@ include staprun-auth/build.mk
 include authorize/build.mk
 include translator/build.mk
 include tests/build.mk
+include completion/build.mk
+include selinux/build.mk
 
 programs: $(PROGRAMS) $(SBIN_PROGRAMS)
 
@@ -80,6 +93,11 @@ demo: deps
 fuzz: deps
 	O=$(O) FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run
 
+# Debian packages (debian/) built from a clean copy of the tree with
+# dpkg-buildpackage into $(O)/deb, then checked with lintian.
+deb: deps
+	O=$(O) scripts/deb
+
 bench: deps
 	$(MAKE) -j$(NPROC) O=$(O) SAN=0 programs
 	O=$(O) bench/run
@@ -101,7 +119,7 @@ install-base: programs
 	cp -R runtime tapset $(DESTDIR)$(datadir)/
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tests/fuzz/corpus/')
 
 clean:
 	rm -rf $(O)
@@ -109,4 +127,4 @@ clean:
 fuzz-build:
 	$(MAKE) O=$(O)/fuzz SAN=fuzz CC=clang fuzz-targets
 
-.PHONY: all programs deps check install-base fuzz-build demo fuzz bench install format clean
+.PHONY: all programs deps check install-base fuzz-build demo fuzz bench install format clean deb

@@ -15,6 +15,7 @@
 #include "authorize/authorize.h"
 #include "lib/modsig.h"
 #include "lib/number.h"
+#include "lib/readfile.h"
 
 int az_cmd_keygen(struct az *az)
 {
@@ -51,6 +52,44 @@ int az_cmd_keygen(struct az *az)
 	return 0;
 }
 
+int az_cert_pem(const struct keys_cert *c, char **pem, size_t *len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long n = 0;
+
+	*pem = NULL;
+	if (b && PEM_write_bio_X509(b, c->x509))
+		n = BIO_get_mem_data(b, &data);
+	if (n > 0 && (*pem = malloc((size_t)n)))
+		memcpy(*pem, data, (size_t)n);
+	*len = *pem ? (size_t)n : 0;
+	BIO_free(b);
+	return *pem ? 0 : -EIO;
+}
+
+/* The certificate named by arg, or read from stdin for "-" (how a fleet
+ * push hands it over: stap-authorize -w NODES trust). */
+int az_cert_load(const struct az *az, const char *arg, struct keys_cert *c)
+{
+	char msg[4200];
+	unsigned char *buf;
+	size_t len;
+	int r;
+
+	if (strcmp(arg, "-") != 0)
+		r = keys_cert_load(arg, c, msg, sizeof msg);
+	else if ((r = readfile_stream(0, 1u << 20, &buf, &len)) < 0)
+		snprintf(msg, sizeof msg, "standard input: %s", readfile_strerror(r));
+	else {
+		r = keys_cert_parse(buf, len, "standard input", c, msg, sizeof msg);
+		free(buf);
+	}
+	if (r < 0)
+		az_err(az, "%s", msg);
+	return r;
+}
+
 /* Copy the certificate (as PEM) into the keys folder under a name made of
  * its fingerprint, so trusting the same cert twice is harmless. */
 int az_cmd_trust(struct az *az)
@@ -58,13 +97,12 @@ int az_cmd_trust(struct az *az)
 	char msg[4200], path[PATH_MAX], hex[DIGEST_HEXLEN + 1];
 	struct keys_cert c;
 	struct stat st;
-	BIO *b = NULL;
 	char *pem = NULL;
-	long n;
+	size_t n;
 	int r;
 
-	if (keys_cert_load(az->pos[0], &c, msg, sizeof msg) < 0)
-		return az_err(az, "%s", msg);
+	if (az_cert_load(az, az->pos[0], &c) < 0)
+		return 2;
 	digest_hex(c.fpr, DIGEST_LEN, hex);
 	if (stat(az->keys, &st) < 0 && errno == ENOENT && mkdir(az->keys, 0755) < 0) {
 		keys_cert_free(&c);
@@ -75,14 +113,13 @@ int az_cmd_trust(struct az *az)
 		return az_err(az, "refusing to add to an unsafe keys folder: %s", msg);
 	}
 	snprintf(path, sizeof path, "%s/stapauth-%.16s.pem", az->keys, hex);
-	b = BIO_new(BIO_s_mem());
-	if (b && PEM_write_bio_X509(b, c.x509) && (n = BIO_get_mem_data(b, &pem)) > 0) {
-		r = az_write_atomic(az, path, pem, (size_t)n, 0644);
+	if (az_cert_pem(&c, &pem, &n) == 0) {
+		r = az_write_atomic(az, path, pem, n, 0644);
 	} else {
 		az_err(az, "cannot encode the certificate");
 		r = -EIO;
 	}
-	BIO_free(b);
+	free(pem);
 	if (r == 0) {
 		fprintf(stderr,
 			"trusted \"%s\" as %s; approve what it signs with:\n"

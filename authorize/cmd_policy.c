@@ -43,8 +43,8 @@ static int printable(const char *s)
 
 /* Build "sha256:HEX opts # comment" and check it with the real parser, so
  * that bless can never write what staprun.auth would refuse. */
-static int bless_line(const struct az *az, enum policy_kind kind, const unsigned char *md,
-		      const char *old_comment, char *out, size_t n)
+int az_bless_line(const struct az *az, enum policy_kind kind, const unsigned char *md,
+		  const char *old_comment, char *out, size_t n)
 {
 	const char *comment = az->comment ? az->comment : old_comment;
 	struct policy p;
@@ -97,7 +97,7 @@ static int do_bless(const struct az *az, const struct policy *p, struct az_lines
 			      "editing the file",
 			      a->hex, p->path, rv->line),
 		       -EPERM;
-	if ((r = bless_line(az, a->kind, a->md, old ? old->comment : NULL, line, sizeof line)))
+	if ((r = az_bless_line(az, a->kind, a->md, old ? old->comment : NULL, line, sizeof line)))
 		return r;
 	if (old && !strcmp(old->text, line)) {
 		printf("%s:%u: unchanged: %s\n", az->policy, old->line, line);
@@ -211,32 +211,6 @@ int az_cmd_revoke(struct az *az)
 	return edit_cmd(az, do_revoke, 0);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void json_list(char **v, size_t n)
-{
-	putchar('[');
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			putchar(',');
-		json_str(v[i]);
-	}
-	putchar(']');
-}
-
 static void list_json(const struct policy *p)
 {
 	static const char *kinds[] = {"sha256", "signer", "revoke"};
@@ -250,23 +224,23 @@ static void list_json(const struct policy *p)
 		digest_hex(r->digest, DIGEST_LEN, hex);
 		printf("%s\n {\"line\":%u,\"kind\":\"%s\",\"digest\":\"sha256:%s\",\"users\":",
 		       i ? "," : "", r->line, kinds[r->kind], hex);
-		r->users ? json_list(r->users, r->nusers) : (void)printf("null");
+		r->users ? az_json_list(stdout, r->users, r->nusers) : (void)printf("null");
 		printf(",\"groups\":");
-		r->groups ? json_list(r->groups, r->ngroups) : (void)printf("null");
+		r->groups ? az_json_list(stdout, r->groups, r->ngroups) : (void)printf("null");
 		printf(",\"expires\":");
 		if (r->has_expires && gmtime_r(&t, &tm)) {
 			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-			json_str(when);
+			az_json_str(stdout, when);
 		} else {
 			printf("null");
 		}
 		printf(",\"params\":");
 		if (r->params_all)
-			json_str("*");
+			az_json_str(stdout, "*");
 		else
-			json_list(r->params, r->nparams);
+			az_json_list(stdout, r->params, r->nparams);
 		printf(",\"comment\":");
-		r->comment ? json_str(r->comment) : (void)printf("null");
+		r->comment ? az_json_str(stdout, r->comment) : (void)printf("null");
 		printf("}");
 	}
 	printf("%s]\n", p->nrules ? "\n" : "");

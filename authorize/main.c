@@ -20,25 +20,31 @@ static const struct command {
 	int min, max;	     /* positional arguments */
 	const char *options; /* long options it takes, space-separated */
 	const char *usage;
+	enum az_fleet_ship fleet; /* whether and how it runs on a node set (-w) */
 } commands[] = {
-    {"digest", az_cmd_digest, 1, 8, "", "MOD.ko..."},
+    {"digest", az_cmd_digest, 1, 8, "", "MOD.ko...", AZ_FLEET_NO},
     {"bless", az_cmd_bless, 0, 1,
      "users groups expires params comment program script expr release build-user",
      "MOD.ko|sha256:HEX|signer:sha256:HEX|--script FILE.stp|-e SCRIPT [-r REL] "
      "[--build-user U] [--users U,..] [--groups G,..] [--expires DATE] [--params P,..|*] "
-     "[--program sha256:HEX] [--comment TEXT]"},
+     "[--program sha256:HEX] [--comment TEXT]",
+     AZ_FLEET_DIGEST},
     {"explain", az_cmd_explain, 1, 1, "script expr release build-user",
-     "sha256:HEX [--script FILE.stp|-e SCRIPT [-r REL] [--build-user U]]"},
-    {"unbless", az_cmd_unbless, 1, 1, "", "MOD.ko|sha256:HEX|signer:sha256:HEX"},
-    {"revoke", az_cmd_revoke, 1, 1, "comment", "MOD.ko|sha256:HEX [--comment TEXT]"},
-    {"list", az_cmd_list, 0, 0, "json", "[--json]"},
-    {"check", az_cmd_check, 1, 1, "user params", "MOD.ko --user NAME [--params P,..]"},
-    {"verify", az_cmd_verify, 1, 1, "user", "MOD.ko [--user NAME]"},
-    {"keygen", az_cmd_keygen, 0, 0, "out cn rsa days", "--out DIR [--cn NAME] [--rsa] [--days N]"},
-    {"trust", az_cmd_trust, 1, 1, "", "CERT.pem|CERT.der"},
+     "sha256:HEX [--script FILE.stp|-e SCRIPT [-r REL] [--build-user U]]", AZ_FLEET_NO},
+    {"unbless", az_cmd_unbless, 1, 1, "", "MOD.ko|sha256:HEX|signer:sha256:HEX", AZ_FLEET_DIGEST},
+    {"revoke", az_cmd_revoke, 1, 1, "comment", "MOD.ko|sha256:HEX [--comment TEXT]",
+     AZ_FLEET_DIGEST},
+    {"list", az_cmd_list, 0, 0, "json", "[--json]", AZ_FLEET_ARGS},
+    {"check", az_cmd_check, 1, 1, "user params", "MOD.ko --user NAME [--params P,..]", AZ_FLEET_NO},
+    {"verify", az_cmd_verify, 1, 1, "user", "MOD.ko [--user NAME]", AZ_FLEET_NO},
+    {"keygen", az_cmd_keygen, 0, 0, "out cn rsa days", "--out DIR [--cn NAME] [--rsa] [--days N]",
+     AZ_FLEET_NO},
+    {"trust", az_cmd_trust, 1, 1, "", "CERT.pem|CERT.der", AZ_FLEET_CERT},
     {"sign", az_cmd_sign, 1, 1, "key cert out hash",
-     "--key KEY.pem --cert CERT [--hash sha256|sha384|sha512] MOD.ko [-o OUT]"},
-    {"status", az_cmd_status, 0, 0, "", ""},
+     "--key KEY.pem --cert CERT [--hash sha256|sha384|sha512] MOD.ko [-o OUT]", AZ_FLEET_NO},
+    {"status", az_cmd_status, 0, 0, "json", "[--json]", AZ_FLEET_ARGS},
+    {"log", az_cmd_log, 0, 0, "json since user input",
+     "[--since DATE] [--user NAME|UID] [--input AUDIT.LOG] [--json]", AZ_FLEET_NO},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -59,6 +65,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: stap-authorize [--policy FILE] [--keys DIR] COMMAND ...\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "       stap-authorize %s %s\n", commands[i].name, commands[i].usage);
+	fprintf(f, "on every host of a ClusterShell node set, through clush:\n"
+		   "       stap-authorize -w NODESET [-x NODESET] [-l USER] [--fanout N] "
+		   "[--timeout SEC] [--mode MODE]\n"
+		   "                      bless|unbless|revoke|trust|list|status ...\n");
 }
 
 static int takes(const struct command *c, const char *opt)
@@ -97,6 +107,15 @@ static const char **opt_slot(struct az *az, const char *name, int **flag)
 	    {"release", offsetof(struct az, release)},
 	    {"build-user", offsetof(struct az, build_user)},
 	    {"program", offsetof(struct az, program)},
+	    {"since", offsetof(struct az, since)},
+	    {"input", offsetof(struct az, input)},
+	    /* the node set options: only before the command (main) */
+	    {"w", offsetof(struct az, nodes)},
+	    {"x", offsetof(struct az, exclude)},
+	    {"l", offsetof(struct az, login)},
+	    {"fanout", offsetof(struct az, fanout)},
+	    {"timeout", offsetof(struct az, timeout)},
+	    {"mode", offsetof(struct az, mode)},
 	};
 
 	*flag = NULL;
@@ -136,6 +155,11 @@ static int parse_args(struct az *az, const struct command *c, int argc, char **a
 			a = "--expr";
 		else if (!strcmp(a, "-r"))
 			a = "--release";
+		if (!strcmp(a, "-w") || !strcmp(a, "-x") || !strcmp(a, "-l") ||
+		    !strcmp(a, "--fanout") || !strcmp(a, "--timeout") || !strcmp(a, "--mode"))
+			return az_err(
+			    az, "%s goes before the command (stap-authorize -w NODESET %s ...)", a,
+			    c->name);
 		if (strncmp(a, "--", 2) != 0)
 			return az_err(az, "unknown option %s", a);
 		eq = strchr(a + 2, '=');
@@ -174,14 +198,19 @@ int main(int argc, char **argv)
 	int i = 1, r;
 
 	umask(022);
-	/* global options may come before the command as well */
-	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-		if (!strcmp(argv[i], "--policy") && !az.policy)
-			az.policy = argv[i + 1];
-		else if (!strcmp(argv[i], "--keys") && !az.keys)
-			az.keys = argv[i + 1];
-		else
+	/* global options may come before the command as well; the node set
+	 * ones only there */
+	for (; i + 1 < argc; i += 2) {
+		static const char *const globals[] = {"--policy", "--keys",    "-w",	"-x", "-l",
+						      "--fanout", "--timeout", "--mode"};
+		const char **slot = NULL;
+		int *flag;
+		for (size_t k = 0; k < sizeof globals / sizeof globals[0]; k++)
+			if (!strcmp(argv[i], globals[k]))
+				slot = opt_slot(&az, argv[i] + (argv[i][1] == '-' ? 2 : 1), &flag);
+		if (!slot || *slot)
 			break;
+		*slot = argv[i + 1];
 	}
 	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
 		usage(stdout);
@@ -203,6 +232,10 @@ int main(int argc, char **argv)
 	az.cmd = c->name;
 	if ((r = parse_args(&az, c, argc - i - 1, argv + i + 1)))
 		return r;
+	if (!az.nodes && (az.exclude || az.login || az.fanout || az.timeout || az.mode))
+		return az_err(&az, "-x, -l, --fanout, --timeout and --mode go with -w NODESET");
+	if (az.nodes)
+		return az_fleet(&az, c->fleet, argc - i - 1, argv + i + 1);
 	az.policy_owner = az.policy ? getuid() : 0;
 	az.keys_owner = az.keys ? getuid() : 0;
 	if (!az.policy)

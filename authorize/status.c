@@ -13,6 +13,7 @@ struct status_out {
 	FILE *f;
 	const struct policy *policy;
 	int n;
+	int json;
 };
 
 const char *az_status_dir(void)
@@ -45,12 +46,43 @@ static void status_program(const struct policy *p, const char *digest, char out[
 		digest_hex(rule->program, DIGEST_LEN, out);
 }
 
+static void status_json(struct status_out *o, const struct auth_record *r, const char *prog,
+			int alive)
+{
+	char when[32] = "?";
+	time_t t = (time_t)r->since;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(o->f, "%s\n {\"module\":", o->n ? "," : "");
+	az_json_str(o->f, r->module);
+	fprintf(o->f, ",\"digest\":");
+	az_json_str(o->f, r->digest);
+	fprintf(o->f, ",\"user\":");
+	az_json_str(o->f, r->user);
+	fprintf(o->f, ",\"uid\":%u,\"pid\":%d,\"since\":\"%s\",\"since_epoch\":%lld",
+		(unsigned)r->uid, (int)r->pid, when, r->since);
+	fprintf(o->f, ",\"program\":");
+	if (prog[0])
+		fprintf(o->f, "\"sha256:%s\"", prog);
+	else
+		fprintf(o->f, "null");
+	fprintf(o->f, ",\"loader_alive\":%s}", alive ? "true" : "false");
+}
+
 static void status_line(const struct auth_record *r, void *arg)
 {
 	struct status_out *o = arg;
 	char line[512], prog[DIGEST_HEXLEN + 1];
 	int alive = r->pid > 0 && (kill(r->pid, 0) == 0 || errno == EPERM);
 
+	if (o->json) {
+		status_program(o->policy, r->digest, prog);
+		status_json(o, r, prog, alive);
+		o->n++;
+		return;
+	}
 	az_record_format(r, line, sizeof line);
 	status_program(o->policy, r->digest, prog);
 	fprintf(o->f, "%s%s%s%s\n", line, prog[0] ? " program=sha256:" : "", prog,
@@ -58,10 +90,15 @@ static void status_line(const struct auth_record *r, void *arg)
 	o->n++;
 }
 
-int az_status_print(FILE *f, const char *dir, const struct policy *p)
+int az_status_print(FILE *f, const char *dir, const struct policy *p, int json)
 {
-	struct status_out o = {f, p, 0};
-	int e = auth_record_list(dir, status_line, &o);
+	struct status_out o = {f, p, 0, json};
+	int e;
 
+	if (json)
+		fputc('[', f);
+	e = auth_record_list(dir, status_line, &o);
+	if (json)
+		fprintf(f, "%s]\n", o.n ? "\n" : "");
 	return e < 0 ? e : o.n;
 }

@@ -63,11 +63,27 @@ static int cert_fill(struct keys_cert *c, X509 *x, const char *path)
 	return c->cn && c->path ? 0 : -ENOMEM;
 }
 
+int keys_cert_parse(const unsigned char *buf, size_t len, const char *name, struct keys_cert *c,
+		    char *msg, size_t msglen)
+{
+	X509 *x = cert_parse(buf, len);
+	int r;
+
+	memset(c, 0, sizeof *c);
+	if (!x) {
+		snprintf(msg, msglen, "%s: not an X.509 certificate (PEM or DER)", name);
+		return -EBADMSG;
+	}
+	r = cert_fill(c, x, name);
+	if (r < 0)
+		snprintf(msg, msglen, "%s: %s", name, strerror(-r));
+	return r;
+}
+
 int keys_cert_load(const char *path, struct keys_cert *c, char *msg, size_t msglen)
 {
 	unsigned char *buf;
 	size_t len;
-	X509 *x;
 	int r;
 
 	memset(c, 0, sizeof *c);
@@ -76,15 +92,8 @@ int keys_cert_load(const char *path, struct keys_cert *c, char *msg, size_t msgl
 		snprintf(msg, msglen, "%s: %s", path, readfile_strerror(r));
 		return r;
 	}
-	x = cert_parse(buf, len);
+	r = keys_cert_parse(buf, len, path, c, msg, msglen);
 	free(buf);
-	if (!x) {
-		snprintf(msg, msglen, "%s: not an X.509 certificate (PEM or DER)", path);
-		return -EBADMSG;
-	}
-	r = cert_fill(c, x, path);
-	if (r < 0)
-		snprintf(msg, msglen, "%s: %s", path, strerror(-r));
 	return r;
 }
 

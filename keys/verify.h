@@ -42,6 +42,10 @@ const struct keys_cert *keys_store_find(const struct keys_store *store,
 
 /* Read one certificate file (PEM or DER), for stap-authorize trust/verify. */
 int keys_cert_load(const char *path, struct keys_cert *c, char *msg, size_t msglen);
+/* The same from bytes in memory (a certificate read from a pipe); name is
+ * what messages and c->path call it. */
+int keys_cert_parse(const unsigned char *buf, size_t len, const char *name, struct keys_cert *c,
+		    char *msg, size_t msglen);
 void keys_cert_free(struct keys_cert *c);
 
 enum modsig_status {

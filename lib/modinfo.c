@@ -101,6 +101,48 @@ static int modinfo_section(struct modinfo *mi, const unsigned char *base, size_t
 	return 0;
 }
 
+/* __versions: struct modversion_info { unsigned long crc; char name[56]; }
+ * on 64-bit, little-endian here (x86-64):
+ *
+ *   +----------------+---------------------------------------------+
+ *   | crc (8 bytes)  | name, NUL-terminated, NUL-padded (56 bytes) |  x n
+ *   +----------------+---------------------------------------------+
+ *
+ * An entry whose name is not terminated makes the section unusable. */
+#define MODVERSION_SIZE 64
+
+static int versions_section(struct modinfo *mi, const unsigned char *base, const GElf_Shdr *sh,
+			    const char **why)
+{
+	size_t n = sh->sh_size / MODVERSION_SIZE;
+
+	if (sh->sh_size % MODVERSION_SIZE) {
+		*why = "__versions is not a whole number of entries";
+		return -EBADMSG;
+	}
+	free(mi->crcs);
+	mi->ncrcs = 0;
+	mi->crcs = calloc(n ? n : 1, sizeof *mi->crcs);
+	if (!mi->crcs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *e = base + sh->sh_offset + i * MODVERSION_SIZE;
+		size_t l = strnlen((const char *)e + 8, MODINFO_CRC_NAME_MAX + 1);
+		unsigned long crc = 0;
+
+		if (l == 0 || l > MODINFO_CRC_NAME_MAX) {
+			*why = "__versions has an entry without a valid name";
+			return -EBADMSG;
+		}
+		for (int b = 7; b >= 0; b--)
+			crc = crc << 8 | e[b];
+		mi->crcs[i].crc = crc;
+		memcpy(mi->crcs[i].name, e + 8, l);
+		mi->ncrcs++;
+	}
+	return 0;
+}
+
 static void this_module_section(struct modinfo *mi, const unsigned char *base, const GElf_Shdr *sh)
 {
 	const char *name = (const char *)base + sh->sh_offset + THIS_MODULE_NAME_OFF;
@@ -139,6 +181,10 @@ static int sections_walk(Elf *elf, struct modinfo *mi, const unsigned char *base
 			found = 1;
 		} else if (!strcmp(nm, ".gnu.linkonce.this_module")) {
 			this_module_section(mi, base, &sh);
+		} else if (!strcmp(nm, "__versions")) {
+			int r = versions_section(mi, base, &sh, why);
+			if (r < 0)
+				return r;
 		}
 	}
 	if (!found) {
@@ -205,6 +251,7 @@ void modinfo_free(struct modinfo *mi)
 	}
 	free(mi->kv);
 	free(mi->parms);
+	free(mi->crcs);
 	memset(mi, 0, sizeof *mi);
 }
 

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#define MODINFO_CRC_NAME_MAX 55 /* struct modversion_info: 8-byte crc, char[56] */
+
 struct modinfo_kv {
 	char *key;
 	char *value;
@@ -13,6 +15,11 @@ struct modinfo_parm {
 	char *name;
 	char *type; /* from parmtype=, or NULL */
 	char *desc; /* from parm=, or NULL */
+};
+
+struct modinfo_crc {
+	unsigned long crc;
+	char name[MODINFO_CRC_NAME_MAX + 1];
 };
 
 struct modinfo {
@@ -29,6 +36,10 @@ struct modinfo {
 	size_t this_module_name_off;
 	size_t modinfo_name_off;
 	size_t modinfo_name_len;
+	/* __versions (CONFIG_MODVERSIONS): the CRC modpost recorded for each
+	 * symbol the module imports, as built; NULL/0 when absent. */
+	struct modinfo_crc *crcs;
+	size_t ncrcs;
 };
 
 #define MODINFO_NAME_MAX 55 /* MODULE_NAME_LEN - 1 on 64-bit */

@@ -65,6 +65,36 @@ int readfile_path(const char *path, size_t cap, unsigned char **data, size_t *le
 	return r;
 }
 
+int readfile_stream(int fd, size_t cap, unsigned char **data, size_t *len)
+{
+	unsigned char *buf = malloc(cap + 1);
+	size_t got = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, buf + got, cap + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = -errno;
+			free(buf);
+			return e;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > cap) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
 const char *readfile_strerror(int err)
 {
 	switch (err) {
@@ -81,4 +111,17 @@ const char *readfile_strerror(int err)
 	default:
 		return strerror(-err);
 	}
+}
+
+char readfile_flag(const char *path)
+{
+	char v = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, &v, 1) != 1)
+		v = 0;
+	close(fd);
+	return v;
 }

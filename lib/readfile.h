@@ -14,6 +14,14 @@ int readfile_fd(int fd, size_t cap, unsigned char **data, size_t *len);
  * A symlink gives -ELOOP, a directory -EISDIR. */
 int readfile_path(const char *path, size_t cap, unsigned char **data, size_t *len);
 
+/* Read fd (a pipe too) to its end, at most cap bytes (-EFBIG beyond), into
+ * a new NUL-terminated buffer; the caller frees *data. */
+int readfile_stream(int fd, size_t cap, unsigned char **data, size_t *len);
+/* The first byte of a kernel flag file such as
+ * /sys/module/module/parameters/sig_enforce ("Y") or /sys/kernel/realtime
+ * ("1"); 0 when it cannot be read. */
+char readfile_flag(const char *path);
+
 /* A short phrase for an error from the two functions above. */
 const char *readfile_strerror(int err);
 

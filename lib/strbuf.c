@@ -65,3 +65,14 @@ void sb_printf(struct strbuf *b, const char *fmt, ...)
 	va_end(ap);
 	b->n += (size_t)n;
 }
+
+void sb_shquote(struct strbuf *b, const char *s)
+{
+	sb_puts(b, "'");
+	for (const char *q; (q = strchr(s, '\'')); s = q + 1) {
+		sb_putn(b, s, (size_t)(q - s));
+		sb_puts(b, "'\\''");
+	}
+	sb_puts(b, s);
+	sb_puts(b, "'");
+}

@@ -15,5 +15,7 @@ struct strbuf {
 void sb_puts(struct strbuf *b, const char *s);
 void sb_putn(struct strbuf *b, const char *s, size_t n);
 void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s as one word for a POSIX shell: in single quotes, each ' as '\''. */
+void sb_shquote(struct strbuf *b, const char *s);
 
 #endif

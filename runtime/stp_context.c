@@ -50,6 +50,10 @@ struct stp_context {
 #ifdef STP_NEED_REGEX
 	struct stp_re_state re; /* the last =~ (stp_regex.c) */
 #endif
+	/* randint(): get_random_u32() takes a local_lock, a sleeping lock on
+	 * PREEMPT_RT, and handlers run with interrupts off; this CPU's own
+	 * prandom state, seeded at load (process context), takes none. */
+	struct rnd_state rnd;
 	size_t out_len;
 	char out[STP_OUTBUF_BYTES];
 };
@@ -93,6 +97,7 @@ static int stp_contexts_alloc(void)
 		if (!c)
 			goto fail;
 		stp_contexts[cpu] = c;
+		prandom_seed_state(&c->rnd, get_random_u64());
 		c->frames = vzalloc(STP_FRAME_BYTES);
 		if (!c->frames)
 			goto fail;

@@ -76,7 +76,7 @@ static int64_t stp_randint(struct stp_context *c, int64_t n, const char *loc)
 		stp_error(c, loc, "randint: range %lld is out of 1..2^32", (long long)n);
 		return 0;
 	}
-	return get_random_u32() % (u32)n;
+	return prandom_u32_state(&c->rnd) % (u32)n;
 }
 
 /* procfs $value: the file's content being made (.read) or written (.write). */

@@ -3,8 +3,17 @@
  * with bounded trylock attempts (never sleeping, never waiting forever),
  * then the body, then unlock, report and flush. */
 
+/* One lock per global, only ever tried, never waited for.  Not rwlock_t:
+ * on PREEMPT_RT that is a sleeping rt_mutex-based lock whose trylock also
+ * calls migrate_disable() on current, which in a hard interrupt (a timer
+ * probe, a kprobe hit with interrupts off) is the interrupted task.  The
+ * architecture's queued rwlock is the same spinning lock on every flavour,
+ * and a trylock never reaches its (unexported) slow path. */
+typedef arch_rwlock_t stp_rwlock_t;
+#define STP_DEFINE_RWLOCK(x) stp_rwlock_t x = __ARCH_RW_LOCK_UNLOCKED
+
 struct stp_lock {
-	rwlock_t *lock;
+	stp_rwlock_t *lock;
 	bool write;
 };
 
@@ -26,7 +35,7 @@ static bool stp_trylock(const struct stp_lock *l)
 	int i;
 
 	for (i = 0; i < MAXTRYLOCK; i++) {
-		if (l->write ? write_trylock(l->lock) : read_trylock(l->lock))
+		if (l->write ? arch_write_trylock(l->lock) : arch_read_trylock(l->lock))
 			return true;
 		ndelay(TRYLOCKDELAY);
 	}
@@ -36,9 +45,9 @@ static bool stp_trylock(const struct stp_lock *l)
 static void stp_unlock(const struct stp_lock *l)
 {
 	if (l->write)
-		write_unlock(l->lock);
+		arch_write_unlock(l->lock);
 	else
-		read_unlock(l->lock);
+		arch_read_unlock(l->lock);
 }
 
 static bool stp_lock_all(const struct stp_probe *p)

@@ -1,19 +1,25 @@
-/* timer.* probes: one hrtimer per probe point, re-armed from its callback. */
+/* timer.* probes: one hrtimer per probe point, re-armed from its callback.
+ * Every timer is a _HARD one: the handler never sleeps (interrupts off,
+ * trylocks only), and on PREEMPT_RT a plain hrtimer expires in the softirq
+ * thread instead, so timer probes would see another context there, be
+ * delayed behind real-time tasks, and race with the thread's preemption. */
 
 struct stp_timer {
 	const struct stp_probe *probe;
 	u64 period_ns;
 	u64 randomize_ns;
+	struct rnd_state rnd; /* .randomize: no get_random_u32() in hard irq (RT) */
 	bool started;
 	struct hrtimer t;
 };
 
-static u64 stp_timer_next(const struct stp_timer *st)
+static u64 stp_timer_next(struct stp_timer *st)
 {
 	u64 ns = st->period_ns;
 
 	if (st->randomize_ns) /* uniform in [period - r, period + r] */
-		ns = ns - st->randomize_ns + get_random_u32() % (2 * st->randomize_ns + 1);
+		ns = ns - st->randomize_ns +
+		     prandom_u32_state(&st->rnd) % (2 * st->randomize_ns + 1);
 	return max_t(u64, ns, 1000);
 }
 
@@ -30,9 +36,10 @@ static enum hrtimer_restart stp_timer_fire(struct hrtimer *t)
 
 static int stp_timer_register(struct stp_timer *st)
 {
-	hrtimer_init(&st->t, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	prandom_seed_state(&st->rnd, get_random_u64());
+	hrtimer_init(&st->t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	st->t.function = stp_timer_fire;
-	hrtimer_start(&st->t, ns_to_ktime(stp_timer_next(st)), HRTIMER_MODE_REL);
+	hrtimer_start(&st->t, ns_to_ktime(stp_timer_next(st)), HRTIMER_MODE_REL_HARD);
 	st->started = true;
 	return 0;
 }
@@ -75,7 +82,7 @@ static void stp_profile_start_cpu(void *info)
 	struct stp_profile *pr = info;
 
 	hrtimer_start(&pr->cpus[smp_processor_id()].t, ns_to_ktime(TICK_NSEC),
-		      HRTIMER_MODE_REL_PINNED);
+		      HRTIMER_MODE_REL_PINNED_HARD);
 }
 
 static int stp_profile_register(struct stp_profile *pr)
@@ -87,7 +94,7 @@ static int stp_profile_register(struct stp_profile *pr)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)
 	{
-		hrtimer_init(&pr->cpus[cpu].t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+		hrtimer_init(&pr->cpus[cpu].t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 		pr->cpus[cpu].t.function = stp_profile_fire;
 		pr->cpus[cpu].probe = pr->probe;
 	}

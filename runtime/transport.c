@@ -34,6 +34,8 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/magic.h>
+#include <linux/namei.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/poll.h>
@@ -433,6 +435,26 @@ static const struct proc_ops stp_control_ops = {
     .proc_lseek = default_llseek,
 };
 
+/* Whether /proc already has an entry of this name (/proc/sys, /proc/net, a
+ * name another module registered): proc_mkdir would WARN on it, and with
+ * panic_on_warn a root-chosen -m name would take the machine down.  Asked
+ * through the loader's /proc when that is procfs; pid folders are not
+ * registered entries and pass. */
+static int stp_proc_name_taken(const char *name)
+{
+	char p[MODULE_NAME_LEN + 8];
+	struct path path;
+	int taken;
+
+	if (strchr(name, '/') || snprintf(p, sizeof p, "/proc/%s", name) >= (int)sizeof p)
+		return 1;
+	if (kern_path(p, 0, &path))
+		return 0;
+	taken = path.dentry->d_sb->s_magic == PROC_SUPER_MAGIC;
+	path_put(&path);
+	return taken && !isdigit((unsigned char)name[0]);
+}
+
 static int stp_proc_create(void)
 {
 	struct proc_dir_entry *d, *c;
@@ -440,6 +462,11 @@ static int stp_proc_create(void)
 	if (!uid_valid(make_kuid(&init_user_ns, _stp_uid)) ||
 	    !gid_valid(make_kgid(&init_user_ns, _stp_gid)))
 		return -EINVAL;
+	if (stp_proc_name_taken(THIS_MODULE->name)) {
+		pr_err("%s: /proc/%s exists already: choose another module name (stap -m)\n",
+		       THIS_MODULE->name, THIS_MODULE->name);
+		return -EBUSY;
+	}
 	/* THIS_MODULE->name, not KBUILD_MODNAME: loaders may rename a copy. */
 	stp_tr.dir = proc_mkdir_mode(THIS_MODULE->name, 0500, NULL);
 	if (!stp_tr.dir) {

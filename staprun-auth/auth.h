@@ -12,7 +12,7 @@
  *   7 capabilities, child drop  privs.c
  *   8 output owner              main.c      (_stp_uid/_stp_gid, -o opened as user)
  *   9 one run owns a name       lock.c, unload.c, guard.c
- *  10 audit every decision      audit.c
+ *  10 audit every decision      audit.c (syslog), kaudit.c (Linux audit)
  *  11 fail closed               everywhere: every unexpected state is a refusal
  *  12 target traceable          user.c      (auth_target_traceable), main.c
  *  13 guard, leaks, limits      guard.c, cgroup.c, unload.c (auth_reconcile), privs.c
@@ -167,6 +167,23 @@ void auth_audit_encode(const char *s, char *out, size_t outlen);
 /* The whole record as one line (for syslog and for tests). */
 void auth_audit_format(const struct auth_audit *a, char *out, size_t outlen);
 void auth_audit_log(const struct auth_audit *a);
+
+/* kaudit.c (MUST 10, the Linux audit trail): an audit netlink socket, or -1
+ * when the kernel has none (then nothing is sent, nothing fails). */
+int auth_kaudit_open(void);
+void auth_kaudit_close(int fd);
+/* The record's text, "op=stapauth-EVENT result=... acct=... module=...
+ * digest=... signer=... policy=... path=... reason=...", each value through
+ * audit_encode_nv_string (or "?" when absent).  0 or -errno. */
+int auth_kaudit_format(const struct auth_audit *a, char *out, size_t outlen);
+/* 1 for the results the audit trail calls res=success: grant, done. */
+int auth_kaudit_success(const char *result);
+/* Send a as one AUDIT_TRUSTED_APP record on fd (-1: nothing); every
+ * failure is ignored (the record is in syslog too). */
+void auth_kaudit_send(int fd, const struct auth_audit *a);
+/* The same on a socket of its own, opened and closed around the send (the
+ * guard, which keeps no descriptor it does not need). */
+void auth_kaudit_send_once(const struct auth_audit *a);
 
 /* rename.c: give the verified in-memory copy a unique kernel module name. */
 int auth_unique_name(const char *orig, uid_t uid, pid_t pid, char *out, size_t outlen);

@@ -32,6 +32,26 @@ static void guard_sleep_ms(long ms)
 		;
 }
 
+/* MUST 10: the guard's unload is an unload like any other: syslog and the
+ * Linux audit trail, with what the record of the live load says. */
+static void guard_log(const char *rundir, const char *name, uid_t uid)
+{
+	struct auth_record r;
+	int have = auth_record_read(rundir, name, &r) == 0;
+	struct auth_audit a = {
+	    .event = "unload",
+	    .result = "done",
+	    .user = have ? r.user : NULL,
+	    .uid = have ? r.uid : uid,
+	    .name = name,
+	    .digest = have ? r.digest : NULL,
+	    .reason = "the loader died: its guard unloaded the module",
+	};
+
+	auth_audit_log(&a);
+	auth_kaudit_send_once(&a);
+}
+
 /* Unload name, but only while it is ours: a module of that name whose
  * transport belongs to someone else (a namesake loaded by another user or by
  * root, when our own init_module failed) is never touched. */
@@ -40,7 +60,7 @@ static void guard_cleanup(const char *rundir, const char *sysmod, uid_t uid, con
 {
 	struct loader_err le;
 	uid_t owner;
-	int i;
+	int i, unloaded = 0;
 
 	for (i = 0; i < GUARD_TRIES && loader_is_loaded(name) == 1; i++) {
 		int e = auth_module_owner(sysmod, "/proc", name, &owner);
@@ -48,11 +68,14 @@ static void guard_cleanup(const char *rundir, const char *sysmod, uid_t uid, con
 		if (e == 0 && owner != uid)
 			return;
 		/* -ENOENT: no transport yet (still starting): wait. */
+		unloaded |= e == 0;
 		if (e == 0 && loader_unload(name, &le) == -ENOENT)
 			break;
 		guard_sleep_ms(100);
 	}
 	if (loader_is_loaded(name) != 1) {
+		if (unloaded)
+			guard_log(rundir, name, uid);
 		auth_record_remove(rundir, name);
 		auth_lock_release(rundir, name, lock, 1);
 	}

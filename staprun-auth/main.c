@@ -1,7 +1,8 @@
 /* staprun.auth: run an approved probe module as an ordinary user.
  * The flow, each step refusing on any surprise (MUST 11):
  *   hygiene -> arguments -> who -> decide (perms, read, signature, params,
- *   policy, PAM) -> audit -> guard -> capabilities -> rename -> load, relay,
+ *   policy, PAM) -> built for this kernel -> audit -> guard -> capabilities ->
+ *   rename -> load, relay,
  *   unload -> audit. */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/readfile.h"
 #include "staprun-auth/auth.h"
 #include "staprun-auth/guard.h"
 
@@ -32,6 +34,7 @@ struct auth_ctx {
 	int loaded;		      /* our init_module succeeded */
 	int target_fd;		      /* pidfd of the -x process, or -1 */
 	int lock_fd;		      /* the name's lock (lock.c), or -1 */
+	int kaudit_fd;		      /* the Linux audit socket (kaudit.c), or -1 */
 	char err[1024];
 };
 
@@ -62,6 +65,7 @@ static void audit(const struct auth_ctx *c, const char *event, const char *resul
 	};
 
 	auth_audit_log(&a);
+	auth_kaudit_send(c->kaudit_fd, &a);
 }
 
 /* The -c child, right after fork: become the user for good (MUST 7). */
@@ -148,15 +152,7 @@ static int auth_slot_take(struct auth_ctx *c)
 
 static int auth_sig_enforced(void)
 {
-	char v = 0;
-	int fd = open("/sys/module/module/parameters/sig_enforce", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (read(fd, &v, 1) != 1)
-		v = 0;
-	close(fd);
-	return v == 'Y';
+	return readfile_flag("/sys/module/module/parameters/sig_enforce") == 'Y';
 }
 
 /* A unique name for the in-memory copy, except when the kernel enforces
@@ -369,8 +365,8 @@ static void auth_reconcile_logged(void *arg, const struct auth_record *r, const 
 	    .reason = err ? err : "loader and guard gone: module unloaded, record removed",
 	};
 
-	(void)arg;
 	auth_audit_log(&a);
+	auth_kaudit_send(((const struct auth_ctx *)arg)->kaudit_fd, &a);
 }
 
 /* MUST 13: finish what dead runs left behind, before anything else. */
@@ -422,6 +418,7 @@ static int auth_unload(struct auth_ctx *c)
 static int auth_load(struct auth_ctx *c)
 {
 	const char *event = c->opts.mode == AUTH_CHECK ? "check" : "load";
+	struct loader_err le;
 	int r;
 
 	if (c->opts.target &&
@@ -443,6 +440,13 @@ static int auth_load(struct auth_ctx *c)
 		       c->dec.signer, c->dec.line);
 		return 0;
 	}
+	/* A module built for another kernel (flavour, ABI, symbol CRCs) is
+	 * refused here, naming both kernels, rather than by init_module. */
+	if (loader_module_check_kernel(&c->dec.m, &le) < 0) {
+		audit(c, event, "refused", le.msg);
+		say("refused", le.msg);
+		return 1;
+	}
 	if (c->opts.verbose)
 		fprintf(stderr, "staprun.auth: allowed: %s (%s)\n", c->dec.digest, c->dec.line);
 	r = auth_run(c);
@@ -462,6 +466,7 @@ int main(int argc, char *argv[])
 	memset(&c, 0, sizeof c);
 	c.target_fd = -1;
 	c.lock_fd = -1;
+	c.kaudit_fd = -1;
 	/* MUST 2 before anything else can open a file or read a variable. */
 	if (auth_hygiene_start(&c.env) < 0) {
 		/* fds 0-2 may be what failed: best effort, then out. */
@@ -496,10 +501,15 @@ int main(int argc, char *argv[])
 	c.paths.keys = AUTH_KEYS_DIR;
 	c.paths.owner = 0;
 	c.paths.pam_service = AUTH_PAM_SERVICE;
+	/* Loads and unloads go to the Linux audit trail too; --check changes
+	 * nothing and stays in syslog alone (and off its fast path). */
+	if (c.opts.mode != AUTH_CHECK)
+		c.kaudit_fd = auth_kaudit_open();
 	if (c.opts.mode == AUTH_UNLOAD)
 		r = auth_unload(&c);
 	else
 		r = auth_load(&c);
+	auth_kaudit_close(c.kaudit_fd);
 	auth_decision_free(&c.dec);
 	auth_env_free(&c.env);
 	return r;

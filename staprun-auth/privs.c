@@ -2,8 +2,12 @@
  *
  * The process starts with every capability (setuid root).  Before the load it
  * keeps CAP_SYS_MODULE alone, in the bounding set too, so neither it nor
- * anything it could exec gets more back.  The -c child gives up even that:
- * it takes the real uid/gid, then proves it cannot regain root. */
+ * anything it could exec gets more back.  CAP_AUDIT_WRITE stays in the
+ * permitted set only (not effective, not in the bounding set): the kernel
+ * checks it at the moment of each audit record, and the unload record comes
+ * after the reduce; kaudit.c raises it for that one send.  It lets a process
+ * that already holds CAP_SYS_MODULE do no more than write audit records.  The -c child gives up
+ * even that: it takes the real uid/gid, then proves it cannot regain root. */
 #include "staprun-auth/auth.h"
 
 #include <errno.h>
@@ -34,11 +38,25 @@ static int privs_bound_reduce(void)
 	return 0;
 }
 
-/* 1 when the process sets hold exactly CAP_SYS_MODULE (or nothing). */
+/* The reduced sets: CAP_SYS_MODULE effective, CAP_AUDIT_WRITE permitted. */
+static cap_t privs_reduced(void)
+{
+	cap_t c = cap_init();
+	cap_value_t v = CAP_SYS_MODULE, a = CAP_AUDIT_WRITE;
+
+	if (c && (cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET) < 0 ||
+		  cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0 ||
+		  cap_set_flag(c, CAP_PERMITTED, 1, &a, CAP_SET) < 0)) {
+		cap_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* 1 when the process sets are exactly the reduced ones. */
 static int privs_only_sys_module(void)
 {
-	cap_t now = cap_get_proc(), want = cap_init();
-	cap_value_t v = CAP_SYS_MODULE;
+	cap_t now = cap_get_proc(), want = privs_reduced();
 	int same;
 
 	if (!now || !want) {
@@ -46,8 +64,6 @@ static int privs_only_sys_module(void)
 		cap_free(want);
 		return 0;
 	}
-	cap_set_flag(want, CAP_PERMITTED, 1, &v, CAP_SET);
-	cap_set_flag(want, CAP_EFFECTIVE, 1, &v, CAP_SET);
 	same = cap_compare(now, want) == 0;
 	cap_free(now);
 	cap_free(want);
@@ -57,7 +73,6 @@ static int privs_only_sys_module(void)
 int auth_privs_reduce(char *err, size_t errlen)
 {
 	cap_t c;
-	cap_value_t v = CAP_SYS_MODULE;
 	int r;
 
 	/* MUST 7: bounding set first (needs CAP_SETPCAP, still held), then the
@@ -66,11 +81,9 @@ int auth_privs_reduce(char *err, size_t errlen)
 		return privs_err(err, errlen, "cannot reduce the capability bounding set");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return privs_err(err, errlen, "cannot clear ambient capabilities");
-	c = cap_init();
+	c = privs_reduced();
 	if (!c)
 		return privs_err(err, errlen, "cap_init");
-	cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET);
-	cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
 	r = cap_set_proc(c);
 	cap_free(c);
 	if (r < 0)

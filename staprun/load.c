@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/modsig.h"
+
 #define UNLOAD_TRIES 100 /* 50 ms apart: 5 s for a busy module to settle */
 
 const char *loader_load_strerror(int err)
@@ -41,6 +43,34 @@ const char *loader_load_strerror(int err)
 	}
 }
 
+/* The bytes given to init_module end with a kernel-format signature. */
+static int loaded_signed(const struct loader_module *m)
+{
+	return m->len >= MODSIG_MAGIC_LEN &&
+	       !memcmp(m->buf + m->len - MODSIG_MAGIC_LEN, MODSIG_MAGIC, MODSIG_MAGIC_LEN);
+}
+
+/* A signature-enforcing kernel (module.sig_enforce=1, CONFIG_MODULE_SIG_FORCE,
+ * Secure Boot) refused the bytes: say what to do.  It trusts only the
+ * certificates in its keyrings (built in, or enrolled as a MOK). */
+static int sig_refused(const struct loader_module *m, int err, struct loader_err *e)
+{
+	if (loaded_signed(m))
+		return loader_fail(
+		    e, -err,
+		    "%s: the kernel refused it: it enforces module signatures and "
+		    "does not trust the module's signer; enrol the signing "
+		    "certificate in the kernel's keyring (mokutil --import CERT.der, "
+		    "then reboot)",
+		    m->label);
+	return loader_fail(e, -err,
+			   "%s: the kernel refused it: it enforces module signatures and the "
+			   "module is not signed; sign it (stap-authorize sign) with a key whose "
+			   "certificate is enrolled in the kernel's keyring (mokutil --import "
+			   "CERT.der)",
+			   m->label);
+}
+
 int loader_load(const struct loader_module *m, const struct loader_params *p, struct loader_err *e)
 {
 	struct utsname u;
@@ -62,6 +92,8 @@ int loader_load(const struct loader_module *m, const struct loader_params *p, st
 		    m->label, m->mi.vermagic ? (int)loader_vermagic_len(m->mi.vermagic) : 4,
 		    m->mi.vermagic ? m->mi.vermagic : "none", u.release);
 	}
+	if (err == EKEYREJECTED || err == ENOKEY)
+		return sig_refused(m, err, e);
 	return loader_fail(e, -err, "%s: cannot load: %s", m->label, loader_load_strerror(err));
 }
 

@@ -20,7 +20,11 @@
 #include "lib/modinfo.h"
 
 #define LOADER_ERR_MAX 512
-#define LOADER_MODULE_MAX (64u << 20) /* size cap for a module file */
+#define LOADER_MODULE_MAX (64u << 20)  /* size cap for a module file */
+#define LOADER_SYMVERS_MAX (32u << 20) /* size cap for Module.symvers */
+#ifndef LOADER_MODULES_DIR
+#define LOADER_MODULES_DIR "/lib/modules"
+#endif
 
 struct loader_err {
 	char msg[LOADER_ERR_MAX];
@@ -44,9 +48,13 @@ int loader_module_read(const char *path, struct loader_module *m, struct loader_
 int loader_module_use(unsigned char *buf, size_t len, const char *label, struct loader_module *m,
 		      struct loader_err *e);
 void loader_module_free(struct loader_module *m);
-/* The running kernel's release matches the module's vermagic:  0, or
- * -ENOEXEC with a message. */
-int loader_module_check_release(const struct loader_module *m, struct loader_err *e);
+/* Before init_module: the module was built for the running kernel.  Its
+ * vermagic release is uname -r, it is PREEMPT_RT (vermagic "preempt_rt")
+ * exactly when the kernel is (/sys/kernel/realtime), and every __versions
+ * CRC agrees with LOADER_MODULES_DIR/RELEASE/build/Module.symvers when that
+ * file exists.  0, or -ENOEXEC with one line naming both kernels.  The
+ * kernel's own vermagic and CRC checks still apply at init_module. */
+int loader_module_check_kernel(const struct loader_module *m, struct loader_err *e);
 
 /* Module parameters as init_module(2) takes them. */
 struct loader_params {

@@ -118,7 +118,7 @@ static int prepare(const struct staprun_opts *o, struct loader_module *m, struct
 	for (int i = 0; !rc && i < o->nparams; i++)
 		rc = loader_params_add(p, m, o->params[i], 0, e);
 	if (!rc)
-		rc = loader_module_check_release(m, e);
+		rc = loader_module_check_kernel(m, e);
 	if (!rc && o->target && kill(o->target, 0) != 0 && errno == ESRCH)
 		rc = loader_fail(e, -ESRCH, "-x %d: no such process", (int)o->target);
 	return rc;

@@ -1,4 +1,5 @@
-/* A module held in memory: read once, parse .modinfo, check the release. */
+/* A module held in memory: read once, parse .modinfo, check it was built for
+ * the running kernel. */
 #include "staprun/err.h"
 #include "staprun/loader.h"
 
@@ -10,6 +11,7 @@
 #include <sys/utsname.h>
 
 #include "lib/readfile.h"
+#include "lib/symvers.h"
 
 int loader_fail(struct loader_err *e, int rc, const char *fmt, ...)
 {
@@ -88,10 +90,38 @@ size_t loader_vermagic_len(const char *v)
 	return n;
 }
 
-int loader_module_check_release(const struct loader_module *m, struct loader_err *e)
+/* The module's __versions against the running kernel's build tree, when it
+ * has one (the kernel repeats this check; an early refusal names the
+ * symbol and both CRCs, where the kernel's only says "see dmesg"). */
+static int check_crcs(const struct loader_module *m, const char *rel, struct loader_err *e)
+{
+	char path[512];
+	unsigned char *text = NULL;
+	size_t len = 0;
+	struct symvers_diff d;
+	int r;
+
+	if (!m->mi.ncrcs)
+		return 0;
+	snprintf(path, sizeof path, LOADER_MODULES_DIR "/%s/build/Module.symvers", rel);
+	if (readfile_path(path, LOADER_SYMVERS_MAX, &text, &len) != 0)
+		return 0; /* no build tree: the kernel's check alone */
+	r = symvers_compare((const char *)text, len, m->mi.crcs, m->mi.ncrcs, &d);
+	free(text);
+	if (r == 0)
+		return 0;
+	return loader_fail(e, -ENOEXEC,
+			   "%s: not built for this kernel: built for %s with other symbol "
+			   "versions than the running %s (%s: 0x%08lx in the module, 0x%08lx "
+			   "in %s)",
+			   m->label, rel, rel, d.crc->name, d.crc->crc, d.kernel_crc, path);
+}
+
+int loader_module_check_kernel(const struct loader_module *m, struct loader_err *e)
 {
 	struct utsname u;
 	size_t n;
+	int mod_rt, run_rt;
 
 	if (!m->mi.vermagic)
 		return loader_fail(e, -ENOEXEC, "%s: the module has no vermagic", m->label);
@@ -99,8 +129,19 @@ int loader_module_check_release(const struct loader_module *m, struct loader_err
 		return loader_fail(e, -errno, "uname: %s", strerror(errno));
 	n = strcspn(m->mi.vermagic, " ");
 	if (n != strlen(u.release) || memcmp(m->mi.vermagic, u.release, n) != 0)
-		return loader_fail(
-		    e, -ENOEXEC, "%s: not built for this kernel (vermagic %.*s, running %s)",
-		    m->label, (int)loader_vermagic_len(m->mi.vermagic), m->mi.vermagic, u.release);
-	return 0;
+		return loader_fail(e, -ENOEXEC,
+				   "%s: not built for this kernel: built for %.*s, running %s "
+				   "(vermagic %.*s)",
+				   m->label, (int)n, m->mi.vermagic, u.release,
+				   (int)loader_vermagic_len(m->mi.vermagic), m->mi.vermagic);
+	mod_rt = strstr(m->mi.vermagic, " preempt_rt ") != NULL;
+	run_rt = readfile_flag("/sys/kernel/realtime") == '1';
+	if (mod_rt != run_rt)
+		return loader_fail(e, -ENOEXEC,
+				   "%s: not built for this kernel: built for %.*s %s PREEMPT_RT, "
+				   "running %s %s it (vermagic %.*s)",
+				   m->label, (int)n, m->mi.vermagic, mod_rt ? "with" : "without",
+				   u.release, run_rt ? "with" : "without",
+				   (int)loader_vermagic_len(m->mi.vermagic), m->mi.vermagic);
+	return check_crcs(m, u.release, e);
 }

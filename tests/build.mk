@@ -4,7 +4,7 @@ UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 
 $(O)/tests/unit/%_test: $(O)/tests/unit/%_test.o $(O)/tests/unit/unit.o $(LIBS_ORDERED)
-	$(CC) $(LDFLAGS_BASE) -o $@ $< $(O)/tests/unit/unit.o $(LIBS_ORDERED) $(SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -o $@ $< $(O)/tests/unit/unit.o $(LIBS_ORDERED) $(SYSLIBS) $(SYSLIBS_STAP)
 
 unit-tests: $(UNIT_BINS)
 .PHONY: unit-tests
@@ -15,7 +15,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(O)/%)
 
 $(O)/tests/fuzz/%_fuzz: $(O)/tests/fuzz/%_fuzz.o $(LIBS_ORDERED)
-	$(CC) $(LDFLAGS_BASE) -o $@ $< $(LIBS_ORDERED) $(SYSLIBS)
+	$(CC) $(LDFLAGS_BASE) -o $@ $< $(LIBS_ORDERED) $(SYSLIBS) $(SYSLIBS_STAP)
 
 fuzz-targets: $(FUZZ_BINS)
 .PHONY: fuzz-targets

@@ -34,14 +34,15 @@ run() {
 }
 
 # The release of an installed kernel (/boot/vmlinuz-REL) whose kbuild tree
-# (/usr/src/linux-headers-REL) is installed too, or nothing.
+# (/usr/src/linux-headers-REL) is installed too, or nothing: the newest
+# version and, of one version, the plain flavour before -cloud/-rt (the
+# shorter name), as stap itself chooses when the running kernel is not there.
 kbuild_release() {
-	rel=
 	for k in /boot/vmlinuz-*; do
 		r=${k#/boot/vmlinuz-}
-		[ -f "/usr/src/linux-headers-$r/Makefile" ] && rel=$r
-	done
-	echo "$rel"
+		[ -f "/usr/src/linux-headers-$r/Makefile" ] && echo "$r"
+	done | awk '{ v = $0; sub(/-[a-z].*$/, "", v); print v "\t" length($0) "\t" $0 }' |
+		sort -t "$(printf '\t')" -k1,1V -k2,2nr | tail -n 1 | cut -f 3
 }
 
 # wait_line FILE PATTERN [TENTHS]: poll every 0.1 s (at most TENTHS times,
@@ -53,4 +54,23 @@ wait_line() {
 		[ $i -gt "${3:-100}" ] && return 1
 		sleep 0.1
 	done
+}
+
+# golden_check NAME GOLDEN CMD...: CMD's stdout must equal the file GOLDEN
+# byte for byte; REGEN=1 rewrites GOLDEN instead.  Uses $TMP.
+golden_check() {
+	gname=$1 gfile=$2
+	shift 2
+	if ! "$@" >"$TMP/golden.out" 2>"$TMP/golden.err"; then
+		fail "$gname" "${1##*/} failed"
+		sed 's/^/#   /' "$TMP/golden.err" | head -5
+	elif [ -n "${REGEN:-}" ]; then
+		cp "$TMP/golden.out" "$gfile"
+		pass "$gname (regenerated)"
+	elif cmp -s "$TMP/golden.out" "$gfile"; then
+		pass "$gname"
+	else
+		fail "$gname" "output differs from $gfile"
+		diff "$gfile" "$TMP/golden.out" | head -10 | sed 's/^/#   /'
+	fi
 }

@@ -11,6 +11,11 @@
 # sshd_more ADDR... starts one more server with the same keys and port on
 # up to 16 more loopback addresses (sshd's limit per server), known to ssh.
 # sshd_stop ends them all (also on exit, through the caller's trap).
+# Several loopback "hosts" (fleet tests): SSHD_ADDRS="127.0.0.2 127.0.0.3"
+# before sshd_start listens on each (same port, known to ssh, which also
+# defaults to that port), and SSHD_MATCH is appended to sshd_config
+# (Match LocalAddress blocks give each address its own environment).
+# One sshd listens on at most 16 addresses (OpenSSH's MAX_LISTEN_SOCKS).
 SSHD=${SSHD:-/usr/sbin/sshd}
 
 sshd_usable() {
@@ -32,7 +37,7 @@ sshd_start() {
 		SSHD_PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000))
 		cat >"$SSHD_DIR/sshd_config" <<CFG
 Port $SSHD_PORT
-ListenAddress 127.0.0.1
+$(for a in ${SSHD_ADDRS:-127.0.0.1}; do echo "ListenAddress $a"; done)
 HostKey $SSHD_DIR/host
 PidFile $SSHD_DIR/pid
 AuthorizedKeysFile $SSHD_DIR/authorized_keys
@@ -44,6 +49,7 @@ PermitRootLogin prohibit-password
 SetEnv PATH=$SSHD_BIN:/usr/local/bin:/usr/bin:/bin STAPAUTH_TEST_STATE=$SSHD_STATE TMPDIR=$SSHD_TMP
 LogLevel ERROR
 MaxStartups 400
+${SSHD_MATCH:-}
 CFG
 		"$SSHD" -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/log" || continue
 		i=0
@@ -51,10 +57,12 @@ CFG
 		[ -s "$SSHD_DIR/pid" ] && break
 	done
 	[ -s "$SSHD_DIR/pid" ] || return 1
-	printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host.pub")" \
-		>"$SSHD_DIR/known_hosts"
+	for a in ${SSHD_ADDRS:-127.0.0.1}; do
+		printf '[%s]:%s %s\n' "$a" "$SSHD_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host.pub")"
+	done >"$SSHD_DIR/known_hosts"
 	cat >"$SSHD_DIR/ssh_config" <<CFG
 Host *
+	Port $SSHD_PORT
 	IdentityFile $SSHD_DIR/id
 	IdentitiesOnly yes
 	UserKnownHostsFile $SSHD_DIR/known_hosts
@@ -71,14 +79,14 @@ CFG
 sshd_more() {
 	SSHD_MORE=$((${SSHD_MORE:-0} + 1))
 	cfg=$SSHD_DIR/sshd_config.$SSHD_MORE
-	grep -v -e '^ListenAddress' -e '^PidFile' "$SSHD_DIR/sshd_config" >"$cfg"
-	echo "PidFile $SSHD_DIR/pid.$SSHD_MORE" >>"$cfg"
+	echo "PidFile $SSHD_DIR/pid.$SSHD_MORE" >"$cfg" # before any Match block
 	for a in "$@"; do
 		case $a in 127.*) ;; *) echo "sshd_more: $a is not a loopback address" >&2; return 1 ;; esac
 		echo "ListenAddress $a" >>"$cfg"
 		printf '[%s]:%s %s\n' "$a" "$SSHD_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host.pub")" \
 			>>"$SSHD_DIR/known_hosts"
 	done
+	grep -v -e '^ListenAddress' -e '^PidFile' "$SSHD_DIR/sshd_config" >>"$cfg"
 	"$SSHD" -f "$cfg" -E "$SSHD_DIR/log" || return 1
 	i=0
 	while [ ! -s "$SSHD_DIR/pid.$SSHD_MORE" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -14,6 +14,7 @@
 #include "lib/array.h"
 #include "lib/readfile.h"
 #include "translator/front_int.h"
+#include "translator/kimage.h"
 #include "translator/symbols_int.h"
 
 struct btf {
@@ -216,29 +217,26 @@ int btf_file_funcs(const char *path, struct sym_table *t)
 	return r;
 }
 
-/* Decompress vmlinuz (libdwelf knows bzImage) and read its .BTF; *raw gets a
- * copy of the section for the type cache (may stay NULL). */
+/* Decompress vmlinuz (kimage.c) and read its .BTF; *raw gets a copy of the
+ * section for the type cache (may stay NULL). */
 int btf_vmlinuz_funcs(const char *path, struct sym_table *t, unsigned char **raw, size_t *rawlen,
 		      char *why, size_t n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int r = -1;
-	if (fd < 0) {
-		snprintf(why, n, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	elf_version(EV_CURRENT);
-	Elf *e = dwelf_elf_begin(fd);
+	struct kimage k;
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
-	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx) < 0) {
-		snprintf(why, n, "%s: not a kernel image libdwelf can read", path);
-		goto out;
+	int r = -1;
+
+	if (kimage_open(path, &k, why, n) < 0 || elf_getshdrstrndx(k.elf, &shstrndx) < 0) {
+		if (k.elf)
+			snprintf(why, n, "%s: not a kernel image libdwelf can read", path);
+		kimage_close(&k);
+		return -1;
 	}
-	while ((scn = elf_nextscn(e, scn))) {
+	while ((scn = elf_nextscn(k.elf, scn))) {
 		GElf_Shdr sh;
 		const char *name;
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)) ||
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(k.elf, shstrndx, sh.sh_name)) ||
 		    strcmp(name, ".BTF") != 0)
 			continue;
 		Elf_Data *d = elf_rawdata(scn, NULL);
@@ -254,10 +252,7 @@ int btf_vmlinuz_funcs(const char *path, struct sym_table *t, unsigned char **raw
 	}
 	if (r < 0)
 		snprintf(why, n, "%s: no usable .BTF section", path);
-out:
-	if (e)
-		elf_end(e);
-	close(fd);
+	kimage_close(&k);
 	return r;
 }
 

@@ -37,9 +37,10 @@ int cache_open(struct cache *c);
 void cache_close(struct cache *c);
 /* Paths of key k's entry. */
 int cache_entry_paths(const struct cache *c, const struct cache_key *k, struct cache_entry *e);
-/* Verify the entry: .log names key k, .ko (and .c) match their recorded
- * digests and the .ko is a sane ELF relocatable.  A hit marks the entry used
- * (for LRU).  why (if not NULL) gets a reason for CACHE_CORRUPT. */
+/* Verify the entry: every file is this user's alone, the .log names key k,
+ * the .ko (and .c) match their recorded digests (which cache_store wrote
+ * after checking the .ko is a sane ELF relocatable).  A hit marks the entry
+ * used (for LRU).  why (if not NULL) gets a reason for CACHE_CORRUPT. */
 enum cache_state cache_lookup(struct cache *c, const struct cache_key *k,
 			      const struct cache_entry *e, const char **why);
 /* Exclusive lock for writing key k's entry: an fd to close, or -1 after an

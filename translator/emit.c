@@ -134,7 +134,7 @@ static void emit_hist_init_args(FILE *o, const struct stap_var *v)
 
 static void emit_global_decl(struct emit *e, FILE *o, const struct stap_var *v)
 {
-	fprintf(o, "static DEFINE_RWLOCK(stp_g_%s_lock);\n", v->name);
+	fprintf(o, "static STP_DEFINE_RWLOCK(stp_g_%s_lock);\n", v->name);
 	if (v->arity) {
 		fprintf(o, "static struct stp_map stp_m_%s;\n", v->name);
 		return;

@@ -140,7 +140,7 @@ struct btf_access {
 	int addr_only;		  /* set by the caller: the address, no read (&) */
 	int pretty;		  /* set by the caller ($var$): a structure's address */
 	uint32_t type;		  /* with pretty: the structure's BTF type, or 0 */
-	int64_t mask; /* an unsigned integer narrower than 64 bits: its bits, else 0 */
+	int64_t mask;		  /* an unsigned integer narrower than 64 bits: its bits, else 0 */
 };
 /* One member of a structure, for $var$ / $var$$ (kbtf_fields). */
 struct btf_field {

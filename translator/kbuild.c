@@ -1,6 +1,7 @@
 /* Pass 4: build the generated C into a module with the target kernel's own
- * kbuild (warnings are errors), in a temporary folder that is removed on
- * every exit path, including SIGINT/SIGTERM/SIGHUP during the build.
+ * kbuild (warnings are errors) and strip its debug information, in a
+ * temporary folder that is removed on every exit path, including
+ * SIGINT/SIGTERM/SIGHUP during the build.
  *
  * The module's bytes depend only on the cache key's inputs (DESIGN.md §2,
  * reproducible modules): the folders gcc sees are renamed in what it records
@@ -172,22 +173,61 @@ static void kb_print_log(const char *dir)
 	fclose(f);
 }
 
-/* make -C KDIR M=DIR [-B options] modules; output to DIR/build.log unless
- * verbose.  Returns make's exit status, or -1. */
-static int kb_make(const struct stap_session *s, const char *dir)
+/* Run argv in the fixed environment, in its own process group (so that a
+ * signal stops all of it), output to DIR/build.log unless verbose (append
+ * unless first).  Returns the exit status, or -1. */
+static int kb_run(const struct stap_session *s, const char *dir, char *const argv[], int first)
 {
-	char m[4200], log[4200], kcflags[16384];
-	const char *argv[64], *user_kcflags = NULL;
-	size_t n = 0, i;
+	char log[4200];
 	int status;
 	pid_t pid;
+
+	if (kb_path(log, sizeof log, "%s/build.log", dir) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		kb_fixed_env(dir);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		if (s->verbose < 2) {
+			int fd =
+			    open(log, O_WRONLY | O_CREAT | (first ? O_TRUNC : O_APPEND) | O_CLOEXEC,
+				 0644);
+
+			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+				_exit(127);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	kb_child = pid;
+	setpgid(pid, pid);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	kb_child = 0;
+	if (kb_signal) /* compilers make left behind must not write into the folder */
+		kill(-pid, SIGKILL);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* make -C KDIR M=DIR [-B options] modules.  Returns make's exit status, or
+ * -1. */
+static int kb_make(const struct stap_session *s, const char *dir)
+{
+	char m[4200], kcflags[16384];
+	const char *argv[64], *user_kcflags = NULL;
+	size_t n = 0, i;
 
 	/* a -B KCFLAGS=... of the user's is added to ours, not instead */
 	for (i = 0; i < s->nkbuild_opts; i++)
 		if (!strncmp(s->kbuild_opts[i], "KCFLAGS=", 8))
 			user_kcflags = s->kbuild_opts[i] + 8;
 	if (kb_path(m, sizeof m, "M=%s", dir) < 0 ||
-	    kb_path(log, sizeof log, "%s/build.log", dir) < 0 ||
 	    kb_kcflags(kcflags, sizeof kcflags, dir, s->runtime_dir, user_kcflags) < 0) {
 		fprintf(stderr, "stap: %s or %s: a '$' or a path too long for kbuild\n", dir,
 			s->runtime_dir);
@@ -205,33 +245,28 @@ static int kb_make(const struct stap_session *s, const char *dir)
 	argv[n++] = kcflags;
 	argv[n++] = "modules";
 	argv[n] = NULL;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		setpgid(0, 0);
-		kb_fixed_env(dir);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		if (s->verbose < 2) {
-			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return kb_run(s, dir, (char *const *)argv, 1);
+}
 
-			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-				_exit(127);
-		}
-		execvp("make", (char *const *)argv);
-		_exit(127);
+/* The DWARF kbuild adds (CONFIG_DEBUG_INFO) is three quarters of a module's
+ * bytes, and the kernel never loads it (not SHF_ALLOC): drop it as the
+ * distribution does for its own modules (INSTALL_MOD_STRIP, --strip-debug).
+ * The symbol table stays, so an oops still names our functions, and so does
+ * .BTF if kbuild made one.  The result is as reproducible as the build. */
+static int kb_strip(const struct stap_session *s, const char *dir, char *ko)
+{
+	char *const argv[] = {"strip", "--strip-debug", ko, NULL};
+	int r = kb_run(s, dir, argv, 0);
+
+	if (kb_signal)
+		return -1;
+	if (r != 0) {
+		kb_print_log(dir);
+		fprintf(stderr, "stap: strip --strip-debug %s failed (exit %d)\n",
+			strrchr(ko, '/') ? strrchr(ko, '/') + 1 : ko, r);
+		return -1;
 	}
-	kb_child = pid;
-	setpgid(pid, pid);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	kb_child = 0;
-	if (kb_signal) /* compilers make left behind must not write into the folder */
-		kill(-pid, SIGKILL);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return 0;
 }
 
 static int kb_build(const struct stap_session *s, const char *dir, const char *c_path,
@@ -257,7 +292,11 @@ static int kb_build(const struct stap_session *s, const char *dir, const char *c
 			r);
 		return -1;
 	}
-	if (kb_path(path, sizeof path, "%s/%s.ko", dir, modname) < 0 || kb_copy(path, ko_out) < 0) {
+	if (kb_path(path, sizeof path, "%s/%s.ko", dir, modname) < 0)
+		return -1;
+	if (kb_strip(s, dir, path) < 0)
+		return -1;
+	if (kb_copy(path, ko_out) < 0) {
 		fprintf(stderr, "stap: copying %s to %s: %s\n", path, ko_out, strerror(errno));
 		return -1;
 	}

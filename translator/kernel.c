@@ -58,7 +58,36 @@ static char *uts_release(const char *build)
 	return r;
 }
 
-/* The newest installed kernel (/boot/vmlinuz-REL) with a kbuild tree. */
+/* Order two releases: the newer version first ("6.1.0-57" of
+ * "6.1.0-57-amd64", up to the first token that starts with a letter); of one
+ * version, the plain flavour before -cloud or -rt (the shorter name), then by
+ * name, so the choice never depends on readdir order. */
+static int release_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), va = la, vb = lb;
+	for (size_t i = 0; i + 1 < la; i++)
+		if (a[i] == '-' && a[i + 1] >= 'a' && a[i + 1] <= 'z') {
+			va = i;
+			break;
+		}
+	for (size_t i = 0; i + 1 < lb; i++)
+		if (b[i] == '-' && b[i + 1] >= 'a' && b[i + 1] <= 'z') {
+			vb = i;
+			break;
+		}
+	char *x = strndup(a, va), *y = strndup(b, vb);
+	int c = x && y ? strverscmp(x, y) : 0;
+	free(x);
+	free(y);
+	if (c != 0)
+		return c;
+	if (la != lb)
+		return la < lb ? 1 : -1;
+	return strcmp(b, a);
+}
+
+/* The newest installed kernel (/boot/vmlinuz-REL) with a kbuild tree;
+ * of one version, the plain flavour (release_cmp). */
 static char *kernel_newest_installed(void)
 {
 	DIR *d = opendir("/boot");
@@ -76,7 +105,7 @@ static char *kernel_newest_installed(void)
 		int ok = (b1 && path_exists(b1)) || (b2 && path_exists(b2));
 		free(b1);
 		free(b2);
-		if (ok && (!best || strverscmp(rel, best) > 0)) {
+		if (ok && (!best || release_cmp(rel, best) > 0)) {
 			free(best);
 			best = strdup(rel);
 		}

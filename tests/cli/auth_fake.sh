@@ -24,18 +24,9 @@ umask 022
 rm -rf "$ROOT" && mkdir -p "$ROOT/etc/keys" "$ROOT/sys/module" "$ROOT/run" "$TMP/fake"
 FAKE=$TMP/fake
 
-# The fixture: an object shaped like a module with the transport's
-# internal parameters and one user parameter.
-cat >"$TMP/m.c" <<'C'
-__attribute__((section(".modinfo"), used)) static const char m[] =
-"license=GPL\0name=stp_fix\0vermagic=6.1.0 SMP mod_unload\0"
-"parmtype=lines:int\0parmtype=prefix:charp\0"
-"parmtype=_stp_uid:uint\0parmtype=_stp_gid:uint\0parmtype=_stp_target:int\0";
-struct mod { int s; void *l[2]; char name[56]; char rest[200]; };
-__attribute__((section(".gnu.linkonce.this_module"), used))
-struct mod this_module = { .name = "stp_fix" };
-C
-cc -c -o "$TMP/m.ko" "$TMP/m.c" || { fail fixture "cc failed"; exit 1; }
+# The fixture: an object shaped like a module for the running kernel
+# (tests/fake/stp_fix.c; staprun.auth refuses others before init_module).
+cc -c -DSTP_FIX_VERMAGIC="\"$(uname -r)\"" -o "$TMP/m.ko" tests/fake/stp_fix.c || { fail fixture "cc failed"; exit 1; }
 D=sha256:$(sha256sum "$TMP/m.ko" | cut -d' ' -f1)
 POL=$ROOT/etc/authorized_probes
 
@@ -69,6 +60,16 @@ run bad_value 1 'forbidden character' -- fake -- "$TMP/m.ko" 'lines=1 _stp_uid=0
 printf '%s params=lines,prefix\n' "$D" >"$POL"
 run comma_value 1 'forbidden character' -- fake -- "$TMP/m.ko" 'prefix=a,b'
 loaded_nothing && pass comma_value_loads_nothing || fail comma_value_loads_nothing
+printf '%s params=lines\n' "$D" >"$POL"
+
+# Built for another kernel: refused before init_module, naming both.
+sed "s/vermagic=$(uname -r) /vermagic=0.0.1-other /" "$TMP/m.c" >"$TMP/other.c"
+cc -c -o "$TMP/other.ko" "$TMP/other.c" || { fail fixture "cc failed"; exit 1; }
+printf '%s params=lines\nsha256:%s\n' "$D" "$(sha256sum "$TMP/other.ko" | cut -d' ' -f1)" >"$POL"
+: >"$FAKE/log"
+run other_kernel_refused 1 "^staprun.auth: refused: .*other.ko: not built for this kernel: built for 0.0.1-other, running $(uname -r) " -- fake -- "$TMP/other.ko"
+grep -q init_module "$FAKE/log" && fail other_kernel_no_init_module "$(cat "$FAKE/log")" ||
+	pass other_kernel_no_init_module
 printf '%s params=lines\n' "$D" >"$POL"
 
 # A grant whose init_module fails (ENOEXEC=8): the call made is visible.

@@ -232,6 +232,17 @@ grep -qx "$ko" "$TMP/out" && pass "hit: same module for the equivalent script" |
 "$STAP" -p3 -e 'probe begin { exit() }' >"$TMP/c" 2>/dev/null
 cmp -s "$TMP/c" "${ko%.ko}.c" && pass "hit: -p3 prints the cached C" ||
 	fail "hit: -p3 prints the cached C"
+# issue 17: libelf and libdw are loaded on first use; a hit reads no ELF
+# file (the store checked the bytes the .log's digest names), so it loads
+# neither.  The loader's own trace names every object it maps.
+LD_DEBUG=files "$STAP" -p4 -e 'probe begin { exit() }' >/dev/null 2>"$TMP/ldd"
+if ! grep -q 'file=libc\.so' "$TMP/ldd"; then
+	fail "hit: loads neither libelf nor libdw" "no loader trace (LD_DEBUG=files)"
+elif grep -Eq 'file=lib(elf|dw)[.-]' "$TMP/ldd"; then
+	fail "hit: loads neither libelf nor libdw" "$(grep -E 'file=lib(elf|dw)[.-]' "$TMP/ldd" | head -1)"
+else
+	pass "hit: loads neither libelf nor libdw"
+fi
 
 # Eight identical compiles at once: all succeed, one entry.
 s8='probe begin { log("eight") exit() }'
@@ -290,9 +301,11 @@ after=$(ls "$SYSTEMTAP_DIR"/cache/*/*.log | wc -l)
 ls -a "$SYSTEMTAP_DIR"/cache/*/ | grep -q '^\.tmp\.' && fail "failing compile leaves no temporaries" ||
 	pass "failing compile leaves no temporaries"
 
-# A full disk: the compile fails, nothing is cached, nothing is left.
+# A full disk: the compile fails, nothing is cached, nothing is left.  The
+# disk is filled up front, whatever the size of a module.
 mkdir "$TMP/full"
 if mount -t tmpfs -o size=200k tmpfs "$TMP/full" 2>/dev/null; then
+	dd if=/dev/zero of="$TMP/full/filler" bs=4k >/dev/null 2>&1
 	SYSTEMTAP_DIR="$TMP/full" "$STAP" -p4 -e 'probe begin { log("full") exit() }' >"$TMP/fo" 2>&1
 	rc=$?
 	left=$(find "$TMP/full/cache" -name '*.ko' -o -name '*.log' -o -name '.tmp.*' | wc -l)

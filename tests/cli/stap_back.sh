@@ -74,6 +74,13 @@ grep -aq 'stapauth_guru=0' "$TMP/w/stap_clitest.ko" && grep -aq 'vermagic=' "$TM
 	grep -aq 'parm=count:\|parmtype=count:long' "$TMP/w/stap_clitest.ko"
 [ $? -eq 0 ] && pass "the module's .modinfo has stapauth_guru, vermagic and the parameter" ||
 	fail "the module's .modinfo has stapauth_guru, vermagic and the parameter"
+# The DWARF kbuild adds is stripped; the symbol table (oops names) stays.
+secs=$(readelf -SW "$TMP/w/stap_clitest.ko" 2>&1)
+case $secs in
+*.debug_*) fail "the module carries no .debug_* section" "$(echo "$secs" | grep -m3 debug_)" ;;
+*.symtab*) pass "the module carries no .debug_* section, and keeps .symtab" ;;
+*) fail "the module carries no .debug_* section, and keeps .symtab" "no .symtab" ;;
+esac
 empty_tmp && pass "temporary build folder removed after success" ||
 	fail "temporary build folder removed after success" "$(ls "$TMP/tmpdir")"
 
@@ -81,6 +88,20 @@ run "a compile error fails pass 4 and is shown" nz 'error' -- \
 	"$STAP" --disable-cache -g -r "$REL" -p4 -e '%{ this is not C; %} probe begin { exit() }'
 empty_tmp && pass "temporary build folder removed after a failure" ||
 	fail "temporary build folder removed after a failure" "$(ls "$TMP/tmpdir")"
+
+# A strip that fails (a stand-in first on PATH) fails pass 4 in one line,
+# with no module and no folder left.
+mkdir -p "$TMP/badstrip"
+printf '#!/bin/sh\necho "strip: broken" >&2\nexit 3\n' >"$TMP/badstrip/strip"
+chmod +x "$TMP/badstrip/strip"
+(cd "$TMP/w" && PATH="$TMP/badstrip:$PATH" exec "$STAP" --disable-cache -r "$REL" -p4 \
+	-m stap_clistrip -e "$S") >"$TMP/out" 2>&1
+st=$?
+[ $st -ne 0 ] && grep -q '^stap: strip --strip-debug stap_clistrip.ko failed (exit 3)$' "$TMP/out" &&
+	[ ! -e "$TMP/w/stap_clistrip.ko" ] && empty_tmp
+[ $? -eq 0 ] && pass "a failing strip fails pass 4 in one line, nothing left" ||
+	fail "a failing strip fails pass 4 in one line, nothing left" \
+		"status $st: $(tail -2 "$TMP/out"), left: $(ls -A "$TMP/tmpdir" "$TMP/w")"
 
 (cd "$TMP/w" && exec "$STAP" --disable-cache -r "$REL" -p4 -m stap_cliint -e "$S") >/dev/null 2>&1 &
 pid=$!

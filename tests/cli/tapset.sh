@@ -111,18 +111,7 @@ for f in "$GOLD"/*.stp; do
 		skip "$name" "no kernel symbols"
 		continue
 	fi
-	if ! "$STAP" -r "$REL" -p2 "$f" >"$TMP/p2" 2>"$TMP/err"; then
-		fail "$name" "stap -p2 failed"
-		sed 's/^/#   /' "$TMP/err" | head -5
-	elif [ -n "${REGEN:-}" ]; then
-		cp "$TMP/p2" "${f%.stp}.p2"
-		pass "$name (regenerated)"
-	elif cmp -s "$TMP/p2" "${f%.stp}.p2"; then
-		pass "$name"
-	else
-		fail "$name" "-p2 output differs from ${f%.stp}.p2"
-		diff "${f%.stp}.p2" "$TMP/p2" | head -10 | sed 's/^/#   /'
-	fi
+	golden_check "$name" "${f%.stp}.p2" "$STAP" -r "$REL" -p2 "$f"
 done
 
 # make install puts the library under the data folder.

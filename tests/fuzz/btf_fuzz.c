@@ -2,13 +2,14 @@
  * the target, so its bytes are the target's to choose), read as stap -T
  * reads it (from a file: readfile refuses symlinks such as /proc/self/fd):
  * the function records for probe resolution, then member and parameter
- * walks and a cast for types. */
+ * walks and a cast for types.  Also kimage_unlz4 (an LZ4 kernel image). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "translator/kimage.h"
 #include "translator/session.h"
 #include "translator/symbols_int.h"
 
@@ -55,5 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				__builtin_trap();
 	symbols_free(&t);
 	walk(&k);
+	{ /* the same bytes as an LZ4 kernel image (kimage.c) */
+		unsigned char *out = NULL;
+		size_t outlen = 0;
+
+		if (kimage_unlz4(data, size, &out, &outlen) == 0 && (!out || !outlen))
+			__builtin_trap();
+		free(out);
+	}
 	return 0;
 }

@@ -458,11 +458,22 @@ TEST(status_lists_live_loads)
 	CHECK(auth_record_write(dir, &r) == 0);
 	f = fmemopen(buf, sizeof buf, "w");
 	CHECK(f);
-	CHECK(az_status_print(f, dir, NULL) == 2);
+	CHECK(az_status_print(f, dir, NULL, 0) == 2);
 	fclose(f);
 	CHECK(strstr(buf, "stp_dead sha256:") && strstr(buf, "(loader gone)\nstp_live"));
 	CHECK(strstr(buf, "stp_live sha256:0000") && strstr(buf, "user=alice uid=1000"));
 	CHECK(!strstr(strstr(buf, "stp_live"), "gone"));
-	CHECK(az_status_print(stdout, unit_path("none"), NULL) == 0);
+	CHECK(az_status_print(stdout, unit_path("none"), NULL, 0) == 0);
 	CHECK_STR(az_status_dir(), "/run/stapauth");
+	/* --json: one array, an object per load, sorted by module */
+	memset(buf, 0, sizeof buf);
+	f = fmemopen(buf, sizeof buf, "w");
+	CHECK(f);
+	CHECK(az_status_print(f, dir, NULL, 1) == 2);
+	fclose(f);
+	CHECK(!strncmp(buf, "[\n {\"module\":\"stp_dead\",\"digest\":\"sha256:000", 40));
+	CHECK(strstr(buf, "\"user\":\"alice\",\"uid\":1000,\"pid\":1073741808,"
+			  "\"since\":\"1970-01-01T00:00:00Z\",\"since_epoch\":0,"
+			  "\"program\":null,\"loader_alive\":false},\n {\"module\":\"stp_live\""));
+	CHECK(strstr(buf, "\"loader_alive\":true}\n]\n"));
 }

@@ -26,10 +26,16 @@ static int child_reduce(void)
 		return 3;
 	if (cap_get_flag(c, CAP_SETUID, CAP_PERMITTED, &v) < 0 || v != CAP_CLEAR)
 		return 4;
+	/* CAP_AUDIT_WRITE: permitted (kaudit.c raises it to send), not effective */
+	if (cap_get_flag(c, CAP_AUDIT_WRITE, CAP_PERMITTED, &v) < 0 || v != CAP_SET)
+		return 8;
+	if (cap_get_flag(c, CAP_AUDIT_WRITE, CAP_EFFECTIVE, &v) < 0 || v != CAP_CLEAR)
+		return 9;
 	cap_free(c);
 	/* bounding set: nothing but CAP_SYS_MODULE can come back through exec */
 	if (prctl(PR_CAPBSET_READ, CAP_SYS_MODULE) != 1 ||
-	    prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) != 0 || prctl(PR_CAPBSET_READ, CAP_SETUID) != 0)
+	    prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) != 0 || prctl(PR_CAPBSET_READ, CAP_SETUID) != 0 ||
+	    prctl(PR_CAPBSET_READ, CAP_AUDIT_WRITE) != 0)
 		return 5;
 	/* and CAP_SETUID really is gone: 12345 is none of our current ids */
 	if (setresuid(12345, -1, -1) == 0)

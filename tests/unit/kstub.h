@@ -75,6 +75,25 @@ static inline int atomic_xchg(atomic_t *a, int v)
 	return old;
 }
 
+struct rnd_state {
+	uint32_t s;
+};
+static inline uint64_t get_random_u64(void)
+{
+	return 0x9e3779b97f4a7c15ull;
+}
+static inline void prandom_seed_state(struct rnd_state *r, uint64_t seed)
+{
+	r->s = (uint32_t)(seed ^ seed >> 32) | 1;
+}
+static inline uint32_t prandom_u32_state(struct rnd_state *r)
+{
+	r->s ^= r->s << 13;
+	r->s ^= r->s >> 17;
+	r->s ^= r->s << 5;
+	return r->s;
+}
+
 static unsigned int nr_cpu_ids = 1;
 #define for_each_possible_cpu(c) for ((c) = 0; (c) < nr_cpu_ids; (c)++)
 static inline void *vzalloc(size_t n)

@@ -6,6 +6,7 @@
 #include "lib/number.h"
 #include "lib/readfile.h"
 #include "lib/strbuf.h"
+#include "lib/symvers.h"
 #include "tests/unit/unit.h"
 
 #include <dirent.h>
@@ -162,6 +163,9 @@ static int build_fake_module(const char *obj)
 	    "\"license=GPL\\0name=stp_fake\\0vermagic=6.1.0 SMP mod_unload\\0\"\n"
 	    "\"parm=lines:how many lines\\0parmtype=lines:int\\0parmtype=prefix:charp\\0\";\n"
 	    "struct mod { int s; void *l[2]; char name[56]; char rest[200]; };\n"
+	    "struct mv { unsigned long crc; char name[56]; };\n"
+	    "__attribute__((section(\"__versions\"), used)) static const struct mv v[] =\n"
+	    "{ { 0x1234abcd, \"jiffies\" }, { 0xdeadbeef, \"_printk\" } };\n"
 	    "__attribute__((section(\".gnu.linkonce.this_module\"), used))\n"
 	    "struct mod this_module = { .name = \"stp_fake\" };\n";
 
@@ -199,8 +203,30 @@ TEST(modinfo_reads_fields_and_parms)
 	CHECK(mi.this_module_name_off && !strcmp((char *)d + mi.this_module_name_off, "stp_fake"));
 	CHECK(mi.modinfo_name_off && mi.modinfo_name_len == 8 &&
 	      !memcmp(d + mi.modinfo_name_off, "stp_fake", 8));
+	CHECK(mi.ncrcs == 2);
+	CHECK(mi.crcs[0].crc == 0x1234abcd && !strcmp(mi.crcs[0].name, "jiffies"));
+	CHECK(mi.crcs[1].crc == 0xdeadbeef && !strcmp(mi.crcs[1].name, "_printk"));
 	modinfo_free(&mi);
 	free(d);
+}
+
+TEST(symvers_compare_finds_the_first_other_crc)
+{
+	static const struct modinfo_crc crcs[] = {{0x1234abcd, "jiffies"}, {0xdeadbeef, "_printk"}};
+	const char *same = "0x1234abcd\tjiffies\tvmlinux\tEXPORT_SYMBOL\t\n"
+			   "0xdeadbeef\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n"
+			   "0x00000001\tjiffies_64\tvmlinux\tEXPORT_SYMBOL\t\n";
+	const char *other = "garbage line\n0x1234abcd\tjiffies\tvmlinux\tEXPORT_SYMBOL\n"
+			    "0xdeadbee0\t_printk\tvmlinux\tEXPORT_SYMBOL_GPL\tNS";
+	struct symvers_diff d;
+
+	CHECK(symvers_compare(same, strlen(same), crcs, 2, &d) == 0);
+	CHECK(symvers_compare(other, strlen(other), crcs, 2, &d) == 1);
+	CHECK(d.crc == &crcs[1] && d.kernel_crc == 0xdeadbee0);
+	/* names the file lacks are the kernel's to judge */
+	CHECK(symvers_compare("", 0, crcs, 2, &d) == 0);
+	CHECK(symvers_compare("0x1\tjiffies", 11, crcs, 2, &d) == 1);
+	CHECK(symvers_compare("0xzz\tjiffies\n", 13, crcs, 2, &d) == 0);
 }
 
 TEST(modinfo_refuses_non_modules)
@@ -269,6 +295,37 @@ TEST(strbuf_appends_and_grows)
 	sb_putn(&b, "a", SIZE_MAX - 4); /* would overflow: flagged, not done */
 	CHECK(b.oom && b.n == 804);
 	free(b.s);
+}
+
+TEST(strbuf_shquote_one_shell_word)
+{
+	struct strbuf b = {0};
+
+	sb_shquote(&b, "it's $HOME; `id`");
+	sb_puts(&b, " ");
+	sb_shquote(&b, "");
+	CHECK_STR(b.s, "'it'\\''s $HOME; `id`' ''");
+	free(b.s);
+}
+
+TEST(readfile_stream_reads_a_pipe_to_its_cap)
+{
+	unsigned char *buf;
+	size_t len;
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "-----BEGIN x\n", 13) == 13);
+	close(p[1]);
+	CHECK(readfile_stream(p[0], 13, &buf, &len) == 0);
+	close(p[0]);
+	CHECK(len == 13 && buf[13] == 0 && !memcmp(buf, "-----BEGIN x\n", 13));
+	free(buf);
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "0123456789", 10) == 10);
+	close(p[1]);
+	CHECK(readfile_stream(p[0], 9, &buf, &len) == -EFBIG);
+	close(p[0]);
 }
 
 TEST(array_grow_doubles_and_keeps_elements)

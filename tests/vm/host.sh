@@ -41,3 +41,25 @@ if i < 0:
 open(p, "wb").write(b[:i] + new + b[i + len(old):])
 PY
 }
+
+# vm_kernels: every kernel the bench can boot and build for (a
+# /boot/vmlinuz-REL with /usr/src/linux-headers-REL), one release a line,
+# the plain flavour (-amd64) first, then -cloud-*, then -rt-*; never a
+# hard-coded release.
+vm_kernels() {
+	for k in /boot/vmlinuz-*; do
+		[ -e "$k" ] || continue
+		r=${k#/boot/vmlinuz-}
+		[ -d "/usr/src/linux-headers-$r" ] || continue
+		case $r in
+		*-cloud-*) echo "2 $r" ;;
+		*-rt-*) echo "3 $r" ;;
+		*) echo "1 $r" ;;
+		esac
+	done | sort -k1,1n -k2,2Vr | cut -d' ' -f2
+}
+
+# vm_flavour REL: the flavour of a release (amd64, cloud-amd64, rt-amd64).
+vm_flavour() {
+	echo "$1" | sed -E 's/^[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-//'
+}

@@ -87,6 +87,24 @@ if [ -f "$A/signed-trusted.ko" ]; then
 else
 	skip signer "no sign-file on the host"
 fi
+# The fleet path as each host of stap-authorize -w NODESET meets it
+# (tests/cli/fleet_authorize.sh pushes it over ssh): the certificate comes
+# on stdin to trust -, the signer is approved by bless, and the signed
+# module loads with no line naming its digest.
+if [ -f "$A/signed-trusted.ko" ] && [ -x "$BIN/stap-authorize" ]; then
+	rm -f /etc/systemtap/keys/trusted.der
+	pol "# fleet"
+	"$BIN/stap-authorize" trust - <"$A/trusted.der" >"$TMP/trust" 2>&1 &&
+		"$BIN/stap-authorize" bless "signer:$FPR" --users alice --params lines >>"$TMP/trust" 2>&1
+	ok "fleet path: trust - and bless signer:" "$(cat "$TMP/trust")"
+	! grep -q "$D" /etc/systemtap/authorized_probes
+	ok "fleet path: no line names the module's digest"
+	run "fleet path: the signed module loads" 0 'line 1' -- alice "$A/signed-trusted.ko" lines=1
+	not_loaded
+	ok "fleet path: unloaded after the run"
+	rm -f /etc/systemtap/keys/stapauth-*.pem
+	cp "$A/trusted.der" /etc/systemtap/keys/trusted.der
+fi
 
 # Two users, the same module, at the same time; records, owners, -d.
 pol "$D params=lines"
@@ -484,7 +502,9 @@ if grep -q " $CG cgroup2 " /proc/mounts && mkdir -p "$CG/alice" && [ -e "$CG/ali
 	chown 1000 "$CG/alice" "$CG/alice/cgroup.procs" "$CG/alice/cgroup.kill"
 	sh -c "echo \$\$ >$CG/alice/cgroup.procs && exec /stap/runas 1000 1000 1002 env HOME=/home/alice $SA $A/quick.ko lines=0" >/dev/null 2>&1 &
 	jk=$!
-	wait_for 10 sh -c 'ls /run/stapauth | grep -q "^stp_aquick_u1000_[0-9]*$"'
+	# The module, not the record: the record is written before the guard
+	# starts, the module loaded only once the guard has left her cgroup.
+	wait_for 10 sh -c 'grep -q "^stp_aquick_u1000_[0-9]* " /proc/modules'
 	ok "cgroup: alice's run in her own cgroup is loaded"
 	grep -q '^0::/stapauth$' /proc/[0-9]*/cgroup 2>/dev/null
 	ok "cgroup: the guard runs in the root-owned stapauth cgroup" "$(cat "$CG/stapauth/cgroup.procs" 2>&1)"

@@ -102,6 +102,13 @@ check "the records it could not copy come with the next read" \
 	[ "$(grep -c '^begin$\|^line [1-5]$' "$TMP/fr")" -eq 6 ]
 rmmod stp_test
 
+# --- a module named like an existing /proc entry (was: WARN in proc_register) ---
+$BIN/staprun $K/sys.ko >"$TMP/sys" 2>&1
+check "a module named sys is refused at start (/proc/sys exists)" [ $? -ne 0 ]
+check "the kernel log names the taken /proc entry" sh -c 'dmesg | grep -q "/proc/sys exists already"'
+check "the module named sys is not left loaded" sh -c '! grep -q "^sys " /proc/modules'
+check "no kernel WARN from the /proc name" dmesg_clean
+
 # --- user-set values in histograms and sums (was: out-of-bounds write) ---
 for v in 9223372036854775807 -9223372036854775808; do
 	$BIN/staprun $K/stp_khist.ko v=$v >"$TMP/h" 2>&1

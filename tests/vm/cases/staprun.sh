@@ -219,7 +219,7 @@ bad "directory" "is a directory" $MOD
 ln -sf $M "$TMP/link.ko"
 bad "symlink" "is a symbolic link" "$TMP/link.ko"
 bad "empty file" "is empty" $MOD/stp_empty.ko
-bad "module for another release" "not built for this kernel \(vermagic .*, running $(uname -r)\)" $MOD/stp_badrel.ko
+bad "module for another release" "not built for this kernel: built for .*, running $(uname -r) \(vermagic " $MOD/stp_badrel.ko
 bad "module with another vermagic (kernel check)" "not built for this kernel \(vermagic .*see dmesg\)" $MOD/stp_badmagic.ko
 bad "missing file" "No such file" $MOD/nonexistent.ko
 insmod $M lines=0

@@ -31,4 +31,12 @@ for n in khist kstar ktarget; do
 	fi
 	cp "$B/stp_$n.ko" "$K/"
 done
+# A module named like an entry /proc already has (/proc/sys).
+if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 -m sys -e 'probe begin { exit() }') \
+	>"$B/sys.log" 2>&1; then
+	echo "FAIL: vm/kernel: build sys: stap -p4 failed"
+	tail -n 12 "$B/sys.log" | sed 's/^/#   /'
+	exit 1
+fi
+cp "$B/sys.ko" "$K/"
 echo "# vm/kernel: attack helpers and modules built for $KREL"
