@@ -28,6 +28,7 @@
  * was closed and not reopened within STP_READER_GRACE_MS, or never opened
  * within STP_OPEN_TIMEOUT_MS of the load. */
 #include <linux/atomic.h>
+#include <linux/ctype.h>
 #include <linux/delay.h>
 #include <linux/hardirq.h>
 #include <linux/jiffies.h>
