@@ -8,7 +8,9 @@
 #   SSHD_STATE           $STAPAUTH_TEST_STATE of remote sessions (for fakes)
 #   SSHD_TMP             $TMPDIR of remote sessions
 #   SSHD_USER            the login name
-# sshd_stop ends it (also on exit, through the caller's trap).
+# sshd_more ADDR... starts one more server with the same keys and port on
+# up to 16 more loopback addresses (sshd's limit per server), known to ssh.
+# sshd_stop ends them all (also on exit, through the caller's trap).
 # Several loopback "hosts" (fleet tests): SSHD_ADDRS="127.0.0.2 127.0.0.3"
 # before sshd_start listens on each (same port, known to ssh, which also
 # defaults to that port), and SSHD_MATCH is appended to sshd_config
@@ -46,6 +48,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 SetEnv PATH=$SSHD_BIN:/usr/local/bin:/usr/bin:/bin STAPAUTH_TEST_STATE=$SSHD_STATE TMPDIR=$SSHD_TMP
 LogLevel ERROR
+MaxStartups 400
 ${SSHD_MATCH:-}
 CFG
 		"$SSHD" -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/log" || continue
@@ -73,7 +76,26 @@ CFG
 	export STAPAUTH_SSH
 }
 
+sshd_more() {
+	SSHD_MORE=$((${SSHD_MORE:-0} + 1))
+	cfg=$SSHD_DIR/sshd_config.$SSHD_MORE
+	echo "PidFile $SSHD_DIR/pid.$SSHD_MORE" >"$cfg" # before any Match block
+	for a in "$@"; do
+		case $a in 127.*) ;; *) echo "sshd_more: $a is not a loopback address" >&2; return 1 ;; esac
+		echo "ListenAddress $a" >>"$cfg"
+		printf '[%s]:%s %s\n' "$a" "$SSHD_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host.pub")" \
+			>>"$SSHD_DIR/known_hosts"
+	done
+	grep -v -e '^ListenAddress' -e '^PidFile' "$SSHD_DIR/sshd_config" >>"$cfg"
+	"$SSHD" -f "$cfg" -E "$SSHD_DIR/log" || return 1
+	i=0
+	while [ ! -s "$SSHD_DIR/pid.$SSHD_MORE" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$SSHD_DIR/pid.$SSHD_MORE" ]
+}
+
 sshd_stop() {
-	[ -s "${SSHD_DIR:-/nonexistent}/pid" ] && kill "$(cat "$SSHD_DIR/pid")" 2>/dev/null
-	rm -f "${SSHD_DIR:-/nonexistent}/pid"
+	for p in "${SSHD_DIR:-/nonexistent}"/pid "${SSHD_DIR:-/nonexistent}"/pid.*; do
+		[ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null
+		rm -f "$p"
+	done
 }

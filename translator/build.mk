@@ -32,3 +32,10 @@ $(O)/bin/stap-target: $(O)/translator/stap-target/main.o $(O)/translator/elflazy
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(STAP_SYSLIBS) $(SYSLIBS_STAP)
 PROGRAMS += $(O)/bin/stap-target
+# stap -T FLEET's driver of ClusterShell (fleet.c finds it beside runtime/
+# in the source tree, installed in DATADIR).
+install-fleet-run:
+	install -d $(DESTDIR)$(datadir)
+	install -m 0755 translator/fleet-run $(DESTDIR)$(datadir)/fleet-run
+INSTALL_TARGETS += install-fleet-run
+.PHONY: install-fleet-run

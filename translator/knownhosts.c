@@ -59,6 +59,31 @@ int kh_valid_name(const char *s)
 	return kh_charset(s, "._-", 64) && s[0] != '-' && s[0] != '.';
 }
 
+/* group=NAME[,NAME...]: each a valid target name (@NAME in stap -T). */
+static int kh_valid_groups(const char *s)
+{
+	char buf[KH_VALUE_MAX + 1], *save = NULL, *g;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > KH_VALUE_MAX || s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,"))
+		return 0;
+	memcpy(buf, s, n + 1);
+	for (g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save))
+		if (!kh_valid_name(g))
+			return 0;
+	return 1;
+}
+
+int kh_in_group(const struct kh_record *r, const char *group)
+{
+	size_t n = strlen(group);
+
+	for (const char *g = r->groups; g && *g; g += strcspn(g, ","), g += *g == ',')
+		if (strncmp(g, group, n) == 0 && (g[n] == ',' || g[n] == 0))
+			return 1;
+	return 0;
+}
+
 static int kh_valid_release(const char *s)
 {
 	return kh_charset(s, "._+~-", 64) && s[0] != '-';
@@ -173,7 +198,7 @@ static void kh_execute(struct kh_line *l, struct kh_record *r, const char *v)
 	free(dest);
 }
 
-enum kh_kind { KH_RELEASE, KH_WORD, KH_PATH, KH_TEXT, KH_HEX, KH_YESNO, KH_EXECUTE };
+enum kh_kind { KH_RELEASE, KH_WORD, KH_PATH, KH_TEXT, KH_HEX, KH_YESNO, KH_EXECUTE, KH_GROUPS };
 
 /* The keys: what each holds and how it is checked. */
 static const struct kh_key {
@@ -191,6 +216,7 @@ static const struct kh_key {
     {"build-id", KH_HEX, offsetof(struct kh_record, build_id), 0},
     {"sig-enforce", KH_YESNO, 0, 0},
     {"stapauth", KH_RELEASE, offsetof(struct kh_record, stapauth), 0},
+    {"group", KH_GROUPS, offsetof(struct kh_record, groups), 0},
 };
 #define KH_NKEYS (sizeof kh_keys / sizeof kh_keys[0])
 
@@ -212,6 +238,10 @@ static const char *kh_check(enum kh_kind kind, const char *v)
 		return strcmp(v, "yes") == 0 || strcmp(v, "no") == 0 ? NULL : "yes or no";
 	case KH_EXECUTE:
 		return NULL;
+	case KH_GROUPS:
+		return kh_valid_groups(v)
+			   ? NULL
+			   : "group names (letters, digits and ._-), comma-separated";
 	}
 	return "?";
 }
@@ -350,6 +380,7 @@ void kh_record_free(struct kh_record *r)
 	free(r->uname_v);
 	free(r->build_id);
 	free(r->stapauth);
+	free(r->groups);
 	memset(r, 0, sizeof *r);
 }
 

@@ -3,6 +3,7 @@
  *   NAME[,NAME...] execute=local|ssh:[user@]host[:port]:auth|sudo|root
  *       kernel=RELEASE arch=ARCH [cpu=CPU] [build=DIR] [uname-v="VERSION"]
  *       [build-id=HEX] [sig-enforce=yes|no] [stapauth=VERSION|none]
+ *       [group=GROUP[,GROUP...]]
  *
  * One target per line, '#' comments, values with blanks in double quotes
  * (\" and \\ inside).  ~/.systemtap/known_hosts is read before
@@ -38,6 +39,7 @@ struct kh_record {
 	char *build_id; /* lowercase hex of the kernel's GNU build-id note */
 	enum kh_sig sig_enforce;
 	char *stapauth; /* stapauth version on the target, "none", or NULL */
+	char *groups;	/* group=: "db,web" (stap -T @db), or NULL */
 	const char *file;
 	unsigned line;
 };
@@ -60,6 +62,8 @@ int kh_parse(struct known_hosts *kh, const char *path, const char *text, size_t 
 int kh_load_file(struct known_hosts *kh, const char *path, struct strbuf *err);
 /* The user's file ($SYSTEMTAP_DIR or ~/.systemtap), then the system's. */
 int kh_load_default(struct known_hosts *kh, struct strbuf *err);
+/* Does r's group= list name group?  1 or 0. */
+int kh_in_group(const struct kh_record *r, const char *group);
 /* The first record carrying name (the user's file first), or NULL. */
 const struct kh_record *kh_find(const struct known_hosts *kh, const char *name);
 void kh_free(struct known_hosts *kh);

@@ -31,7 +31,8 @@ static int kh_without(const struct kh_record *old, const char *name, struct strb
 	return 1;
 }
 
-/* The new line for rec, carrying the other names of old (same host). */
+/* The new line for rec, carrying the other names and the groups of old
+ * (same host): refreshing a record keeps it in its fleets. */
 static void kh_merged(const struct kh_record *rec, const struct kh_record *old, struct strbuf *line)
 {
 	struct kh_record copy = *rec;
@@ -39,6 +40,8 @@ static void kh_merged(const struct kh_record *rec, const struct kh_record *old, 
 	if (old) {
 		copy.names = old->names;
 		copy.nnames = old->nnames;
+		if (!copy.groups)
+			copy.groups = old->groups;
 	}
 	kh_format(&copy, line);
 }

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "translator/fleet.h"
 #include "translator/front.h"
 #include "translator/passclock.h"
 #include "translator/passes.h"
@@ -90,6 +91,8 @@ int main(int argc, char **argv)
 	if (s.list_mode) {
 		rc = session_find_kernel(&s) < 0 || session_find_runtime(&s) < 0 ? 1
 										 : front_list(&s);
+	} else if (fleet_wanted(&s) && !s.fleet_build) {
+		rc = fleet_main(&s, argc, argv); /* -T a,b / web[01-40] / @group */
 	} else if (s.clean_cache && !s.script_text && !s.script_file) {
 		rc = driver_clean_cache(&s); /* cache engineer: --clean-cache alone */
 	} else {

@@ -37,13 +37,12 @@
 static const char remote_path[] =
     "PATH=$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin:/usr/bin:/bin; export PATH;";
 
-static void remote_refresh_hint(const struct stap_session *s, struct strbuf *b)
+void remote_refresh_hint(const char *name, const struct kh_record *r, struct strbuf *b)
 {
 	static const char *modes[] = {[KH_AUTH] = "auth", [KH_SUDO] = "sudo", [KH_ROOT] = "root"};
-	const struct kh_record *r = s->target;
 
-	sb_printf(b, "stap-target add %s %s%s%s", s->target_name, r->user ? r->user : "",
-		  r->user ? "@" : "", r->host);
+	sb_printf(b, "stap-target add %s %s%s%s", name, r->user ? r->user : "", r->user ? "@" : "",
+		  r->host);
 	if (r->port)
 		sb_printf(b, ":%d", r->port);
 	sb_printf(b, " %s", modes[r->exec]);
@@ -106,7 +105,7 @@ static int remote_facts_match(const struct stap_session *s, struct ssh_conn *c,
 	if (target_facts_parse(text->s ? text->s : "", text->n, &f, &why) < 0)
 		fprintf(stderr, "stap: target %s: %s\n", s->target_name, why);
 	else if (target_facts_compare(s->target, &f, &diff)) {
-		remote_refresh_hint(s, &hint);
+		remote_refresh_hint(s->target_name, s->target, &hint);
 		fprintf(
 		    stderr,
 		    "stap: target %s no longer matches its record (%s:%u): %s; nothing uploaded "
@@ -145,14 +144,7 @@ static int remote_begin(const struct stap_session *s, struct ssh_conn *c, char *
 	return rc;
 }
 
-/* The module's bytes, size and digest, read once. */
-struct remote_module {
-	unsigned char *buf;
-	size_t len;
-	char hex[DIGEST_HEXLEN + 1];
-};
-
-static int remote_module_read(const char *ko_path, struct remote_module *m)
+int remote_module_read(const char *ko_path, struct remote_module *m)
 {
 	unsigned char md[DIGEST_LEN];
 	int r = readfile_path(ko_path, REMOTE_MODULE_MAX, &m->buf, &m->len);
@@ -177,12 +169,16 @@ static const char *remote_loader(const struct kh_record *r)
 	}
 }
 
-/* printf 'stap: target NAME: WHAT' >&2; exit 1 -- a refusal made there. */
-static void remote_fail(const struct stap_session *s, struct strbuf *out, const char *what)
+/* printf 'stap: target NAME: WHAT' >&2; exit 1 -- a refusal made there
+ * (a fleet's lines carry no NAME: each has its host's prefix). */
+static void remote_fail(const char *label, struct strbuf *out, const char *what)
 {
 	struct strbuf line = {0};
 
-	sb_printf(&line, "stap: target %s: %s", s->target_name, what);
+	if (label)
+		sb_printf(&line, "stap: target %s: %s", label, what);
+	else
+		sb_printf(&line, "stap: %s", what);
 	sb_puts(out, " || { printf '%s\\n'");
 	sh_quote_arg(out, line.s ? line.s : "");
 	sb_puts(out, " >&2; exit 1; };");
@@ -193,36 +189,41 @@ static void remote_fail(const struct stap_session *s, struct strbuf *out, const 
  * (head -c reads no further, so the rest of stdin stays the loader's tie),
  * check the count and the SHA-256 there, and remove the folder on every
  * way out (the EXIT trap keeps the loader's status). */
-static void remote_receive(const struct stap_session *s, const char *dir, const char *file,
-			   size_t size, const char *hex, struct strbuf *out)
+static void remote_receive(const char *label, const char *dir, const char *file, size_t size,
+			   const char *hex, struct strbuf *out)
 {
-	struct strbuf path = {0}, why = {0};
+	struct strbuf why = {0};
 	char n[32];
 
 	snprintf(n, sizeof n, "%zu", size);
-	sb_printf(&path, "%s/%s", dir, file);
-	sb_printf(out, "%s d=", remote_path);
-	sh_quote(out, dir);
-	sb_puts(out, "; f=");
-	sh_quote(out, path.s ? path.s : "");
+	sb_printf(out, "%s ", remote_path);
+	if (dir) {
+		sb_puts(out, "d=");
+		sh_quote(out, dir);
+	} else /* a fleet: the folder is made by this same command */
+		sb_puts(
+		    out,
+		    "d=$(umask 077 && mktemp -d \"${TMPDIR:-/tmp}/stapauth.XXXXXX\") || exit 3");
+	sb_puts(out, "; f=\"$d\"/");
+	sh_quote(out, file);
 	sb_puts(out, "; trap 'rm -rf \"$d\"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; "
 		     "trap 'exit 143' TERM; ");
 	sb_printf(out, "head -c %s >\"$f\" && [ \"$(wc -c <\"$f\")\" -eq %s ]", n, n);
-	remote_fail(s, out, "the upload ended early; not run");
+	remote_fail(label, out, "the upload ended early; not run");
 	sb_printf(out, " h=$(sha256sum \"$f\") && [ \"${h%%%% *}\" = %s ]", hex);
 	sb_printf(&why, "the uploaded module's digest differs from sha256:%s; not run", hex);
-	remote_fail(s, out, why.s ? why.s : "");
+	remote_fail(label, out, why.s ? why.s : "");
 	sb_puts(out, " ");
-	free(path.s);
 	free(why.s);
 }
 
-void remote_command(const struct stap_session *s, const struct kh_record *r, const char *dir,
-		    const char *file, size_t size, const char *hex, struct strbuf *out)
+void remote_command(const struct stap_session *s, const struct kh_record *r, const char *label,
+		    const char *dir, const char *file, size_t size, const char *hex,
+		    struct strbuf *out)
 {
 	char pid[32];
 
-	remote_receive(s, dir, file, size, hex, out);
+	remote_receive(label, dir, file, size, hex, out);
 	sb_printf(out, "%s --tied", remote_loader(r));
 	for (int i = 0; i < s->verbose && i < 3; i++)
 		sb_puts(out, " -v");
@@ -343,7 +344,7 @@ static void remote_signals_restore(const struct sigaction old[REMOTE_NSIGS + 1])
 }
 
 /* The module's file name there: the cache's stap_HEX.ko, or the -m name. */
-static const char *remote_file_name(const char *ko_path)
+const char *remote_file_name(const char *ko_path)
 {
 	const char *slash = strrchr(ko_path, '/');
 	return slash ? slash + 1 : ko_path;
@@ -372,7 +373,7 @@ int remote_run(const struct stap_session *s, const char *ko_path)
 		rc = remote_signals ? 130 : 1;
 		goto out;
 	}
-	remote_command(s, s->target, dir, file, m.len, m.hex, &cmd);
+	remote_command(s, s->target, s->target_name, dir, file, m.len, m.hex, &cmd);
 	if (cmd.oom || remote_interrupted(s)) {
 		remote_rmdir(&c, dir);
 		rc = remote_signals ? 130 : 1;

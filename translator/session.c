@@ -17,6 +17,11 @@ enum {
 	OPT_CLEAN_CACHE,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_FANOUT,
+	OPT_HOST_TIMEOUT,
+	OPT_NO_PREFIX,
+	OPT_GATHER,
+	OPT_FLEET_BUILD,
 };
 
 static const struct option long_opts[] = {
@@ -25,6 +30,11 @@ static const struct option long_opts[] = {
     {"clean-cache", no_argument, NULL, OPT_CLEAN_CACHE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"fanout", required_argument, NULL, OPT_FANOUT},
+    {"host-timeout", required_argument, NULL, OPT_HOST_TIMEOUT},
+    {"no-prefix", no_argument, NULL, OPT_NO_PREFIX},
+    {"gather", no_argument, NULL, OPT_GATHER},
+    {"fleet-build", no_argument, NULL, OPT_FLEET_BUILD}, /* internal (fleet.c) */
     {NULL, 0, NULL, 0},
 };
 
@@ -51,6 +61,11 @@ static void session_usage(FILE *f)
 	      "  -o FILE     output to FILE\n"
 	      "  -k          keep the temporary build folder\n"
 	      "  -T NAME     build for (and run on) the target NAME of known_hosts(5)\n"
+	      "  -T a,b,web[01-40],@group  a fleet: many targets at once (ClusterShell)\n"
+	      "  --fanout N  fleet: at most N hosts connected at once (default 64)\n"
+	      "  --host-timeout SEC  fleet: end a host's run after SEC seconds\n"
+	      "  --no-prefix, --gather  fleet: lines without the host prefix; identical\n"
+	      "              outputs gathered at the end\n"
 	      "  --disable-cache, --poison-cache, --clean-cache\n",
 	      f);
 }
@@ -153,6 +168,25 @@ static int session_option(struct stap_session *s, int c, char *arg)
 	case OPT_CLEAN_CACHE:
 		s->clean_cache = 1;
 		return 0;
+	case OPT_FANOUT:
+		if (session_parse_long("--fanout", arg, 1, 65536, &n) < 0)
+			return -1;
+		s->fleet_fanout = (int)n;
+		return 0;
+	case OPT_HOST_TIMEOUT:
+		if (session_parse_long("--host-timeout", arg, 1, 86400 * 365, &n) < 0)
+			return -1;
+		s->fleet_timeout = n;
+		return 0;
+	case OPT_NO_PREFIX:
+		s->fleet_no_prefix = 1;
+		return 0;
+	case OPT_GATHER:
+		s->fleet_gather = 1;
+		return 0;
+	case OPT_FLEET_BUILD:
+		s->fleet_build = 1;
+		return 0;
 	case OPT_HELP:
 		session_usage(stdout);
 		return 1;
@@ -185,6 +219,8 @@ int session_parse_args(struct stap_session *s, int argc, char **argv)
 		if (r)
 			return r;
 	}
+	if (s->fleet_build && s->last_pass == 5)
+		s->last_pass = 4; /* a fleet's build for one kernel (fleet.c) */
 	if (s->cmd && s->target_pid) {
 		fputs("stap: -c and -x cannot be used together\n", stderr);
 		return -1;

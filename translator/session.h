@@ -72,6 +72,12 @@ struct stap_session {
 	const char *output_file; /* -o FILE */
 	int keep_tmp;		 /* -k */
 	const char *target_name; /* -T NAME (known_hosts(5); target.c) */
+	/* -T with many targets (fleet.c): --fanout, --host-timeout (seconds,
+	 * 0 = none), --no-prefix, --gather; --fleet-build marks the child stap
+	 * that builds for one kernel of a fleet (pass 4 at most). */
+	int fleet_fanout;
+	long fleet_timeout;
+	int fleet_no_prefix, fleet_gather, fleet_build;
 
 	/* Cache. */
 	int disable_cache; /* --disable-cache */

@@ -50,6 +50,15 @@ int target_record_from_facts(const struct target_facts *f, const char *name, str
 int target_facts_compare(const struct kh_record *r, const struct target_facts *f,
 			 struct strbuf *out);
 
+/* target_select.c: the record's build tree here (build=, else the two
+ * places Debian's headers live; NULL if none), and its kernel's identity
+ * for the cache key ("kernel=REL arch=ARCH [uname-v=V] [build-id=ID]"). */
+char *target_tree(const struct kh_record *r);
+char *target_identity(const struct kh_record *r);
+/* Read known_hosts into s->targets.  0, or -1 after its errors. */
+struct stap_session;
+int target_load(struct stap_session *s);
+
 /* target_btf.c: the target's BTF copy, $SYSTEMTAP_DIR/targets/NAME.btf and
  * its stamp NAME.btf.sha256 ("sha256:HEX build-id=ID"). */
 struct stap_session;

@@ -18,8 +18,7 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* build=, else the two places Debian's headers live.  NULL if none. */
-static char *target_tree(const struct kh_record *r)
+char *target_tree(const struct kh_record *r)
 {
 	char *p = NULL;
 
@@ -34,7 +33,7 @@ static char *target_tree(const struct kh_record *r)
 	return NULL;
 }
 
-static char *target_identity(const struct kh_record *r)
+char *target_identity(const struct kh_record *r)
 {
 	struct strbuf b = {0};
 
@@ -50,7 +49,7 @@ static char *target_identity(const struct kh_record *r)
 	return b.s;
 }
 
-static int target_load(struct stap_session *s)
+int target_load(struct stap_session *s)
 {
 	struct strbuf err = {0};
 	int r;

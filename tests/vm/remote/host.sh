@@ -150,6 +150,46 @@ run changed_host_key 1 "^stap: target vm: ssh .* failed: the host key of 127.0.0
 [ "$(grep -c . "$TMP/out")" = 1 ] && pass "changed host key: one line" || fail "changed host key: one line"
 cp "$TMP/known_hosts.good" "$TMP/known_hosts"
 
+# 12. a fleet (stap -T LIST, ClusterShell's fan-out) on the VM's real
+# kernel: records of the one VM (a single TCG guest is what 2 cores
+# afford; many hosts: tests/cli/fleet.sh, bench/fleet.sh): fa (alice,
+# approved), fb (root through staprun.auth, not in users=: refused) and fs
+# (a stale record); then fa and fa2 (the module running twice) and Ctrl-C.
+if /usr/bin/python3 -c 'import ClusterShell' 2>/dev/null; then
+	sed -n '/^vm /p' "$KH" | sed 's/^vm /fa /' >>"$KH"
+	sed -n '/^vm /p' "$KH" | sed 's/^vm /fa2 /' >>"$KH"
+	sed -n '/^vm /p' "$KH" | sed 's/^vm /fb /; s/alice@/root@/' >>"$KH"
+	sed -n '/^vm /p' "$KH" | sed 's/^vm /fs /; s/ uname-v="[^"]*"/ uname-v="#0 rebuilt"/' >>"$KH"
+	S4='global n = 1, msg = "m"
+probe begin { printf("n=%d %s\n", n, msg) exit() }
+probe end { printf("end probe ran\n") }'
+	"$STAP" -T fa -p4 -e "$S4" >"$TMP/ko4" && approve "$(cat "$TMP/ko4")" n,msg
+	"$STAP" -T fa,fb,fs -G n=3 -e "$S4" >"$TMP/o" 2>"$TMP/e"
+	rc=$?
+	[ $rc = 1 ] && pass "fleet: status 1 (not every host succeeded)" || fail "fleet: status 1 (not every host succeeded)" "status $rc"
+	grep -qx 'fa: n=3 m' "$TMP/o" && grep -qx 'fa: end probe ran' "$TMP/o" && [ "$(grep -c . "$TMP/o")" = 2 ] &&
+		pass "fleet: the approved host's output, prefixed" || fail "fleet: the approved host's output, prefixed" "$(cat "$TMP/o")"
+	grep -Eq '^stap: refused: .*: fb \(1\)$' "$TMP/e" && pass "fleet: summary: refused fb" ||
+		{ fail "fleet: summary: refused fb"; sed 's/^/#   /' "$TMP/e"; }
+	grep -qx 'stap: kernel record stale: fs (1)' "$TMP/e" && pass "fleet: summary: stale fs" || fail "fleet: summary: stale fs"
+	grep -qx 'stap: fleet: 3 hosts: 1 succeeded, 2 did not' "$TMP/e" && pass "fleet: summary counts" || fail "fleet: summary counts"
+	not_loaded_soon 10 && pass "fleet: nothing left loaded" || fail "fleet: nothing left loaded"
+	# Ctrl-C mid-run, the module running twice at once (fa and fa2)
+	"$STAP" -T fa,fa2 -e "$S2" >"$TMP/o" 2>"$TMP/e" &
+	sp=$!
+	wait_line "$TMP/o" '^fa: tick' 1200 && wait_line "$TMP/o" '^fa2: tick' 600 &&
+		pass "fleet: both runs streaming" || fail "fleet: both runs streaming" "$(tail -3 "$TMP/e")"
+	kill -INT $sp
+	wait $sp
+	rc=$?
+	[ $rc = 0 ] && grep -qx 'fa: end ran' "$TMP/o" && grep -qx 'fa2: end ran' "$TMP/o" &&
+		pass "fleet: Ctrl-C ends every run (end probes, status 0)" ||
+		fail "fleet: Ctrl-C ends every run (end probes, status 0)" "status $rc: $(tail -3 "$TMP/o")"
+	not_loaded_soon 10 && pass "fleet: Ctrl-C: nothing left loaded" || fail "fleet: Ctrl-C: nothing left loaded"
+else
+	skip fleet "no ClusterShell (python3-clustershell) on the host"
+fi
+
 # 11. a target whose headers are missing on the host
 sed -n '/^vm /p' "$KH" | sed 's/^vm /nohdr /; s/ kernel=[^ ]*/ kernel=0.0.0-missing/' >>"$KH"
 run missing_headers 1 "^stap: target nohdr: .*install the Debian package linux-headers-0.0.0-missing$" -- \
