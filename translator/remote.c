@@ -1,6 +1,6 @@
 /* Pass 5 over OpenSSH.  Every step shares one connection (ssh.c); what
  * crosses to the remote shell is either fixed text or a word quoted by
- * sh_quote, so no option, parameter, command or path of the user's is
+ * sb_shquote, so no option, parameter, command or path of the user's is
  * ever parsed by that shell.
  *
  * Two round trips: one command reads the facts and makes the private
@@ -199,13 +199,13 @@ static void remote_receive(const char *label, const char *dir, const char *file,
 	sb_printf(out, "%s ", remote_path);
 	if (dir) {
 		sb_puts(out, "d=");
-		sh_quote(out, dir);
+		sb_shquote(out, dir);
 	} else /* a fleet: the folder is made by this same command */
 		sb_puts(
 		    out,
 		    "d=$(umask 077 && mktemp -d \"${TMPDIR:-/tmp}/stapauth.XXXXXX\") || exit 3");
 	sb_puts(out, "; f=\"$d\"/");
-	sh_quote(out, file);
+	sb_shquote(out, file);
 	sb_puts(out, "; trap 'rm -rf \"$d\"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; "
 		     "trap 'exit 143' TERM; ");
 	sb_printf(out, "head -c %s >\"$f\" && [ \"$(wc -c <\"$f\")\" -eq %s ]", n, n);

@@ -17,21 +17,10 @@
 #include "lib/readfile.h"
 #include "lib/rmtree.h"
 
-void sh_quote(struct strbuf *b, const char *s)
-{
-	sb_puts(b, "'");
-	for (const char *q; (q = strchr(s, '\'')); s = q + 1) {
-		sb_putn(b, s, (size_t)(q - s));
-		sb_puts(b, "'\\''");
-	}
-	sb_puts(b, s);
-	sb_puts(b, "'");
-}
-
 void sh_quote_arg(struct strbuf *b, const char *s)
 {
 	sb_puts(b, " ");
-	sh_quote(b, s);
+	sb_shquote(b, s);
 }
 
 static const char *ssh_program(void)

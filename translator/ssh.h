@@ -10,10 +10,8 @@
 #include "lib/strbuf.h"
 #include "translator/knownhosts.h"
 
-/* Append s to b as one word for a POSIX shell: in single quotes, each '
- * written as '\''.  Any byte but NUL survives (newlines, $, `, \, ;). */
-void sh_quote(struct strbuf *b, const char *s);
-/* " " and the quoted word. */
+/* " " and s as one word for a POSIX shell (sb_shquote: in single quotes,
+ * each ' written as '\''; any byte but NUL survives). */
 void sh_quote_arg(struct strbuf *b, const char *s);
 
 struct ssh_conn {

@@ -63,7 +63,7 @@ TEST(sh_quote_form)
 {
 	struct strbuf b = {0};
 
-	sh_quote(&b, "it's");
+	sb_shquote(&b, "it's");
 	CHECK_STR(b.s, "'it'\\''s'");
 	free(b.s);
 }
