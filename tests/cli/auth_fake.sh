@@ -63,8 +63,7 @@ loaded_nothing && pass comma_value_loads_nothing || fail comma_value_loads_nothi
 printf '%s params=lines\n' "$D" >"$POL"
 
 # Built for another kernel: refused before init_module, naming both.
-sed "s/vermagic=$(uname -r) /vermagic=0.0.1-other /" "$TMP/m.c" >"$TMP/other.c"
-cc -c -o "$TMP/other.ko" "$TMP/other.c" || { fail fixture "cc failed"; exit 1; }
+cc -c -DSTP_FIX_VERMAGIC='"0.0.1-other"' -o "$TMP/other.ko" tests/fake/stp_fix.c || { fail fixture "cc failed"; exit 1; }
 printf '%s params=lines\nsha256:%s\n' "$D" "$(sha256sum "$TMP/other.ko" | cut -d' ' -f1)" >"$POL"
 : >"$FAKE/log"
 run other_kernel_refused 1 "^staprun.auth: refused: .*other.ko: not built for this kernel: built for 0.0.1-other, running $(uname -r) " -- fake -- "$TMP/other.ko"
