@@ -49,9 +49,15 @@
 #endif
 #ifdef STP_NEED_KPROBES
 #include <linux/kprobes.h>
-#if defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_KPROBES_ON_FTRACE)
+/* The ftrace entry path (stp_kprobe.c) is opt-in, -D STP_FTRACE_ENTRY: in
+ * two of about eight full catalogue runs under load, tapset_opens missed the
+ * first openat hits (kprobe + kretprobe on the function) while a probe on the
+ * ftrace path already fired; the cause is not found yet. */
+#if defined(STP_FTRACE_ENTRY) && !(defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_KPROBES_ON_FTRACE))
+#undef STP_FTRACE_ENTRY
+#endif
+#ifdef STP_FTRACE_ENTRY
 #include <linux/ftrace.h>
-#define STP_FTRACE_ENTRY 1
 #endif
 #include "stp_kprobe.c"
 #endif

@@ -74,7 +74,7 @@ probe kernel.function("$F") { hits2++ }
 probe end { printf("hits %d\n", hits + hits2) }
 S
 for w in count lathist trace print count2; do
-	if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 -m "pc_$w" "$w.stp") \
+	if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 ${PC_STAP_FLAGS:-} -m "pc_$w" "$w.stp") \
 		>"$B/$w.log" 2>&1 || [ ! -f "$B/pc_$w.ko" ]; then
 		echo "FAIL: vm/probe_cost: build $w: stap -p4 failed"
 		tail -n 12 "$B/$w.log" | sed 's/^/#   /'
