@@ -4,6 +4,9 @@
 # machine, and check that nothing was left behind.
 . /stap/lib.sh
 R=/stap/remote
+# one of three VMs (tests/vm/remote/run fleet3): its role on the command line
+ROLE=$(sed -n 's/.*stapvm\.role=\([a-z]*\).*/\1/p' /proc/cmdline)
+[ -n "$ROLE" ] && T_NAME=$T_NAME/$ROLE
 insmod "$R/e1000.ko" || { fail network "insmod e1000.ko"; exit 1; }
 wait_for 10 ip link show eth0 >/dev/null
 ok "e1000 driver from /lib/modules"
@@ -29,6 +32,10 @@ ok "host side finished"
 ok "no probe module left loaded" "$(grep '^stap_' /proc/modules)"
 [ -z "$(ls -d /tmp/stapauth.* 2>/dev/null)" ]
 ok "no upload folder left" "$(ls -d /tmp/stapauth.* 2>/dev/null)"
+if [ "$ROLE" = empty ]; then
+	[ ! -s /etc/systemtap/authorized_probes ]
+	ok "the policy stayed empty" "$(cat /etc/systemtap/authorized_probes)"
+fi
 grep -v '^$' /tmp/sshd.log 2>/dev/null | head -5 | sed 's/^/# sshd: /'
 kill "$(cat /run/sshd.pid 2>/dev/null)" 2>/dev/null
 exit 0

@@ -11,31 +11,14 @@ BIN=$STAPAUTH_RELBIN
 STAP=$BIN/stap
 ST=$BIN/stap-target
 P=$VM_SSH_PORT
-K=$W/ssh
-export SYSTEMTAP_DIR=$TMP/stapdir STAPAUTH_KNOWN_HOSTS_SYSTEM=$TMP/none
-mkdir -p "$SYSTEMTAP_DIR"
-printf '[127.0.0.1]:%s %s\n' "$P" "$(cut -d' ' -f1,2 "$K/host.pub")" >"$TMP/known_hosts"
-cat >"$TMP/ssh_config" <<CFG
-Host *
-	IdentityFile $K/id
-	IdentitiesOnly yes
-	UserKnownHostsFile $TMP/known_hosts
-	GlobalKnownHostsFile /dev/null
-	StrictHostKeyChecking yes
-	ConnectTimeout 60
-	LogLevel ERROR
-CFG
-printf '#!/bin/sh\nexec ssh -F %s "$@"\n' "$TMP/ssh_config" >"$TMP/ssh"
-chmod 755 "$TMP/ssh"
-export STAPAUTH_SSH=$TMP/ssh
+. tests/vm/remote/hostlib.sh
+remote_setup "$P"
 trap 'finish; rm -rf "$TMP"' EXIT
-vmroot() { "$TMP/ssh" -o BatchMode=yes -p "$P" root@127.0.0.1 "$@"; }
+vmroot() { vmroot_at "$P" "$@"; }
 finish() { vmroot 'touch /tmp/host-done' </dev/null >/dev/null 2>&1; }
 
 # the guest writes SSHD-READY on its console once sshd listens
-n=0
-while ! grep -aq SSHD-READY "$SERIAL" && [ $n -lt 3000 ]; do sleep 0.1; n=$((n + 1)); done
-if ! grep -aq SSHD-READY "$SERIAL"; then
+if ! sshd_ready "$SERIAL"; then
 	fail "guest sshd ready" "no SSHD-READY on the console in 300 s"
 	exit 0
 fi
@@ -61,10 +44,7 @@ run p4_for_target 0 "^$SYSTEMTAP_DIR/cache/.*\\.ko$" -- "$STAP" -T vm -p4 -e "$S
 KO1=$(cat "$TMP/out")
 grep -aq "vermagic=$KREL " "$KO1" && pass "module built for the VM's kernel" || fail "module built for the VM's kernel"
 
-approve() { # KO [PARAMS]: bless the module for alice on the VM
-	d=$(sha256sum "$1" | cut -d' ' -f1)
-	vmroot "echo 'sha256:$d users=alice${2:+ params=$2}' >>/etc/systemtap/authorized_probes" </dev/null
-}
+approve() { approve_at "$P" "$@"; } # KO [PARAMS]: bless the module for alice on the VM
 
 # 3. before approval: the target's own one-line refusal, nothing loaded
 HOSTILE_C="echo 'a;b \$(touch /tmp/pwned) \`id\` \"q\"'"
@@ -97,9 +77,7 @@ vmroot "grep -qx 'n=2 m' '/home/alice/$q' && [ ! -e /home/alice/pwned ] && rm -f
 # 6. root mode
 run root_mode 0 "^as root$" -- "$STAP" -T vmroot -e 'probe begin { printf("as root\n") exit() }'
 
-not_loaded_soon() { # within $1 seconds, seen from root's own connection
-	vmroot "i=0; while grep -q '^stap_' /proc/modules && [ \$i -lt $(($1 * 10)) ]; do sleep 0.1; i=\$((i+1)); done; ! grep -q '^stap_' /proc/modules && [ -z \"\$(ls -d /tmp/stapauth.* 2>/dev/null)\" ]" </dev/null
-}
+not_loaded_soon() { not_loaded_at "$P" "$1"; }
 
 # 7. Ctrl-C mid-run: end probes run, output flushed, module unloaded
 S2='probe timer.ms(300) { printf("tick\n") }
@@ -175,16 +153,7 @@ probe end { printf("end probe ran\n") }'
 	grep -qx 'stap: fleet: 3 hosts: 1 succeeded, 2 did not' "$TMP/e" && pass "fleet: summary counts" || fail "fleet: summary counts"
 	not_loaded_soon 10 && pass "fleet: nothing left loaded" || fail "fleet: nothing left loaded"
 	# Ctrl-C mid-run, the module running twice at once (fa and fa2)
-	"$STAP" -T fa,fa2 -e "$S2" >"$TMP/o" 2>"$TMP/e" &
-	sp=$!
-	wait_line "$TMP/o" '^fa: tick' 1200 && wait_line "$TMP/o" '^fa2: tick' 600 &&
-		pass "fleet: both runs streaming" || fail "fleet: both runs streaming" "$(tail -3 "$TMP/e")"
-	kill -INT $sp
-	wait $sp
-	rc=$?
-	[ $rc = 0 ] && grep -qx 'fa: end ran' "$TMP/o" && grep -qx 'fa2: end ran' "$TMP/o" &&
-		pass "fleet: Ctrl-C ends every run (end probes, status 0)" ||
-		fail "fleet: Ctrl-C ends every run (end probes, status 0)" "status $rc: $(tail -3 "$TMP/o")"
+	fleet_interrupt "fleet: Ctrl-C: " fa fa2 "$S2"
 	not_loaded_soon 10 && pass "fleet: Ctrl-C: nothing left loaded" || fail "fleet: Ctrl-C: nothing left loaded"
 else
 	skip fleet "no ClusterShell (python3-clustershell) on the host"
