@@ -53,7 +53,8 @@
  * two of about eight full catalogue runs under load, tapset_opens missed the
  * first openat hits (kprobe + kretprobe on the function) while a probe on the
  * ftrace path already fired; the cause is not found yet. */
-#if defined(STP_FTRACE_ENTRY) && !(defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_KPROBES_ON_FTRACE))
+#if defined(STP_FTRACE_ENTRY) &&                                                                   \
+    !(defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_KPROBES_ON_FTRACE))
 #undef STP_FTRACE_ENTRY
 #endif
 #ifdef STP_FTRACE_ENTRY
