@@ -23,9 +23,8 @@
 # ~200 MB of libraries into the image), bench/vm/probe_cost.sh (in the VM);
 # logs under $O/vm-probe-cost/.
 # PC_STAP_FLAGS: extra stap options for the stapauth modules, e.g.
-# "-D STP_FTRACE_ENTRY" for the opt-in ftrace entry path (stap(1)): the
-# counter's figures above the goal line were measured with it (0.99 of
-# bpftrace's kfunc; 1.42 on the default kprobe path).
+# "-D STP_NO_FTRACE_ENTRY" to put the counter's lone entry probe on a
+# kprobe instead of its own ftrace_ops (stap(1)).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 O=${O:-build}

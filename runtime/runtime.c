@@ -49,12 +49,15 @@
 #endif
 #ifdef STP_NEED_KPROBES
 #include <linux/kprobes.h>
-/* The ftrace entry path (stp_kprobe.c) is opt-in, -D STP_FTRACE_ENTRY: in
- * two of about eight full catalogue runs under load, tapset_opens missed the
- * first openat hits (kprobe + kretprobe on the function) while a probe on the
- * ftrace path already fired; the cause is not found yet. */
-#if defined(STP_FTRACE_ENTRY) &&                                                                   \
-    !(defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_KPROBES_ON_FTRACE))
+/* A lone function entry probe runs from an ftrace_ops of its own
+ * (stp_kprobe.c) where the kernel allows it; -D STP_NO_FTRACE_ENTRY keeps
+ * every kernel probe a kprobe. */
+#if !defined(STP_NO_FTRACE_ENTRY) && defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) &&                   \
+    defined(CONFIG_KPROBES_ON_FTRACE)
+#ifndef STP_FTRACE_ENTRY
+#define STP_FTRACE_ENTRY 1
+#endif
+#else
 #undef STP_FTRACE_ENTRY
 #endif
 #ifdef STP_FTRACE_ENTRY

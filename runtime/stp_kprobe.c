@@ -76,7 +76,8 @@ static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 #ifdef STP_FTRACE_ENTRY
 /* This CPU is inside stp_ftrace_entry: a probed function that the handler
  * itself calls (or an NMI on a probed function meanwhile) is dropped
- * silently, as kprobes drop a hit while one runs (kprobe_running).  Cheaper
+ * and counted as skipped, as kprobes drop a hit while one runs
+ * (kprobe_running, nmissed).  Cheaper
  * than ftrace_test_recursion_trylock and no less strict: interrupts are off
  * from the first instruction that could be probed. */
 static DEFINE_PER_CPU(int, stp_ftrace_active);
@@ -94,6 +95,8 @@ static void notrace stp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 		__this_cpu_write(stp_ftrace_active, 1);
 		stp_probe_run_irqs_off(k->probe, regs, 0, k->symbol, NULL, 6, NULL);
 		__this_cpu_write(stp_ftrace_active, 0);
+	} else {
+		stp_skip(); /* counted as kprobes count theirs (nmissed) */
 	}
 	local_irq_restore(flags);
 }
@@ -206,6 +209,8 @@ static void stp_kprobe_unregister(struct stp_kprobe *k)
 		}
 #endif
 		unregister_kprobe(&k->kp);
+		if (k->kp.nmissed)
+			atomic_add(k->kp.nmissed, &stp_skipped);
 	}
 	k->registered = false;
 }

@@ -18,6 +18,24 @@ as_user() {
 	/stap/runas "$uid" "$gid" "$groups" env HOME="$home" USER="$u" LOGNAME="$u" "$@"
 }
 
+# to_pipe OUT CMD [ARG...]: CMD's standard output through a pipe into OUT;
+# returns CMD's status.  For a loader whose -c command writes to the same
+# output: a regular file shared by the two loses lines, because sendfile(2)
+# (busybox cat uses it) reads and sets the shared file offset without the
+# lock write(2) takes, so a probe line the loader writes meanwhile is
+# overwritten (staprun(8), OUTPUT).  A pipe has no offset.
+to_pipe() {
+	_tp=$1
+	shift
+	{
+		"$@"
+		echo $? >"$_tp.status"
+	} | cat >"$_tp"
+	_tps=$(cat "$_tp.status" 2>/dev/null || echo 127)
+	rm -f "$_tp.status"
+	return "$_tps"
+}
+
 # mod_loaded NAME: the module is in /proc/modules.
 mod_loaded() { grep -q "^$1 " /proc/modules; }
 

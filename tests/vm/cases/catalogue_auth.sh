@@ -49,8 +49,8 @@ for rw in "$D"/*.rw; do
 	[ -n "$params" ] && line="$line params=$(param_names "$params")"
 	pol "$line"
 	# shellcheck disable=SC2086
-	timeout 120 /stap/runas 1000 1000 1002 env HOME=/home/alice USER=alice LOGNAME=alice \
-		"$SA" "$@" "$ko" $params >"$TMP/$n.out" 2>"$TMP/$n.err"
+	to_pipe "$TMP/$n.out" timeout 120 /stap/runas 1000 1000 1002 \
+		env HOME=/home/alice USER=alice LOGNAME=alice "$SA" "$@" "$ko" $params 2>"$TMP/$n.err"
 	st=$?
 	expect_result "$n: as alice (${exp##*/})" "$exp" "$TMP/$n.out" "$TMP/$n.err" "$st"
 	wait_for 10 none_left "$n"

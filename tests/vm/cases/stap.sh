@@ -19,7 +19,7 @@ for ko in "$D"/*.ko; do
 	params=$(cat "$D/$n.params" 2>/dev/null)
 	eval "set -- $run"
 	# shellcheck disable=SC2086
-	timeout 120 "$S" "$@" "$ko" $params >"$TMP/$n.out" 2>"$TMP/$n.err"
+	to_pipe "$TMP/$n.out" timeout 120 "$S" "$@" "$ko" $params 2>"$TMP/$n.err"
 	st=$?
 	if [ ! -f "$D/$n.expect" ]; then
 		fail "$n" "no expectations"

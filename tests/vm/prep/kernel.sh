@@ -22,8 +22,13 @@ fi
 STAP=$STAPAUTH_RELBIN/stap
 B=$W/kernel-stp
 rm -rf "$B" && mkdir -p "$B"
-for n in khist kstar ktarget; do
-	if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 -m "stp_$n" "$S/$n.stp") \
+# kftrace twice: the default (a lone entry probe on the ftrace path) and
+# every probe a kprobe (-D STP_NO_FTRACE_ENTRY).
+for n in khist kstar ktarget kftrace kftrace_kp; do
+	src=$S/$n.stp opts=
+	[ "$n" = kftrace_kp ] && src=$S/kftrace.stp opts="-D STP_NO_FTRACE_ENTRY"
+	# shellcheck disable=SC2086
+	if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 -m "stp_$n" $opts "$src") \
 		>"$B/$n.log" 2>&1; then
 		echo "FAIL: vm/kernel: build $n: stap -p4 failed"
 		tail -n 12 "$B/$n.log" | sed 's/^/#   /'
@@ -31,6 +36,7 @@ for n in khist kstar ktarget; do
 	fi
 	cp "$B/stp_$n.ko" "$K/"
 done
+gcc -static -O2 -o "$K/busy" "$REPO/tests/stp/busy.c" || exit 1
 # A module named like an entry /proc already has (/proc/sys).
 if ! (cd "$B" && "$STAP" --disable-cache -r "$KREL" -p4 -m sys -e 'probe begin { exit() }') \
 	>"$B/sys.log" 2>&1; then
