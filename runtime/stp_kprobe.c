@@ -176,8 +176,12 @@ static int stp_kprobe_register(struct stp_kprobe *k)
 		if (stp_ftrace_wanted(k)) {
 			k->kp.flags = KPROBE_FLAG_DISABLED;
 			rc = register_kprobe(&k->kp);
-			if (rc == 0 && stp_ftrace_register(k) != 0)
-				rc = enable_kprobe(&k->kp);
+			/* No ftrace: the kprobe; if that cannot be armed either,
+			 * it must not outlive the failed start (it lives in
+			 * this module's memory). */
+			if (rc == 0 && stp_ftrace_register(k) != 0 &&
+			    (rc = enable_kprobe(&k->kp)) != 0)
+				unregister_kprobe(&k->kp);
 		} else {
 			rc = register_kprobe(&k->kp);
 		}
