@@ -115,12 +115,58 @@ static void fleet_argv(const struct az *az, const char *driver, const char *labe
 	argv[k] = NULL;
 }
 
+/* Ctrl-C reaches the driver too, which reports what it knows; its status
+ * is ours: SIGINT and SIGQUIT are ignored here while it runs, as system(3)
+ * does.  how: 1 to ignore them (old keeps ours), 0 to restore old. */
+static void fleet_signals(int how, struct sigaction old[2])
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+
+	sigaction(SIGINT, how ? &ign : &old[0], how ? &old[0] : NULL);
+	sigaction(SIGQUIT, how ? &ign : &old[1], how ? &old[1] : NULL);
+}
+
+/* Start the driver, its stdin the read end of in; -1 after saying why. */
+static pid_t fleet_spawn(const struct az *az, const char *const *argv, const int in[2])
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return az_err(az, "fork: %s", strerror(errno)), -1;
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL); /* ours is ignored (see az_fleet) */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		if (dup2(in[0], 0) < 0)
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		fprintf(stderr, "stap-authorize: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The driver's exit status (0, 1 or 2), else 2 after saying why. */
+static int fleet_wait(const struct az *az, pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return az_err(az, "waitpid: %s", strerror(errno));
+	if (WIFEXITED(st) && WEXITSTATUS(st) <= 2)
+		return WEXITSTATUS(st);
+	return az_err(az, "the fleet driver ended with %s %d", WIFEXITED(st) ? "status" : "signal",
+		      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
 /* Run the driver, the certificate (if any) on its stdin; its status. */
 static int fleet_run(const struct az *az, const char *cmd, const char *pem, size_t pemlen)
 {
 	char driver[4096], label[256];
 	const char *argv[24];
-	int in[2] = {-1, -1}, st;
+	struct sigaction old[2];
+	int in[2], r = 2;
 	pid_t pid;
 
 	if (installed_fleet_run(driver, sizeof driver) < 0)
@@ -130,30 +176,18 @@ static int fleet_run(const struct az *az, const char *cmd, const char *pem, size
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return az_err(az, "pipe: %s", strerror(errno));
 	fflush(NULL);
-	if ((pid = fork()) < 0)
-		return close(in[0]), close(in[1]), az_err(az, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL); /* ours is ignored (see az_fleet) */
-		if (dup2(in[0], 0) < 0)
-			_exit(127);
-		execv(driver, (char *const *)argv);
-		fprintf(stderr, "stap-authorize: %s: %s\n", driver, strerror(errno));
-		_exit(127);
-	}
+	fleet_signals(1, old);
+	pid = fleet_spawn(az, argv, in);
 	close(in[0]);
 	/* one certificate: far below a pipe's buffer; a driver that ended
 	 * early has said why */
-	if (pem && write(in[1], pem, pemlen) < 0 && errno != EPIPE)
+	if (pid > 0 && pem && write(in[1], pem, pemlen) < 0 && errno != EPIPE)
 		az_err(az, "cannot hand the certificate to the fleet driver: %s", strerror(errno));
 	close(in[1]);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return az_err(az, "waitpid: %s", strerror(errno));
-	if (WIFEXITED(st) && WEXITSTATUS(st) <= 2)
-		return WEXITSTATUS(st);
-	return az_err(az, "the fleet driver %s ended with %s %d", driver,
-		      WIFEXITED(st) ? "status" : "signal",
-		      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	if (pid > 0)
+		r = fleet_wait(az, pid);
+	fleet_signals(0, old);
+	return r;
 }
 
 int az_fleet(struct az *az, enum az_fleet_ship ship, int argc, char **argv)

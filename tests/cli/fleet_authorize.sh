@@ -8,9 +8,9 @@
 # root is bound over the variant's compiled-in root.  Shown: a certificate
 # trusted on N hosts, one signed module accepted on every host with no
 # per-host bless, a bless then a revoke pushed, an unreachable host and a
-# timed-out host reported without holding the rest, a host that refuses
-# left byte-for-byte unchanged, a bad argument stopping the push before any
-# host is touched.
+# timed-out host reported without holding the rest, Ctrl-C reporting what
+# is known, a host that refuses left byte-for-byte unchanged, a bad argument
+# stopping the push before any host is touched.
 . tests/lib.sh
 . tests/sshd.sh
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -156,6 +156,20 @@ if [ -n "$LOADER" ]; then
 	[ -z "$(allowed_hosts "$TMP/check")" ] && [ "$(grep -c 'refused: .*revoked' "$TMP/check")" = 4 ] &&
 		pass revoke_beats_signature_everywhere || fail revoke_beats_signature_everywhere "$(cat "$TMP/check")"
 fi
+
+# --- Ctrl-C (to the whole process group, as a terminal sends it) ---------
+touch "$TMP/hosts/5/hang"
+setsid "$A" -w "$ALL" list >"$TMP/int" 2>&1 &
+ip=$!
+wait_line "$TMP/hosts/5/hang" '[0-9]' 100 && sleep 1
+kill -INT "-$ip"
+wait $ip
+rc=$?
+kill "$(cat "$TMP/hosts/5/hang")" 2>/dev/null
+rm -f "$TMP/hosts/5/hang"
+[ $rc = 1 ] && grep -q "^stap-authorize: list: interrupted: 127\.0\.0\.5 (1)" "$TMP/int" &&
+	grep -q "^stap-authorize: list: [0-3] of 4 hosts succeeded$" "$TMP/int" &&
+	pass ctrl_c_reports_what_is_known || fail ctrl_c_reports_what_is_known "status $rc: $(tail -5 "$TMP/int")"
 
 # --- failures: reported per host, the rest done, nothing half-written ----
 chmod 664 "$(pol 3)"                                  # unsafe: refused there
