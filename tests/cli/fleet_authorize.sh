@@ -1,18 +1,18 @@
 #!/bin/sh
 # stap-authorize -w NODESET: approval pushed to a fleet through ClusterShell
 # (fleet/fleet-run's shell mode: ClusterShell's ssh worker over OpenSSH,
-# the admin's clush.conf and groups.conf).  One real sshd listens on several loopback
-# addresses; each address is a "host" with its own policy root (the
-# --policy/--keys override, set by a per-host stap-authorize on its PATH)
-# and, as root, its own staprun.auth: the fake-kernel variant of
+# the admin's clush.conf and groups.conf).  One real sshd listens on
+# several loopback addresses; each address is a "host" with its own policy
+# root (the --policy/--keys override, set by a per-host stap-authorize on
+# its PATH) and, as root, its own staprun.auth: the fake-kernel variant of
 # tests/cli/auth_fake.sh run in a private mount namespace where the host's
 # root is bound over the variant's compiled-in root.  Shown: a certificate
 # trusted on N hosts, one signed module accepted on every host with no
 # per-host bless, a clush.conf run mode wrapping every host's command, a
-# bless then a revoke pushed, an unreachable host and a
-# timed-out host reported without holding the rest, Ctrl-C reporting what
-# is known, a host that refuses left byte-for-byte unchanged, a bad argument
-# stopping the push before any host is touched.
+# bless then a revoke pushed, an unreachable host and a timed-out host
+# reported without holding the rest, Ctrl-C reporting what is known, a host
+# that refuses left byte-for-byte unchanged, a bad argument stopping the
+# push before any host is touched.
 . tests/lib.sh
 . tests/sshd.sh
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
