@@ -91,6 +91,7 @@ run bad_timeout 2 "^stap-authorize: list: --timeout: a number of seconds" -- "$A
 run bad_nodeset 2 "^stap-authorize: list: cannot expand the node set 127\.0\.0\.\[2-" -- "$A" -w '127.0.0.[2-' list
 run unknown_group 2 "^stap-authorize: list: (cannot expand the node set @nosuch|the node set @nosuch has no hosts)" -- "$A" -w @nosuch list
 run unknown_mode 2 '^stap-authorize: list: clush.conf: invalid mode "nosuch"' -- "$A" -w "$ALL" --mode nosuch list
+STAPAUTH_FLEET_RUN=$TMP/nosuch run no_driver 2 "^stap-authorize: list: the fleet driver $TMP/nosuch is missing" -- "$A" -w "$ALL" list
 run bad_cert_refused_here 2 "^stap-authorize: trust: $TMP/m.ko: not an X.509 certificate" -- "$A" -w "$ALL" trust "$TMP/m.ko"
 # what each host runs for trust: the certificate on stdin
 run trust_stdin_not_a_cert 2 "^stap-authorize: trust: standard input: not an X.509 certificate" -- \
