@@ -64,6 +64,7 @@ include staprun/build.mk
 include staprun-auth/build.mk
 include authorize/build.mk
 include translator/build.mk
+include fleet/build.mk
 include tests/build.mk
 include completion/build.mk
 include selinux/build.mk

@@ -73,7 +73,7 @@ int az_cert_load(const struct az *az, const char *arg, struct keys_cert *c);
 /* c as PEM in a new buffer; 0 or -EIO. */
 int az_cert_pem(const struct keys_cert *c, char **pem, size_t *len);
 
-/* fleet.c: run one subcommand on every host of az->nodes through clush.
+/* fleet.c: run one subcommand on every host of az->nodes (fleet/fleet-run).
  * What the first positional argument becomes on the far side: */
 enum az_fleet_ship {
 	AZ_FLEET_NO,	 /* the command does not run on a node set */

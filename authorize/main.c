@@ -65,7 +65,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: stap-authorize [--policy FILE] [--keys DIR] COMMAND ...\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "       stap-authorize %s %s\n", commands[i].name, commands[i].usage);
-	fprintf(f, "on every host of a ClusterShell node set, through clush:\n"
+	fprintf(f, "on every host of a ClusterShell node set (clush.conf applies):\n"
 		   "       stap-authorize -w NODESET [-x NODESET] [-l USER] [--fanout N] "
 		   "[--timeout SEC] [--mode MODE]\n"
 		   "                      bless|unbless|revoke|trust|list|status ...\n");

@@ -25,17 +25,10 @@ $(O)/bin/stap: $(O)/translator/main.o $(O)/translator/elflazy/elflazy.o \
 PROGRAMS += $(O)/bin/stap
 # A build-tree stap finds runtime/ (and digests it into the
 # cache key) in the source tree it was built from; installed, in DATADIR.
-$(O)/translator/runtime_dir.o: CFLAGS += -DSTAPAUTH_SRCDIR='"$(CURDIR)"' -DSTAPAUTH_PREFIX='"$(PREFIX)"'
+$(O)/translator/runtime_dir.o: CFLAGS += -DSTAPAUTH_SRCDIR='"$(CURDIR)"'
 # stap-target (known_hosts recording) links the translator's target code.
 $(O)/bin/stap-target: $(O)/translator/stap-target/main.o $(O)/translator/elflazy/elflazy.o \
 		$(O)/translator/libtranslator.a $(O)/lib/libstap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_BASE) -o $@ $^ $(STAP_SYSLIBS) $(SYSLIBS_STAP)
 PROGRAMS += $(O)/bin/stap-target
-# stap -T FLEET's driver of ClusterShell (fleet.c finds it beside runtime/
-# in the source tree, installed in DATADIR).
-install-fleet-run:
-	install -d $(DESTDIR)$(datadir)
-	install -m 0755 translator/fleet-run $(DESTDIR)$(datadir)/fleet-run
-INSTALL_TARGETS += install-fleet-run
-.PHONY: install-fleet-run

@@ -1,14 +1,16 @@
 /* stap -T FLEET (fleet.h).  This file decides what runs where; the fan-out
- * itself is ClusterShell's, driven by translator/fleet-run (an ExecWorker
- * per job, its fan-out window and per-host timeouts), never a loop here.
+ * itself is ClusterShell's, driven by fleet/fleet-run (an ExecWorker per
+ * job, its fan-out window and per-host timeouts), never a loop here; the
+ * driver classifies each host's outcome and prints the summary.
  *
  * Everything the run needs lives in one private folder (mkdtemp, 0700):
  *   h/NAME        "exec ssh ... HOST "$(cat "$1")"": one host's login, with
  *                 the user's own ssh (config, agent, known hosts), BatchMode
  *   facts.cmd     round trip 1: the facts script (target.c)
- *   facts/NAME    its output per host; facts.res the per-host status
+ *   facts/NAME    its output per host that answered (exit status 0)
  *   run.K.cmd     round trip 2 for job K (one kernel, one loader mode)
- *   outcome       "NAME<TAB>LABEL" for hosts that stop before the run
+ *   outcome       "NAME<TAB>LABEL" for hosts that stop before the run:
+ *                 the driver's for round trip 1, then stap's own
  *   kN.out/.err   the build for kernel N (a child stap -p4)
  *
  * Ending a run: the driver's stdin is a pipe stap holds (the tie).  The
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "lib/array.h"
+#include "lib/installed.h"
 #include "lib/readfile.h"
 #include "lib/rmtree.h"
 #include "lib/strbuf.h"
@@ -42,13 +45,14 @@
 #define FLEET_FANOUT 64
 #define FLEET_FACTS_TIMEOUT 30 /* seconds for round trip 1 without --host-timeout */
 #define FLEET_CONNECT_TIMEOUT 10
+/* A host whose outcome the driver wrote (round trip 1): in its file. */
+static const char FLEET_DRIVER_SAID[] = "(the driver's)";
 
 struct fleet_host {
 	const char *name; /* the record's first name */
 	const struct kh_record *r;
 	size_t kernel;	     /* index into fleet.kernels */
 	const char *outcome; /* why it stops before the run, or NULL */
-	char *owned;	     /* outcome text owned here */
 };
 
 struct fleet_kernel {
@@ -101,23 +105,9 @@ static int fleet_write(const char *path, const char *text, size_t len)
 	return 0;
 }
 
-/* The driver: $STAPAUTH_FLEET_RUN, else beside runtime/ in the source tree
- * this stap runs from, else DATADIR. */
 static int fleet_find_driver(struct fleet *f)
 {
-	const char *env = getenv("STAPAUTH_FLEET_RUN");
-	size_t n = strlen(f->s->runtime_dir);
-
-	if (env && *env)
-		snprintf(f->driver, sizeof f->driver, "%s", env);
-	else if (n > 8 && strcmp(f->s->runtime_dir + n - 8, "/runtime") == 0 &&
-		 snprintf(f->driver, sizeof f->driver, "%.*s/translator/fleet-run", (int)(n - 8),
-			  f->s->runtime_dir) > 0 &&
-		 access(f->driver, X_OK) == 0)
-		return 0;
-	else
-		snprintf(f->driver, sizeof f->driver, "%s/fleet-run", DATADIR);
-	if (access(f->driver, X_OK) == 0)
+	if (installed_fleet_run(f->driver, sizeof f->driver) == 0)
 		return 0;
 	fprintf(stderr, "stap: -T %s: the fleet driver %s is missing (%s)\n", f->s->target_name,
 		f->driver, strerror(errno));
@@ -576,40 +566,27 @@ static const char *fleet_facts_check(struct fleet *f, struct fleet_host *h)
 	return outcome;
 }
 
-/* One line of facts.res: "NAME timeout|none|rc N". */
-static void fleet_facts_result(struct fleet *f, char *line)
+/* Round trip 1 ended: a host that answered is checked against its record;
+ * one that did not has its outcome in the driver's file. */
+static void fleet_facts_results(struct fleet *f)
 {
-	char *sp = strchr(line, ' ');
-	int rc;
-
-	if (!sp)
-		return;
-	*sp++ = 0;
 	for (size_t i = 0; i < f->nhosts; i++) {
 		struct fleet_host *h = &f->hosts[i];
-		if (h->outcome || strcmp(h->name, line) != 0)
+		char path[256];
+		if (h->outcome)
 			continue;
-		if (strcmp(sp, "timeout") == 0)
-			h->outcome = "timed out";
-		else if (sscanf(sp, "rc %d", &rc) != 1)
-			h->outcome = "not run";
-		else if (rc == 255)
-			h->outcome = "unreachable";
-		else if (rc != 0 && asprintf(&h->owned, "failed with status %d", rc) >= 0)
-			h->outcome = h->owned;
-		else if (rc == 0)
-			h->outcome = fleet_facts_check(f, h);
+		snprintf(path, sizeof path, "%s/facts/%s", f->dir, h->name);
+		h->outcome = access(path, F_OK) == 0 ? fleet_facts_check(f, h) : FLEET_DRIVER_SAID;
 	}
 }
 
 /* Round trip 1: every pending host's facts, at once. */
 static int fleet_facts(struct fleet *f)
 {
-	char hostdir[128], fanout[32], timeout[32], cap[128], res[128], cmd[128];
+	char hostdir[128], fanout[32], timeout[32], cap[128], outc[128], cmd[128];
 	char *v[24];
 	struct strbuf ns = {0};
-	unsigned char *text = NULL;
-	size_t len = 0, n;
+	size_t n;
 	long t = f->s->fleet_timeout ? f->s->fleet_timeout : FLEET_FACTS_TIMEOUT;
 	int st;
 	pid_t pid;
@@ -618,7 +595,7 @@ static int fleet_facts(struct fleet *f)
 	if (!ns.s)
 		return 0;
 	fleet_path(f, cap, sizeof cap, "facts");
-	fleet_path(f, res, sizeof res, "facts.res");
+	fleet_path(f, outc, sizeof outc, "outcome");
 	fleet_path(f, cmd, sizeof cmd, "facts.cmd");
 	if (mkdir(cap, 0700) < 0 ||
 	    fleet_write(cmd, target_facts_script(), strlen(target_facts_script())) < 0)
@@ -626,8 +603,8 @@ static int fleet_facts(struct fleet *f)
 	n = fleet_driver_args(f, v, hostdir, fanout, timeout, t);
 	v[n++] = "--capture";
 	v[n++] = cap;
-	v[n++] = "--results";
-	v[n++] = res;
+	v[n++] = "--outcome-out";
+	v[n++] = outc;
 	v[n++] = "--job";
 	v[n++] = ns.s;
 	v[n++] = cmd;
@@ -638,27 +615,26 @@ static int fleet_facts(struct fleet *f)
 	free(ns.s);
 	if (st != 0 || fleet_signals)
 		return -1;
-	if (readfile_path(res, 16u << 20, &text, &len) < 0)
-		return -1;
-	for (char *p = (char *)text, *nl; p < (char *)text + len; p = nl + 1) {
-		if (!(nl = memchr(p, '\n', (size_t)((char *)text + len - p))))
-			break;
-		*nl = 0;
-		fleet_facts_result(f, p);
-	}
-	free(text);
+	fleet_facts_results(f);
 	return 0;
 }
 
+/* stap's own outcomes after the driver's of round trip 1. */
 static int fleet_outcome_file(struct fleet *f, const char *path)
 {
 	struct strbuf b = {0};
-	int rc;
+	int fd, rc = -1;
 
 	for (size_t i = 0; i < f->nhosts; i++)
-		if (f->hosts[i].outcome)
+		if (f->hosts[i].outcome && f->hosts[i].outcome != FLEET_DRIVER_SAID)
 			sb_printf(&b, "%s\t%s\n", f->hosts[i].name, f->hosts[i].outcome);
-	rc = b.oom ? -1 : fleet_write(path, b.s ? b.s : "", b.n);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (!b.oom && fd >= 0 && write(fd, b.s ? b.s : "", b.n) == (ssize_t)b.n)
+		rc = 0;
+	else
+		fprintf(stderr, "stap: %s: %s\n", path, strerror(errno ? errno : ENOMEM));
+	if (fd >= 0)
+		close(fd);
 	free(b.s);
 	return rc;
 }
@@ -844,8 +820,6 @@ out:
 	sigaction(SIGPIPE, &old[FLEET_NSIGS], NULL);
 	if (f.dir[0] && !s->keep_tmp)
 		rmtree(f.dir);
-	for (size_t i = 0; i < f.nhosts; i++)
-		free(f.hosts[i].owned);
 	for (size_t k = 0; k < f.nkernels; k++) {
 		free(f.kernels[k].key);
 		free(f.kernels[k].ko);

@@ -1,16 +1,18 @@
 #!/bin/sh
 # stap-authorize -w NODESET: approval pushed to a fleet through ClusterShell
-# (clush over OpenSSH).  One real sshd listens on several loopback
-# addresses; each address is a "host" with its own policy root (the
-# --policy/--keys override, set by a per-host stap-authorize on its PATH)
-# and, as root, its own staprun.auth: the fake-kernel variant of
+# (fleet/fleet-run's shell mode: ClusterShell's ssh worker over OpenSSH,
+# the admin's clush.conf and groups.conf).  One real sshd listens on
+# several loopback addresses; each address is a "host" with its own policy
+# root (the --policy/--keys override, set by a per-host stap-authorize on
+# its PATH) and, as root, its own staprun.auth: the fake-kernel variant of
 # tests/cli/auth_fake.sh run in a private mount namespace where the host's
 # root is bound over the variant's compiled-in root.  Shown: a certificate
 # trusted on N hosts, one signed module accepted on every host with no
-# per-host bless, a bless then a revoke pushed, an unreachable host and a
-# timed-out host reported without holding the rest, a host that refuses
-# left byte-for-byte unchanged, a bad argument stopping the push before any
-# host is touched.
+# per-host bless, a clush.conf run mode wrapping every host's command, a
+# bless then a revoke pushed, an unreachable host and a timed-out host
+# reported without holding the rest, Ctrl-C reporting what is known, a host
+# that refuses left byte-for-byte unchanged, a bad argument stopping the
+# push before any host is touched.
 . tests/lib.sh
 . tests/sshd.sh
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -41,8 +43,9 @@ for n in $LIVE; do
 	mkdir -p "$H/bin" "$H/root/etc/keys" "$H/root/run" "$H/root/sys/module" "$H/fake"
 	# the host's own stap-authorize: the real one on the host's files
 	# (relative names, so that every host says the same as a real fleet's)
-	printf '#!/bin/sh\n[ -e %s/hang ] && echo $$ >%s/hang && exec sleep 20\ncd %s || exit 9\nexec %s --policy etc/authorized_probes --keys etc/keys "$@"\n' \
-		"$H" "$H" "$H/root" "$A" >"$H/bin/stap-authorize"
+	# (and notes the run mode's mark, below)
+	printf '#!/bin/sh\n[ -e %s/hang ] && echo $$ >%s/hang && exec sleep 20\n[ -n "$STAPAUTH_MODE" ] && echo "$STAPAUTH_MODE" >%s/mode\ncd %s || exit 9\nexec %s --policy etc/authorized_probes --keys etc/keys "$@"\n' \
+		"$H" "$H" "$H" "$H/root" "$A" >"$H/bin/stap-authorize"
 	# ... and its own staprun.auth (the fake-kernel variant on its root)
 	printf '#!/bin/sh\nexec unshare -m sh -c %s sh %s "$@"\n' \
 		"'mount --bind \"\$1\" \"\$2\" && shift 2 && FAKEMOD_DIR=$H/fake LD_PRELOAD=$O/tests/fake/fakemod.so exec \"\$@\"'" \
@@ -59,7 +62,10 @@ sshd_start || { fail sshd_start "$(head -3 "$SSHD_DIR/log" 2>/dev/null)"; exit 0
 # group of the four hosts.
 export CLUSTERSHELL_CFGDIR=$TMP/cs
 mkdir -p "$CLUSTERSHELL_CFGDIR"
-printf '[Main]\nssh_path: %s\nconnect_timeout: 5\ncolor: never\n' "$STAPAUTH_SSH" >"$CLUSTERSHELL_CFGDIR/clush.conf"
+# A run mode whose command prefix marks the hosts' commands (as sudo would
+# wrap them).
+printf '[Main]\nssh_path: %s\nconnect_timeout: 5\ncolor: never\n[mode:mark]\ncommand_prefix: env STAPAUTH_MODE=marked\n' \
+	"$STAPAUTH_SSH" >"$CLUSTERSHELL_CFGDIR/clush.conf"
 printf '[Main]\ndefault: t\n[t]\nmap: sed -n "s/^$GROUP: *//p" %s\nlist: sed -n "s/:.*//p" %s\n' \
 	"$CLUSTERSHELL_CFGDIR/groups" "$CLUSTERSHELL_CFGDIR/groups" >"$CLUSTERSHELL_CFGDIR/groups.conf"
 printf 'web: 127.0.0.[2-5]\n' >"$CLUSTERSHELL_CFGDIR/groups"
@@ -84,6 +90,8 @@ run fleet_option_alone 2 "go with -w NODESET" -- "$A" --timeout 3 list
 run bad_timeout 2 "^stap-authorize: list: --timeout: a number of seconds" -- "$A" -w "$ALL" --timeout 0 list
 run bad_nodeset 2 "^stap-authorize: list: cannot expand the node set 127\.0\.0\.\[2-" -- "$A" -w '127.0.0.[2-' list
 run unknown_group 2 "^stap-authorize: list: (cannot expand the node set @nosuch|the node set @nosuch has no hosts)" -- "$A" -w @nosuch list
+run unknown_mode 2 '^stap-authorize: list: clush.conf: invalid mode "nosuch"' -- "$A" -w "$ALL" --mode nosuch list
+STAPAUTH_FLEET_RUN=$TMP/nosuch run no_driver 2 "^stap-authorize: list: the fleet driver $TMP/nosuch is missing" -- "$A" -w "$ALL" list
 run bad_cert_refused_here 2 "^stap-authorize: trust: $TMP/m.ko: not an X.509 certificate" -- "$A" -w "$ALL" trust "$TMP/m.ko"
 # what each host runs for trust: the certificate on stdin
 run trust_stdin_not_a_cert 2 "^stap-authorize: trust: standard input: not an X.509 certificate" -- \
@@ -136,6 +144,12 @@ else
 fi
 run verify_on_one_host 0 "signer" -- "$TMP/hosts/3/bin/stap-authorize" verify "$TMP/m.signed.ko" --user root
 
+# --- a run mode of clush.conf wraps every host's command -----------------
+run list_in_run_mode 0 "^stap-authorize: list: 4 of 4 hosts succeeded$" -- "$A" -w @web --mode mark list
+[ "$(cat "$TMP"/hosts/[2-5]/mode 2>/dev/null | sort | uniq -c | tr -s ' ')" = " 4 marked" ] &&
+	[ ! -e "$TMP/hosts/6/mode" ] && pass run_mode_applied_on_every_host ||
+	fail run_mode_applied_on_every_host "$(ls "$TMP"/hosts/*/mode 2>&1)"
+
 # --- a bless pushed, then a revoke pushed --------------------------------
 run bless_pushed 0 "^stap-authorize: bless: 4 of 4 hosts succeeded$" -- "$A" -w "$ALL" bless "$TMP/m.ko"
 ok=0
@@ -156,6 +170,20 @@ if [ -n "$LOADER" ]; then
 	[ -z "$(allowed_hosts "$TMP/check")" ] && [ "$(grep -c 'refused: .*revoked' "$TMP/check")" = 4 ] &&
 		pass revoke_beats_signature_everywhere || fail revoke_beats_signature_everywhere "$(cat "$TMP/check")"
 fi
+
+# --- Ctrl-C (to the whole process group, as a terminal sends it) ---------
+touch "$TMP/hosts/5/hang"
+setsid "$A" -w "$ALL" list >"$TMP/int" 2>&1 &
+ip=$!
+wait_line "$TMP/hosts/5/hang" '[0-9]' 100 && sleep 1
+kill -INT "-$ip"
+wait $ip
+rc=$?
+kill "$(cat "$TMP/hosts/5/hang")" 2>/dev/null
+rm -f "$TMP/hosts/5/hang"
+[ $rc = 1 ] && grep -q "^stap-authorize: list: interrupted: 127\.0\.0\.5 (1)" "$TMP/int" &&
+	grep -q "^stap-authorize: list: [0-3] of 4 hosts succeeded$" "$TMP/int" &&
+	pass ctrl_c_reports_what_is_known || fail ctrl_c_reports_what_is_known "status $rc: $(tail -5 "$TMP/int")"
 
 # --- failures: reported per host, the rest done, nothing half-written ----
 chmod 664 "$(pol 3)"                                  # unsafe: refused there
