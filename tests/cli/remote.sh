@@ -277,6 +277,15 @@ for bad in short digest; do
 done
 rm -f "$SSHD_BIN/head"
 
+# No private folder there (a failing mktemp): one line, no loader run.
+printf '#!/bin/sh\nexit 1\n' >"$SSHD_BIN/mktemp"
+chmod 755 "$SSHD_BIN/mktemp"
+rm -f "$SSHD_STATE/args"
+run no_private_folder 1 "^stap: target vm: cannot make a private folder there; not run$" -- "$STAP" -T vm -G status=0 -e "$S"
+rm -f "$SSHD_BIN/mktemp"
+[ "$(grep -c . "$TMP/out")" = 1 ] && [ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] &&
+	pass no_private_folder_no_run || fail no_private_folder_no_run "$(cat "$TMP/out")"
+
 # Two round trips per run: a logging wrapper around ssh counts the remote
 # commands (the rest are local: -O check, the master, -O exit).
 printf '#!/bin/sh\necho "$*" >>%s\nexec %s "$@"\n' "$TMP/sshlog" "$STAPAUTH_SSH" >"$TMP/cssh"
