@@ -137,7 +137,7 @@ static void emit_map(struct emit *e, const struct stap_var *v)
 
 /* Pointer to the struct stp_stat of a stats scalar or element (NULL if the
  * element does not exist). */
-static void emit_stat_ptr(struct emit *e, const struct stap_expr *a)
+void emit_stat_ptr(struct emit *e, const struct stap_expr *a)
 {
 	if (a->kind == E_INDEX) {
 		fputs("stp_map_get_stat(", e->out);
@@ -150,7 +150,7 @@ static void emit_stat_ptr(struct emit *e, const struct stap_expr *a)
 	}
 }
 
-static void emit_hist_ptr(struct emit *e, const struct stap_var *v)
+void emit_hist_ptr(struct emit *e, const struct stap_var *v)
 {
 	if (v->arity)
 		fprintf(e->out, "&stp_m_%s.hist", v->name);

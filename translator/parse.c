@@ -746,6 +746,10 @@ static struct stap_stmt *parse_foreach(struct parser *ps, const struct token *kw
 		}
 	}
 	parse_sort_mark(ps, s, -1);
+	if (s->array->kind == E_HIST && (keys.n != 1 || s->sort_dir))
+		parse_fail_msg(ps, &s->array->loc,
+			       keys.n != 1 ? "a histogram is walked by one bucket number"
+					   : "a histogram is walked in bucket order: no sort mark");
 	if (is_kw(ps, "limit")) {
 		next(ps);
 		s->limit = parse_expr(ps);
