@@ -170,7 +170,8 @@ static void emit_foreach_hist(struct emit *e, const struct stap_stmt *st)
 	    e->out,
 	    "\tfor (_b%d = 0; _b%d < _h%d->buckets && (_lim%d < 0 || _b%d < _lim%d); _b%d++) {\n",
 	    n, n, n, n, n, n, n);
-	fprintf(e->out, "\tl->v%d = _b%d;\n", st->keys[0]->index, n);
+	if (st->keys[0])
+		fprintf(e->out, "\tl->v%d = _b%d;\n", st->keys[0]->index, n);
 	if (st->value)
 		fprintf(e->out, "\tl->v%d = _s%d ? _s%d->hist[_b%d] : 0;\n", st->value->index, n, n,
 			n);
