@@ -22,6 +22,7 @@
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/coredump.h>
+#include <linux/sched/signal.h>
 #include <linux/timex.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -43,6 +44,10 @@
 #include "stp_funcs.c"
 #include "stp_stat.c"
 #include "stp_map.c"
+#ifdef CONFIG_KPROBES
+#include <linux/kprobes.h>
+#endif
+#include "stp_target.c"
 #include "stp_probe.c"
 #ifdef STP_NEED_REGEX
 #include "stp_regex.c"

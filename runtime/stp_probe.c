@@ -72,40 +72,6 @@ static void stp_unlock_all(const struct stp_probe *p)
 		stp_unlock(&p->locks[i]);
 }
 
-/* MUST 12 (DESIGN.md): the -c/-x target of a module loaded for a user stays
- * a process that user could ptrace, or its hits are dropped: once a thread
- * of the target runs with other ids than the owner's (a setuid or setgid
- * exec, a credential change) or is not dumpable (file capabilities,
- * PR_SET_DUMPABLE 0; a process that dropped privileges it had stays so
- * until its next plain exec), each of its hits is dropped, as SystemTap's
- * unprivileged mode refuses probes outside the user's own processes.  Checked
- * at every hit, not latched: the -c child is undumpable between its
- * setresuid and its exec, and a target is the user's again after exec.
- * Silent: a warning would also fire for that harmless window. */
-static bool stp_target_creds_ok(void)
-{
-	kuid_t u = make_kuid(&init_user_ns, _stp_uid);
-	kgid_t g = make_kgid(&init_user_ns, _stp_gid);
-	const struct cred *cr;
-	bool ok;
-
-	rcu_read_lock();
-	cr = __task_cred(current);
-	ok = uid_eq(cr->uid, u) && uid_eq(cr->euid, u) && uid_eq(cr->suid, u) &&
-	     uid_eq(cr->fsuid, u) && gid_eq(cr->gid, g) && gid_eq(cr->egid, g) &&
-	     gid_eq(cr->sgid, g) && gid_eq(cr->fsgid, g);
-	rcu_read_unlock();
-	return ok && current->mm && get_dumpable(current->mm) == SUID_DUMP_USER;
-}
-
-/* false: the hit is in a target that is no longer the owner's; drop it. */
-static bool stp_target_allowed(void)
-{
-	if (!_stp_uid || !_stp_target || task_tgid_nr(current) != _stp_target)
-		return true;
-	return stp_target_creds_ok();
-}
-
 /* args: the probe's arguments (a .return probe's saved registers, a
  * tracepoint's values), nargs of them; value: procfs $value, MAXSTRINGLEN
  * bytes. */

@@ -127,6 +127,25 @@ static int64_t stp_stat_get(struct stp_context *c, const struct stp_stat *s, int
 	return div64_s64(s->sum, s->count);
 }
 
+/* k in @hist_*(s), as stap defines it: @hist_*(s)[k], the count of bucket
+ * k (numbered as stap numbers them: linear 0 below the start, then one per
+ * step up to the one holding the stop, then one for every greater value;
+ * log 64 for 0, 64 + n for values of n bits, 64 - n for negative ones); an
+ * error when s holds no value or k is not a bucket. */
+static int64_t stp_hist_bucket(struct stp_context *c, const struct stp_hist *h,
+			       const struct stp_stat *s, int64_t k, const char *loc)
+{
+	if (!s || s->count == 0) {
+		stp_error(c, loc, "empty aggregate");
+		return 0;
+	}
+	if (k < 0 || k >= h->buckets) {
+		stp_error(c, loc, "histogram index out of range");
+		return 0;
+	}
+	return s->hist[k];
+}
+
 static int stp_digits(int64_t v)
 {
 	int n = v < 0 ? 1 : 0;

@@ -233,6 +233,15 @@ int loader_run(struct loader_module *m, struct loader_params *p, const struct lo
 	struct run_state s;
 	int rc;
 
+	/* --tied with the tie cut already (a Ctrl-C while the far side checked
+	 * the upload): the run would end the moment it began, its begin probes
+	 * having run for nobody.  Refuse before anything starts; a tie cut
+	 * after this check ends the run as usual. */
+	if (o->tied && loader_tie_broken(0, 1))
+		return loader_fail(e, -ENOTCONN,
+				   "%s: --tied, but the connection is gone already (stdin at "
+				   "end-of-file or stdout closed); nothing loaded",
+				   m->label);
 	memset(&s, 0, sizeof s);
 	s.child.go_fd = -1;
 	s.target_fd = o->target_pid > 0 ? (int)syscall(SYS_pidfd_open, o->target_pid, 0) : -1;

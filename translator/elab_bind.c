@@ -866,6 +866,11 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 		break;
 	case E_INDEX:
 	case E_IN:
+		if (e->kind == E_IN && e->a) { /* k in @hist_*(s) */
+			bind_expr(sc, e->args[0], USE_READ);
+			bind_expr(sc, e->a, USE_READ);
+			break;
+		}
 		for (size_t i = 0; i < e->nargs; i++) {
 			if (e->args[i]->kind == E_WILD && e->kind == E_INDEX && !sc->slice_ok)
 				elab_error(

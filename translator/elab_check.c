@@ -119,13 +119,15 @@ static int modify_stmt(struct ast_visit *v, const struct stap_stmt *s)
 static int foreach_stmt(struct ast_visit *v, const struct stap_stmt *s)
 {
 	struct walk *w = (struct walk *)v;
-	if (s->kind != S_FOREACH || !s->array ||
-	    (s->array->kind != E_VAR && s->array->kind != E_INDEX) || !s->array->var)
+	const struct stap_expr *a = s->kind == S_FOREACH ? s->array : NULL;
+	if (a && a->kind == E_HIST) /* a histogram's buckets: its statistic */
+		a = a->a;
+	if (!a || (a->kind != E_VAR && a->kind != E_INDEX) || !a->var)
 		return 0;
 	struct walk inner = {.v = {modify_stmt, modify_expr, walk_call},
 			     .el = w->el,
 			     .follow = 1,
-			     .var = s->array->var,
+			     .var = a->var,
 			     .rep = w->rep};
 	ast_visit_stmt(&inner.v, s->body);
 	return 0;

@@ -335,6 +335,12 @@ static enum stap_type ty(struct tctx *c, struct stap_expr *e, enum stap_type wan
 	case E_VAR:
 	case E_INDEX:
 	case E_IN:
+		if (e->kind == E_IN && e->a) { /* k in @hist_*(s): bucket k's count */
+			ty(c, e->a, STAP_T_STATS);
+			expect(c, e->args[0], STAP_T_LONG, "a histogram's bucket number");
+			t = STAP_T_LONG;
+			break;
+		}
 		t = ty_var(c, e, want);
 		break;
 	case E_CALL:

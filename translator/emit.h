@@ -55,6 +55,10 @@ unsigned emit_slice_mask(struct stap_expr *const *keys, size_t n);
 void emit_loc_string(struct emit *e, const struct stap_loc *loc, const char *what);
 void emit_c_string(FILE *f, const char *s, size_t n);
 void emit_var_ref(struct emit *e, const struct stap_var *v);
+/* The struct stp_stat * of a statistic or its element (NULL: no such
+ * element), and the struct stp_hist * of its histogram. */
+void emit_stat_ptr(struct emit *e, const struct stap_expr *a);
+void emit_hist_ptr(struct emit *e, const struct stap_var *v);
 /* Where a resource limit (MAXACTION, MAXNESTING) was hit, for the runtime:
  * the function's name, or NULL for "the probe point that fired". */
 void emit_where(struct emit *e);

@@ -137,7 +137,7 @@ static void emit_map(struct emit *e, const struct stap_var *v)
 
 /* Pointer to the struct stp_stat of a stats scalar or element (NULL if the
  * element does not exist). */
-static void emit_stat_ptr(struct emit *e, const struct stap_expr *a)
+void emit_stat_ptr(struct emit *e, const struct stap_expr *a)
 {
 	if (a->kind == E_INDEX) {
 		fputs("stp_map_get_stat(", e->out);
@@ -150,7 +150,7 @@ static void emit_stat_ptr(struct emit *e, const struct stap_expr *a)
 	}
 }
 
-static void emit_hist_ptr(struct emit *e, const struct stap_var *v)
+void emit_hist_ptr(struct emit *e, const struct stap_var *v)
 {
 	if (v->arity)
 		fprintf(e->out, "&stp_m_%s.hist", v->name);
@@ -721,6 +721,23 @@ static void emit_hist(struct emit *e, const struct stap_expr *x)
 	fputs("), (int64_t)0)", e->out);
 }
 
+/* k in @hist_*(s): bucket k's count, as stap reads it (an error when s is
+ * empty or k is not one of its buckets). */
+static void emit_hist_in(struct emit *e, const struct stap_expr *x)
+{
+	const struct stap_expr *h = x->a;
+
+	fputs("stp_hist_bucket(c, ", e->out);
+	emit_hist_ptr(e, h->a->var);
+	fputs(", ", e->out);
+	emit_stat_ptr(e, h->a);
+	fputs(", ", e->out);
+	emit_expr(e, x->args[0]);
+	fputs(", ", e->out);
+	emit_loc_ident(e, x, h->a);
+	fputs(")", e->out);
+}
+
 void emit_expr(struct emit *e, const struct stap_expr *x)
 {
 	switch (x->kind) {
@@ -781,6 +798,10 @@ void emit_expr(struct emit *e, const struct stap_expr *x)
 		emit_incdec(e, x);
 		return;
 	case E_IN:
+		if (x->a) {
+			emit_hist_in(e, x);
+			return;
+		}
 		if (emit_slice_mask(x->args, x->nargs)) {
 			fputs("((int64_t)stp_map_slice_exists(", e->out);
 			emit_map(e, x->var);

@@ -141,6 +141,46 @@ static void emit_slice_keys(struct emit *e, const struct stap_stmt *st, int n)
 	}
 }
 
+/* foreach ([b] in @hist_*(s)), also with v = [b]: as stap walks it, every
+ * bucket number from 0 up, empty ones too (limit counts them); v is the
+ * bucket's count (0 when the element s names does not exist).  The loop
+ * runs on its own counter, so the body may change b; it may not change s
+ * (elab_check), so the statistic found before the loop stays valid. */
+static void emit_foreach_hist(struct emit *e, const struct stap_stmt *st)
+{
+	const struct stap_expr *s = st->array->a;
+	int n = ++e->label;
+
+	fprintf(e->out, "\t{\n\tconst struct stp_hist *_h%d = ", n);
+	emit_hist_ptr(e, s->var);
+	fprintf(e->out, ";\n\tconst struct stp_stat *_s%d;\n\tint64_t _lim%d, _b%d;\n", n, n, n);
+	e->cur_temp = 0;
+	fprintf(e->out, "\t_s%d = ", n);
+	emit_stat_ptr(e, s);
+	fputs(";\n", e->out);
+	emit_check(e);
+	fprintf(e->out, "\t_lim%d = ", n);
+	if (st->limit)
+		emit_top_expr(e, st->limit);
+	else
+		fputs("-1", e->out);
+	fputs(";\n", e->out);
+	emit_check(e);
+	fprintf(
+	    e->out,
+	    "\tfor (_b%d = 0; _b%d < _h%d->buckets && (_lim%d < 0 || _b%d < _lim%d); _b%d++) {\n",
+	    n, n, n, n, n, n, n);
+	if (st->keys[0])
+		fprintf(e->out, "\tl->v%d = _b%d;\n", st->keys[0]->index, n);
+	if (st->value)
+		fprintf(e->out, "\tl->v%d = _s%d ? _s%d->hist[_b%d] : 0;\n", st->value->index, n, n,
+			n);
+	emit_loop_body(e, st->body, n, n);
+	fprintf(e->out, "\tstp_cont_%d:\n\tif (unlikely(!stp_action(c, 1, ", n);
+	emit_where(e);
+	fprintf(e->out, "))) goto %s;\n\t}\n\tstp_brk_%d:;\n\t}\n", e->err_label, n);
+}
+
 static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 {
 	const struct stap_var *arr;
@@ -148,6 +188,10 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 	int n, saved;
 	size_t k;
 
+	if (st->array->kind == E_HIST) {
+		emit_foreach_hist(e, st);
+		return;
+	}
 	if ((st->array->kind != E_VAR && st->array->kind != E_INDEX) || !st->array->var ||
 	    st->array->var->arity == 0) {
 		emit_error(e, &st->loc, "foreach over this expression is not supported");

@@ -72,6 +72,8 @@ const struct stap_loc *errloc_expr(const struct stap_expr *x)
 		return x->a && x->a->kind == E_INDEX ? &x->a->loc : NULL;
 	case E_STAT:
 		return x->a ? &x->a->loc : NULL; /* empty aggregate */
+	case E_IN:				 /* k in @hist_*(s): empty, or no bucket k */
+		return x->a && x->a->a ? &x->a->a->loc : NULL;
 	case E_BUILTIN:
 		return errloc_builtin(x->builtin) ? &x->loc : NULL;
 	default:

@@ -671,8 +671,8 @@ static int fleet_job(struct fleet *f, size_t k, enum kh_exec exec, char **v, siz
 		return 0;
 	snprintf(path, sizeof path, "%s/run.%zu.%d.cmd", f->dir, k, (int)exec);
 	if (remote_module_read(f->kernels[k].ko, &m) == 0) {
-		remote_command(f->s, r, NULL, NULL, remote_file_name(f->kernels[k].ko), m.len,
-			       m.hex, &cmd);
+		remote_command(f->s, r, NULL, remote_file_name(f->kernels[k].ko), m.len, m.hex,
+			       &cmd);
 		if (!cmd.oom && fleet_write(path, cmd.s, cmd.n) == 0)
 			rc = 0;
 	}

@@ -557,14 +557,29 @@ static struct stap_expr *parse_compare(struct parser *ps)
 	return e;
 }
 
+/* KEYS in ARRAY, or KEY in @hist_*(STAT): as stap reads it, the count of
+ * bucket KEY of that histogram (e->a the histogram, e->str NULL). */
 static struct stap_expr *in_expr(struct parser *ps, const struct stap_loc *loc,
 				 struct stap_expr **keys, size_t nkeys)
 {
-	const struct token *arr = expect_name(ps, "expected an array name after 'in'");
 	struct stap_expr *e = new_expr(ps, E_IN, loc);
-	e->str = tok_name(ps, arr);
+
 	e->args = keys;
 	e->nargs = nkeys;
+	if (peek(ps)->kind == TK_AT) {
+		e->a = parse_at(ps);
+		if (e->a->kind != E_HIST)
+			parse_fail_msg(ps, &e->a->loc,
+				       "expected an array name or a histogram after 'in'");
+		if (nkeys != 1)
+			parse_fail_msg(ps, &keys[1]->loc,
+				       "a histogram has one index: its bucket number");
+		if (keys[0]->kind == E_WILD)
+			parse_fail_msg(ps, &keys[0]->loc,
+				       "a histogram's bucket number cannot be '*'");
+		return e;
+	}
+	e->str = tok_name(ps, expect_name(ps, "expected an array name after 'in'"));
 	return e;
 }
 
@@ -731,6 +746,10 @@ static struct stap_stmt *parse_foreach(struct parser *ps, const struct token *kw
 		}
 	}
 	parse_sort_mark(ps, s, -1);
+	if (s->array->kind == E_HIST && (keys.n != 1 || s->sort_dir))
+		parse_fail_msg(ps, &s->array->loc,
+			       keys.n != 1 ? "a histogram is walked by one bucket number"
+					   : "a histogram is walked in bucket order: no sort mark");
 	if (is_kw(ps, "limit")) {
 		next(ps);
 		s->limit = parse_expr(ps);

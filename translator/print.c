@@ -141,7 +141,12 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 	case E_IN:
 		sb_puts(b, "([");
 		print_args(b, e->args, e->nargs, typed);
-		sb_printf(b, "] in %s)", expr_name(e));
+		if (e->a) { /* a histogram's bucket */
+			sb_puts(b, "] in ");
+			print_expr(b, e->a, typed);
+			sb_puts(b, ")");
+		} else
+			sb_printf(b, "] in %s)", expr_name(e));
 		break;
 	case E_STAT:
 		sb_printf(b, "%s(", stap_op_text(e->op));

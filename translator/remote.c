@@ -3,16 +3,23 @@
  * sb_shquote, so no option, parameter, command or path of the user's is
  * ever parsed by that shell.
  *
- * Two round trips: one command reads the facts and makes the private
- * folder; a second receives the module on its stdin (exactly its size),
- * checks its SHA-256 there and only then starts the loader, the folder
- * removed on every way out.
+ * Two round trips: one command reads the facts (and changes nothing
+ * there); a second makes the private folder, receives the module on its
+ * stdin (exactly its size), checks its SHA-256 there and only then starts
+ * the loader.  The folder lives and dies inside that one remote shell,
+ * whose EXIT trap removes it on every way out (a refusal, the loader's end,
+ * a hang-up, a dead connection: SIGPIPE is trapped too).  So no state
+ * crosses from one trip to the next, and a connection lost between them
+ * leaves nothing behind: there is nothing a later run would have to sweep.
+ * (A folder made by the facts trip would stay there whenever the second
+ * trip never starts.)
  *
  * Ending a run: the remote loader runs with --tied and its stdin is a pipe
  * stap holds (the module's bytes first, consumed before the loader starts).  Ctrl-C closes that
  * pipe: the loader sees end-of-file and ends as on SIGINT (end probes, output flushed, unload),
  * then the shell removes the folder and the status comes back.  A dead connection closes the
- * loader's stdin just the same. */
+ * loader's stdin just the same.  A loader that would start with its stdin at end-of-file already
+ * (Ctrl-C during the digest check) refuses to load (loader_run). */
 #include "translator/remote.h"
 
 #include <errno.h>
@@ -48,61 +55,20 @@ void remote_refresh_hint(const char *name, const struct kh_record *r, struct str
 	sb_printf(b, " %s", modes[r->exec]);
 }
 
-/* Round trip 1: the live facts, and a fresh folder only the login user can
- * enter (mktemp -d there), made in the same command.  The folder's line
- * comes last, "updir PATH"; the facts parser skips it. */
-static void remote_begin_command(struct strbuf *cmd)
+/* Round trip 1: the live facts against the record.  0, or -1 after one
+ * line. */
+static int remote_begin(const struct stap_session *s, struct ssh_conn *c)
 {
-	sb_puts(cmd, target_facts_script());
-	sb_puts(cmd, "; d=$(umask 077 && mktemp -d \"${TMPDIR:-/tmp}/stapauth.XXXXXX\") || exit 3; "
-		     "printf 'updir %s\\n' \"$d\"");
-}
-
-/* The folder from the reply's "updir " line, or -1. */
-static int remote_reply_dir(const struct strbuf *text, char *dir, size_t size)
-{
-	const char *p = text->s, *at = NULL;
-	size_t n;
-
-	while (p && (p = strstr(p, "updir ")) != NULL) {
-		if (p == text->s || p[-1] == '\n')
-			at = p + 6;
-		p += 6;
-	}
-	if (!at)
-		return -1;
-	n = strcspn(at, "\n");
-	if (n < 2 || n >= size || at[0] != '/')
-		return -1;
-	memcpy(dir, at, n);
-	dir[n] = 0;
-	return 0;
-}
-
-/* Remove the folder after a failure before the run (the run removes it
- * itself). */
-static void remote_rmdir(struct ssh_conn *c, const char *dir)
-{
-	struct strbuf cmd = {0}, out = {0};
-
-	sb_puts(&cmd, "rm -rf");
-	sh_quote_arg(&cmd, dir);
-	if (!cmd.oom)
-		ssh_capture(c, cmd.s, -1, &out, REMOTE_REPLY_MAX);
-	free(cmd.s);
-	free(out.s);
-}
-
-/* The facts against the record; a mismatch removes the folder. */
-static int remote_facts_match(const struct stap_session *s, struct ssh_conn *c,
-			      const struct strbuf *text, const char *dir)
-{
-	struct strbuf diff = {0}, hint = {0};
+	struct strbuf text = {0}, diff = {0}, hint = {0};
 	struct target_facts f;
 	const char *why = NULL;
-	int rc = -1;
+	int st, rc = -1;
 
-	if (target_facts_parse(text->s ? text->s : "", text->n, &f, &why) < 0)
+	st = ssh_capture(c, target_facts_script(), -1, &text, REMOTE_REPLY_MAX * 4);
+	if (st != 0)
+		fprintf(stderr, "stap: target %s: reading its kernel facts failed (status %d)\n",
+			s->target_name, st);
+	else if (target_facts_parse(text.s ? text.s : "", text.n, &f, &why) < 0)
 		fprintf(stderr, "stap: target %s: %s\n", s->target_name, why);
 	else if (target_facts_compare(s->target, &f, &diff)) {
 		remote_refresh_hint(s->target_name, s->target, &hint);
@@ -113,34 +79,9 @@ static int remote_facts_match(const struct stap_session *s, struct ssh_conn *c,
 		    s->target_name, s->target->file, s->target->line, diff.s, hint.s);
 	} else
 		rc = 0;
-	if (rc < 0)
-		remote_rmdir(c, dir);
+	free(text.s);
 	free(diff.s);
 	free(hint.s);
-	return rc;
-}
-
-static int remote_begin(const struct stap_session *s, struct ssh_conn *c, char *dir, size_t size)
-{
-	struct strbuf cmd = {0}, text = {0};
-	int st = -1, rc = -1;
-
-	dir[0] = 0;
-	remote_begin_command(&cmd);
-	if (!cmd.oom)
-		st = ssh_capture(c, cmd.s, -1, &text, REMOTE_REPLY_MAX * 4);
-	if (st == 0 && remote_reply_dir(&text, dir, size) < 0)
-		st = 3;
-	if (st == 3)
-		fprintf(stderr, "stap: target %s: cannot make a private folder there\n",
-			s->target_name);
-	else if (st != 0)
-		fprintf(stderr, "stap: target %s: reading its kernel facts failed (status %d)\n",
-			s->target_name, st);
-	else
-		rc = remote_facts_match(s, c, &text, dir);
-	free(cmd.s);
-	free(text.s);
 	return rc;
 }
 
@@ -185,30 +126,27 @@ static void remote_fail(const char *label, struct strbuf *out, const char *what)
 	free(line.s);
 }
 
-/* Round trip 2, before the loader: take exactly size bytes from stdin
+/* Round trip 2, before the loader: the traps first, then a fresh folder
+ * only the login user can enter; take exactly size bytes from stdin
  * (head -c reads no further, so the rest of stdin stays the loader's tie),
- * check the count and the SHA-256 there, and remove the folder on every
- * way out (the EXIT trap keeps the loader's status). */
-static void remote_receive(const char *label, const char *dir, const char *file, size_t size,
-			   const char *hex, struct strbuf *out)
+ * check the count and the SHA-256 there.  The EXIT trap removes the folder
+ * on every way out and keeps the loader's status; HUP, INT, TERM and PIPE
+ * (a dead connection: the next write to it) exit through it. */
+static void remote_receive(const char *label, const char *file, size_t size, const char *hex,
+			   struct strbuf *out)
 {
 	struct strbuf why = {0};
 	char n[32];
 
 	snprintf(n, sizeof n, "%zu", size);
 	sb_printf(out, "%s ", remote_path);
-	if (dir) {
-		sb_puts(out, "d=");
-		sb_shquote(out, dir);
-	} else /* a fleet: the folder is made by this same command */
-		sb_puts(
-		    out,
-		    "d=$(umask 077 && mktemp -d \"${TMPDIR:-/tmp}/stapauth.XXXXXX\") || exit 3");
-	sb_puts(out, "; f=\"$d\"/");
+	sb_puts(out, "d=; trap '[ -z \"$d\" ] || rm -rf \"$d\"' EXIT; trap 'exit 129' HUP; "
+		     "trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 141' PIPE; "
+		     "d=$(umask 077 && mktemp -d \"${TMPDIR:-/tmp}/stapauth.XXXXXX\")");
+	remote_fail(label, out, "cannot make a private folder there; not run");
+	sb_puts(out, " f=\"$d\"/");
 	sb_shquote(out, file);
-	sb_puts(out, "; trap 'rm -rf \"$d\"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; "
-		     "trap 'exit 143' TERM; ");
-	sb_printf(out, "head -c %s >\"$f\" && [ \"$(wc -c <\"$f\")\" -eq %s ]", n, n);
+	sb_printf(out, "; head -c %s >\"$f\" && [ \"$(wc -c <\"$f\")\" -eq %s ]", n, n);
 	remote_fail(label, out, "the upload ended early; not run");
 	sb_printf(out, " h=$(sha256sum \"$f\") && [ \"${h%%%% *}\" = %s ]", hex);
 	sb_printf(&why, "the uploaded module's digest differs from sha256:%s; not run", hex);
@@ -218,12 +156,11 @@ static void remote_receive(const char *label, const char *dir, const char *file,
 }
 
 void remote_command(const struct stap_session *s, const struct kh_record *r, const char *label,
-		    const char *dir, const char *file, size_t size, const char *hex,
-		    struct strbuf *out)
+		    const char *file, size_t size, const char *hex, struct strbuf *out)
 {
 	char pid[32];
 
-	remote_receive(label, dir, file, size, hex, out);
+	remote_receive(label, file, size, hex, out);
 	sb_printf(out, "%s --tied", remote_loader(r));
 	for (int i = 0; i < s->verbose && i < 3; i++)
 		sb_puts(out, " -v");
@@ -356,7 +293,6 @@ int remote_run(const struct stap_session *s, const char *ko_path)
 	struct ssh_conn c;
 	struct strbuf cmd = {0};
 	struct remote_module m = {0};
-	char dir[512];
 	const char *file = remote_file_name(ko_path);
 	int rc = 1, short_upload = 0;
 
@@ -369,13 +305,12 @@ int remote_run(const struct stap_session *s, const char *ko_path)
 		rc = remote_signals ? 130 : 1;
 		goto closed;
 	}
-	if (remote_begin(s, &c, dir, sizeof dir) < 0) {
+	if (remote_begin(s, &c) < 0) {
 		rc = remote_signals ? 130 : 1;
 		goto out;
 	}
-	remote_command(s, s->target, s->target_name, dir, file, m.len, m.hex, &cmd);
+	remote_command(s, s->target, s->target_name, file, m.len, m.hex, &cmd);
 	if (cmd.oom || remote_interrupted(s)) {
-		remote_rmdir(&c, dir);
 		rc = remote_signals ? 130 : 1;
 		goto out;
 	}

@@ -10,22 +10,21 @@
 struct stap_session;
 struct kh_record;
 
-/* Check the live machine against its record and make a fresh private
- * folder there (one command), then in a second: receive ko_path into it,
- * check its digest, run the record's loader with --tied, stream the output
- * back, remove the folder.  Returns the exit
- * status stap exits with (the remote run's, or 1 after one line). */
+/* Check the live machine against its record (one command, which changes
+ * nothing there), then in a second: make a fresh private folder, receive
+ * ko_path into it, check its digest, run the record's loader with --tied,
+ * stream the output back, remove the folder.  Returns the exit status stap
+ * exits with (the remote run's, or 1 after one line). */
 int remote_run(const struct stap_session *s, const char *ko_path);
 
-/* The remote shell command of the run: take size bytes from stdin into
- * dir/file (dir NULL: a fresh private folder made by the command itself,
- * as a fleet's one round trip does), check their SHA-256 is hex, then the
- * loader for r's mode with every argument of s quoted; the folder is
- * removed on every exit.  Its refusals name the target label (NULL: none,
- * a fleet prefixes each host's lines). */
+/* The remote shell command of the run: make a fresh private folder, take
+ * size bytes from stdin into folder/file, check their SHA-256 is hex, then
+ * the loader for r's mode with every argument of s quoted; the folder is
+ * removed on every exit of that shell (hang-up and a dead connection
+ * included).  Its refusals name the target label (NULL: none, a fleet
+ * prefixes each host's lines). */
 void remote_command(const struct stap_session *s, const struct kh_record *r, const char *label,
-		    const char *dir, const char *file, size_t size, const char *hex,
-		    struct strbuf *out);
+		    const char *file, size_t size, const char *hex, struct strbuf *out);
 
 /* "stap-target add NAME [user@]host[:port] MODE": refreshing r's record. */
 void remote_refresh_hint(const char *name, const struct kh_record *r, struct strbuf *b);

@@ -91,6 +91,25 @@ fi
 if [ -z "$(ls "$ROOT/run/stapauth" 2>/dev/null)" ]; then pass record_removed_after_run; else
 	fail record_removed_after_run "$(ls "$ROOT/run/stapauth")"; fi
 
+# --tied with the tie cut already (stdin at end-of-file: a Ctrl-C during
+# the remote digest check): one line, init_module never called, no record;
+# the same for the root loader.  A live tie (a fifo we hold open) loads.
+run tied_cut_refused 1 "^staprun.auth: load failed: .*m\.ko: --tied, but the connection is gone already .*; nothing loaded$" -- \
+	fake -- --tied "$TMP/m.ko" </dev/null
+[ "$(grep -c . "$TMP/out")" = 1 ] && loaded_nothing && [ -z "$(ls "$ROOT/run/stapauth" 2>/dev/null)" ] &&
+	pass tied_cut_loads_nothing || fail tied_cut_loads_nothing "$(cat "$TMP/out" "$FAKE/log" 2>/dev/null)"
+rm -f "$FAKE/log"
+run tied_cut_refused_staprun 1 "^staprun: .*m\.ko: --tied, but the connection is gone already" -- \
+	env FAKEMOD_DIR="$FAKE" LD_PRELOAD="$F/fakemod.so" "$O/bin/staprun" --tied "$TMP/m.ko" </dev/null
+[ "$(grep -c . "$TMP/out")" = 1 ] && loaded_nothing && pass tied_cut_staprun_loads_nothing ||
+	fail tied_cut_staprun_loads_nothing "$(cat "$TMP/out")"
+mkfifo "$TMP/tie"
+exec 5<>"$TMP/tie"
+run tied_live_loads nz -- fake -- --tied "$TMP/m.ko" <&5
+exec 5>&-
+grep -q '^init_module' "$FAKE/log" && grep -q '^delete_module' "$FAKE/log" && pass tied_live_loads_and_unloads ||
+	fail tied_live_loads_and_unloads "$(cat "$TMP/out")"
+
 # MUST 9: -d of a module without our record is refused, nothing unloaded.
 run unload_not_ours 1 'not loaded by staprun.auth' -- fake -- -d ext4
 if [ ! -s "$FAKE/log" ]; then pass unload_not_ours_calls_nothing; else fail unload_not_ours_calls_nothing; fi

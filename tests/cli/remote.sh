@@ -1,7 +1,9 @@
 #!/bin/sh
 # stap -T NAME pass 5 over OpenSSH, against a private sshd on 127.0.0.1
-# (tests/sshd.sh) whose loaders are stand-ins (tests/remote/fakeloader):
-# the facts check before upload, the private folder and its removal, the
+# (tests/sshd.sh) whose loaders are stand-ins (tests/remote/fakeloader;
+# tests/remote/authloader, the real staprun.auth test build, for a tie cut
+# before the loader starts): the facts check before upload, the private
+# folder and its removal (a connection lost between or during trips), the
 # quoting of hostile arguments, streaming, stdout/stderr apart, the exit
 # status, Ctrl-C, a killed ssh, a changed host key.  The real loaders on a
 # real kernel: tests/vm.
@@ -162,40 +164,98 @@ else
 	kill $sp
 fi
 
-# Ctrl-C after the facts, before the upload (a slow mktemp there): no
-# run, the folder removed, status 130.
-printf '#!/bin/sh\n/usr/bin/mktemp "$@"\nsleep 3\n' >"$SSHD_BIN/mktemp"
-chmod 755 "$SSHD_BIN/mktemp"
+# ctrl_c_at FILE: stap -T vm in the background, sent SIGINT once the far
+# side's stand-in has written $SSHD_STATE/FILE; its status in rc, its
+# output in $TMP/o and $TMP/e.
+ctrl_c_at() {
+	rm -f "$SSHD_STATE/$1"
+	"$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
+	sp=$!
+	wait_line "$SSHD_STATE/$1" . 300
+	kill -INT $sp
+	wait $sp
+	rc=$?
+}
+
+# Ctrl-C during the facts trip (a slow uname there): no run, nothing
+# made there, status 130.
+cp "$SSHD_BIN/uname" "$TMP/uname.real"
+printf '#!/bin/sh\n[ "$1" = -r ] && { echo facts >"$STAPAUTH_TEST_STATE/facts"; sleep 3; }\nexec %s "$@"\n' "$TMP/uname.real" >"$SSHD_BIN/uname"
 rm -f "$SSHD_STATE/args"
-"$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
-sp=$!
-i=0
-while [ -z "$(ls "$SSHD_TMP")" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-kill -INT $sp
-wait $sp
-rc=$?
-rm -f "$SSHD_BIN/mktemp"
+ctrl_c_at facts
+cp "$TMP/uname.real" "$SSHD_BIN/uname"
 [ $rc = 130 ] && grep -q "interrupted before the run; nothing left there" "$TMP/e" &&
 	pass ctrl_c_before_upload_stops || fail ctrl_c_before_upload_stops "status $rc: $(cat "$TMP/e")"
 [ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_before_upload_leaves_nothing ||
 	fail ctrl_c_before_upload_leaves_nothing
 
-# Ctrl-C once the module is sent, while the target checks its digest (a
-# slow sha256sum there): the loader starts with its tie already cut and
-# ends at once; the folder is removed.
-printf '#!/bin/sh\necho digest >"$STAPAUTH_TEST_STATE/digest"\nsleep 3\nexec /usr/bin/sha256sum "$@"\n' >"$SSHD_BIN/sha256sum"
-chmod 755 "$SSHD_BIN/sha256sum"
-rm -f "$SSHD_STATE/ended" "$SSHD_STATE/digest"
-"$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
+# The connection lost between the two trips (an ssh that can no longer
+# reach the target for the run): the facts trip made nothing there, so
+# nothing is left behind.
+printf '#!/bin/sh\ncase "$*" in *--tied*) echo "Connection closed by 127.0.0.1" >&2; exit 255 ;; esac\nexec %s "$@"\n' \
+	"$STAPAUTH_SSH" >"$TMP/lostssh"
+chmod 755 "$TMP/lostssh"
+rm -f "$SSHD_STATE/args"
+STAPAUTH_SSH=$TMP/lostssh run lost_between_trips 255 "^stap: target vm: the connection failed \(ssh status 255\)" -- \
+	"$STAP" -T vm -G status=0 -e "$S"
+[ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass lost_between_trips_leaves_nothing ||
+	fail lost_between_trips_leaves_nothing "$(ls "$SSHD_TMP")"
+
+# The connection lost during the digest check of a corrupted upload (a
+# slow sha256sum; the local ssh and the connection's master killed): the
+# far shell's refusal line has nowhere to go (SIGPIPE), and its trap still
+# removes the folder.  The run's command goes through dash there
+# (tests/remote/dashssh): unlike bash, dash runs no EXIT trap when a signal
+# kills it.
+printf '#!/bin/sh\n/usr/bin/head "$@" | tr "\\000" "\\001"\n' >"$SSHD_BIN/head"
+printf '#!/bin/sh\necho digest >"$STAPAUTH_TEST_STATE/digest"\nsleep 2\nexec /usr/bin/sha256sum "$@"\n' >"$SSHD_BIN/sha256sum"
+chmod 755 "$SSHD_BIN/head" "$SSHD_BIN/sha256sum"
+rm -f "$SSHD_STATE/args" "$SSHD_STATE/digest"
+DASHSSH_SSH=$STAPAUTH_SSH STAPAUTH_SSH=$PWD/tests/remote/dashssh "$STAP" -T vm -G status=0 -e "$S" >"$TMP/o" 2>"$TMP/e" &
 sp=$!
 wait_line "$SSHD_STATE/digest" digest 300
-kill -INT $sp
+sshpid=$(ps -o pid= --ppid $sp | head -1 | tr -d ' ')
+master=$(ps -eo pid=,args= | grep -F -- "-S $TMP/t/stapssh." | grep -F ControlMaster=yes | grep -v grep | awk '{ print $1 }')
+[ -n "$sshpid" ] && [ -n "$master" ] && kill -KILL "$sshpid" $master
 wait $sp
-rc=$?
-rm -f "$SSHD_BIN/sha256sum"
-wait_line "$SSHD_STATE/ended" ended 50
-[ -e "$SSHD_STATE/ended" ] && [ -z "$(ls "$SSHD_TMP")" ] && pass ctrl_c_during_digest_ends_run ||
-	fail ctrl_c_during_digest_ends_run "status $rc: $(cat "$TMP/e")"
+i=0
+while [ -n "$(ls "$SSHD_TMP")" ] && [ $i -lt 60 ]; do sleep 0.1; i=$((i + 1)); done
+rm -f "$SSHD_BIN/head" "$SSHD_BIN/sha256sum"
+[ -n "$sshpid" ] && [ -n "$master" ] && [ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] &&
+	pass lost_during_digest_leaves_nothing || fail lost_during_digest_leaves_nothing "ssh ${sshpid:-not found}, master ${master:-not found}: $(ls "$SSHD_TMP")"
+
+# Ctrl-C once the module is sent, while the target checks its digest (a
+# slow sha256sum there): the loader would start with its tie cut already,
+# so it refuses in one line and loads nothing; the folder is removed.  The
+# loader is the real staprun.auth test build with the fake init_module
+# (tests/remote/authloader); a live tie loads.
+FAKE_DIR=$(cd "${STAPAUTH_O:-build}/tests/fake" 2>/dev/null && pwd)
+if [ "$(id -u)" != 0 ] || [ ! -x "$FAKE_DIR/staprun.auth-fake" ] || ! command -v cc >/dev/null; then
+	skip ctrl_c_during_digest "needs root, ${STAPAUTH_O:-build}/tests/fake/staprun.auth-fake and cc"
+else
+	FR=$FAKE_DIR/root
+	rm -rf "$FR" && mkdir -p "$FR/etc/keys" "$FR/sys/module" "$FR/run" "$SSHD_STATE/fake"
+	cc -c -DSTP_FIX_VERMAGIC="\"$(uname -r)\"" -o "$SSHD_STATE/fix.ko" tests/fake/stp_fix.c
+	printf 'sha256:%s\n' "$(sha256sum <"$SSHD_STATE/fix.ko" | cut -d' ' -f1)" >"$FR/etc/authorized_probes"
+	echo "$FAKE_DIR" >"$SSHD_STATE/fake_dir"
+	cp tests/remote/authloader "$SSHD_BIN/staprun.auth"
+	printf '#!/bin/sh\necho digest >"$STAPAUTH_TEST_STATE/digest"\nsleep 3\nexec /usr/bin/sha256sum "$@"\n' >"$SSHD_BIN/sha256sum"
+	chmod 755 "$SSHD_BIN/sha256sum"
+	rm -f "$SSHD_STATE/fake/log"
+	ctrl_c_at digest
+	rm -f "$SSHD_BIN/sha256sum"
+	[ $rc = 1 ] && [ "$(grep -c . "$TMP/e")" = 1 ] &&
+		grep -Eq "^staprun.auth: load failed: .*fix\.ko: --tied, but the connection is gone already .*; nothing loaded$" "$TMP/e" &&
+		pass ctrl_c_during_digest_refused_one_line || fail ctrl_c_during_digest_refused_one_line "status $rc: $(cat "$TMP/e")"
+	! grep -q init_module "$SSHD_STATE/fake/log" 2>/dev/null && [ -z "$(ls "$SSHD_TMP")" ] &&
+		[ -z "$(ls "$FR/run/stapauth" 2>/dev/null)" ] && pass ctrl_c_during_digest_loads_nothing ||
+		fail ctrl_c_during_digest_loads_nothing "$(cat "$SSHD_STATE/fake/log" 2>/dev/null; ls "$SSHD_TMP")"
+	# (the fake kernel has no transport: the relay gives up after 5 s)
+	run live_tie_loads nz -- "$STAP" -T vm -e "$S"
+	grep -q '^init_module' "$SSHD_STATE/fake/log" 2>/dev/null && grep -q '^delete_module' "$SSHD_STATE/fake/log" &&
+		[ -z "$(ls "$SSHD_TMP")" ] && pass live_tie_loads_and_unloads || fail live_tie_loads_and_unloads "$(cat "$TMP/out")"
+	cp tests/remote/fakeloader "$SSHD_BIN/staprun.auth"
+fi
 
 # The module is checked there before any loader runs: a short upload and
 # a corrupted one (stand-ins for head on the target) are refused, nothing
@@ -216,6 +276,15 @@ for bad in short digest; do
 		fail "upload_${bad}_no_run" "$(ls "$SSHD_TMP")"
 done
 rm -f "$SSHD_BIN/head"
+
+# No private folder there (a failing mktemp): one line, no loader run.
+printf '#!/bin/sh\nexit 1\n' >"$SSHD_BIN/mktemp"
+chmod 755 "$SSHD_BIN/mktemp"
+rm -f "$SSHD_STATE/args"
+run no_private_folder 1 "^stap: target vm: cannot make a private folder there; not run$" -- "$STAP" -T vm -G status=0 -e "$S"
+rm -f "$SSHD_BIN/mktemp"
+[ "$(grep -c . "$TMP/out")" = 1 ] && [ ! -e "$SSHD_STATE/args" ] && [ -z "$(ls "$SSHD_TMP")" ] &&
+	pass no_private_folder_no_run || fail no_private_folder_no_run "$(cat "$TMP/out")"
 
 # Two round trips per run: a logging wrapper around ssh counts the remote
 # commands (the rest are local: -O check, the master, -O exit).

@@ -132,11 +132,24 @@ check "the precision is clamped" grep -qx '\[abc\]' "$TMP/s"
 check "no kernel WARN from printf widths" dmesg_clean
 
 # --- a target that gains privileges stops being probed (issue 10 item 2) ---
-# target_run EXEC: a target of alice's, the module loaded for alice with it
-# as _stp_target; the target calls getpgid, then execs EXEC, which calls it.
+# none_of FILE RE...: no line of FILE matches any RE (else they are shown).
+none_of() {
+	f=$1
+	shift
+	for re; do
+		if grep -aq -- "$re" "$f"; then
+			grep -a -- "$re" "$f" | sed 's/^/#   /'
+			return 1
+		fi
+	done
+}
+# target_run EXEC [MODE]: a target of alice's, the module loaded for alice
+# with it as _stp_target; the target calls getpgid, then execs EXEC (as
+# kattack MODE), which calls it and exits.  The module also reports the
+# target's process.end and the SIGCHLD it sends, both after its mm is gone.
 target_run() {
 	rm -f /tmp/k.go
-	/stap/runas 1000 1000 - $KA target /tmp/k.go "$1" >"$TMP/t" 2>&1 &
+	/stap/runas 1000 1000 - $KA target /tmp/k.go "$1" ${2:-after} >"$TMP/t" 2>&1 &
 	t=$!
 	insmod $K/stp_ktarget.ko _stp_uid=1000 _stp_gid=1000 _stp_target=$t 2>"$TMP/ins" ||
 		sed 's/^/#   insmod: /' "$TMP/ins"
@@ -151,11 +164,26 @@ target_run() {
 target_run $KA
 check "control: both hits of a target that stays alice's are seen" \
 	[ "$(grep -ac 'hit euid=1000 uid=1000' "$TMP/raw")" -eq 2 ]
+check "control: its process.end is seen (after its mm is gone)" \
+	[ "$(grep -ac 'end euid=1000 uid=1000' "$TMP/raw")" -eq 1 ]
+check "control: the SIGCHLD it sends as it exits is seen" \
+	[ "$(grep -ac 'sigchld euid=1000' "$TMP/raw")" -eq 1 ]
 target_run $K/kattack-suid
 check "the setuid program really ran as root" grep -q 'after: euid 0' "$TMP/t"
 check "the hit before the setuid exec is seen" [ "$(grep -ac 'hit euid=1000' "$TMP/raw")" -eq 1 ]
 ! grep -aq 'hit euid=0' "$TMP/raw"
 ok "no hit once the target runs setuid root" "$(grep -a hit "$TMP/raw")"
+check "nor at its exit (process.end, SIGCHLD)" none_of "$TMP/raw" 'end euid' 'sigchld euid'
+
+# The setuid program switches every uid back to alice's before it exits:
+# its ids are alice's again, its mm stays undumpable, so its exit (with the
+# mm gone) stays unseen too.
+target_run $K/kattack-suid after-drop
+check "after-drop really ran as root, then as alice" \
+	sh -c 'grep -q "after-drop: euid 0" "$1" && grep -q "after: euid 1000" "$1"' - "$TMP/t"
+check "after-drop: the hit before the setuid exec is seen" [ "$(grep -ac 'hit euid=1000' "$TMP/raw")" -eq 1 ]
+check "after-drop: its exit stays unseen though its ids are alice's again" \
+	none_of "$TMP/raw" 'end euid' 'sigchld euid'
 
 # --- entry probes on the ftrace path and on kprobes: every hit, from the
 # first (was: the ftrace path was blamed for lines the test's own shared

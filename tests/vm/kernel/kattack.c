@@ -12,8 +12,11 @@
  *   fault-read DATA         a read into an unmapped buffer, then the records
  *   storm DIR SECS          4 readers, 4 control writers and 2 pollers on
  *                           DIR's files for SECS seconds (rmmod meanwhile)
- *   target GO [EXEC]        wait for GO, getpgid(0), then exec EXEC "after"
- *   after                   (the exec'd program) getpgid(0), print euid */
+ *   target GO [EXEC [MODE]] wait for GO, getpgid(0), then exec EXEC MODE
+ *                           (default "after")
+ *   after                   (the exec'd program) getpgid(0), print euid
+ *   after-drop              setuid: all uids back to the real one first
+ *                           (the mm stays undumpable), then as after */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -393,14 +396,14 @@ static int storm(const char *dir, int secs)
 	return bad != 0;
 }
 
-static int target(const char *go, const char *exec)
+static int target(const char *go, const char *exec, const char *mode)
 {
 	if (wait_file(go, 120) < 0)
 		return 1;
 	printf("target: euid %d getpgid %d\n", (int)geteuid(), (int)getpgid(0));
 	fflush(stdout);
 	if (exec) {
-		execl(exec, exec, "after", (char *)NULL);
+		execl(exec, exec, mode, (char *)NULL);
 		printf("target: exec %s: %s\n", exec, strerror(errno));
 		return 1;
 	}
@@ -424,8 +427,18 @@ int main(int argc, char **argv)
 		return fault_read(argv[2]);
 	if (!strcmp(c, "storm") && argc == 4)
 		return storm(argv[2], atoi(argv[3]));
-	if (!strcmp(c, "target") && (argc == 3 || argc == 4))
-		return target(argv[2], argc == 4 ? argv[3] : NULL);
+	if (!strcmp(c, "target") && argc >= 3 && argc <= 5)
+		return target(argv[2], argc >= 4 ? argv[3] : NULL, argc == 5 ? argv[4] : "after");
+	if (!strcmp(c, "after-drop")) {
+		uid_t r = getuid();
+
+		printf("after-drop: euid %d\n", (int)geteuid());
+		if (setresuid(r, r, r) < 0) {
+			printf("after-drop: setresuid: %s\n", strerror(errno));
+			return 1;
+		}
+		c = "after";
+	}
 	if (!strcmp(c, "after")) {
 		printf("after: euid %d getpgid %d\n", (int)geteuid(), (int)getpgid(0));
 		return 0;
