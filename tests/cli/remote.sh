@@ -148,8 +148,8 @@ grep -qx "end probe ran" "$TMP/o" && pass ctrl_c_end_output_flushed || fail ctrl
 rm -f "$SSHD_STATE/ended"
 "$STAP" -T vm -e "$S" >"$TMP/o" 2>"$TMP/e" &
 sp=$!
-wait_line "$TMP/o" "first line" 300
-sshpid=$(ps -o pid= --ppid $sp | head -1 | tr -d ' ')
+wait_line "$TMP/o" "first line" 600
+sshpid=$(pgrep -P $sp -x ssh | head -1)
 if [ -n "$sshpid" ]; then
 	kill -KILL "$sshpid"
 	wait_line "$SSHD_STATE/ended" ended 50 && pass killed_ssh_ends_remote_run || fail killed_ssh_ends_remote_run
@@ -160,8 +160,9 @@ if [ -n "$sshpid" ]; then
 	rc=$?
 	[ $rc != 0 ] && pass killed_ssh_status_nonzero || fail killed_ssh_status_nonzero
 else
-	fail killed_ssh "no ssh child of stap found"
-	kill $sp
+	fail killed_ssh "no ssh child of stap found (stap $(kill -0 $sp 2>/dev/null && echo running || echo ended)): $(tail -c 400 "$TMP/o" "$TMP/e")"
+	kill $sp 2>/dev/null
+	wait $sp
 fi
 
 # ctrl_c_at FILE: stap -T vm in the background, sent SIGINT once the far
