@@ -375,6 +375,20 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 	return 1;
 }
 
+/* The module argument of @cast names the kernel's own types: "kernel",
+ * "kernel<linux/uio.h>", "<linux/uio.h>" (a header SystemTap would compile
+ * for the type: the kernel's BTF already has every type of vmlinux), or a
+ * list starting with the kernel ("kernel:nfs": the kernel is tried first;
+ * types only a module defines are then not found). */
+static int cast_module_is_kernel(const char *m, size_t n)
+{
+	if (n >= 2 && m[0] == '<' && m[n - 1] == '>')
+		return 1;
+	if (n < 6 || memcmp(m, "kernel", 6) != 0)
+		return 0;
+	return n == 6 || m[6] == ':' || (m[6] == '<' && m[n - 1] == '>');
+}
+
 /* The BTF access of @cast(addr, "TYPE")CHAIN (e->a bound here).  0, or -1
  * reported. */
 static int cast_access(struct scope *sc, struct stap_expr *e, const char *chain,
@@ -385,9 +399,10 @@ static int cast_access(struct scope *sc, struct stap_expr *e, const char *chain,
 
 	bind_expr(sc, e->a, USE_READ);
 	snprintf(type, sizeof(type), "%.*s", (int)e->b->str_len, e->b->str);
-	if (e->c && (e->c->str_len != 6 || memcmp(e->c->str, "kernel", 6) != 0)) {
+	if (e->c && !cast_module_is_kernel(e->c->str, e->c->str_len)) {
 		elab_error(el, &e->loc,
-			   "@cast into the types of '%.*s' is not supported (only \"kernel\")",
+			   "@cast into the types of '%.*s' is not supported (only \"kernel\", "
+			   "\"kernel<HEADER>\", \"<HEADER>\")",
 			   (int)e->c->str_len, e->c->str);
 		return -1;
 	}
