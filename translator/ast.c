@@ -52,6 +52,7 @@ static const char *const op_texts[] = {
     [OP_MIN] = "@min",
     [OP_MAX] = "@max",
     [OP_AVG] = "@avg",
+    [OP_VARIANCE] = "@variance",
     [OP_HIST_LINEAR] = "@hist_linear",
     [OP_HIST_LOG] = "@hist_log",
 };

@@ -108,6 +108,7 @@ enum stap_op {
 	OP_MIN,
 	OP_MAX,
 	OP_AVG,
+	OP_VARIANCE, /* e->num: the bit shift */
 	/* E_HIST */
 	OP_HIST_LINEAR,
 	OP_HIST_LOG,
@@ -266,6 +267,7 @@ struct stap_stmt {
 	struct stap_expr *array; /* E_VAR of an array, E_INDEX of a slice, or E_HIST */
 	int sort_column;	 /* 0 none; -1 the value (@count of a stats array); k>0 key k */
 	int sort_dir;		 /* +1 ascending ('+'), -1 descending ('-') */
+	int sort_agg;		 /* value sort of a stats array: OP_COUNT..OP_AVG, or 0 */
 	struct stap_expr *limit; /* NULL or long expression */
 	/* S_TRY */
 	struct stap_var *catch_var; /* NULL when "catch" has no variable */
@@ -291,6 +293,7 @@ enum {
 	STAP_STAT_AVG = 1 << 4,
 	STAP_STAT_HIST_LINEAR = 1 << 5,
 	STAP_STAT_HIST_LOG = 1 << 6,
+	STAP_STAT_VARIANCE = 1 << 7,
 };
 
 #define STAP_MAX_ARITY 9 /* array keys */
@@ -308,6 +311,7 @@ struct stap_var {
 	struct stap_expr *init; /* global initializer (E_NUM / E_STR), or NULL */
 	int stat_ops;		/* STAP_STAT_* used on it */
 	int64_t hist_lo, hist_hi, hist_step; /* @hist_linear parameters (one set) */
+	int variance_shift;		     /* @variance(x, N): N (one value) */
 	int read, written;		     /* pass 2 usage, for warnings */
 	int private_;			     /* declared "private" */
 	int from_cmdline;		     /* set by -G name=value */

@@ -94,9 +94,10 @@ static enum stap_type ty_stat(struct tctx *c, struct stap_expr *e)
 	if (a->kind != E_VAR && a->kind != E_INDEX) {
 		if (c->check)
 			elab_error(c->el, &e->loc, "%s wants a statistics variable",
-				   e->op == OP_HIST_LOG	     ? "@hist_log"
-				   : e->op == OP_HIST_LINEAR ? "@hist_linear"
-							     : "@count/@sum/@min/@max/@avg");
+				   e->op == OP_HIST_LOG ? "@hist_log"
+				   : e->op == OP_HIST_LINEAR
+				       ? "@hist_linear"
+				       : "@count/@sum/@min/@max/@avg/@variance");
 		return STAP_T_LONG;
 	}
 	enum stap_type t = ty(c, a, STAP_T_STATS);
@@ -104,10 +105,19 @@ static enum stap_type ty_stat(struct tctx *c, struct stap_expr *e)
 		elab_error(c->el, &e->loc, "'%s' is not a statistic (fill it with <<<)",
 			   a->var->name);
 	static const int bits[] = {
-	    [OP_COUNT] = STAP_STAT_COUNT,      [OP_SUM] = STAP_STAT_SUM,
-	    [OP_MIN] = STAP_STAT_MIN,	       [OP_MAX] = STAP_STAT_MAX,
-	    [OP_AVG] = STAP_STAT_AVG,	       [OP_HIST_LINEAR] = STAP_STAT_HIST_LINEAR,
-	    [OP_HIST_LOG] = STAP_STAT_HIST_LOG};
+	    [OP_COUNT] = STAP_STAT_COUNT,	[OP_SUM] = STAP_STAT_SUM,
+	    [OP_MIN] = STAP_STAT_MIN,		[OP_MAX] = STAP_STAT_MAX,
+	    [OP_AVG] = STAP_STAT_AVG,		[OP_HIST_LINEAR] = STAP_STAT_HIST_LINEAR,
+	    [OP_HIST_LOG] = STAP_STAT_HIST_LOG, [OP_VARIANCE] = STAP_STAT_VARIANCE};
+	if (e->kind == E_STAT && e->op == OP_VARIANCE) {
+		struct stap_var *var = a->var;
+		if (c->check && var->stat_ops & STAP_STAT_VARIANCE &&
+		    var->variance_shift != (int)e->num)
+			elab_error(c->el, &e->loc,
+				   "'%s' is used with two different @variance bit shifts",
+				   var->name);
+		var->variance_shift = (int)e->num;
+	}
 	a->var->stat_ops |= bits[e->op];
 	if (e->kind == E_HIST && e->op == OP_HIST_LINEAR) {
 		int64_t v[3] = {0};
@@ -437,6 +447,9 @@ static void ty_foreach(struct tctx *c, struct stap_stmt *s)
 				   "a bucket count");
 	} else if (s->array->var) {
 		struct stap_var *a = s->array->var;
+		if (c->check && s->sort_agg && a->type != STAP_T_STATS)
+			elab_error(c->el, &s->loc, "foreach sorted by %s needs a statistics array",
+				   stap_op_text((enum stap_op)s->sort_agg));
 		if (s->array->kind == E_INDEX) /* a slice: its fixed keys */
 			ty(c, s->array, a->type);
 		char what[300] = "";
@@ -507,8 +520,10 @@ static void ty_stmt(struct tctx *c, struct stap_stmt *s)
 		}
 		break;
 	case S_DELETE:
-		if (s->expr->kind == E_INDEX)
-			ty(c, s->expr, STAP_T_UNKNOWN);
+		if (s->expr->kind == E_INDEX) /* an element; of a stats array too */
+			ty(c, s->expr,
+			   s->expr->var && s->expr->var->type == STAP_T_STATS ? STAP_T_STATS
+									      : STAP_T_UNKNOWN);
 		else if (s->expr->var && s->expr->var->arity == 0 &&
 			 s->expr->var->type == STAP_T_UNKNOWN)
 			ty(c, s->expr, STAP_T_UNKNOWN);

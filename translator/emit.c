@@ -189,6 +189,11 @@ static void emit_globals_init(struct emit *e, FILE *o)
 			fputs(", ", o);
 			emit_hist_init_args(o, v);
 			fputs(");\n\tif (rc)\n\t\tgoto fail;\n", o);
+			if (v->stat_ops & STAP_STAT_VARIANCE) {
+				fputs("\t(", o);
+				fprintf(o, hist, v->name);
+				fprintf(o, ")->variance_shift = %d;\n", v->variance_shift);
+			}
 		}
 		if (v->arity) {
 			char keys[STAP_MAX_ARITY + 1];

@@ -704,9 +704,12 @@ static void emit_stat(struct emit *e, const struct stap_expr *x)
 	    [OP_MAX] = "STP_MAX",     [OP_AVG] = "STP_AVG",
 	};
 
-	fputs("stp_stat_get(c, ", e->out);
+	fputs(x->op == OP_VARIANCE ? "stp_stat_variance(c, " : "stp_stat_get(c, ", e->out);
 	emit_stat_ptr(e, x->a);
-	fprintf(e->out, ", %s, ", ops[x->op]);
+	if (x->op == OP_VARIANCE)
+		fprintf(e->out, ", %d, ", (int)x->num);
+	else
+		fprintf(e->out, ", %s, ", ops[x->op]);
 	emit_loc_ident(e, x, x->a);
 	fputs(")", e->out);
 }

@@ -281,12 +281,14 @@ static struct stap_expr *parse_cast(struct parser *ps, const struct token *t)
 	return e;
 }
 
+static const struct opmap stat_ops[] = {
+    {"@count", OP_COUNT}, {"@sum", OP_SUM},	      {"@min", OP_MIN}, {"@max", OP_MAX},
+    {"@avg", OP_AVG},	  {"@variance", OP_VARIANCE}, {NULL, OP_NONE},
+};
+
 static struct stap_expr *parse_at(struct parser *ps)
 {
-	static const struct opmap stats[] = {
-	    {"@count", OP_COUNT}, {"@sum", OP_SUM}, {"@min", OP_MIN},
-	    {"@max", OP_MAX},	  {"@avg", OP_AVG}, {NULL, OP_NONE},
-	};
+	const struct opmap *stats = stat_ops;
 	const struct token *t = next(ps);
 	struct stap_expr *e;
 
@@ -297,6 +299,12 @@ static struct stap_expr *parse_at(struct parser *ps)
 		e->op = m->op;
 		expect_op(ps, "(");
 		e->a = parse_expr(ps);
+		if (e->op == OP_VARIANCE && accept_op(ps, ",")) { /* the bit shift, 0..62 */
+			const struct token *n = next(ps);
+			if (n->kind != TK_NUM || n->num > 62)
+				parse_fail(ps, n, "expected @variance's bit shift, a number 0..62");
+			e->num = (int64_t)n->num;
+		}
 		expect_op(ps, ")");
 		return e;
 	}
@@ -729,6 +737,14 @@ static struct stap_stmt *parse_foreach(struct parser *ps, const struct token *kw
 			s->array->kind = E_INDEX;
 			parse_keys(ps, &s->array->args, &s->array->nargs);
 		}
+	}
+	if (peek(ps)->kind == TK_AT) { /* foreach (k in stats @sum-): sort by that */
+		const struct token *a = next(ps);
+		for (const struct opmap *m = stat_ops; m->text && !s->sort_agg; m++)
+			if (m->op != OP_VARIANCE && tok_is(a, TK_AT, m->text))
+				s->sort_agg = (int)m->op;
+		if (!s->sort_agg)
+			parse_fail(ps, a, "expected @count, @sum, @min, @max or @avg");
 	}
 	parse_sort_mark(ps, s, -1);
 	if (is_kw(ps, "limit")) {

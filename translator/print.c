@@ -146,6 +146,8 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 	case E_STAT:
 		sb_printf(b, "%s(", stap_op_text(e->op));
 		print_expr(b, e->a, typed);
+		if (e->op == OP_VARIANCE && e->num)
+			sb_printf(b, ", %lld", (long long)e->num);
 		sb_puts(b, ")");
 		break;
 	case E_HIST:
@@ -190,6 +192,8 @@ static void print_foreach(struct strbuf *b, const struct stap_stmt *s, int typed
 			  s->sort_dir && s->sort_column == (int)k + 1 ? mark : "");
 	sb_puts(b, "] in ");
 	print_expr(b, s->array, typed);
+	if (s->sort_agg)
+		sb_printf(b, " %s", stap_op_text((enum stap_op)s->sort_agg));
 	if (s->sort_dir && s->sort_column == -1 && !s->value)
 		sb_puts(b, mark);
 	if (s->limit) {
