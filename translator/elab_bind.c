@@ -867,6 +867,60 @@ static void bind_call(struct scope *sc, struct stap_expr *e)
 		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
+/* A condition known once bound: a number (@defined folds to one), '!' of
+ * one, or && / || of them.  1 with *v, else 0. */
+static int bound_const(const struct stap_expr *e, int64_t *v)
+{
+	int64_t a, b;
+	if (e->kind == E_NUM) {
+		*v = e->num;
+		return 1;
+	}
+	if (e->kind == E_UNARY && e->op == OP_NOT && bound_const(e->a, &a)) {
+		*v = !a;
+		return 1;
+	}
+	if (e->kind == E_LOGICAL && bound_const(e->a, &a) && bound_const(e->b, &b)) {
+		*v = e->op == OP_LAND ? a && b : a || b;
+		return 1;
+	}
+	return 0;
+}
+
+/* As SystemTap elides code that a known condition never runs, so that
+ * "@defined($x) ? $x : 0", "if (@defined($x)) ... $x ..." and
+ * "@defined($x) && $x" bind only what runs: a, then only the operands it
+ * leaves.  1 when e was folded that way. */
+static int bind_pruned(struct scope *sc, struct stap_expr *e)
+{
+	int64_t v;
+	if (e->kind != E_TERNARY && e->kind != E_LOGICAL)
+		return 0;
+	bind_expr(sc, e->a, USE_READ);
+	if (!bound_const(e->a, &v)) {
+		bind_expr(sc, e->b, USE_READ);
+		if (e->c)
+			bind_expr(sc, e->c, USE_READ);
+		return 1;
+	}
+	struct stap_loc loc = e->loc;
+	if (e->kind == E_TERNARY) {
+		struct stap_expr *live = v ? e->b : e->c;
+		bind_expr(sc, live, USE_READ);
+		*e = *live;
+		return 1;
+	}
+	if ((e->op == OP_LAND && !v) || (e->op == OP_LOR && v)) {
+		memset(e, 0, sizeof(*e));
+		e->kind = E_NUM;
+		e->num = v != 0;
+		e->loc = loc;
+		return 1;
+	}
+	bind_expr(sc, e->b, USE_READ);
+	return 1;
+}
+
 static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 {
 	struct elab *el = sc->el;
@@ -929,6 +983,8 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 		bind_expr(sc, e->b, USE_READ);
 		break;
 	default:
+		if (bind_pruned(sc, e))
+			break;
 		if (e->a)
 			bind_expr(sc, e->a, USE_READ);
 		if (e->b)
@@ -1001,12 +1057,22 @@ static void bind_stmt(struct scope *sc, struct stap_stmt *s)
 	case S_EXPR:
 		bind_expr(sc, s->expr, USE_READ);
 		break;
-	case S_IF:
+	case S_IF: {
+		int64_t v;
 		bind_expr(sc, s->expr, USE_READ);
-		bind_stmt(sc, s->body);
-		if (s->els)
-			bind_stmt(sc, s->els);
+		if (!bound_const(s->expr, &v)) {
+			bind_stmt(sc, s->body);
+			if (s->els)
+				bind_stmt(sc, s->els);
+		} else if (v || s->els) { /* only the branch that runs */
+			struct stap_stmt *live = v ? s->body : s->els;
+			bind_stmt(sc, live);
+			*s = *live;
+		} else {
+			s->kind = S_NULL;
+		}
 		break;
+	}
 	case S_WHILE:
 	case S_FOR:
 		if (s->init)

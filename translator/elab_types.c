@@ -233,6 +233,14 @@ static enum stap_type ty_builtin(struct tctx *c, struct stap_expr *e)
 	const char *sig = stap_builtin_args(b), *name = stap_builtin_name(b);
 	if (b == BI_PRINTF || b == BI_SPRINTF)
 		return ty_printf(c, e);
+	/* kernel_string($p->comm): SystemTap reads a char array member as its
+	 * address, this translator as the string itself (pass 2 made it
+	 * kernel_string(ADDRESS) already): take it as it is. */
+	if (b == BI_KERNEL_STRING && e->nargs == 1 && e->args[0]->kind == E_BUILTIN &&
+	    e->args[0]->builtin == BI_KERNEL_STRING) {
+		*e = *e->args[0];
+		return STAP_T_STRING;
+	}
 	size_t min = 0, max = 0, i;
 	int star = 0;
 	for (const char *p = sig; *p; p++) {
