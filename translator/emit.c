@@ -133,6 +133,16 @@ static void emit_hist_init_args(FILE *o, const struct stap_var *v)
 		fputs("STP_HIST_NONE, 0, 0, 0", o);
 }
 
+/* The module parameter of global name (fmt takes the name twice).  The
+ * parameter macros expand their name argument, so a global named as a
+ * kernel macro (ATTR_MODE, from linux/fs.h) is shielded from it. */
+static void emit_param(FILE *o, const char *name, const char *fmt)
+{
+	fprintf(o, "#pragma push_macro(\"%s\")\n#undef %s\n", name, name);
+	fprintf(o, fmt, name, name);
+	fprintf(o, "#pragma pop_macro(\"%s\")\n", name);
+}
+
 static void emit_global_decl(struct emit *e, FILE *o, const struct stap_var *v)
 {
 	fprintf(o, "static STP_DEFINE_RWLOCK(stp_g_%s_lock);\n", v->name);
@@ -151,15 +161,16 @@ static void emit_global_decl(struct emit *e, FILE *o, const struct stap_var *v)
 			fputs(" = ", o);
 			emit_c_string(o, v->init->str, v->init->str_len);
 		}
-		fprintf(o, ";\nmodule_param_string(%s, stp_g_%s, MAXSTRINGLEN, 0);\n", v->name,
-			v->name);
+		fputs(";\n", o);
+		emit_param(o, v->name, "module_param_string(%s, stp_g_%s, MAXSTRINGLEN, 0);\n");
 		return;
 	}
 	/* long is int64_t on every 64-bit kernel; module_param wants long */
 	fprintf(o, "static long stp_g_%s", v->name);
 	if (v->init && v->init->kind == E_NUM)
 		fprintf(o, " = %lldLL", (long long)v->init->num);
-	fprintf(o, ";\nmodule_param_named(%s, stp_g_%s, long, 0);\n", v->name, v->name);
+	fputs(";\n", o);
+	emit_param(o, v->name, "module_param_named(%s, stp_g_%s, long, 0);\n");
 	(void)e;
 }
 
