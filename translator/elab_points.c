@@ -109,8 +109,8 @@ static int points_timer(struct elab *el, const struct stap_pp_spec *sp, struct p
 		    sp->ncomps > 3)
 			return spec_fail(el, sp, "expected .randomize(N) after the timer period");
 		rnd = r->arg_num;
-		if (rnd >= c->arg_num)
-			return spec_fail(el, sp, "randomization must be smaller than the period");
+		if (rnd > c->arg_num) /* SystemTap takes timer.jiffies(100).randomize(100) */
+			return spec_fail(el, sp, "randomization must not exceed the period");
 	}
 	struct stap_probe_point *pt = pt_new(el, out, PP_TIMER);
 	if (units[u].ns) {

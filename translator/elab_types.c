@@ -46,6 +46,8 @@ static enum stap_type expect(struct tctx *c, struct stap_expr *e, enum stap_type
 			     const char *what)
 {
 	enum stap_type t = ty(c, e, want);
+	if (t == STAP_T_VOID && want == STAP_T_LONG)
+		return STAP_T_LONG; /* as in SystemTap: a call returning nothing is 0 in a number */
 	if (c->check && t == STAP_T_VOID)
 		elab_error(c->el, &e->loc, "%s has no value (a function returning nothing)", what);
 	else if (known(t) && t != want && known(want))
