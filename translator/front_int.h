@@ -84,6 +84,7 @@ struct pp_env {
 	char **args;
 	int nargs;
 	int guru;
+	const struct stap_session *s; /* for the library's macro files, or NULL */
 };
 
 void pp_env_from_session(struct pp_env *e, const struct stap_session *s, char *kv, size_t kvlen);

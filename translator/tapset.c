@@ -126,6 +126,27 @@ static int resolver_index(struct resolver *r)
 	return r->indexed = 1;
 }
 
+int tapset_macro_files(const struct stap_session *s, struct tapset_index *ix, FILE *errors)
+{
+	char why[512];
+	for (size_t i = 0; i < s->ntapset_dirs; i++) {
+		const char *d = s->tapset_dirs[i];
+		if (tapset_index_add_macro_dir(ix, d, d, why, sizeof(why)) < 0) {
+			if (errors)
+				fprintf(errors, "stap: -I %s: %s\n", d, why);
+			return -1;
+		}
+	}
+	const char *lib = tapset_default_dir(s->runtime_dir);
+	if (dir_exists(lib) &&
+	    tapset_index_add_macro_dir(ix, lib, "tapset", why, sizeof(why)) < 0) {
+		if (errors)
+			fprintf(errors, "stap: tapset library %s: %s\n", lib, why);
+		return -1;
+	}
+	return 0;
+}
+
 static void want_file(struct resolver *r, size_t file)
 {
 	if (!r->state[file])
