@@ -330,6 +330,7 @@ struct stap_func {
 	char *embedded;		/* %{ ... %} body (guru only) */
 	int pure, unprivileged; /* the pure / unprivileged markers */
 	int used;		/* pass 2: reachable from a probe */
+	int overloaded;		/* another function has this name (and another arity) */
 };
 
 /* ---- probe points ---- */
@@ -473,6 +474,12 @@ void stap_program_free(struct stap_program *p);
 /* Allocation from the program's arena (never NULL: aborts on ENOMEM). */
 /* An operator as the script writes it ("+", "<<", "@count"); "?" for none. */
 const char *stap_op_text(enum stap_op op);
+/* Functions in canonical order: by name, then by arity (overloads). */
+int stap_func_cmp(const struct stap_func *a, const struct stap_func *b);
+/* The C name of f's body: NAME, or NAME__N for an overload taking N
+ * (buf of STAP_FUNC_CNAME_MAX bytes). */
+#define STAP_FUNC_CNAME_MAX 300
+const char *stap_func_cname(const struct stap_func *f, char *buf, size_t n);
 
 void *stap_alloc(struct stap_program *p, size_t n);
 /* Room for element n of the arena array v (*cap elements of size bytes):

@@ -25,12 +25,19 @@ struct stap_var *elab_find_global(struct stap_program *p, const char *name)
 	return NULL;
 }
 
-static struct stap_func *find_func(struct stap_program *p, const char *name)
+/* The function name taking nargs arguments; else the first of that name
+ * (whose arity the caller then reports). */
+static struct stap_func *find_func(struct stap_program *p, const char *name, size_t nargs)
 {
+	struct stap_func *first = NULL;
 	for (size_t i = 0; i < p->nfuncs; i++)
-		if (strcmp(p->funcs[i]->name, name) == 0)
-			return p->funcs[i];
-	return NULL;
+		if (strcmp(p->funcs[i]->name, name) == 0) {
+			if (p->funcs[i]->nparams == nargs)
+				return p->funcs[i];
+			if (!first)
+				first = p->funcs[i];
+		}
+	return first;
 }
 
 static struct stap_var *scope_add(struct scope *sc, const char *name, const struct stap_loc *loc)
@@ -830,7 +837,7 @@ static void bind_call(struct scope *sc, struct stap_expr *e)
 		return;
 	for (size_t i = 0; i < e->nargs; i++)
 		bind_expr(sc, e->args[i], USE_READ);
-	struct stap_func *f = find_func(el->p, e->str);
+	struct stap_func *f = find_func(el->p, e->str, e->nargs);
 	if (f) {
 		e->func = f;
 		if (e->nargs != f->nparams)

@@ -293,14 +293,16 @@ static char *emit_body(struct emit *e, const struct stap_stmt *body, const struc
 static void emit_func_proto(FILE *o, const struct stap_func *f)
 {
 	size_t i;
+	char cn[STAP_FUNC_CNAME_MAX];
+	const char *name = stap_func_cname(f, cn, sizeof(cn));
 
 	if (f->ret == STAP_T_STRING)
 		fprintf(o, "static const char *stp_fn_%s(struct stp_context *c, char *stp_ret",
-			f->name);
+			name);
 	else if (f->ret == STAP_T_LONG)
-		fprintf(o, "static int64_t stp_fn_%s(struct stp_context *c", f->name);
+		fprintf(o, "static int64_t stp_fn_%s(struct stp_context *c", name);
 	else
-		fprintf(o, "static void stp_fn_%s(struct stp_context *c", f->name);
+		fprintf(o, "static void stp_fn_%s(struct stp_context *c", name);
 	for (i = 0; i < f->nparams; i++)
 		fprintf(o, ", %s a%zu",
 			f->params[i]->type == STAP_T_STRING ? "const char *" : "int64_t", i);
@@ -347,7 +349,8 @@ static void emit_func(struct emit *e, FILE *o, const struct stap_func *f)
 		emit_error(e, &f->loc, "out of memory");
 		return;
 	}
-	snprintf(sname, sizeof sname, "stp_locals_fn_%s", f->name);
+	char cn[STAP_FUNC_CNAME_MAX];
+	snprintf(sname, sizeof sname, "stp_locals_fn_%s", stap_func_cname(f, cn, sizeof(cn)));
 	emit_locals_struct(o, sname, f->locals, f->nlocals, e->ntemps);
 	emit_func_proto(o, f);
 	fprintf(o,

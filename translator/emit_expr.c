@@ -363,7 +363,8 @@ static void emit_call(struct emit *e, const struct stap_expr *x)
 
 	int is_void = f->ret == STAP_T_VOID || f->ret == STAP_T_UNKNOWN;
 
-	fprintf(e->out, "%sstp_fn_%s(c", is_void ? "(" : "", f->name);
+	char cn[STAP_FUNC_CNAME_MAX];
+	fprintf(e->out, "%sstp_fn_%s(c", is_void ? "(" : "", stap_func_cname(f, cn, sizeof(cn)));
 	if (f->ret == STAP_T_STRING)
 		fprintf(e->out, ", l->t%d", emit_new_temp(e));
 	for (i = 0; i < x->nargs; i++) {
