@@ -320,6 +320,22 @@ void print_spec(struct strbuf *b, const struct stap_pp_spec *sp)
 	}
 }
 
+struct stap_pp_spec *spec_with_suffix(struct stap_program *p, const struct stap_pp_spec *base,
+				      const struct stap_pp_spec *sp, size_t from)
+{
+	struct stap_pp_spec *r = stap_alloc(p, sizeof(*r));
+	*r = *base;
+	r->ncomps = base->ncomps + sp->ncomps - from;
+	r->comps = stap_alloc(p, r->ncomps * sizeof(*r->comps));
+	memcpy(r->comps, base->comps, base->ncomps * sizeof(*r->comps));
+	memcpy(r->comps + base->ncomps, sp->comps + from, (sp->ncomps - from) * sizeof(*r->comps));
+	struct strbuf b = {0};
+	print_spec(&b, r);
+	r->text = stap_strdup(p, b.s ? b.s : "");
+	free(b.s);
+	return r;
+}
+
 static void print_var_decl(struct strbuf *b, const struct stap_var *v, int typed)
 {
 	sb_puts(b, v->name);
