@@ -460,6 +460,10 @@ static int chain_index(struct chain_walk *w, unsigned long i)
 				 rd32(tt + 20));
 			return -1;
 		}
+	} else if (!w->have_value && w->out->nsteps == 0 &&
+		   (btf_kind_of(tt) == BTF_STRUCT || btf_kind_of(tt) == BTF_UNION)) {
+		/* @cast(p, "struct x")[i]: p as a pointer to struct x's */
+		elem = t;
 	} else if (!(elem = chain_pointer(w))) {
 		snprintf(w->why, w->n,
 			 "'[%lu]' on something that is neither a pointer nor an array", i);

@@ -431,6 +431,11 @@ static int cast_access(struct scope *sc, struct stap_expr *e, const char *chain,
 static void bind_cast(struct scope *sc, struct stap_expr *e)
 {
 	struct btf_access acc = {.addr_only = e->op == OP_ADDR};
+	if (acc.addr_only && !*e->str) { /* &@cast(p, "T"): the address p itself */
+		bind_expr(sc, e->a, USE_READ);
+		*e = *e->a;
+		return;
+	}
 	if (cast_access(sc, e, e->str, &acc) == 0)
 		*e = *access_expr(sc->el->p, &acc, e->a, &e->loc);
 }
