@@ -329,9 +329,26 @@ static void stp_map_stat_add(struct stp_context *c, struct stp_map *m, const uni
 
 struct stp_sort_spec {
 	const struct stp_map *m;
-	int column; /* -1 value, k>0 key k */
+	int column; /* -1 value (a stats value: @count), -2..-5 @sum @min @max @avg; k>0 key k */
 	int dir;
 };
+
+/* The aggregate a foreach over a stats array sorts by (column -1..-5). */
+static int64_t stp_stat_sortkey(const struct stp_stat *s, int column)
+{
+	switch (column) {
+	case -2:
+		return s->sum;
+	case -3:
+		return s->min;
+	case -4:
+		return s->max;
+	case -5:
+		return s->count ? div64_s64(s->sum, s->count) : 0;
+	default:
+		return s->count;
+	}
+}
 
 static int stp_cmp_num(int64_t a, int64_t b)
 {
@@ -356,8 +373,8 @@ static int stp_map_cmp(const void *pa, const void *pb, const void *priv)
 	} else if (m->vtype == STP_V_STRING) {
 		r = strcmp(stp_ment_val(m, a), stp_ment_val(m, b));
 	} else if (m->vtype == STP_V_STAT) {
-		r = stp_cmp_num(((struct stp_stat *)stp_ment_val(m, a))->count,
-				((struct stp_stat *)stp_ment_val(m, b))->count);
+		r = stp_cmp_num(stp_stat_sortkey(stp_ment_val(m, a), sp->column),
+				stp_stat_sortkey(stp_ment_val(m, b), sp->column));
 	} else {
 		r = stp_cmp_num(*(int64_t *)stp_ment_val(m, a), *(int64_t *)stp_ment_val(m, b));
 	}

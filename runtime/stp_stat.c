@@ -16,10 +16,13 @@ struct stp_hist {
 	enum stp_hist_type type;
 	int64_t start, stop, interval;
 	int buckets;
+	int variance_shift; /* -1: no @variance; else values scaled by 2^shift */
 };
 
+/* mean and m2: Welford's running mean and sum of squared deviations of
+ * the values scaled by 2^variance_shift (kept only for @variance). */
 struct stp_stat {
-	int64_t count, sum, min, max;
+	int64_t count, sum, min, max, mean, m2;
 	int64_t hist[];
 };
 
@@ -27,6 +30,7 @@ static int stp_hist_init(struct stp_hist *h, enum stp_hist_type type, int64_t st
 			 int64_t interval)
 {
 	h->type = type;
+	h->variance_shift = -1;
 	h->start = start;
 	h->stop = stop;
 	h->interval = interval;
@@ -98,6 +102,13 @@ static void stp_stat_add(const struct stp_hist *h, struct stp_stat *s, int64_t v
 	}
 	s->count++;
 	s->sum = (int64_t)((u64)s->sum + (u64)v);
+	if (h->variance_shift >= 0) {
+		int64_t x = (int64_t)((u64)v << h->variance_shift);
+		int64_t d = x - s->mean;
+
+		s->mean += div64_s64(d, s->count);
+		s->m2 = (int64_t)((u64)s->m2 + (u64)(d * (x - s->mean)));
+	}
 	if (h->type == STP_HIST_LOG)
 		b = stp_log_bucket(v);
 	else if (h->type == STP_HIST_LINEAR)
@@ -144,6 +155,17 @@ static int64_t stp_hist_bucket(struct stp_context *c, const struct stp_hist *h,
 		return 0;
 	}
 	return s->hist[k];
+}
+
+/* @variance(x, shift): the sample variance (0 for one value). */
+static int64_t stp_stat_variance(struct stp_context *c, const struct stp_stat *s, int shift,
+				 const char *loc)
+{
+	if (!s || s->count == 0) {
+		stp_error(c, loc, "empty aggregate");
+		return 0;
+	}
+	return s->count < 2 ? 0 : div64_s64(s->m2, s->count - 1) >> (2 * shift);
 }
 
 static int stp_digits(int64_t v)

@@ -52,9 +52,24 @@ static const char *const op_texts[] = {
     [OP_MIN] = "@min",
     [OP_MAX] = "@max",
     [OP_AVG] = "@avg",
+    [OP_VARIANCE] = "@variance",
     [OP_HIST_LINEAR] = "@hist_linear",
     [OP_HIST_LOG] = "@hist_log",
 };
+
+int stap_func_cmp(const struct stap_func *a, const struct stap_func *b)
+{
+	int r = strcmp(a->name, b->name);
+	return r ? r : (a->nparams > b->nparams) - (a->nparams < b->nparams);
+}
+
+const char *stap_func_cname(const struct stap_func *f, char *buf, size_t n)
+{
+	if (!f->overloaded)
+		return f->name;
+	snprintf(buf, n, "%s__%zu", f->name, f->nparams);
+	return buf;
+}
 
 const char *stap_op_text(enum stap_op op)
 {

@@ -108,6 +108,7 @@ enum stap_op {
 	OP_MIN,
 	OP_MAX,
 	OP_AVG,
+	OP_VARIANCE, /* e->num: the bit shift */
 	/* E_HIST */
 	OP_HIST_LINEAR,
 	OP_HIST_LOG,
@@ -266,6 +267,7 @@ struct stap_stmt {
 	struct stap_expr *array; /* E_VAR of an array, E_INDEX of a slice, or E_HIST */
 	int sort_column;	 /* 0 none; -1 the value (@count of a stats array); k>0 key k */
 	int sort_dir;		 /* +1 ascending ('+'), -1 descending ('-') */
+	int sort_agg;		 /* value sort of a stats array: OP_COUNT..OP_AVG, or 0 */
 	struct stap_expr *limit; /* NULL or long expression */
 	/* S_TRY */
 	struct stap_var *catch_var; /* NULL when "catch" has no variable */
@@ -291,6 +293,7 @@ enum {
 	STAP_STAT_AVG = 1 << 4,
 	STAP_STAT_HIST_LINEAR = 1 << 5,
 	STAP_STAT_HIST_LOG = 1 << 6,
+	STAP_STAT_VARIANCE = 1 << 7,
 };
 
 #define STAP_MAX_ARITY 9 /* array keys */
@@ -308,6 +311,7 @@ struct stap_var {
 	struct stap_expr *init; /* global initializer (E_NUM / E_STR), or NULL */
 	int stat_ops;		/* STAP_STAT_* used on it */
 	int64_t hist_lo, hist_hi, hist_step; /* @hist_linear parameters (one set) */
+	int variance_shift;		     /* @variance(x, N): N (one value) */
 	int read, written;		     /* pass 2 usage, for warnings */
 	int private_;			     /* declared "private" */
 	int from_cmdline;		     /* set by -G name=value */
@@ -326,6 +330,7 @@ struct stap_func {
 	char *embedded;		/* %{ ... %} body (guru only) */
 	int pure, unprivileged; /* the pure / unprivileged markers */
 	int used;		/* pass 2: reachable from a probe */
+	int overloaded;		/* another function has this name (and another arity) */
 };
 
 /* ---- probe points ---- */
@@ -469,6 +474,12 @@ void stap_program_free(struct stap_program *p);
 /* Allocation from the program's arena (never NULL: aborts on ENOMEM). */
 /* An operator as the script writes it ("+", "<<", "@count"); "?" for none. */
 const char *stap_op_text(enum stap_op op);
+/* Functions in canonical order: by name, then by arity (overloads). */
+int stap_func_cmp(const struct stap_func *a, const struct stap_func *b);
+/* The C name of f's body: NAME, or NAME__N for an overload taking N
+ * (buf of STAP_FUNC_CNAME_MAX bytes). */
+#define STAP_FUNC_CNAME_MAX 300
+const char *stap_func_cname(const struct stap_func *f, char *buf, size_t n);
 
 void *stap_alloc(struct stap_program *p, size_t n);
 /* Room for element n of the arena array v (*cap elements of size bytes):

@@ -460,6 +460,10 @@ static int chain_index(struct chain_walk *w, unsigned long i)
 				 rd32(tt + 20));
 			return -1;
 		}
+	} else if (!w->have_value && w->out->nsteps == 0 &&
+		   (btf_kind_of(tt) == BTF_STRUCT || btf_kind_of(tt) == BTF_UNION)) {
+		/* @cast(p, "struct x")[i]: p as a pointer to struct x's */
+		elem = t;
 	} else if (!(elem = chain_pointer(w))) {
 		snprintf(w->why, w->n,
 			 "'[%lu]' on something that is neither a pointer nor an array", i);
@@ -558,20 +562,29 @@ static int btf_walk(const struct btf *b, const char *func, const char *param, co
 	return btf_chain(b, type, 1, param, chain, out, why, n);
 }
 
-/* "struct file", "union x" or a typedef name. */
-static uint32_t btf_named(const struct btf *b, const char *name)
+static uint32_t btf_named_kind(const struct btf *b, unsigned want, const char *name)
 {
-	unsigned want = BTF_TYPEDEF;
-	if (strncmp(name, "struct ", 7) == 0)
-		want = BTF_STRUCT, name += 7;
-	else if (strncmp(name, "union ", 6) == 0)
-		want = BTF_UNION, name += 6;
 	for (size_t id = 1; id < b->ntypes; id++) {
 		const unsigned char *t = btf_type(b, (uint32_t)id);
 		if (btf_kind_of(t) == want && strcmp(btf_str(b, rd32(t)), name) == 0)
 			return (uint32_t)id;
 	}
 	return 0;
+}
+
+/* "struct file", "union x", or a bare name: a typedef, else a struct, else
+ * a union of that name (SystemTap's @cast(p, "task_struct")). */
+static uint32_t btf_named(const struct btf *b, const char *name)
+{
+	uint32_t id;
+	if (strncmp(name, "struct ", 7) == 0)
+		return btf_named_kind(b, BTF_STRUCT, name + 7);
+	if (strncmp(name, "union ", 6) == 0)
+		return btf_named_kind(b, BTF_UNION, name + 6);
+	if ((id = btf_named_kind(b, BTF_TYPEDEF, name)) != 0 ||
+	    (id = btf_named_kind(b, BTF_STRUCT, name)) != 0)
+		return id;
+	return btf_named_kind(b, BTF_UNION, name);
 }
 
 /* The raw .BTF of the target kernel: from ~/.systemtap/symbols/kernel-REL.btf,

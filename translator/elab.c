@@ -33,10 +33,16 @@ static int check_duplicates(struct elab *el)
 				elab_error(el, &p->globals[i]->loc, "global '%s' declared twice",
 					   p->globals[i]->name);
 	for (size_t i = 0; i < p->nfuncs; i++) {
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(p->funcs[i]->name, p->funcs[j]->name) == 0)
-				elab_error(el, &p->funcs[i]->loc, "function '%s' defined twice",
-					   p->funcs[i]->name);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(p->funcs[i]->name, p->funcs[j]->name) != 0)
+				continue;
+			if (p->funcs[i]->nparams == p->funcs[j]->nparams)
+				elab_error(el, &p->funcs[i]->loc,
+					   "function '%s' defined twice with %zu parameter(s)",
+					   p->funcs[i]->name, p->funcs[i]->nparams);
+			else /* overloaded by arity, as SystemTap allows */
+				p->funcs[i]->overloaded = p->funcs[j]->overloaded = 1;
+		}
 		if (stap_builtin_lookup(p->funcs[i]->name) != BI_NONE)
 			elab_error(el, &p->funcs[i]->loc, "function '%s' has the name of a builtin",
 				   p->funcs[i]->name);
@@ -103,7 +109,7 @@ static void check_var(struct elab *el, struct stap_var *v, const char *owner)
 
 static int func_cmp(const void *a, const void *b)
 {
-	return strcmp((*(struct stap_func *const *)a)->name, (*(struct stap_func *const *)b)->name);
+	return stap_func_cmp(*(struct stap_func *const *)a, *(struct stap_func *const *)b);
 }
 
 /* Keep used globals (declaration order) and used functions (by name). */

@@ -25,12 +25,19 @@ struct stap_var *elab_find_global(struct stap_program *p, const char *name)
 	return NULL;
 }
 
-static struct stap_func *find_func(struct stap_program *p, const char *name)
+/* The function name taking nargs arguments; else the first of that name
+ * (whose arity the caller then reports). */
+static struct stap_func *find_func(struct stap_program *p, const char *name, size_t nargs)
 {
+	struct stap_func *first = NULL;
 	for (size_t i = 0; i < p->nfuncs; i++)
-		if (strcmp(p->funcs[i]->name, name) == 0)
-			return p->funcs[i];
-	return NULL;
+		if (strcmp(p->funcs[i]->name, name) == 0) {
+			if (p->funcs[i]->nparams == nargs)
+				return p->funcs[i];
+			if (!first)
+				first = p->funcs[i];
+		}
+	return first;
 }
 
 static struct stap_var *scope_add(struct scope *sc, const char *name, const struct stap_loc *loc)
@@ -375,6 +382,20 @@ static int bind_member_chain(struct scope *sc, struct stap_expr *e)
 	return 1;
 }
 
+/* The module argument of @cast names the kernel's own types: "kernel",
+ * "kernel<linux/uio.h>", "<linux/uio.h>" (a header SystemTap would compile
+ * for the type: the kernel's BTF already has every type of vmlinux), or a
+ * list starting with the kernel ("kernel:nfs": the kernel is tried first;
+ * types only a module defines are then not found). */
+static int cast_module_is_kernel(const char *m, size_t n)
+{
+	if (n >= 2 && m[0] == '<' && m[n - 1] == '>')
+		return 1;
+	if (n < 6 || memcmp(m, "kernel", 6) != 0)
+		return 0;
+	return n == 6 || m[6] == ':' || (m[6] == '<' && m[n - 1] == '>');
+}
+
 /* The BTF access of @cast(addr, "TYPE")CHAIN (e->a bound here).  0, or -1
  * reported. */
 static int cast_access(struct scope *sc, struct stap_expr *e, const char *chain,
@@ -385,9 +406,10 @@ static int cast_access(struct scope *sc, struct stap_expr *e, const char *chain,
 
 	bind_expr(sc, e->a, USE_READ);
 	snprintf(type, sizeof(type), "%.*s", (int)e->b->str_len, e->b->str);
-	if (e->c && (e->c->str_len != 6 || memcmp(e->c->str, "kernel", 6) != 0)) {
+	if (e->c && !cast_module_is_kernel(e->c->str, e->c->str_len)) {
 		elab_error(el, &e->loc,
-			   "@cast into the types of '%.*s' is not supported (only \"kernel\")",
+			   "@cast into the types of '%.*s' is not supported (only \"kernel\", "
+			   "\"kernel<HEADER>\", \"<HEADER>\")",
 			   (int)e->c->str_len, e->c->str);
 		return -1;
 	}
@@ -409,6 +431,11 @@ static int cast_access(struct scope *sc, struct stap_expr *e, const char *chain,
 static void bind_cast(struct scope *sc, struct stap_expr *e)
 {
 	struct btf_access acc = {.addr_only = e->op == OP_ADDR};
+	if (acc.addr_only && !*e->str) { /* &@cast(p, "T"): the address p itself */
+		bind_expr(sc, e->a, USE_READ);
+		*e = *e->a;
+		return;
+	}
 	if (cast_access(sc, e, e->str, &acc) == 0)
 		*e = *access_expr(sc->el->p, &acc, e->a, &e->loc);
 }
@@ -815,7 +842,7 @@ static void bind_call(struct scope *sc, struct stap_expr *e)
 		return;
 	for (size_t i = 0; i < e->nargs; i++)
 		bind_expr(sc, e->args[i], USE_READ);
-	struct stap_func *f = find_func(el->p, e->str);
+	struct stap_func *f = find_func(el->p, e->str, e->nargs);
 	if (f) {
 		e->func = f;
 		if (e->nargs != f->nparams)
@@ -850,6 +877,60 @@ static void bind_call(struct scope *sc, struct stap_expr *e)
 	}
 	elab_error(el, &e->loc, "unresolved function '%s'%s%s%s", e->str,
 		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
+/* A condition known once bound: a number (@defined folds to one), '!' of
+ * one, or && / || of them.  1 with *v, else 0. */
+static int bound_const(const struct stap_expr *e, int64_t *v)
+{
+	int64_t a, b;
+	if (e->kind == E_NUM) {
+		*v = e->num;
+		return 1;
+	}
+	if (e->kind == E_UNARY && e->op == OP_NOT && bound_const(e->a, &a)) {
+		*v = !a;
+		return 1;
+	}
+	if (e->kind == E_LOGICAL && bound_const(e->a, &a) && bound_const(e->b, &b)) {
+		*v = e->op == OP_LAND ? a && b : a || b;
+		return 1;
+	}
+	return 0;
+}
+
+/* As SystemTap elides code that a known condition never runs, so that
+ * "@defined($x) ? $x : 0", "if (@defined($x)) ... $x ..." and
+ * "@defined($x) && $x" bind only what runs: a, then only the operands it
+ * leaves.  1 when e was folded that way. */
+static int bind_pruned(struct scope *sc, struct stap_expr *e)
+{
+	int64_t v;
+	if (e->kind != E_TERNARY && e->kind != E_LOGICAL)
+		return 0;
+	bind_expr(sc, e->a, USE_READ);
+	if (!bound_const(e->a, &v)) {
+		bind_expr(sc, e->b, USE_READ);
+		if (e->c)
+			bind_expr(sc, e->c, USE_READ);
+		return 1;
+	}
+	struct stap_loc loc = e->loc;
+	if (e->kind == E_TERNARY) {
+		struct stap_expr *live = v ? e->b : e->c;
+		bind_expr(sc, live, USE_READ);
+		*e = *live;
+		return 1;
+	}
+	if ((e->op == OP_LAND && !v) || (e->op == OP_LOR && v)) {
+		memset(e, 0, sizeof(*e));
+		e->kind = E_NUM;
+		e->num = v != 0;
+		e->loc = loc;
+		return 1;
+	}
+	bind_expr(sc, e->b, USE_READ);
+	return 1;
 }
 
 static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
@@ -919,6 +1000,8 @@ static void bind_expr(struct scope *sc, struct stap_expr *e, int use)
 		bind_expr(sc, e->b, USE_READ);
 		break;
 	default:
+		if (bind_pruned(sc, e))
+			break;
 		if (e->a)
 			bind_expr(sc, e->a, USE_READ);
 		if (e->b)
@@ -991,12 +1074,22 @@ static void bind_stmt(struct scope *sc, struct stap_stmt *s)
 	case S_EXPR:
 		bind_expr(sc, s->expr, USE_READ);
 		break;
-	case S_IF:
+	case S_IF: {
+		int64_t v;
 		bind_expr(sc, s->expr, USE_READ);
-		bind_stmt(sc, s->body);
-		if (s->els)
-			bind_stmt(sc, s->els);
+		if (!bound_const(s->expr, &v)) {
+			bind_stmt(sc, s->body);
+			if (s->els)
+				bind_stmt(sc, s->els);
+		} else if (v || s->els) { /* only the branch that runs */
+			struct stap_stmt *live = v ? s->body : s->els;
+			bind_stmt(sc, live);
+			*s = *live;
+		} else {
+			s->kind = S_NULL;
+		}
 		break;
+	}
 	case S_WHILE:
 	case S_FOR:
 		if (s->init)

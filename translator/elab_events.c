@@ -101,6 +101,11 @@ static int points_trace(struct elab *el, const struct stap_pp_spec *sp, struct p
 				      "(include/trace/events), which are not installed");
 	if (!has_wild(t->arg_str)) {
 		const struct tp_event *ev = tp_events_find(&el->tpev, namepat);
+		if (sp->optional) /* '?' / '!': a missing or unusable one matches nothing */
+			return trace_is_blocked(namepat) ||
+				       (colon && (!ev || strcmp(ev->system, syspat) != 0))
+				   ? 0
+				   : (trace_add(el, sp, out, namepat, 1), 0);
 		if (colon && (!ev || strcmp(ev->system, syspat) != 0))
 			return elab_spec_fail(el, sp, "no such tracepoint in that trace system");
 		if (trace_is_blocked(namepat))

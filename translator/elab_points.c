@@ -109,8 +109,8 @@ static int points_timer(struct elab *el, const struct stap_pp_spec *sp, struct p
 		    sp->ncomps > 3)
 			return spec_fail(el, sp, "expected .randomize(N) after the timer period");
 		rnd = r->arg_num;
-		if (rnd >= c->arg_num)
-			return spec_fail(el, sp, "randomization must be smaller than the period");
+		if (rnd > c->arg_num) /* SystemTap takes timer.jiffies(100).randomize(100) */
+			return spec_fail(el, sp, "randomization must not exceed the period");
 	}
 	struct stap_probe_point *pt = pt_new(el, out, PP_TIMER);
 	if (units[u].ns) {
@@ -552,6 +552,19 @@ static int alias_name_matches(const struct stap_pp_spec *name, const struct stap
 	return 1;
 }
 
+/* SystemTap's alias suffixes: "probe a = b.c { }" also makes "a.return"
+ * mean "b.c.return": the components after the alias name are appended to
+ * each point the alias expands to.  The length of name when it is a proper
+ * prefix of sp (an exact match is looked for first), else 0. */
+static size_t alias_prefix(const struct stap_pp_spec *name, const struct stap_pp_spec *sp)
+{
+	if (name->ncomps >= sp->ncomps)
+		return 0;
+	struct stap_pp_spec head = *sp;
+	head.ncomps = name->ncomps;
+	return alias_name_matches(name, &head) ? name->ncomps : 0;
+}
+
 struct derived {
 	struct ptlist pts;
 	struct stap_stmt *pre, *post; /* alias bodies around the user's */
@@ -575,15 +588,20 @@ static struct stap_stmt *block_of(struct elab *el, struct stap_stmt *a, struct s
 	return s;
 }
 
+/* Expand alias a (used as sp; from > 0: with sp's components from `from`
+ * on as a suffix). */
 static int resolve_alias(struct elab *el, const struct stap_alias *a, struct ptlist *out, int depth,
-			 struct stap_stmt **pre, struct stap_stmt **post)
+			 struct stap_stmt **pre, struct stap_stmt **post,
+			 const struct stap_pp_spec *sp, size_t from)
 {
 	int found = 0;
 	for (size_t k = 0; k < a->nspecs; k++) {
 		struct stap_stmt *ipre = NULL, *ipost = NULL;
 		int inner = 0;
 		size_t before = out->n;
-		if (resolve_spec(el, a->specs[k], out, depth + 1, &ipre, &ipost, &inner) < 0)
+		const struct stap_pp_spec *spec =
+		    from ? spec_with_suffix(el->p, a->specs[k], sp, from) : a->specs[k];
+		if (resolve_spec(el, spec, out, depth + 1, &ipre, &ipost, &inner) < 0)
 			return -1;
 		found |= out->n > before;
 		if (ipre || ipost) {
@@ -606,20 +624,23 @@ static int resolve_spec(struct elab *el, const struct stap_pp_spec *sp, struct p
 {
 	if (depth > ALIAS_MAX_DEPTH)
 		return spec_fail(el, sp, "probe alias recursion too deep");
-	for (size_t i = 0; i < el->p->naliases; i++) {
-		const struct stap_alias *a = el->p->aliases[i];
-		for (size_t n = 0; n < a->nnames; n++) {
-			if (!alias_name_matches(a->names[n], sp))
-				continue;
-			*aliased = 1;
-			int r = resolve_alias(el, a, out, depth, pre, post);
-			if (r < 0)
-				return -1;
-			if (r == 0 && !sp->optional)
-				return spec_fail(el, sp, "probe alias expands to no probe point");
-			return 0;
+	for (int pass = 0; pass < 2; pass++) /* exact names, then suffixes */
+		for (size_t i = 0; i < el->p->naliases; i++) {
+			const struct stap_alias *a = el->p->aliases[i];
+			for (size_t n = 0; n < a->nnames; n++) {
+				size_t from = pass ? alias_prefix(a->names[n], sp) : 0;
+				if (pass ? !from : !alias_name_matches(a->names[n], sp))
+					continue;
+				*aliased = 1;
+				int r = resolve_alias(el, a, out, depth, pre, post, sp, from);
+				if (r < 0)
+					return -1;
+				if (r == 0 && !sp->optional)
+					return spec_fail(el, sp,
+							 "probe alias expands to no probe point");
+				return 0;
+			}
 		}
-	}
 	return points_builtin(el, sp, out);
 }
 
@@ -663,25 +684,31 @@ int elab_points(struct elab *el)
 			const struct stap_pp_spec *sp = src->specs[k];
 			size_t found = 0;
 			int aliased = 0;
-			/* Every alias of that name (probe a = ...; probe a += ...). */
-			for (size_t ai = 0; ai < p->naliases; ai++) {
-				const struct stap_alias *a = p->aliases[ai];
-				for (size_t an = 0; an < a->nnames; an++) {
-					if (!alias_name_matches(a->names[an], sp))
-						continue;
-					struct ptlist pts = {0};
-					struct stap_stmt *pre = NULL, *post = NULL;
-					aliased = 1;
-					if (resolve_alias(el, a, &pts, 0, &pre, &post) > 0) {
-						probes_push(
-						    el, &v, &n, &cap,
-						    derive(el, src, &pts, pre, post, sp->cond, 1));
-						uses++;
-						found += pts.n;
+			/* Every alias of that name (probe a = ...; probe a += ...);
+			 * failing those, every alias the name extends (a.return). */
+			for (int pass = 0; pass < 2 && !aliased; pass++)
+				for (size_t ai = 0; ai < p->naliases; ai++) {
+					const struct stap_alias *a = p->aliases[ai];
+					for (size_t an = 0; an < a->nnames; an++) {
+						size_t from =
+						    pass ? alias_prefix(a->names[an], sp) : 0;
+						if (pass ? !from
+							 : !alias_name_matches(a->names[an], sp))
+							continue;
+						struct ptlist pts = {0};
+						struct stap_stmt *pre = NULL, *post = NULL;
+						aliased = 1;
+						if (resolve_alias(el, a, &pts, 0, &pre, &post, sp,
+								  from) > 0) {
+							probes_push(el, &v, &n, &cap,
+								    derive(el, src, &pts, pre, post,
+									   sp->cond, 1));
+							uses++;
+							found += pts.n;
+						}
+						break;
 					}
-					break;
 				}
-			}
 			if (aliased) {
 				if (!found && !sp->optional && el->d.nerrors == errors)
 					spec_fail(el, sp, "probe alias expands to no probe point");

@@ -46,6 +46,8 @@ static enum stap_type expect(struct tctx *c, struct stap_expr *e, enum stap_type
 			     const char *what)
 {
 	enum stap_type t = ty(c, e, want);
+	if (t == STAP_T_VOID && want == STAP_T_LONG)
+		return STAP_T_LONG; /* as in SystemTap: a call returning nothing is 0 in a number */
 	if (c->check && t == STAP_T_VOID)
 		elab_error(c->el, &e->loc, "%s has no value (a function returning nothing)", what);
 	else if (known(t) && t != want && known(want))
@@ -94,9 +96,10 @@ static enum stap_type ty_stat(struct tctx *c, struct stap_expr *e)
 	if (a->kind != E_VAR && a->kind != E_INDEX) {
 		if (c->check)
 			elab_error(c->el, &e->loc, "%s wants a statistics variable",
-				   e->op == OP_HIST_LOG	     ? "@hist_log"
-				   : e->op == OP_HIST_LINEAR ? "@hist_linear"
-							     : "@count/@sum/@min/@max/@avg");
+				   e->op == OP_HIST_LOG ? "@hist_log"
+				   : e->op == OP_HIST_LINEAR
+				       ? "@hist_linear"
+				       : "@count/@sum/@min/@max/@avg/@variance");
 		return STAP_T_LONG;
 	}
 	enum stap_type t = ty(c, a, STAP_T_STATS);
@@ -104,10 +107,19 @@ static enum stap_type ty_stat(struct tctx *c, struct stap_expr *e)
 		elab_error(c->el, &e->loc, "'%s' is not a statistic (fill it with <<<)",
 			   a->var->name);
 	static const int bits[] = {
-	    [OP_COUNT] = STAP_STAT_COUNT,      [OP_SUM] = STAP_STAT_SUM,
-	    [OP_MIN] = STAP_STAT_MIN,	       [OP_MAX] = STAP_STAT_MAX,
-	    [OP_AVG] = STAP_STAT_AVG,	       [OP_HIST_LINEAR] = STAP_STAT_HIST_LINEAR,
-	    [OP_HIST_LOG] = STAP_STAT_HIST_LOG};
+	    [OP_COUNT] = STAP_STAT_COUNT,	[OP_SUM] = STAP_STAT_SUM,
+	    [OP_MIN] = STAP_STAT_MIN,		[OP_MAX] = STAP_STAT_MAX,
+	    [OP_AVG] = STAP_STAT_AVG,		[OP_HIST_LINEAR] = STAP_STAT_HIST_LINEAR,
+	    [OP_HIST_LOG] = STAP_STAT_HIST_LOG, [OP_VARIANCE] = STAP_STAT_VARIANCE};
+	if (e->kind == E_STAT && e->op == OP_VARIANCE) {
+		struct stap_var *var = a->var;
+		if (c->check && var->stat_ops & STAP_STAT_VARIANCE &&
+		    var->variance_shift != (int)e->num)
+			elab_error(c->el, &e->loc,
+				   "'%s' is used with two different @variance bit shifts",
+				   var->name);
+		var->variance_shift = (int)e->num;
+	}
 	a->var->stat_ops |= bits[e->op];
 	if (e->kind == E_HIST && e->op == OP_HIST_LINEAR) {
 		int64_t v[3] = {0};
@@ -223,6 +235,14 @@ static enum stap_type ty_builtin(struct tctx *c, struct stap_expr *e)
 	const char *sig = stap_builtin_args(b), *name = stap_builtin_name(b);
 	if (b == BI_PRINTF || b == BI_SPRINTF)
 		return ty_printf(c, e);
+	/* kernel_string($p->comm): SystemTap reads a char array member as its
+	 * address, this translator as the string itself (pass 2 made it
+	 * kernel_string(ADDRESS) already): take it as it is. */
+	if (b == BI_KERNEL_STRING && e->nargs == 1 && e->args[0]->kind == E_BUILTIN &&
+	    e->args[0]->builtin == BI_KERNEL_STRING) {
+		*e = *e->args[0];
+		return STAP_T_STRING;
+	}
 	size_t min = 0, max = 0, i;
 	int star = 0;
 	for (const char *p = sig; *p; p++) {
@@ -443,6 +463,9 @@ static void ty_foreach(struct tctx *c, struct stap_stmt *s)
 				   "a bucket count");
 	} else if (s->array->var) {
 		struct stap_var *a = s->array->var;
+		if (c->check && s->sort_agg && a->type != STAP_T_STATS)
+			elab_error(c->el, &s->loc, "foreach sorted by %s needs a statistics array",
+				   stap_op_text((enum stap_op)s->sort_agg));
 		if (s->array->kind == E_INDEX) /* a slice: its fixed keys */
 			ty(c, s->array, a->type);
 		char what[300] = "";
@@ -513,8 +536,10 @@ static void ty_stmt(struct tctx *c, struct stap_stmt *s)
 		}
 		break;
 	case S_DELETE:
-		if (s->expr->kind == E_INDEX)
-			ty(c, s->expr, STAP_T_UNKNOWN);
+		if (s->expr->kind == E_INDEX) /* an element; of a stats array too */
+			ty(c, s->expr,
+			   s->expr->var && s->expr->var->type == STAP_T_STATS ? STAP_T_STATS
+									      : STAP_T_UNKNOWN);
 		else if (s->expr->var && s->expr->var->arity == 0 &&
 			 s->expr->var->type == STAP_T_UNKNOWN)
 			ty(c, s->expr, STAP_T_UNKNOWN);

@@ -133,6 +133,16 @@ static void emit_hist_init_args(FILE *o, const struct stap_var *v)
 		fputs("STP_HIST_NONE, 0, 0, 0", o);
 }
 
+/* The module parameter of global name (fmt takes the name twice).  The
+ * parameter macros expand their name argument, so a global named as a
+ * kernel macro (ATTR_MODE, from linux/fs.h) is shielded from it. */
+static void emit_param(FILE *o, const char *name, const char *fmt)
+{
+	fprintf(o, "#pragma push_macro(\"%s\")\n#undef %s\n", name, name);
+	fprintf(o, fmt, name, name);
+	fprintf(o, "#pragma pop_macro(\"%s\")\n", name);
+}
+
 static void emit_global_decl(struct emit *e, FILE *o, const struct stap_var *v)
 {
 	fprintf(o, "static STP_DEFINE_RWLOCK(stp_g_%s_lock);\n", v->name);
@@ -151,15 +161,16 @@ static void emit_global_decl(struct emit *e, FILE *o, const struct stap_var *v)
 			fputs(" = ", o);
 			emit_c_string(o, v->init->str, v->init->str_len);
 		}
-		fprintf(o, ";\nmodule_param_string(%s, stp_g_%s, MAXSTRINGLEN, 0);\n", v->name,
-			v->name);
+		fputs(";\n", o);
+		emit_param(o, v->name, "module_param_string(%s, stp_g_%s, MAXSTRINGLEN, 0);\n");
 		return;
 	}
 	/* long is int64_t on every 64-bit kernel; module_param wants long */
 	fprintf(o, "static long stp_g_%s", v->name);
 	if (v->init && v->init->kind == E_NUM)
 		fprintf(o, " = %lldLL", (long long)v->init->num);
-	fprintf(o, ";\nmodule_param_named(%s, stp_g_%s, long, 0);\n", v->name, v->name);
+	fputs(";\n", o);
+	emit_param(o, v->name, "module_param_named(%s, stp_g_%s, long, 0);\n");
 	(void)e;
 }
 
@@ -189,6 +200,11 @@ static void emit_globals_init(struct emit *e, FILE *o)
 			fputs(", ", o);
 			emit_hist_init_args(o, v);
 			fputs(");\n\tif (rc)\n\t\tgoto fail;\n", o);
+			if (v->stat_ops & STAP_STAT_VARIANCE) {
+				fputs("\t(", o);
+				fprintf(o, hist, v->name);
+				fprintf(o, ")->variance_shift = %d;\n", v->variance_shift);
+			}
 		}
 		if (v->arity) {
 			char keys[STAP_MAX_ARITY + 1];
@@ -277,14 +293,16 @@ static char *emit_body(struct emit *e, const struct stap_stmt *body, const struc
 static void emit_func_proto(FILE *o, const struct stap_func *f)
 {
 	size_t i;
+	char cn[STAP_FUNC_CNAME_MAX];
+	const char *name = stap_func_cname(f, cn, sizeof(cn));
 
 	if (f->ret == STAP_T_STRING)
 		fprintf(o, "static const char *stp_fn_%s(struct stp_context *c, char *stp_ret",
-			f->name);
+			name);
 	else if (f->ret == STAP_T_LONG)
-		fprintf(o, "static int64_t stp_fn_%s(struct stp_context *c", f->name);
+		fprintf(o, "static int64_t stp_fn_%s(struct stp_context *c", name);
 	else
-		fprintf(o, "static void stp_fn_%s(struct stp_context *c", f->name);
+		fprintf(o, "static void stp_fn_%s(struct stp_context *c", name);
 	for (i = 0; i < f->nparams; i++)
 		fprintf(o, ", %s a%zu",
 			f->params[i]->type == STAP_T_STRING ? "const char *" : "int64_t", i);
@@ -331,7 +349,8 @@ static void emit_func(struct emit *e, FILE *o, const struct stap_func *f)
 		emit_error(e, &f->loc, "out of memory");
 		return;
 	}
-	snprintf(sname, sizeof sname, "stp_locals_fn_%s", f->name);
+	char cn[STAP_FUNC_CNAME_MAX];
+	snprintf(sname, sizeof sname, "stp_locals_fn_%s", stap_func_cname(f, cn, sizeof(cn)));
 	emit_locals_struct(o, sname, f->locals, f->nlocals, e->ntemps);
 	emit_func_proto(o, f);
 	fprintf(o,

@@ -363,7 +363,8 @@ static void emit_call(struct emit *e, const struct stap_expr *x)
 
 	int is_void = f->ret == STAP_T_VOID || f->ret == STAP_T_UNKNOWN;
 
-	fprintf(e->out, "%sstp_fn_%s(c", is_void ? "(" : "", f->name);
+	char cn[STAP_FUNC_CNAME_MAX];
+	fprintf(e->out, "%sstp_fn_%s(c", is_void ? "(" : "", stap_func_cname(f, cn, sizeof(cn)));
 	if (f->ret == STAP_T_STRING)
 		fprintf(e->out, ", l->t%d", emit_new_temp(e));
 	for (i = 0; i < x->nargs; i++) {
@@ -704,9 +705,12 @@ static void emit_stat(struct emit *e, const struct stap_expr *x)
 	    [OP_MAX] = "STP_MAX",     [OP_AVG] = "STP_AVG",
 	};
 
-	fputs("stp_stat_get(c, ", e->out);
+	fputs(x->op == OP_VARIANCE ? "stp_stat_variance(c, " : "stp_stat_get(c, ", e->out);
 	emit_stat_ptr(e, x->a);
-	fprintf(e->out, ", %s, ", ops[x->op]);
+	if (x->op == OP_VARIANCE)
+		fprintf(e->out, ", %d, ", (int)x->num);
+	else
+		fprintf(e->out, ", %s, ", ops[x->op]);
 	emit_loc_ident(e, x, x->a);
 	fputs(")", e->out);
 }

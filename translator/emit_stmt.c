@@ -202,7 +202,9 @@ static void emit_foreach(struct emit *e, const struct stap_stmt *st)
 	snprintf(m, sizeof m, "&stp_m_%s", arr->name);
 	fprintf(e->out, "\t{\n\tconst size_t _fu%d = c->frame_used;\n\tu32 _i%d, _n%d;\n", n, n, n);
 	fprintf(e->out, "\tconst u32 *_o%d = stp_map_order(c, %s, %d, %d, &_n%d, ", n, m,
-		st->sort_column, st->sort_dir < 0 ? -1 : 1, n);
+		st->sort_column == -1 && st->sort_agg ? -1 - (st->sort_agg - OP_COUNT)
+						      : st->sort_column,
+		st->sort_dir < 0 ? -1 : 1, n);
 	emit_loc_string(e, errloc_stmt(st), "keyword");
 	fprintf(e->out, ");\n\tint64_t _lim%d = ", n);
 	if (st->limit)

@@ -84,6 +84,7 @@ struct pp_env {
 	char **args;
 	int nargs;
 	int guru;
+	const struct stap_session *s; /* for the library's macro files, or NULL */
 };
 
 void pp_env_from_session(struct pp_env *e, const struct stap_session *s, char *kv, size_t kvlen);
@@ -100,6 +101,10 @@ void sb_quote(struct strbuf *b, const char *s, size_t n);
 
 void print_expr(struct strbuf *b, const struct stap_expr *e, int typed);
 void print_spec(struct strbuf *b, const struct stap_pp_spec *sp);
+/* base with the components of sp from `from` on appended (alias
+ * suffixes), its text made anew; in p's arena. */
+struct stap_pp_spec *spec_with_suffix(struct stap_program *p, const struct stap_pp_spec *base,
+				      const struct stap_pp_spec *sp, size_t from);
 
 /* ---- symbols (System.map or the kernel's BTF, module and ELF symtabs) ---- */
 

@@ -148,7 +148,7 @@ static void order_probes(struct stap_program *p)
 
 static int cmp_func(const void *a, const void *b)
 {
-	return strcmp((*(struct stap_func *const *)a)->name, (*(struct stap_func *const *)b)->name);
+	return stap_func_cmp(*(struct stap_func *const *)a, *(struct stap_func *const *)b);
 }
 
 void normalize_order(struct stap_program *p)

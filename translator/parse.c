@@ -281,12 +281,14 @@ static struct stap_expr *parse_cast(struct parser *ps, const struct token *t)
 	return e;
 }
 
+static const struct opmap stat_ops[] = {
+    {"@count", OP_COUNT}, {"@sum", OP_SUM},	      {"@min", OP_MIN}, {"@max", OP_MAX},
+    {"@avg", OP_AVG},	  {"@variance", OP_VARIANCE}, {NULL, OP_NONE},
+};
+
 static struct stap_expr *parse_at(struct parser *ps)
 {
-	static const struct opmap stats[] = {
-	    {"@count", OP_COUNT}, {"@sum", OP_SUM}, {"@min", OP_MIN},
-	    {"@max", OP_MAX},	  {"@avg", OP_AVG}, {NULL, OP_NONE},
-	};
+	const struct opmap *stats = stat_ops;
 	const struct token *t = next(ps);
 	struct stap_expr *e;
 
@@ -297,6 +299,12 @@ static struct stap_expr *parse_at(struct parser *ps)
 		e->op = m->op;
 		expect_op(ps, "(");
 		e->a = parse_expr(ps);
+		if (e->op == OP_VARIANCE && accept_op(ps, ",")) { /* the bit shift, 0..62 */
+			const struct token *n = next(ps);
+			if (n->kind != TK_NUM || n->num > 62)
+				parse_fail(ps, n, "expected @variance's bit shift, a number 0..62");
+			e->num = (int64_t)n->num;
+		}
 		expect_op(ps, ")");
 		return e;
 	}
@@ -745,6 +753,14 @@ static struct stap_stmt *parse_foreach(struct parser *ps, const struct token *kw
 			parse_keys(ps, &s->array->args, &s->array->nargs);
 		}
 	}
+	if (peek(ps)->kind == TK_AT) { /* foreach (k in stats @sum-): sort by that */
+		const struct token *a = next(ps);
+		for (const struct opmap *m = stat_ops; m->text && !s->sort_agg; m++)
+			if (m->op != OP_VARIANCE && tok_is(a, TK_AT, m->text))
+				s->sort_agg = (int)m->op;
+		if (!s->sort_agg)
+			parse_fail(ps, a, "expected @count, @sum, @min, @max or @avg");
+	}
 	parse_sort_mark(ps, s, -1);
 	if (s->array->kind == E_HIST && (keys.n != 1 || s->sort_dir))
 		parse_fail_msg(ps, &s->array->loc,
@@ -881,32 +897,63 @@ static char *parse_comp_name(struct parser *ps)
 	return r;
 }
 
-static struct stap_pp_spec *parse_spec(struct parser *ps)
+/* One component: name, name("arg") or name(N). */
+static void parse_comp(struct parser *ps, struct stap_pp_comp *c)
 {
-	struct stap_pp_spec *sp = stap_alloc(ps->p, sizeof(*sp));
-	size_t cap = 0;
-	sp->loc = peek(ps)->loc;
-	do {
-		sp->comps = stap_grow(ps->p, sp->comps, sp->ncomps, &cap, sizeof(*sp->comps), 4);
-		struct stap_pp_comp *c = &sp->comps[sp->ncomps++];
-		c->name = parse_comp_name(ps);
-		if (accept_op(ps, "(")) {
-			int neg = accept_op(ps, "-");
-			const struct token *a = peek(ps);
-			c->has_arg = 1;
-			if (a->kind == TK_NUM) {
-				next(ps);
-				c->arg_is_num = 1;
-				c->arg_num = neg ? tok_neg(a->num) : a->num;
-			} else if (a->kind == TK_STR && !neg) {
-				struct stap_expr *s = parse_string_lit(ps); /* "a" "b" joined */
-				c->arg_str = stap_strndup(ps->p, s->str, s->str_len);
-			} else {
-				parse_fail(ps, a, "expected a string or number argument");
-			}
-			expect_op(ps, ")");
-		}
-	} while (accept_op(ps, "."));
+	c->name = parse_comp_name(ps);
+	if (!accept_op(ps, "("))
+		return;
+	int neg = accept_op(ps, "-");
+	const struct token *a = peek(ps);
+	c->has_arg = 1;
+	if (a->kind == TK_NUM) {
+		next(ps);
+		c->arg_is_num = 1;
+		c->arg_num = neg ? tok_neg(a->num) : a->num;
+	} else if (a->kind == TK_STR && !neg) {
+		struct stap_expr *s = parse_string_lit(ps); /* "a" "b" joined */
+		c->arg_str = stap_strndup(ps->p, s->str, s->str_len);
+	} else {
+		parse_fail(ps, a, "expected a string or number argument");
+	}
+	expect_op(ps, ")");
+}
+
+/* A probe point with SystemTap's brace alternatives expanded:
+ * syscall.{open,close} or {kernel,module("m")}.function("f"){!,?} stand
+ * for the list of every combination, in order, each keeping the '?' / '!'
+ * written inside its braces.  The number of points one spec may expand to
+ * is bounded so a hostile script cannot blow up pass 1. */
+#define PARSE_MAX_EXPANSION 1024
+
+struct pp_alts {
+	struct stap_pp_spec *v; /* only comps, ncomps, optional, sufficient used */
+	size_t n, cap;
+};
+
+static void alts_push(struct parser *ps, struct pp_alts *a, const struct stap_pp_spec *x)
+{
+	if (a->n >= PARSE_MAX_EXPANSION)
+		parse_fail_msg(ps, &peek(ps)->loc,
+			       "probe point braces expand to too many probe points");
+	a->v = stap_grow(ps->p, a->v, a->n, &a->cap, sizeof(*a->v), 4);
+	a->v[a->n++] = *x;
+}
+
+static struct stap_pp_comp *comps_join(struct parser *ps, const struct stap_pp_spec *a,
+				       const struct stap_pp_spec *b)
+{
+	struct stap_pp_comp *c =
+	    stap_alloc(ps->p, (a->ncomps + b->ncomps + 1) * sizeof(*c)); /* never 0 bytes */
+	if (a->ncomps)
+		memcpy(c, a->comps, a->ncomps * sizeof(*c));
+	if (b->ncomps)
+		memcpy(c + a->ncomps, b->comps, b->ncomps * sizeof(*c));
+	return c;
+}
+
+static void parse_pp_flags(struct parser *ps, struct stap_pp_spec *sp)
+{
 	for (;;) {
 		if (accept_op(ps, "?"))
 			sp->optional = 1;
@@ -915,24 +962,89 @@ static struct stap_pp_spec *parse_spec(struct parser *ps)
 		else
 			break;
 	}
+}
+
+/* seq := elem ('.' elem)*; elem := comp | '{' seq flags (',' seq flags)* '}' */
+static void parse_pp_seq(struct parser *ps, struct pp_alts *out)
+{
+	struct pp_alts cur = {0};
+	struct stap_pp_spec empty = {0};
+
+	depth_enter(ps);
+	alts_push(ps, &cur, &empty);
+	do {
+		struct pp_alts alt = {0}, nxt = {0};
+		if (accept_op(ps, "{")) {
+			do {
+				size_t from = alt.n;
+				parse_pp_seq(ps, &alt);
+				struct stap_pp_spec fl = {0};
+				parse_pp_flags(ps, &fl);
+				for (size_t k = from; k < alt.n; k++) {
+					alt.v[k].optional |= fl.optional;
+					alt.v[k].sufficient |= fl.sufficient;
+				}
+			} while (accept_op(ps, ","));
+			expect_op(ps, "}");
+		} else {
+			struct stap_pp_spec one = {0};
+			one.comps = stap_alloc(ps->p, sizeof(*one.comps));
+			one.ncomps = 1;
+			parse_comp(ps, one.comps);
+			alts_push(ps, &alt, &one);
+		}
+		for (size_t i = 0; i < cur.n; i++)
+			for (size_t j = 0; j < alt.n; j++) {
+				struct stap_pp_spec x = {0};
+				x.comps = comps_join(ps, &cur.v[i], &alt.v[j]);
+				x.ncomps = cur.v[i].ncomps + alt.v[j].ncomps;
+				x.optional = cur.v[i].optional | alt.v[j].optional;
+				x.sufficient = cur.v[i].sufficient | alt.v[j].sufficient;
+				alts_push(ps, &nxt, &x);
+			}
+		cur = nxt;
+	} while (accept_op(ps, "."));
+	for (size_t i = 0; i < cur.n; i++)
+		alts_push(ps, out, &cur.v[i]);
+	ps->depth--;
+}
+
+/* One probe point as written, pushed as the points its braces expand to. */
+static void parse_spec(struct parser *ps, struct ptrvec *pv)
+{
+	struct stap_loc loc = peek(ps)->loc;
+	struct pp_alts alts = {0};
+	struct stap_pp_spec fl = {0};
+	struct stap_expr *cond = NULL;
+
+	parse_pp_seq(ps, &alts);
+	parse_pp_flags(ps, &fl);
 	if (is_kw(ps, "if")) {
 		next(ps);
 		expect_op(ps, "(");
-		sp->cond = parse_expr(ps);
+		cond = parse_expr(ps);
 		expect_op(ps, ")");
 	}
-	struct strbuf b = {0};
-	print_spec(&b, sp);
-	sp->text = stap_strdup(ps->p, b.s ? b.s : "");
-	free(b.s);
-	return sp;
+	for (size_t k = 0; k < alts.n; k++) {
+		struct stap_pp_spec *sp = stap_alloc(ps->p, sizeof(*sp));
+		*sp = alts.v[k];
+		sp->loc = loc;
+		sp->optional |= fl.optional;
+		sp->sufficient |= fl.sufficient;
+		sp->cond = cond;
+		struct strbuf b = {0};
+		print_spec(&b, sp);
+		sp->text = stap_strdup(ps->p, b.s ? b.s : "");
+		free(b.s);
+		pv_push(ps->p, pv, sp);
+	}
 }
 
 static void parse_spec_list(struct parser *ps, struct stap_pp_spec ***v, size_t *n)
 {
 	struct ptrvec pv = {0};
 	do
-		pv_push(ps->p, &pv, parse_spec(ps));
+		parse_spec(ps, &pv);
 	while (accept_op(ps, ","));
 	*v = (struct stap_pp_spec **)pv.v;
 	*n = pv.n;

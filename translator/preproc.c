@@ -7,6 +7,7 @@
 
 #include "lib/array.h"
 #include "translator/front_int.h"
+#include "translator/tapset.h"
 
 #define PP_MAX_DEPTH 64	     /* nested macro expansions */
 #define PP_MAX_TOKENS 500000 /* after expansion: stops exponential macros */
@@ -16,6 +17,7 @@ struct macro {
 	struct token *params;
 	size_t nparams;
 	struct tokvec body;
+	int lib; /* from a library macro file: a script's @define replaces it */
 };
 
 struct pp {
@@ -27,6 +29,9 @@ struct pp {
 	int depth;
 	char *config; /* the target .config text, read on first CONFIG_ test */
 	int config_read;
+	int lib_loaded;		 /* the library's macro files were read */
+	struct tokvec *lib_toks; /* their tokens, which the macros point into */
+	size_t nlib_toks, lib_toks_cap;
 };
 
 static int pp_run(struct pp *st, const struct token *t, size_t n, struct tokvec *out);
@@ -39,6 +44,7 @@ void pp_env_from_session(struct pp_env *e, const struct stap_session *s, char *k
 	e->kernel_v = kv;
 	e->kernel_vr = rel;
 	e->arch = s->kernel.arch ? s->kernel.arch : "";
+	e->s = s;
 	e->config = s->kernel.config;
 	e->args = s->args;
 	e->nargs = s->nargs;
@@ -372,7 +378,15 @@ static int pp_define(struct pp *st, const struct token *t, size_t n, size_t *i)
 	memcpy(atname + 1, name->text, (size_t)name->len);
 	at.text = atname;
 	at.len = name->len + 1;
-	if (pp_macro_find(st, &at)) {
+	struct macro *old = pp_macro_find(st, &at);
+	if (old && old->lib) { /* the script's own definition wins */
+		free(old->params);
+		tokvec_free(&old->body);
+		*old = m;
+		*i = end + 1;
+		return 0;
+	}
+	if (old) {
 		diag_error(st->d, &name->loc, "parse error: macro @%.*s is already defined",
 			   name->len, name->text);
 		free(m.params);
@@ -523,6 +537,75 @@ static int is_script_arg(const struct token *t)
 	       (t->text[1] == '#' || (t->text[1] >= '0' && t->text[1] <= '9'));
 }
 
+/* An @word of the language itself, never a macro use. */
+static int pp_is_operator(const struct token *u)
+{
+	static const char *const ops[] = {
+	    "@count",	 "@sum",	 "@min",      "@max",  "@avg",
+	    "@variance", "@hist_linear", "@hist_log", "@cast", "@choose_defined",
+	    "@defined",	 "@entry",	 "@var",      NULL,
+	};
+	for (int k = 0; ops[k]; k++)
+		if (tok_is(u, TK_AT, ops[k]))
+			return 1;
+	return 0;
+}
+
+/* The library's macros, read the first time a script uses an @name it does
+ * not define: every *.stpm file of the library folders is preprocessed
+ * (its own diagnostics), and the macros it defines are added to st, marked
+ * as the library's.  A file defines only macros; anything else in it is
+ * dropped.  A name defined twice keeps its first definition. */
+static void pp_library(struct pp *st)
+{
+	struct tapset_index ix = {0};
+	st->lib_loaded = 1;
+	if (!st->env->s || tapset_macro_files(st->env->s, &ix, st->d->out) < 0) {
+		if (st->env->s)
+			st->d->nerrors++;
+		tapset_index_free(&ix);
+		return;
+	}
+	for (size_t f = 0; f < ix.nfiles; f++) {
+		struct tapset_file *tf = &ix.files[f];
+		char *text = stap_alloc(st->p, tf->len + 1);
+		memcpy(text, tf->text, tf->len);
+		struct diag d = {.src = text, .len = tf->len, .out = st->d->out};
+		struct pp lib = {.p = st->p, .d = &d, .env = st->env, .lib_loaded = 1};
+		struct tokvec raw = {0}, out = {0};
+		if (lex_tokens(st->p, &d, stap_strdup(st->p, tf->display), text, tf->len, &raw) ==
+		    0)
+			pp_run(&lib, raw.v, raw.n - 1, &out);
+		tokvec_free(&out);
+		st->d->nerrors += d.nerrors;
+		for (size_t m = 0; m < lib.nmacros; m++) {
+			struct token at = *lib.macros[m].name;
+			char *atname = stap_alloc(st->p, (size_t)at.len + 2);
+			atname[0] = '@';
+			memcpy(atname + 1, at.text, (size_t)at.len);
+			at.text = atname;
+			at.len++;
+			if (pp_macro_find(st, &at)) {
+				free(lib.macros[m].params);
+				tokvec_free(&lib.macros[m].body);
+				continue;
+			}
+			if (array_grow(&st->macros, &st->macros_cap, st->nmacros,
+				       sizeof(*st->macros), 8) < 0)
+				abort();
+			st->macros[st->nmacros] = lib.macros[m];
+			st->macros[st->nmacros++].lib = 1;
+		}
+		free(lib.macros);
+		free(lib.config);
+		if (array_grow(&st->lib_toks, &st->lib_toks_cap, st->nlib_toks,
+			       sizeof(*st->lib_toks), 8) < 0)
+			abort();
+		st->lib_toks[st->nlib_toks++] = raw;
+	}
+	tapset_index_free(&ix);
+}
+
 static int pp_run(struct pp *st, const struct token *t, size_t n, struct tokvec *out)
 {
 	size_t i = 0;
@@ -554,6 +637,8 @@ static int pp_run(struct pp *st, const struct token *t, size_t n, struct tokvec 
 			i++;
 		} else if (u->kind == TK_AT && (m = pp_macro_find(st, u))) {
 			r = pp_expand(st, m, t, n, &i, out);
+		} else if (u->kind == TK_AT && !st->lib_loaded && !pp_is_operator(u)) {
+			pp_library(st); /* then look again */
 		} else {
 			tokvec_push(out, u);
 			i++;
@@ -576,5 +661,8 @@ int preprocess(struct stap_program *p, struct diag *d, const struct pp_env *env,
 	}
 	free(st.macros);
 	free(st.config);
+	for (size_t k = 0; k < st.nlib_toks; k++)
+		tokvec_free(&st.lib_toks[k]);
+	free(st.lib_toks);
 	return r;
 }

@@ -151,6 +151,8 @@ static void print_expr_node(struct strbuf *b, const struct stap_expr *e, int typ
 	case E_STAT:
 		sb_printf(b, "%s(", stap_op_text(e->op));
 		print_expr(b, e->a, typed);
+		if (e->op == OP_VARIANCE && e->num)
+			sb_printf(b, ", %lld", (long long)e->num);
 		sb_puts(b, ")");
 		break;
 	case E_HIST:
@@ -195,6 +197,8 @@ static void print_foreach(struct strbuf *b, const struct stap_stmt *s, int typed
 			  s->sort_dir && s->sort_column == (int)k + 1 ? mark : "");
 	sb_puts(b, "] in ");
 	print_expr(b, s->array, typed);
+	if (s->sort_agg)
+		sb_printf(b, " %s", stap_op_text((enum stap_op)s->sort_agg));
 	if (s->sort_dir && s->sort_column == -1 && !s->value)
 		sb_puts(b, mark);
 	if (s->limit) {
@@ -319,6 +323,22 @@ void print_spec(struct strbuf *b, const struct stap_pp_spec *sp)
 		print_expr(b, sp->cond, 0);
 		sb_puts(b, ")");
 	}
+}
+
+struct stap_pp_spec *spec_with_suffix(struct stap_program *p, const struct stap_pp_spec *base,
+				      const struct stap_pp_spec *sp, size_t from)
+{
+	struct stap_pp_spec *r = stap_alloc(p, sizeof(*r));
+	*r = *base;
+	r->ncomps = base->ncomps + sp->ncomps - from;
+	r->comps = stap_alloc(p, r->ncomps * sizeof(*r->comps));
+	memcpy(r->comps, base->comps, base->ncomps * sizeof(*r->comps));
+	memcpy(r->comps + base->ncomps, sp->comps + from, (sp->ncomps - from) * sizeof(*r->comps));
+	struct strbuf b = {0};
+	print_spec(&b, r);
+	r->text = stap_strdup(p, b.s ? b.s : "");
+	free(b.s);
+	return r;
 }
 
 static void print_var_decl(struct strbuf *b, const struct stap_var *v, int typed)

@@ -126,6 +126,27 @@ static int resolver_index(struct resolver *r)
 	return r->indexed = 1;
 }
 
+int tapset_macro_files(const struct stap_session *s, struct tapset_index *ix, FILE *errors)
+{
+	char why[512];
+	for (size_t i = 0; i < s->ntapset_dirs; i++) {
+		const char *d = s->tapset_dirs[i];
+		if (tapset_index_add_macro_dir(ix, d, d, why, sizeof(why)) < 0) {
+			if (errors)
+				fprintf(errors, "stap: -I %s: %s\n", d, why);
+			return -1;
+		}
+	}
+	const char *lib = tapset_default_dir(s->runtime_dir);
+	if (dir_exists(lib) &&
+	    tapset_index_add_macro_dir(ix, lib, "tapset", why, sizeof(why)) < 0) {
+		if (errors)
+			fprintf(errors, "stap: tapset library %s: %s\n", lib, why);
+		return -1;
+	}
+	return 0;
+}
+
 static void want_file(struct resolver *r, size_t file)
 {
 	if (!r->state[file])
@@ -255,6 +276,32 @@ static int func_needed(const struct resolver *r, const struct stap_func *f)
 	return 0;
 }
 
+/* Alias suffixes (elab_points.c): a needed point that extends the name of
+ * alias a (a.return for "probe a = b.c") needs a's points with the rest
+ * appended (b.c.return).  Each such point is needed once. */
+static void need_suffixed(struct resolver *r, const struct stap_alias *a)
+{
+	for (size_t k = 0; k < a->nnames; k++)
+		for (size_t i = 0, n = r->nspecs; i < n; i++) {
+			const struct stap_pp_spec *sp = r->specs[i];
+			struct stap_pp_spec head = *sp;
+			if (a->names[k]->ncomps >= sp->ncomps)
+				continue;
+			head.ncomps = a->names[k]->ncomps;
+			if (!tapset_alias_name_fits(a->names[k], &head))
+				continue;
+			for (size_t j = 0; j < a->nspecs; j++) {
+				struct stap_pp_spec *x =
+				    spec_with_suffix(r->p, a->specs[j], sp, head.ncomps);
+				int seen = 0;
+				for (size_t m = 0; m < r->nspecs && !seen; m++)
+					seen = strcmp(r->specs[m]->text, x->text) == 0;
+				if (!seen)
+					need_spec(r, x);
+			}
+		}
+}
+
 /* One round: the probes from *dp on, then every alias and function not
  * walked yet that is needed now. */
 static void walk_round(struct resolver *r, size_t *dp)
@@ -271,6 +318,8 @@ static void walk_round(struct resolver *r, size_t *dp)
 	memset(r->func_done + r->nfunc_done, 0, p->nfuncs - r->nfunc_done);
 	r->nalias_done = p->naliases;
 	r->nfunc_done = p->nfuncs;
+	for (size_t i = 0; i < p->naliases; i++)
+		need_suffixed(r, p->aliases[i]);
 	for (size_t i = 0; i < p->naliases; i++)
 		if (!r->alias_done[i] && alias_needed(r, p->aliases[i])) {
 			r->alias_done[i] = 1;

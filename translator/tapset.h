@@ -55,6 +55,9 @@ int tapset_index_scan(struct tapset_index *ix, size_t file, const char *text, si
  * display names them in messages ("tapset").  0, or -1 with why. */
 int tapset_index_add_dir(struct tapset_index *ix, const char *dir, const char *display, char *why,
 			 size_t whylen);
+/* The same for the macro files (*.stpm) under dir. */
+int tapset_index_add_macro_dir(struct tapset_index *ix, const char *dir, const char *display,
+			       char *why, size_t whylen);
 void tapset_index_sort(struct tapset_index *ix);
 /* The file defining function name, or -1. */
 long tapset_index_func(const struct tapset_index *ix, const char *name);
@@ -68,6 +71,11 @@ int tapset_alias_name_fits(const struct stap_pp_spec *name, const struct stap_pp
 /* The library folder (see above), found beside runtime_dir (the runtime/
  * the build uses); static storage. */
 const char *tapset_default_dir(const char *runtime_dir);
+
+/* The library's macro files (*.stpm: @define only), from the same folders
+ * in the same order, into ix (its files; the first definition of a macro
+ * wins).  0, or -1 after printing why to errors. */
+int tapset_macro_files(const struct stap_session *s, struct tapset_index *ix, FILE *errors);
 
 /* Pass 1, after the script: parse the library files p needs into p.  The
  * number of library files parsed, or -1 after printing errors to errors. */

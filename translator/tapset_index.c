@@ -275,8 +275,8 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_dir_depth(struct tapset_index *ix, const char *dir, const char *display, int depth,
-			 char *why, size_t whylen)
+static int add_dir_depth(struct tapset_index *ix, const char *dir, const char *display,
+			 const char *ext, int depth, char *why, size_t whylen)
 {
 	DIR *d = opendir(dir);
 	char **names = NULL;
@@ -309,8 +309,9 @@ static int add_dir_depth(struct tapset_index *ix, const char *dir, const char *d
 		if (path.oom || disp.oom)
 			r = -1;
 		else if (stat(path.s, &st) == 0 && S_ISDIR(st.st_mode) && depth < TAPSET_MAX_DEPTH)
-			r = add_dir_depth(ix, path.s, disp.s, depth + 1, why, whylen);
-		else if (len > 4 && strcmp(names[i] + len - 4, ".stp") == 0 && S_ISREG(st.st_mode))
+			r = add_dir_depth(ix, path.s, disp.s, ext, depth + 1, why, whylen);
+		else if (len > strlen(ext) && strcmp(names[i] + len - strlen(ext), ext) == 0 &&
+			 S_ISREG(st.st_mode))
 			r = tapset_add_file(ix, path.s, disp.s, why, whylen);
 		free(path.s);
 		free(disp.s);
@@ -327,7 +328,14 @@ int tapset_index_add_dir(struct tapset_index *ix, const char *dir, const char *d
 			 size_t whylen)
 {
 	why[0] = '\0';
-	return add_dir_depth(ix, dir, display, 0, why, whylen);
+	return add_dir_depth(ix, dir, display, ".stp", 0, why, whylen);
+}
+
+int tapset_index_add_macro_dir(struct tapset_index *ix, const char *dir, const char *display,
+			       char *why, size_t whylen)
+{
+	why[0] = '\0';
+	return add_dir_depth(ix, dir, display, ".stpm", 0, why, whylen);
 }
 
 void tapset_index_free(struct tapset_index *ix)
