@@ -165,7 +165,9 @@ static int64_t stp_stat_variance(struct stp_context *c, const struct stp_stat *s
 		stp_error(c, loc, "empty aggregate");
 		return 0;
 	}
-	return s->count < 2 ? 0 : div64_s64(s->m2, s->count - 1) >> (2 * shift);
+	if (s->count < 2 || 2 * shift >= 64) /* shift is 0..62 (pass 1) */
+		return 0;
+	return div64_s64(s->m2, s->count - 1) >> (2 * shift);
 }
 
 static int stp_digits(int64_t v)
