@@ -78,12 +78,18 @@ static bool stp_target_exit_ok(void)
 	return ok;
 }
 
-/* false: the hit is in a target that is no longer the owner's; drop it. */
-static bool stp_target_allowed(void)
+static noinline bool stp_target_check(void)
 {
-	if (!_stp_uid || !_stp_target || task_tgid_nr(current) != _stp_target)
-		return true;
 	return current->mm ? stp_target_live_ok() : stp_target_exit_ok();
+}
+
+/* false: the hit is in a target that is no longer the owner's; drop it.
+ * Inline: every hit of every probe asks (bench/probe-cost.sh). */
+static __always_inline bool stp_target_allowed(void)
+{
+	if (likely(!_stp_uid || !_stp_target) || task_tgid_nr(current) != _stp_target)
+		return true;
+	return stp_target_check();
 }
 
 #ifdef CONFIG_KPROBES
