@@ -129,6 +129,14 @@ for f in "$GOLD"/*.stp; do
 	golden_check "$name" "${f%.stp}.p2" "$STAP" -r "$REL" -p2 "$f"
 done
 
+# Every library function a script may call (no leading _) is listed in
+# stapfuncs(3stap), whose font escapes are dropped before the look-up.
+sed 's/\\f[BIRP]//g' man/stapfuncs.3stap >"$TMP/stapfuncs"
+missing=$(grep -ho '^function [A-Za-z0-9_]*' tapset/*.stp | sed 's/^function //' | grep -v '^_' | sort -u |
+	while read -r f; do grep -qw "$f" "$TMP/stapfuncs" || printf '%s ' "$f"; done)
+[ -z "$missing" ] && pass "stapfuncs(3stap) lists every library function" ||
+	fail "stapfuncs(3stap) lists every library function" "missing: $missing"
+
 # make install puts the library under the data folder.
 if make -n install-base DESTDIR=/nonexistent 2>/dev/null | grep -q 'cp -R runtime tapset'; then
 	pass "make install copies tapset/"
