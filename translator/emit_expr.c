@@ -1033,8 +1033,13 @@ static int emit_ordered(struct emit *e, const struct stap_expr *x)
 		if (c)
 			last = i;
 	}
+	/* a compound assignment to an element writes its keys twice (the old
+	 * value, the new one): keys with effects are evaluated once, before */
+	if (x->kind == E_ASSIGN && x->op != OP_ASSIGN && o.n && (eg || wl) &&
+	    !(x->a->type != STAP_T_STRING && (x->op == OP_ADD || x->op == OP_SUB)))
+		last = o.n;
 	/* an operand with effects and another one it can see or that sees it */
-	if (!(eg && eg + rg >= 2) && !(wl && wl + rl >= 2))
+	else if (!(eg && eg + rg >= 2) && !(wl && wl + rl >= 2))
 		return 0;
 	fputs("({ ", e->out);
 	emit_pre_from(e, x, &o, 0, last);

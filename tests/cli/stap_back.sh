@@ -57,6 +57,9 @@ order "a string is copied at its turn" \
 order "concatenation" \
 	'\(\{ const char \*_o0 = \(stp_fn_s\(c, l->t[0-9]+, "a"\)\); stp_concat\(l->t[0-9]+, _o0, stp_fn_s\(c, l->t[0-9]+, "b"\)\); \}\)' \
 	'function s(x) { return x } probe begin { println(s("a") . s("b")) }'
+order "a compound assignment to an element evaluates its keys once" \
+	'\(\{ int64_t _o0 = \(\(l->v0\+\+\)\); stp_map_set_n\(c, &stp_m_m, \(const union stp_key\[\]\)\{\{\.n = _o0\}\}, \(\(int64_t\)\(\(uint64_t\)\(stp_map_get_n\(&stp_m_m, \(const union stp_key\[\]\)\{\{\.n = _o0\}\}\)\)' \
+	'global m; probe begin { i = 0; m[i++] *= 2 }'
 run "order: at most one side effect: C unchanged" 0 -- "$STAP" -p3 -e "global t; $F"'probe begin {
 	t[tid(), pid()] = gettimeofday_ns(); printf("%d %s %d\n", pid(), execname(), f(1) + 2)
 	x = gettimeofday_ns() - t[tid(), pid()]; s = "a"; println(x, f(x), s . execname()); x++; println(s, x) }'
