@@ -1038,6 +1038,10 @@ static int emit_ordered(struct emit *e, const struct stap_expr *x)
 	if (x->kind == E_ASSIGN && x->op != OP_ASSIGN && o.n && (eg || wl) &&
 	    !(x->a->type != STAP_T_STRING && (x->op == OP_ADD || x->op == OP_SUB)))
 		last = o.n;
+	/* printd's delimiter is written between each two values: once, first */
+	else if (x->kind == E_BUILTIN && o.n > 2 && order_class(o.v[0]) &&
+		 (x->builtin == BI_PRINTD || x->builtin == BI_PRINTDLN || x->builtin == BI_SPRINTD))
+		last = last > 1 ? last : 1;
 	/* an operand with effects and another one it can see or that sees it */
 	else if (!(eg && eg + rg >= 2) && !(wl && wl + rl >= 2))
 		return 0;

@@ -60,6 +60,9 @@ order "concatenation" \
 order "a compound assignment to an element evaluates its keys once" \
 	'\(\{ int64_t _o0 = \(\(l->v0\+\+\)\); stp_map_set_n\(c, &stp_m_m, \(const union stp_key\[\]\)\{\{\.n = _o0\}\}, \(\(int64_t\)\(\(uint64_t\)\(stp_map_get_n\(&stp_m_m, \(const union stp_key\[\]\)\{\{\.n = _o0\}\}\)\)' \
 	'global m; probe begin { i = 0; m[i++] *= 2 }'
+order "printd evaluates its delimiter once" \
+	'\(\{ const char \*_o0 = \(stp_fn_d\(c, l->t0\)\); \(stp_printf\(c, "%lld%s%lld%s%lld", \(long long\)\(\(\(int64_t\)1LL\)\), _o0, \(long long\)\(\(\(int64_t\)2LL\)\), _o0, ' \
+	'function d() { println("d"); return "," } probe begin { printd(d(), 1, 2, 3) }'
 run "order: at most one side effect: C unchanged" 0 -- "$STAP" -p3 -e "global t; $F"'probe begin {
 	t[tid(), pid()] = gettimeofday_ns(); printf("%d %s %d\n", pid(), execname(), f(1) + 2)
 	x = gettimeofday_ns() - t[tid(), pid()]; s = "a"; println(x, f(x), s . execname()); x++; println(s, x) }'
