@@ -172,6 +172,18 @@ const char *stap_builtin_args(enum stap_builtin b)
 	return b > 0 && b < BI_COUNT_ ? builtins[b].args : "";
 }
 
+int stap_builtin_has_effect(enum stap_builtin b)
+{
+	static const enum stap_builtin impure[] = {
+	    BI_PRINTF, BI_PRINTLN, BI_PRINT, BI_PRINTD, BI_PRINTDLN, BI_EXIT,
+	    BI_ERROR,  BI_WARN,	   BI_LOG,   BI_ABORT,	BI_NONE,
+	};
+	for (int i = 0; impure[i] != BI_NONE; i++)
+		if (impure[i] == b)
+			return 1;
+	return 0;
+}
+
 enum stap_builtin stap_builtin_lookup(const char *name)
 {
 	for (int b = 1; b < BI_COUNT_; b++)

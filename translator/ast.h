@@ -494,6 +494,9 @@ const char *stap_builtin_name(enum stap_builtin b);
 enum stap_type stap_builtin_ret(enum stap_builtin b);
 const char *stap_builtin_args(enum stap_builtin b);
 enum stap_builtin stap_builtin_lookup(const char *name);
+/* The builtin prints, stops the script or fails on purpose (a probe
+ * condition must not call it). */
+int stap_builtin_has_effect(enum stap_builtin b);
 const char *stap_type_name(enum stap_type t);
 
 #endif

@@ -141,18 +141,6 @@ static void check_foreach(struct elab *el, const struct stap_stmt *body, struct 
 
 /* ---- probe conditions ---- */
 
-static int has_side_effect(enum stap_builtin b)
-{
-	static const enum stap_builtin impure[] = {
-	    BI_PRINTF, BI_PRINTLN, BI_PRINT, BI_PRINTD, BI_PRINTDLN, BI_EXIT,
-	    BI_ERROR,  BI_WARN,	   BI_LOG,   BI_ABORT,	BI_NONE,
-	};
-	for (int i = 0; impure[i] != BI_NONE; i++)
-		if (impure[i] == b)
-			return 1;
-	return 0;
-}
-
 static int cond_expr(struct walk *w, const struct stap_expr *e)
 {
 	const char *in = w->via ? " (in a called function)" : "";
@@ -161,7 +149,7 @@ static int cond_expr(struct walk *w, const struct stap_expr *e)
 		if (first_report(w, loc))
 			elab_error(w->el, loc, "probe condition must not modify any variables%s",
 				   in);
-	} else if (e->kind == E_BUILTIN && has_side_effect(e->builtin)) {
+	} else if (e->kind == E_BUILTIN && stap_builtin_has_effect(e->builtin)) {
 		if (first_report(w, loc))
 			elab_error(w->el, loc,
 				   "probe condition must not call '%s', which has side effects%s",

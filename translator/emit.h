@@ -26,6 +26,16 @@ struct emit {
 	struct emit_regex *regexes;
 	size_t nregexes;
 	int regex_groups; /* matched()/ngroups() are used: record submatches */
+	/* Operands already evaluated, in stap's order, into C locals _oN of the
+	 * node being emitted (emit_expr.c); order_ids numbers them. */
+	const struct emit_pre *pre;
+	int order_ids;
+};
+
+struct emit_pre {
+	const struct stap_expr *x;
+	int id;
+	const struct emit_pre *next;
 };
 
 struct re_prog;

@@ -742,7 +742,7 @@ static void emit_hist_in(struct emit *e, const struct stap_expr *x)
 	fputs(")", e->out);
 }
 
-void emit_expr(struct emit *e, const struct stap_expr *x)
+static void emit_node(struct emit *e, const struct stap_expr *x)
 {
 	switch (x->kind) {
 	case E_NUM:
@@ -848,6 +848,221 @@ void emit_expr(struct emit *e, const struct stap_expr *x)
 		fputs("((int64_t)0)", e->out);
 		return;
 	}
+}
+
+/* ---- evaluation order ----
+ * C leaves the order of a call's arguments and of most binary operators'
+ * operands unspecified (gcc often goes right to left); stap evaluates them
+ * left to right.  Where the order can show (two operands with side effects,
+ * or one with side effects and another reading script state), the operands
+ * before the last such one are evaluated first, in order, into locals _oN
+ * of a GNU statement expression, and the node's usual code reads those.  A
+ * string that could point at a variable or an array element is copied into
+ * a temporary there, so that a later operand cannot change it.  Elsewhere
+ * the code is as it was. */
+
+/* What evaluating an operand can do, in two domains: script globals and
+ * the outside world (ORD_READ_G: reads a global or state another operand
+ * may set; ORD_EFFECT_G: prints, stops, writes a global, calls a script
+ * function), and the frame's own locals, which a called function cannot
+ * touch (ORD_READ_L, ORD_WRITE_L). */
+enum { ORD_READ_G = 1, ORD_EFFECT_G = 2, ORD_READ_L = 4, ORD_WRITE_L = 8 };
+
+static unsigned order_var(const struct stap_expr *v, unsigned global, unsigned local)
+{
+	return v->var && v->var->scope != STAP_VAR_GLOBAL ? local : global;
+}
+
+static unsigned order_class(const struct stap_expr *x)
+{
+	unsigned c = 0;
+
+	if (!x)
+		return 0;
+	switch (x->kind) {
+	case E_IN:
+		if (x->a) /* k in @hist_*(s): reads s, prints nothing */
+			return ORD_READ_G | order_class(x->a->a) | order_class(x->args[0]);
+		c = ORD_READ_G;
+		break;
+	case E_VAR:
+		c = order_var(x, ORD_READ_G, ORD_READ_L);
+		break;
+	case E_INDEX:
+	case E_STAT:
+		c = ORD_READ_G;
+		break;
+	case E_CALL:
+		c = x->func && x->func->embedded && x->func->pure ? ORD_READ_G : ORD_EFFECT_G;
+		break;
+	case E_ASSIGN:
+	case E_INCDEC:
+		c = x->a->kind == E_VAR ? order_var(x->a, ORD_EFFECT_G, ORD_WRITE_L) : ORD_EFFECT_G;
+		break;
+	case E_STATS_ADD:
+	case E_HIST: /* prints */
+		c = ORD_EFFECT_G;
+		break;
+	case E_COMPARE: /* =~ sets what matched() reads */
+		if (x->op == OP_MATCH || x->op == OP_NMATCH)
+			c = ORD_EFFECT_G;
+		break;
+	case E_BUILTIN:
+		if (stap_builtin_has_effect(x->builtin) || x->builtin == BI_PROCFS_SET)
+			c = ORD_EFFECT_G;
+		else if (x->builtin == BI_MATCHED || x->builtin == BI_MATCHED_STR ||
+			 x->builtin == BI_NGROUPS || x->builtin == BI_PROCFS_VALUE)
+			c = ORD_READ_G;
+		break;
+	default:
+		break;
+	}
+	c |= order_class(x->a) | order_class(x->b) | order_class(x->c);
+	for (size_t i = 0; i < x->nargs; i++)
+		c |= order_class(x->args[i]);
+	return c;
+}
+
+struct order_ops {
+	struct stap_expr *const *v;
+	size_t n;
+	struct stap_expr *pair[2];
+};
+
+/* The operands of x that its C code evaluates in no fixed order. */
+static void order_operands(const struct stap_expr *x, struct order_ops *o)
+{
+	o->v = NULL;
+	o->n = 0;
+	switch (x->kind) {
+	case E_CALL:
+	case E_BUILTIN:
+		o->v = x->args;
+		o->n = x->nargs;
+		break;
+	case E_INDEX:
+	case E_IN:
+		if (!x->a) { /* not k in @hist_*(s) */
+			o->v = x->args;
+			o->n = x->nargs;
+		}
+		break;
+	case E_BINARY:
+	case E_COMPARE:
+		o->pair[0] = x->a;
+		o->pair[1] = x->b;
+		o->v = o->pair;
+		o->n = 2;
+		break;
+	case E_ASSIGN:
+	case E_INCDEC:
+	case E_STATS_ADD: /* the keys of an element among themselves */
+		if (x->a && x->a->kind == E_INDEX) {
+			o->v = x->a->args;
+			o->n = x->a->nargs;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* A string value no later operand can change: a literal or a temporary of
+ * its own node. */
+static int order_str_stable(const struct stap_expr *x)
+{
+	switch (x->kind) {
+	case E_STR:
+	case E_CALL:
+	case E_BINARY:
+		return 1;
+	case E_BUILTIN:
+		return x->builtin != BI_PROCFS_VALUE;
+	default:
+		return 0;
+	}
+}
+
+/* Operands i.. up to last of x, each declared as _oN before x's code. */
+static void emit_pre_from(struct emit *e, const struct stap_expr *x, const struct order_ops *o,
+			  size_t i, size_t last)
+{
+	const struct stap_expr *a;
+	struct emit_pre p;
+
+	if (i == last) {
+		emit_node(e, x);
+		return;
+	}
+	a = o->v[i];
+	if (!order_class(a)) {
+		emit_pre_from(e, x, o, i + 1, last);
+		return;
+	}
+	p.x = a;
+	p.id = e->order_ids++;
+	p.next = e->pre;
+	if (a->type == STAP_T_STRING && order_str_stable(a))
+		fprintf(e->out, "const char *_o%d = (", p.id);
+	else if (a->type == STAP_T_STRING)
+		fprintf(e->out, "const char *_o%d = stp_strcpy(l->t%d, ", p.id, emit_new_temp(e));
+	else
+		fprintf(e->out, "int64_t _o%d = (", p.id);
+	emit_expr(e, a);
+	fputs("); ", e->out);
+	e->pre = &p;
+	emit_pre_from(e, x, o, i + 1, last);
+	e->pre = p.next;
+}
+
+/* x's code with its operands in stap's order; 0 when their order cannot
+ * show (x's code is then emitted as usual). */
+static int emit_ordered(struct emit *e, const struct stap_expr *x)
+{
+	struct order_ops o;
+	size_t i, last = 0, eg = 0, rg = 0, wl = 0, rl = 0;
+
+	order_operands(x, &o);
+	for (i = 0; i < o.n; i++) {
+		unsigned c = order_class(o.v[i]);
+
+		eg += (c & ORD_EFFECT_G) != 0;
+		rg += (c & (ORD_EFFECT_G | ORD_READ_G)) == ORD_READ_G;
+		wl += (c & ORD_WRITE_L) != 0;
+		rl += (c & (ORD_WRITE_L | ORD_READ_L)) == ORD_READ_L;
+		if (c)
+			last = i;
+	}
+	/* a compound assignment to an element writes its keys twice (the old
+	 * value, the new one): keys with effects are evaluated once, before */
+	if (x->kind == E_ASSIGN && x->op != OP_ASSIGN && o.n && (eg || wl) &&
+	    !(x->a->type != STAP_T_STRING && (x->op == OP_ADD || x->op == OP_SUB)))
+		last = o.n;
+	/* printd's delimiter is written between each two values: once, first */
+	else if (x->kind == E_BUILTIN && o.n > 2 && order_class(o.v[0]) &&
+		 (x->builtin == BI_PRINTD || x->builtin == BI_PRINTDLN || x->builtin == BI_SPRINTD))
+		last = last > 1 ? last : 1;
+	/* an operand with effects and another one it can see or that sees it */
+	else if (!(eg && eg + rg >= 2) && !(wl && wl + rl >= 2))
+		return 0;
+	fputs("({ ", e->out);
+	emit_pre_from(e, x, &o, 0, last);
+	fputs("; })", e->out);
+	return 1;
+}
+
+void emit_expr(struct emit *e, const struct stap_expr *x)
+{
+	const struct emit_pre *p;
+
+	for (p = e->pre; p; p = p->next) {
+		if (p->x == x) {
+			fprintf(e->out, "_o%d", p->id);
+			return;
+		}
+	}
+	if (!emit_ordered(e, x))
+		emit_node(e, x);
 }
 
 void emit_top_expr(struct emit *e, const struct stap_expr *x)

@@ -31,6 +31,47 @@ run "-D with a bad name is refused" nz 'not NAME or NAME=VALUE' -- \
 run "-g records guru mode" 0 'MODULE_INFO\(stapauth_guru, "1"\);' -- \
 	"$STAP" -g -p3 -e "$S"
 
+# Evaluation order: stap's left to right where C leaves it open and two
+# operands may interact (the earlier ones into locals _oN first, a string
+# copied at its turn); the C unchanged where they cannot.
+F='function f(x) { return x } '
+order() { run "order: $1" 0 "$2" -- "$STAP" -p3 -e "$3"; }
+order "printf arguments with two calls" \
+	'\(\{ int64_t _o0 = \(stp_fn_f\(c, \(\(int64_t\)1LL\)\)\); \(stp_printf\(c, "%lld %lld\\n", \(long long\)\(_o0\), \(long long\)\(stp_fn_f\(c, \(\(int64_t\)2LL\)\)\)\)' \
+	"$F"'probe begin { printf("%d %d\n", f(1), f(2)) }'
+order "a function's arguments" \
+	'\(\{ int64_t _o0 = \(stp_fn_f\(c, \(\(int64_t\)1LL\)\)\); stp_fn_g\(c, _o0, stp_fn_f\(c, \(\(int64_t\)2LL\)\)\); \}\)' \
+	"$F"'function g(a, b) { return a - b } probe begin { println(g(f(1), f(2))) }'
+order "i++ twice" \
+	'int64_t _o0 = \(\(l->v0\+\+\)\); int64_t _o1 = \(\(l->v0\+\+\)\); \(stp_printf\(c, "%lld %lld %lld\\n", \(long long\)\(_o0\), \(long long\)\(_o1\), \(long long\)\(l->v0\)\)' \
+	'probe begin { i = 0; printf("%d %d %d\n", i++, i++, i) }'
+order "a binary operator" \
+	'\(\{ int64_t _o0 = \(stp_fn_f\(c, \(\(int64_t\)1LL\)\)\); \(\(int64_t\)\(\(uint64_t\)\(_o0\) \+ \(uint64_t\)\(stp_fn_f\(c, \(\(int64_t\)2LL\)\)\)\)\); \}\)' \
+	"$F"'probe begin { println(f(1) + f(2)) }'
+order "array keys" \
+	'\(\{ int64_t _o0 = \(stp_fn_f\(c, \(\(int64_t\)1LL\)\)\); stp_map_set_n\(c, &stp_m_m, \(const union stp_key\[\]\)\{\{\.n = _o0\}, \{\.n = stp_fn_f\(c, \(\(int64_t\)2LL\)\)\}\}' \
+	"global m; $F"'probe begin { m[f(1), f(2)] = 3 }'
+order "a string is copied at its turn" \
+	'\(\{ const char \*_o0 = stp_strcpy\(l->t[0-9]+, stp_g_g\); .*stp_printf\(c, "%s %s %s\\n", _o0, _o1, stp_g_g\)' \
+	'global g; function set(v) { g = v; return v } probe begin { printf("%s %s %s\n", g, set("x"), g) }'
+order "concatenation" \
+	'\(\{ const char \*_o0 = \(stp_fn_s\(c, l->t[0-9]+, "a"\)\); stp_concat\(l->t[0-9]+, _o0, stp_fn_s\(c, l->t[0-9]+, "b"\)\); \}\)' \
+	'function s(x) { return x } probe begin { println(s("a") . s("b")) }'
+order "a compound assignment to an element evaluates its keys once" \
+	'\(\{ int64_t _o0 = \(\(l->v0\+\+\)\); stp_map_set_n\(c, &stp_m_m, \(const union stp_key\[\]\)\{\{\.n = _o0\}\}, \(\(int64_t\)\(\(uint64_t\)\(stp_map_get_n\(&stp_m_m, \(const union stp_key\[\]\)\{\{\.n = _o0\}\}\)\)' \
+	'global m; probe begin { i = 0; m[i++] *= 2 }'
+order "printd evaluates its delimiter once" \
+	'\(\{ const char \*_o0 = \(stp_fn_d\(c, l->t0\)\); \(stp_printf\(c, "%lld%s%lld%s%lld", \(long long\)\(\(\(int64_t\)1LL\)\), _o0, \(long long\)\(\(\(int64_t\)2LL\)\), _o0, ' \
+	'function d() { println("d"); return "," } probe begin { printd(d(), 1, 2, 3) }'
+run "order: at most one side effect: C unchanged" 0 -- "$STAP" -p3 -e "global t; $F"'probe begin {
+	t[tid(), pid()] = gettimeofday_ns(); printf("%d %s %d\n", pid(), execname(), f(1) + 2)
+	x = gettimeofday_ns() - t[tid(), pid()]; s = "a"; println(x, f(x), s . execname()); x++; println(s, x) }'
+if grep -q '_o[0-9]' "$TMP/out"; then
+	fail "order: no temporaries where at most one operand has effects" "$(grep -m1 '_o[0-9]' "$TMP/out")"
+else
+	pass "order: no temporaries where at most one operand has effects"
+fi
+
 REL=$(kbuild_release)
 if [ -z "$REL" ] || ! command -v make >/dev/null; then
 	skip "pass 4" "no /boot/vmlinuz-REL with /usr/src/linux-headers-REL, or no make"
